@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test test-sqlite test-postgres lint format check-migrations api-schema bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Greenroom needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/greenroom demo
+
+test: lint check-migrations test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: $(STAMP)
+	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/greenroom manage makemigrations --check --dry-run
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -q
+
+test-postgres: $(STAMP)
+	GREENROOM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+api-schema: $(STAMP)
+	GREENROOM_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=greenroom.settings $(BIN)/python -c \
+	  "import django, json; django.setup(); from greenroom.tests.test_api_contract import SNAPSHOT, current_schema; SNAPSHOT.write_text(json.dumps(current_schema(), indent=1, sort_keys=True) + '\\n')"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/demo_build.py --scale medium
+
+clean:
+	rm -rf $(VENV) data test-results

@@ -1,0 +1,113 @@
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from greenroom.accounts import selectors, services
+from greenroom.accounts.choices import Role
+from greenroom.accounts.models import Membership
+from greenroom.accounts.permissions import ABILITIES, can, require
+
+router = Router(tags=["accounts"])
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    name: str
+    workspace: str
+    role: Role
+    abilities: list[str]
+
+
+class MemberOut(Schema):
+    id: int
+    user_id: int
+    email: str
+    name: str
+    role: Role
+    active: bool
+
+    @staticmethod
+    def resolve_email(membership: Membership) -> str:
+        return membership.user.email
+
+    @staticmethod
+    def resolve_name(membership: Membership) -> str:
+        return membership.user.get_full_name()
+
+    @staticmethod
+    def resolve_active(membership: Membership) -> bool:
+        return membership.user.is_active
+
+
+class MemberIn(Schema):
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    role: Role = Role.VIEWER
+
+
+class RoleIn(Schema):
+    role: Role
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    object_label: str
+    detail: dict
+
+
+@router.get("/me", response=MeOut, summary="Who the caller is")
+def me(request: HttpRequest):
+    user = request.user
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.get_full_name(),
+        "workspace": request.workspace.name,
+        "role": request.membership.role,
+        "abilities": [name for name in ABILITIES if can(request, name)],
+    }
+
+
+@router.get("/members", response=list[MemberOut], summary="List members and their roles")
+@paginate(LimitOffsetPagination)
+def member_list(request: HttpRequest, role: Role | None = None):
+    require(request, "manage_users")
+    members = selectors.member_list(workspace=request.workspace)
+    if role:
+        members = members.filter(role=role)
+    return members
+
+
+@router.post("/members", response={201: MemberOut}, summary="Add a member")
+def member_create(request: HttpRequest, payload: MemberIn):
+    require(request, "manage_users")
+    user = services.user_create(actor=request.user, workspace=request.workspace, **payload.dict())
+    return Status(201, user.memberships.select_related("user").get(workspace=request.workspace))
+
+
+@router.put("/members/{pk}/role", response=MemberOut, summary="Change a member's role")
+def member_set_role(request: HttpRequest, pk: int, payload: RoleIn):
+    require(request, "manage_users")
+    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    services.membership_set_role(actor=request.user, membership=membership, role=payload.role)
+    return membership
+
+
+@router.get("/audit-events", response=list[AuditEventOut], summary="The audit trail")
+@paginate(LimitOffsetPagination)
+def audit_events(request: HttpRequest, action: str = ""):
+    require(request, "view_audit_log")
+    events = selectors.audit_event_list(workspace=request.workspace)
+    if action:
+        events = events.filter(action__startswith=action)
+    return events

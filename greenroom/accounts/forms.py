@@ -1,0 +1,22 @@
+from django import forms
+
+from greenroom.accounts.choices import Role
+
+
+class UserInviteForm(forms.Form):
+    """Add a member; they receive a link to choose their password."""
+
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. “Warehouse sync”."
+    )

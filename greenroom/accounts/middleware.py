@@ -1,0 +1,20 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from greenroom.accounts import selectors
+
+
+class WorkspaceMiddleware:
+    """Attach the signed-in user's membership (and so workspace and role) to the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        membership = None
+        if request.user.is_authenticated:
+            membership = selectors.membership_for(user=request.user)
+        request.membership = membership
+        request.workspace = membership.workspace if membership else None
+        return self.get_response(request)

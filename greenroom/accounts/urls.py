@@ -1,0 +1,14 @@
+from django.urls import path
+
+from greenroom.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("users/", views.users, name="users"),
+    path("users/<int:pk>/role/", views.member_role, name="member_role"),
+    path("users/<int:pk>/active/", views.member_active, name="member_active"),
+    path("audit/", views.audit, name="audit"),
+]

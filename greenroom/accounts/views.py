@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from greenroom.accounts import selectors, services
+from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm
+from greenroom.accounts.models import ApiToken, Membership
+from greenroom.accounts.permissions import ability_required
+
+
+@login_required
+@ability_required("view")
+def profile(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        _, new_secret = services.token_create(user=request.user, name=form.cleaned_data["name"])
+        form = TokenForm()
+    context = {
+        "form": form,
+        "tokens": selectors.token_list(user=request.user),
+        "new_secret": new_secret,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+@login_required
+@ability_required("view")
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
+    services.token_revoke(user=request.user, token=token)
+    messages.success(request, f"Revoked the token “{token.name}”. It no longer works.")
+    return redirect("accounts:profile")
+
+
+@login_required
+@ability_required("manage_users")
+def users(request: HttpRequest) -> HttpResponse:
+    form = UserInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(
+                actor=request.user, workspace=request.workspace, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            _send_set_password_email(request, user)
+            messages.success(request, f"Added {user.email}; they were emailed a link to sign in.")
+            return redirect("accounts:users")
+    context = {"form": form, "members": selectors.member_list(workspace=request.workspace)}
+    return render(request, "accounts/users.html", context)
+
+
+def _send_set_password_email(request: HttpRequest, user) -> None:
+    services.user_send_invitation(user=user, protocol=request.scheme, domain=request.get_host())
+
+
+@require_POST
+@login_required
+@ability_required("manage_users")
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    form = RoleForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.membership_set_role(
+                actor=request.user, membership=membership, role=form.cleaned_data["role"]
+            )
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+            membership.refresh_from_db()
+    else:
+        error = "Choose one of the listed roles."
+    context = {"member": membership, "error": error, "saved": error is None}
+    return render(request, "accounts/users.html#member-row", context)
+
+
+@require_POST
+@login_required
+@ability_required("manage_users")
+def member_active(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, membership=membership, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        verb = "Reactivated" if active else "Deactivated"
+        messages.success(request, f"{verb} {membership.user.email}.")
+    return redirect("accounts:users")
+
+
+@login_required
+@ability_required("view_audit_log")
+def audit(request: HttpRequest) -> HttpResponse:
+    events = selectors.audit_event_list(workspace=request.workspace)
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit.html", {"page": page, "action": action})

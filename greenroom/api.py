@@ -1,0 +1,115 @@
+"""The single API object: one router per app under /api/v1/, one error format for all.
+
+Errors always look like ``{"error": {"code": ..., "message": ..., "details": ...}}`` with the
+matching HTTP status, whatever raised them.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from greenroom.accounts import selectors as account_selectors
+from greenroom.accounts import services as account_services
+
+logger = logging.getLogger(__name__)
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer grt_…`` with a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = account_services.token_authenticate(secret=token)
+        if user is None:
+            return None
+        request.user = user
+        request.membership = account_selectors.membership_for(user=user)
+        request.workspace = request.membership.workspace if request.membership else None
+        return user if request.membership else None
+
+
+class MemberSessionAuth(SessionAuth):
+    """The browser session, for signed-in members (CSRF enforced on writes)."""
+
+    def authenticate(self, request: HttpRequest, key):
+        user = super().authenticate(request, key)
+        return user if user and getattr(request, "membership", None) else None
+
+
+api = NinjaAPI(
+    title="Greenroom API",
+    version="1",
+    description=(
+        "The Greenroom HTTP API. Authenticate with a personal token "
+        "(`Authorization: Bearer grt_…`, create one under Profile → API tokens) or a browser "
+        "session. Lists are paginated with `limit` and `offset`. Errors have one shape: "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), MemberSessionAuth()],
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details=None
+) -> HttpResponse:
+    """The one error shape every endpoint answers with."""
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details}}, status=status
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request, exc: NinjaValidationError):
+    return error_response(request, 422, "invalid_request", "The request is not valid.", exc.errors)
+
+
+@api.exception_handler(ValidationError)
+def _invalid_data(request, exc: ValidationError):
+    details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    return error_response(request, 422, "invalid_data", "The data is not valid.", details)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error_response(
+        request, 401, "unauthenticated", "Sign in or send a valid API token (Bearer grt_…)."
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error_response(request, 403, "forbidden", str(exc) or "Your role does not allow this.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(request, 404, "not_found", "No such object in this workspace.")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc: Exception):
+    logger.exception("API request failed: %s %s", request.method, request.path)
+    return error_response(request, 500, "internal_error", "Something went wrong on our side.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, "error", str(exc))
+
+
+def _mount_routers() -> None:
+    from greenroom.accounts.api import router as accounts_router
+    from greenroom.jobs.api import router as jobs_router
+    from greenroom.organisation.api import router as organisation_router
+
+    api.add_router("/accounts/", accounts_router)
+    api.add_router("/organisation/", organisation_router)
+    api.add_router("/jobs/", jobs_router)
+
+
+_mount_routers()

@@ -1,0 +1,73 @@
+"""System checks for Greenroom's configuration, with stable ids (greenroom.E0xx / W0xx).
+
+``greenroom check`` runs them; ``greenroom check --deploy`` adds Django's deployment checks.
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from greenroom.lib import env
+
+
+@register(Tags.compatibility)
+def environment_values(app_configs, **kwargs) -> list:
+    """Every environment variable that could not be understood."""
+    return [
+        Error(
+            f"{problem.variable}={problem.value!r} is not valid: {problem.message}.",
+            hint="Fix or unset the variable; see docs/configuration.md.",
+            id="greenroom.E001",
+        )
+        for problem in env.problems
+    ]
+
+
+@register(Tags.compatibility)
+def data_folder_writable(app_configs, **kwargs) -> list:
+    """The data folder holds the database, uploads and the analytics store."""
+    folder = Path(settings.DATA_DIR)
+    probe = folder if folder.exists() else folder.parent
+    if os.access(probe, os.W_OK):
+        return []
+    return [
+        Error(
+            f"The data folder {folder} cannot be written to.",
+            hint="Set GREENROOM_DATA_DIR to a folder this user can write, or fix its permissions.",
+            id="greenroom.E002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def production_settings(app_configs, **kwargs) -> list:
+    """What a production deployment must set explicitly."""
+    problems = []
+    if not os.environ.get("GREENROOM_ALLOWED_HOSTS"):
+        problems.append(
+            Warning(
+                "GREENROOM_ALLOWED_HOSTS is not set, so only localhost is served.",
+                hint="Set it to the host names users reach Greenroom by, comma-separated.",
+                id="greenroom.W001",
+            )
+        )
+    if settings.DEBUG:
+        problems.append(
+            Error(
+                "GREENROOM_DEBUG is on; it shows internals to visitors.",
+                hint="Unset GREENROOM_DEBUG in production.",
+                id="greenroom.E003",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        problems.append(
+            Warning(
+                "The database is SQLite. That is fine for one server and a small team; "
+                "use PostgreSQL for more.",
+                hint="Set GREENROOM_DATABASE_URL=postgres://user:password@host:5432/greenroom.",
+                id="greenroom.W002",
+            )
+        )
+    return problems

@@ -1,0 +1,45 @@
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from greenroom.accounts.permissions import require
+from greenroom.jobs import selectors
+from greenroom.jobs.choices import JobStatus
+from greenroom.jobs.filters import JobRunFilter
+
+router = Router(tags=["jobs"])
+
+
+class JobRunOut(Schema):
+    """One attempt at a background job."""
+
+    id: int
+    name: str
+    arguments: dict[str, Any]
+    status: JobStatus
+    attempt: int
+    enqueued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    next_attempt_at: datetime | None
+    log_tail: str
+    error: str
+
+
+@router.get("/runs", response=list[JobRunOut], summary="List job runs, newest first")
+@paginate(LimitOffsetPagination)
+def run_list(request: HttpRequest, filters: Query[JobRunFilter]):
+    """Runs visible to this workspace's admins; filter by job ``name`` and ``status``."""
+    require(request, "view_jobs")
+    return selectors.job_run_list(workspace=request.workspace, filters=filters)
+
+
+@router.get("/runs/{run_id}", response=JobRunOut, summary="One job run")
+def run_detail(request: HttpRequest, run_id: int):
+    """A run with its full log tail and error."""
+    require(request, "view_jobs")
+    return selectors.job_run_get(workspace=request.workspace, pk=run_id)

@@ -1,0 +1,79 @@
+import pytest
+
+from greenroom.accounts import services as account_services
+from greenroom.jobs.choices import JobStatus
+from greenroom.jobs.tests.factories import JobRunFactory
+from greenroom.testing.queries import max_queries
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/jobs/runs"
+
+
+def _bearer(user) -> dict:
+    _, secret = account_services.token_create(user=user, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def test_it_lists_runs_newest_first_with_pagination(personas, client):
+    for name in ["first", "second", "third"]:
+        JobRunFactory(name=name, workspace=personas.workspace)
+
+    page = client.get(f"{URL}?limit=2&offset=0", **_bearer(personas.admin)).json()
+
+    assert page["count"] == 3
+    assert [item["name"] for item in page["items"]] == ["third", "second"]
+    assert page["items"][0]["status"] == "succeeded"
+    assert {"attempt", "duration_ms", "log_tail", "error", "next_attempt_at"} <= set(
+        page["items"][0]
+    )
+
+
+def test_it_filters_by_name_and_status(personas, client):
+    JobRunFactory(name="crm.sync", status=JobStatus.FAILED)
+    JobRunFactory(name="crm.sync", status=JobStatus.SUCCEEDED)
+    JobRunFactory(name="digest.send", status=JobStatus.FAILED)
+    auth = _bearer(personas.admin)
+
+    found = client.get(f"{URL}?name=crm.sync&status=failed", **auth).json()
+    invalid = client.get(f"{URL}?status=exploded", **auth)
+
+    assert [(item["name"], item["status"]) for item in found["items"]] == [("crm.sync", "failed")]
+    assert invalid.status_code == 422
+
+
+def test_it_shows_one_run(personas, client):
+    run = JobRunFactory(workspace=personas.workspace, error="Boom")
+
+    response = client.get(f"{URL}/{run.pk}", **_bearer(personas.admin))
+
+    assert response.status_code == 200
+    assert response.json()["id"] == run.pk and response.json()["error"] == "Boom"
+
+
+@pytest.mark.parametrize("role", ["ops", "pm", "viewer"])
+def test_it_is_for_admins_only(personas, client, role):
+    run = JobRunFactory(workspace=personas.workspace)
+    auth = _bearer(getattr(personas, role))
+
+    assert client.get(URL, **auth).status_code == 403
+    assert client.get(f"{URL}/{run.pk}", **auth).status_code == 403
+
+
+def test_it_hides_another_workspaces_runs_from_an_outsider(personas, client):
+    run = JobRunFactory(name="acme.digest", workspace=personas.workspace)
+    auth = _bearer(personas.outsider)
+
+    assert client.get(f"{URL}/{run.pk}", **auth).status_code == 404
+    assert client.get(URL, **auth).json()["count"] == 0
+
+
+def test_it_needs_authentication(client):
+    assert client.get(URL).status_code == 401
+
+
+def test_it_lists_in_a_constant_number_of_queries(personas, client):
+    JobRunFactory.create_batch(40, workspace=personas.workspace)
+    auth = _bearer(personas.admin)
+    with max_queries(8):
+        assert client.get(URL, **auth).status_code == 200

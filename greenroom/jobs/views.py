@@ -1,0 +1,45 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from pydantic import ValidationError
+
+from greenroom.accounts.permissions import ability_required
+from greenroom.jobs import selectors
+from greenroom.jobs.choices import JobStatus
+from greenroom.jobs.filters import JobRunFilter
+
+PAGE_SIZE = 50
+
+
+@login_required
+@ability_required("view_jobs")
+def run_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    runs = selectors.job_run_list(workspace=request.workspace, filters=filters)
+    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = filters.name is not None or filters.status is not None
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": filtered,
+        # Only asked when the filtered list is empty, to tell "none yet" from "none match".
+        "any_runs": bool(page.object_list)
+        or (filtered and selectors.job_run_list(workspace=request.workspace).exists()),
+        "statuses": JobStatus.choices,
+        "names": selectors.job_names(workspace=request.workspace),
+    }
+    template = "jobs/run_list.html"
+    if request.htmx:
+        template += "#runs-table"
+    return render(request, template, context)
+
+
+def _filters(request: HttpRequest) -> JobRunFilter:
+    # Blank select options mean "any"; an unknown status (a stale bookmark) shows everything
+    # rather than an error page.
+    values = {key: request.GET.get(key) or None for key in ("name", "status")}
+    try:
+        return JobRunFilter(**values)
+    except ValidationError:
+        return JobRunFilter()

@@ -1,0 +1,104 @@
+"""Read typed settings from the environment, collecting mistakes instead of crashing.
+
+Settings are imported before Django can report anything, so a bad value is remembered here
+and surfaced by a system check (``greenroom.checks``) with a stable id and a clear message.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    variable: str
+    value: str
+    message: str
+
+
+problems: list[ConfigProblem] = []
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    """The raw value of ``name`` or ``default``."""
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean such as 1/0, true/false, yes/no, on/off; anything else is a problem."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    problems.append(ConfigProblem(name, raw, "expected one of 1/0, true/false, yes/no, on/off"))
+    return default
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number; anything else is a problem."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(ConfigProblem(name, raw, "expected a whole number"))
+        return default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list with blanks removed."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_path(name: str, default: Path) -> Path:
+    """A filesystem path, made absolute."""
+    raw = os.environ.get(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+def email_settings(url: str) -> dict[str, object]:
+    """Django email settings from a URL: ``console:``, ``locmem:``, ``file:///dir``, ``smtp://``.
+
+    ``smtp+tls://`` turns on STARTTLS and ``smtps://`` implicit TLS.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parts.path,
+        }
+    if scheme in {"smtp", "smtp+tls", "smtps"}:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 587),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_TLS": scheme == "smtp+tls",
+            "EMAIL_USE_SSL": scheme == "smtps",
+        }
+    problems.append(
+        ConfigProblem(
+            "GREENROOM_EMAIL_URL",
+            url,
+            "expected console:, locmem:, file:///folder, smtp://, smtp+tls:// or smtps://",
+        )
+    )
+    return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}

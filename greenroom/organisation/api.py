@@ -1,0 +1,138 @@
+"""CRUD endpoints for every organisation kind, generated from the one description in kinds.py.
+
+Related rows are given and returned by id (``product_line``: 3); names stay unique per
+workspace so clients can also look rows up with ``?q=``.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Body, Router, Schema, Status
+from ninja.orm import create_schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from greenroom.accounts.permissions import require
+from greenroom.organisation import selectors, services
+from greenroom.organisation.kinds import KINDS, Kind
+
+router = Router(tags=["organisation"])
+
+
+def _schema_name(kind: Kind, suffix: str) -> str:
+    return kind.model.__name__ + suffix
+
+
+def _register(kind: Kind) -> None:
+    # Related rows appear as ``<field>_id`` both ways, the name the In schemas get too.
+    out_schema = create_schema(
+        kind.model,
+        name=_schema_name(kind, "Out"),
+        fields=["id", *(name for name in kind.fields if name not in kind.references)],
+        custom_fields=[(f"{name}_id", int | None, None) for name in kind.references],
+    )
+    in_schema = create_schema(kind.model, name=_schema_name(kind, "In"), fields=list(kind.fields))
+    patch_schema = create_schema(
+        kind.model,
+        name=_schema_name(kind, "Patch"),
+        fields=list(kind.fields),
+        optional_fields="__all__",
+    )
+    base = f"/{kind.slug}"
+
+    @router.get(
+        base,
+        response=list[out_schema],
+        summary=f"List {kind.title.lower()}",
+        operation_id=f"list_{kind.model.__name__.lower()}",
+    )
+    @paginate(LimitOffsetPagination)
+    def list_rows(request: HttpRequest, q: str = ""):
+        require(request, "view")
+        return selectors.entity_list(workspace=request.workspace, kind=kind, search=q)
+
+    @router.get(
+        f"{base}/{{pk}}",
+        response=out_schema,
+        summary=f"Get a {kind.singular}",
+        operation_id=f"get_{kind.model.__name__.lower()}",
+    )
+    def get_row(request: HttpRequest, pk: int):
+        require(request, "view")
+        return selectors.entity_get(workspace=request.workspace, kind=kind, pk=pk)
+
+    @router.post(
+        base,
+        response={201: out_schema},
+        summary=f"Create a {kind.singular}",
+        operation_id=f"create_{kind.model.__name__.lower()}",
+    )
+    def create_row(request: HttpRequest, payload: in_schema):  # type: ignore[valid-type]
+        require(request, "manage_organisation")
+        return Status(201, _save(request, kind, payload.dict(exclude_unset=True), instance=None))
+
+    @router.patch(
+        f"{base}/{{pk}}",
+        response=out_schema,
+        summary=f"Update a {kind.singular}",
+        operation_id=f"update_{kind.model.__name__.lower()}",
+    )
+    def update_row(request: HttpRequest, pk: int, payload: patch_schema):  # type: ignore[valid-type]
+        require(request, "manage_organisation")
+        instance = selectors.entity_get(workspace=request.workspace, kind=kind, pk=pk)
+        return _save(request, kind, payload.dict(exclude_unset=True), instance=instance)
+
+    @router.delete(
+        f"{base}/{{pk}}",
+        response={204: None},
+        summary=f"Delete a {kind.singular}",
+        operation_id=f"delete_{kind.model.__name__.lower()}",
+    )
+    def delete_row(request: HttpRequest, pk: int):
+        require(request, "manage_organisation")
+        instance = selectors.entity_get(workspace=request.workspace, kind=kind, pk=pk)
+        services.entity_delete(
+            actor=request.user, workspace=request.workspace, kind=kind, instance=instance
+        )
+        return Status(204, None)
+
+
+def _save(request: HttpRequest, kind: Kind, data: dict[str, Any], instance):
+    # The schema names related rows ``<field>_id``, as Django's attribute for the id does.
+    by_field = {
+        (name[:-3] if name[:-3] in kind.references else name): value for name, value in data.items()
+    }
+    resolved = services.references_by_id(workspace=request.workspace, kind=kind, data=by_field)
+    return services.entity_save(
+        actor=request.user,
+        workspace=request.workspace,
+        kind=kind,
+        data=resolved,
+        instance=instance,
+    )
+
+
+class ImportReportOut(Schema):
+    created: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    summary: str
+
+
+@router.post(
+    "/import",
+    response=ImportReportOut,
+    summary="Import an organisation document",
+    operation_id="import_organisation",
+)
+def import_document(request: HttpRequest, document: Body[dict[str, Any]]):
+    """Create or update teams, people, the portfolio, regions, markets, segments and plans
+    from one document (docs/import-formats.md). All or nothing; idempotent."""
+    require(request, "manage_organisation")
+    report = services.organisation_import(
+        actor=request.user, workspace=request.workspace, document=document, source="request"
+    )
+    return {**vars(report), "summary": report.summary()}
+
+
+for _kind in KINDS:
+    _register(_kind)

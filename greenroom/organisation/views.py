@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from greenroom.accounts.permissions import ability_required, can
+from greenroom.organisation import selectors, services
+from greenroom.organisation.forms import entity_form
+from greenroom.organisation.kinds import KINDS_BY_SLUG, Kind
+
+
+def _kind(slug: str) -> Kind:
+    try:
+        return KINDS_BY_SLUG[slug]
+    except KeyError:
+        raise Http404("No such kind of thing.") from None
+
+
+@login_required
+@ability_required("view")
+def entity_list(request: HttpRequest, kind: str) -> HttpResponse:
+    described = _kind(kind)
+    search = request.GET.get("q", "").strip()
+    rows = selectors.entity_list(workspace=request.workspace, kind=described, search=search)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {
+        "kind": described,
+        "page": page,
+        "search": search,
+        "can_edit": can(request, "manage_organisation"),
+    }
+    template = "organisation/entity_list.html"
+    if request.htmx:
+        template += "#rows"
+    return render(request, template, context)
+
+
+@login_required
+@ability_required("manage_organisation")
+def entity_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    described = _kind(kind)
+    instance = (
+        selectors.entity_get(workspace=request.workspace, kind=described, pk=pk) if pk else None
+    )
+    form = entity_form(described, request.workspace, data=request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.entity_save(
+                actor=request.user,
+                workspace=request.workspace,
+                kind=described,
+                data={name: form.cleaned_data[name] for name in described.fields},
+                instance=instance,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Saved {described.singular} “{row}”.")
+            return redirect("organisation:list", kind=described.slug)
+    context = {"kind": described, "form": form, "instance": instance}
+    return render(request, "organisation/entity_form.html", context)
+
+
+@require_POST
+@login_required
+@ability_required("manage_organisation")
+def entity_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    described = _kind(kind)
+    instance = selectors.entity_get(workspace=request.workspace, kind=described, pk=pk)
+    try:
+        services.entity_delete(
+            actor=request.user, workspace=request.workspace, kind=described, instance=instance
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Deleted {described.singular} “{instance}”.")
+    return redirect("organisation:list", kind=described.slug)
+
+
+@login_required
+@ability_required("view")
+def portfolio(request: HttpRequest) -> HttpResponse:
+    products = selectors.portfolio_tree(workspace=request.workspace)
+    return render(request, "organisation/portfolio.html", {"products": products})

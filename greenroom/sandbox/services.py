@@ -1,0 +1,43 @@
+"""Build the sandbox company: generate its files and load them through the importers."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from greenroom.accounts import services as account_services
+from greenroom.accounts.models import Workspace
+from greenroom.organisation.services import organisation_import
+from greenroom.sandbox import company, generator
+
+Progress = Callable[[str], None]
+
+
+def sandbox_build(
+    *, data_dir: Path, scale: str, seed: int, progress: Progress = lambda _: None
+) -> Workspace:
+    """Generate the sandbox files under ``data_dir/sandbox`` and import them."""
+    progress(f"Generating the {scale} sandbox company (seed {seed})")
+    files = generator.generate(out_dir=data_dir / "sandbox", scale=scale, seed=seed)
+    with transaction.atomic():
+        workspace = account_services.workspace_create(
+            name=company.COMPANY,
+            slug=slugify(company.COMPANY),
+            reporting_currency=company.REPORTING_CURRENCY,
+        )
+        progress("Adding the demo sign-ins")
+        for user in json.loads(files.users.read_text())["users"]:
+            account_services.user_create(
+                actor=None, workspace=workspace, password=company.DEMO_PASSWORD, **user
+            )
+        progress(f"Importing the organisation from {files.organisation}")
+        report = organisation_import(
+            actor=None,
+            workspace=workspace,
+            document=json.loads(files.organisation.read_text()),
+            source=str(files.organisation),
+        )
+        progress(f"  {report.summary()}")
+    return workspace

@@ -1,0 +1,228 @@
+"""Greenroom settings: one file, configured by environment variables only.
+
+See docs/configuration.md for every variable. Bad values do not crash start-up; they are
+collected by ``greenroom.lib.env`` and reported by the ``greenroom.checks`` system checks.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from greenroom.lib.env import (
+    ConfigProblem,
+    email_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    problems,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("GREENROOM_DATA_DIR", Path.cwd() / "data")
+DEMO = env_bool("GREENROOM_DEMO", False)
+DEBUG = env_bool("GREENROOM_DEBUG", False)
+
+
+def _secret_key() -> str:
+    """The configured key, else one generated once and kept (0600) in the data folder."""
+    configured = env_str("GREENROOM_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret.key"
+    try:
+        if not key_file.exists():
+            DATA_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+    except OSError as error:
+        problems.append(ConfigProblem("GREENROOM_DATA_DIR", str(DATA_DIR), str(error)))
+        # Per-process key: sessions will not survive a restart, and the check says why.
+        return secrets.token_urlsafe(50)
+
+
+SECRET_KEY = _secret_key()
+
+_explicit_hosts = env_list("GREENROOM_ALLOWED_HOSTS", [])
+ALLOWED_HOSTS = _explicit_hosts or ["localhost", "127.0.0.1", "[::1]"]
+# Declaring public host names means a production deployment, which is served over HTTPS.
+HTTPS = env_bool("GREENROOM_HTTPS", bool(_explicit_hosts) and not DEMO)
+CSRF_TRUSTED_ORIGINS = env_list("GREENROOM_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "template_partials",
+    "django_htmx",
+    "axes",
+    "huey.contrib.djhuey",
+    "greenroom.accounts",
+    "greenroom.organisation",
+    "greenroom.jobs",
+    "greenroom.web",
+    "greenroom.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "greenroom.accounts.middleware.WorkspaceMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "greenroom.urls"
+WSGI_APPLICATION = "greenroom.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "greenroom.web.context_processors.shell",
+            ],
+        },
+    }
+]
+
+
+def _databases() -> dict[str, dict]:
+    url = env_str("GREENROOM_DATABASE_URL")
+    if not url:
+        return {"default": _sqlite(DATA_DIR / "greenroom.sqlite3")}
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        problems.append(ConfigProblem("GREENROOM_DATABASE_URL", url, str(error)))
+        return {"default": _sqlite(DATA_DIR / "greenroom.sqlite3")}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        return {"default": _sqlite(Path(config["NAME"]))}
+    return {"default": config}
+
+
+def _sqlite(path: Path) -> dict:
+    # WAL lets the web processes read while a job writes; IMMEDIATE transactions and a busy
+    # timeout make concurrent writers wait for each other instead of failing at once.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): lock a username+address pair after repeated failures.
+AXES_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("GREENROOM_PROXY_COUNT", 0)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("GREENROOM_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = DATA_DIR / "uploads"
+
+# Security headers always; cookie and transport hardening whenever served over HTTPS.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool("GREENROOM_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+globals().update(email_settings(env_str("GREENROOM_EMAIL_URL", "console:")))
+DEFAULT_FROM_EMAIL = env_str("GREENROOM_FROM_EMAIL", "greenroom@localhost")
+
+# Background jobs (huey): in-process by default, Redis with separate workers by configuration.
+JOBS_URL = env_str("GREENROOM_JOBS_URL", "")
+JOBS_IMMEDIATE = env_bool("GREENROOM_JOBS_IMMEDIATE", False)
+HUEY = {
+    "name": "greenroom",
+    "immediate": JOBS_IMMEDIATE,
+    "immediate_use_memory": True,
+    "consumer": {"workers": env_int("GREENROOM_JOBS_WORKERS", 2), "worker_type": "thread"},
+    **(
+        {"huey_class": "huey.RedisHuey", "url": JOBS_URL}
+        if JOBS_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+    ),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("GREENROOM_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500

@@ -1,0 +1,143 @@
+"""Configuration by environment and the `greenroom` command line, run as a user would."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from greenroom.lib import env
+
+
+def run_greenroom(*args: str, extra_env: dict | None = None, tmp_path=None, stdin: str = ""):
+    # Each run gets its own SQLite data folder unless the test names a database.
+    environment = {k: v for k, v in os.environ.items() if k != "GREENROOM_DATABASE_URL"}
+    environment.update(extra_env or {})
+    if tmp_path is not None:
+        environment.setdefault("GREENROOM_DATA_DIR", str(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-m", "greenroom.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def test_it_lists_its_commands():
+    result = run_greenroom("--help")
+    assert result.returncode == 0
+    for command in ["demo", "serve", "migrate", "createuser", "check", "worker"]:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "createuser", "check", "migrate", "org"])
+def test_it_explains_each_command_with_help(command, tmp_path):
+    result = run_greenroom(command, "--help", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+def test_it_rejects_an_unknown_command_without_a_traceback():
+    result = run_greenroom("frobnicate")
+    assert result.returncode == 2
+    assert "unknown command 'frobnicate'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_rejects_bad_arguments_with_usage(tmp_path):
+    result = run_greenroom("demo", "--scale", "huge", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice: 'huge'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_reports_a_bad_environment_variable_as_a_system_check(tmp_path):
+    result = run_greenroom(
+        "check", extra_env={"GREENROOM_DEBUG": "maybe", "GREENROOM_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "greenroom.E001" in result.stderr
+    assert "GREENROOM_DEBUG='maybe' is not valid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_reports_an_unparseable_database_url(tmp_path):
+    result = run_greenroom(
+        "check",
+        extra_env={"GREENROOM_DATABASE_URL": "nosuchdb://x", "GREENROOM_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "GREENROOM_DATABASE_URL" in result.stderr
+
+
+def test_it_passes_the_deployment_checks_in_a_production_configuration(tmp_path):
+    result = run_greenroom(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        extra_env={
+            "GREENROOM_DATA_DIR": str(tmp_path),
+            "GREENROOM_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-1234",
+            "GREENROOM_ALLOWED_HOSTS": "greenroom.example.com",
+            "GREENROOM_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "GREENROOM_EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+        },
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_it_creates_the_first_admin_and_workspace_from_the_command_line(tmp_path):
+    extra = {"GREENROOM_DATA_DIR": str(tmp_path)}
+    assert run_greenroom("migrate", extra_env=extra).returncode == 0
+    result = run_greenroom(
+        "createuser",
+        "--email",
+        "Boss@Example.com",
+        "--role",
+        "admin",
+        "--workspace",
+        "Acme",
+        "--password-stdin",
+        extra_env=extra,
+        stdin="a-long-password\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Added boss@example.com as Admin in Acme" in result.stdout
+    again = run_greenroom(
+        "createuser",
+        "--email",
+        "boss@example.com",
+        "--role",
+        "viewer",
+        "--no-password",
+        extra_env=extra,
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("console:", {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}),
+        (
+            "smtps://u:p%40ss@mail.example.com",
+            {"EMAIL_PORT": 465, "EMAIL_USE_SSL": True, "EMAIL_HOST_PASSWORD": "p@ss"},
+        ),
+        ("smtp+tls://mail.example.com:2525", {"EMAIL_PORT": 2525, "EMAIL_USE_TLS": True}),
+    ],
+)
+def test_it_reads_email_settings_from_a_url(url, expected):
+    settings = env.email_settings(url)
+    assert expected.items() <= settings.items()
+
+
+def test_it_records_a_problem_for_an_unknown_email_scheme():
+    before = len(env.problems)
+    env.email_settings("pigeon://coop")
+    assert env.problems[before:][0].variable == "GREENROOM_EMAIL_URL"
+    del env.problems[before:]

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from greenroom.api import api
+from greenroom.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("data/", web_views.data_overview, name="data_overview"),
+    path("customers/", web_views.customers_overview, name="customers_overview"),
+    path("strategy/", web_views.strategy_overview, name="strategy_overview"),
+    path("scorecard/", web_views.scorecard, name="scorecard"),
+    path("organisation/", include("greenroom.organisation.urls")),
+    path("settings/", include("greenroom.accounts.urls")),
+    path("jobs/", include("greenroom.jobs.urls")),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

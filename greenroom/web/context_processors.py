@@ -1,0 +1,16 @@
+from django.http import HttpRequest
+
+from greenroom.accounts.permissions import ABILITIES, can
+from greenroom.web.navigation import navigation_for
+
+
+def shell(request: HttpRequest) -> dict:
+    """What the layout needs on every page: navigation, workspace and the member's abilities."""
+    if getattr(request, "membership", None) is None:
+        return {}
+    return {
+        "navigation": navigation_for(request),
+        "workspace": request.workspace,
+        "membership": request.membership,
+        "abilities": {name: can(request, name) for name in ABILITIES},
+    }

@@ -1,0 +1,223 @@
+"""Headless Chromium against a served sandbox: every page, sign-in, roles, htmx and a11y.
+
+Run alone with ``pytest -m browser``. Screenshots of every page land in
+``test-results/screenshots/`` for a human to look at.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils.text import slugify
+from playwright.sync_api import expect, sync_playwright
+
+from greenroom.sandbox.company import DEMO_PASSWORD, DEMO_USERS
+from greenroom.web.navigation import NAVIGATION
+from greenroom.web.tests.browser_support import (
+    BLOCKING_IMPACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PageProblems,
+    axe_report,
+    block_other_hosts,
+    build_sandbox,
+    dedicated_database,
+    served,
+)
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-results" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+EMAILS = {role: email for email, _, _, role in DEMO_USERS}
+
+
+def _pages() -> list[tuple[str, Callable[[], str]]]:
+    """(screenshot name, URL) for every page in the navigation, plus the API docs."""
+    pages = []
+    for title, items in NAVIGATION:
+        for item in items:
+            name = slugify(f"{title} {item.label}") if title else slugify(item.label)
+            pages.append((name, item.url))
+    pages.append(("api-docs", lambda: "/api/v1/docs"))
+    return pages
+
+
+PAGES = _pages()
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(tmp_path_factory) -> Iterator[str]:
+    """A small sandbox built and served by the ``greenroom`` command, for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    data_dir = tmp_path_factory.mktemp("sandbox")
+    env = {**os.environ, "GREENROOM_DATA_DIR": str(data_dir)}
+    with dedicated_database(env):
+        build_sandbox(data_dir, env)
+        with served(env, data_dir / "serve.log") as base_url:
+            yield base_url
+
+
+@pytest.fixture(scope="session")
+def chromium(sandbox_url):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, sandbox_url):
+    """Open a page in a fresh browser context (cookies of its own), closed after the test."""
+    contexts = []
+
+    def open_page(storage_state: dict | None = None):
+        context = chromium.new_context(
+            base_url=sandbox_url, viewport=VIEWPORT, storage_state=storage_state
+        )
+        context.set_default_timeout(10_000)
+        block_other_hosts(context, sandbox_url)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(scope="session")
+def admin_state(chromium, sandbox_url) -> dict:
+    """The admin's signed-in cookies, so the page walk signs in once, not once per page."""
+    context = chromium.new_context(base_url=sandbox_url)
+    page = context.new_page()
+    sign_in(page, EMAILS["admin"])
+    page.wait_for_url(f"{sandbox_url}/")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def admin_page(new_page, admin_state):
+    return new_page(admin_state)
+
+
+def test_it_signs_in_the_admin_through_the_login_form(new_page, sandbox_url):
+    page = new_page()
+    sign_in(page, EMAILS["admin"])
+
+    expect(page).to_have_url(f"{sandbox_url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Harbor Systems")
+    expect(page.get_by_role("banner")).to_contain_text("Ada Admin")
+
+
+@pytest.mark.parametrize(("name", "url"), PAGES, ids=[name for name, _ in PAGES])
+def test_it_serves_every_page_without_errors_or_serious_accessibility_problems(
+    admin_page, sandbox_url, name, url
+):
+    problems = PageProblems(sandbox_url)
+    problems.watch(admin_page)
+
+    response = admin_page.goto(url())
+    admin_page.wait_for_load_state("networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    admin_page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    violations = Axe().run(admin_page).response["violations"]
+
+    failures = list(problems.found)
+    if response is None or response.status != 200:
+        failures.append(f"{url()} answered {response and response.status}")
+    if not admin_page.title().strip():
+        failures.append("the page has no title")
+    if any(violation["impact"] in BLOCKING_IMPACTS for violation in violations):
+        failures.append(f"axe found accessibility problems:\n{axe_report(violations)}")
+    elif violations:
+        print(f"{name}: minor accessibility findings:\n{axe_report(violations)}")
+    assert not failures, f"{name} ({url()}):\n" + "\n".join(failures)
+
+
+def test_it_shows_the_home_page_at_a_glance(admin_page):
+    admin_page.goto("/")
+
+    expect(admin_page.get_by_role("link", name=re.compile(r"\d+ Teams"))).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # The viewport only: this is the picture for the README (docs/screenshot.png).
+    admin_page.screenshot(path=SCREENSHOTS / "home-viewport.png")
+
+
+def test_it_explains_a_wrong_password_without_a_server_error(new_page, sandbox_url):
+    page = new_page()
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        sign_in(page, EMAILS["product_manager"], "not-the-password")
+
+    assert posted.value.status == 200
+    expect(page).to_have_url(f"{sandbox_url}/login/")
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"correct email address and password", re.IGNORECASE)
+    )
+    expect(page.get_by_label("Email")).to_have_value(EMAILS["product_manager"])
+
+
+def test_it_hides_user_management_from_a_viewer(new_page):
+    page = new_page()
+    sign_in(page, EMAILS["viewer"])
+    sidebar = page.get_by_role("navigation", name="Main")
+
+    expect(sidebar.get_by_role("link", name="Teams")).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Users & roles")).to_have_count(0)
+    response = page.goto("/settings/users/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+
+def test_it_lets_product_ops_add_a_team_through_the_form(new_page, sandbox_url):
+    page = new_page()
+    sign_in(page, EMAILS["product_ops"])
+    page.goto("/organisation/teams/")
+    page.get_by_role("link", name="Add team").first.click()
+    page.get_by_label("Name").fill("Browser Guild")
+    page.get_by_label("Headcount plan").fill("4")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(f"{sandbox_url}/organisation/teams/")
+    expect(page.get_by_role("status")).to_contain_text("Saved team “Browser Guild”")
+    expect(page.get_by_role("row", name=re.compile("Browser Guild"))).to_be_visible()
+
+
+def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page, sandbox_url):
+    admin_page.goto("/organisation/teams/")
+    rows = admin_page.locator("#rows tbody tr")
+    assert rows.count() > 1
+    # A full reload would start a new window object and lose this.
+    admin_page.evaluate("window.stillTheSamePage = true")
+
+    with admin_page.expect_response(lambda r: "q=Dashboards" in r.url) as searched:
+        admin_page.get_by_role("searchbox", name="Search").fill("Dashboards")
+
+    assert searched.value.request.headers.get("hx-request") == "true"
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Dashboards")
+    expect(admin_page).to_have_url(re.compile(r"/organisation/teams/\?q=Dashboards$"))
+    assert admin_page.evaluate("window.stillTheSamePage") is True
+
+
+def test_it_makes_the_skip_link_the_first_tab_stop(admin_page):
+    admin_page.goto("/")
+    admin_page.keyboard.press("Tab")
+    skip_link = admin_page.get_by_role("link", name="Skip to content")
+
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()
+    admin_page.keyboard.press("Enter")
+    expect(admin_page.locator("main")).to_be_focused()
