@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Tests keep their generated secret and scratch files out of ./data (the demo's folder).
+TEST_ENV := GREENROOM_DATA_DIR=$(CURDIR)/var/test-data
 
 .PHONY: demo test test-sqlite test-postgres lint format check-migrations api-schema bench clean
 
@@ -27,10 +29,10 @@ check-migrations: $(STAMP)
 	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/greenroom manage makemigrations --check --dry-run
 
 test-sqlite: $(STAMP)
-	$(BIN)/pytest -q
+	$(TEST_ENV) $(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	GREENROOM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	$(TEST_ENV) GREENROOM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -44,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/demo_build.py --scale medium
 
 clean:
-	rm -rf $(VENV) data test-results
+	rm -rf $(VENV) data var test-results
