@@ -8,7 +8,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -51,6 +51,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[TokenAuth(), MemberSessionAuth()],
+    # Deep links nest a link inside each operation's button, which screen readers can't use.
+    docs=Swagger(settings={"deepLinking": False}),
 )
 
 
@@ -104,12 +106,18 @@ def _http_error(request, exc: HttpError):
 
 def _mount_routers() -> None:
     from greenroom.accounts.api import router as accounts_router
+    from greenroom.customers.api import router as customers_router
     from greenroom.jobs.api import router as jobs_router
+    from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
+    from greenroom.sources.api import router as sources_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/organisation/", organisation_router)
     api.add_router("/jobs/", jobs_router)
+    api.add_router("/sources/", sources_router)
+    api.add_router("/metrics/", metrics_router)
+    api.add_router("/customers/", customers_router)
 
 
 _mount_routers()

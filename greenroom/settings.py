@@ -62,12 +62,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    # Serves Swagger UI's files locally instead of from a CDN.
+    "ninja",
     "django_htmx",
     "axes",
     "huey.contrib.djhuey",
     "greenroom.accounts",
     "greenroom.organisation",
     "greenroom.jobs",
+    "greenroom.metrics",
+    "greenroom.sources",
+    "greenroom.customers",
     "greenroom.web",
     "greenroom.sandbox",
 ]
@@ -118,6 +123,10 @@ def _databases() -> dict[str, dict]:
         return {"default": _sqlite(DATA_DIR / "greenroom.sqlite3")}
     if config["ENGINE"] == "django.db.backends.sqlite3":
         return {"default": _sqlite(Path(config["NAME"]))}
+    # Lets parallel test runs on one server use separate throwaway databases.
+    test_name = env_str("GREENROOM_TEST_DATABASE_NAME")
+    if test_name:
+        config["TEST"] = {"NAME": test_name}
     return {"default": config}
 
 
@@ -168,6 +177,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The shell's own assets belong to no app, so collectstatic must be told where they are.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -223,6 +234,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("GREENROOM_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The analytics store (DuckDB by default; see docs/warehouse.md for other engines).
+ANALYTICS_PATH = env_path("GREENROOM_ANALYTICS_PATH", DATA_DIR / "analytics.duckdb")
+# Where metrics are computed: "duckdb" (the store itself), "postgres://user@host/db" or
+# "spark://local" — the refresh publishes the model and rollup tables there (docs/warehouse.md).
+ANALYTICS_URL = env_str("GREENROOM_ANALYTICS_URL", "duckdb")
+# The slug of the workspace whose business data the store holds (empty: the first workspace).
+ANALYTICS_WORKSPACE = env_str("GREENROOM_ANALYTICS_WORKSPACE", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

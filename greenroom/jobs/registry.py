@@ -214,12 +214,12 @@ def _call_and_record(
             error=error_text,
             next_attempt_at=next_attempt_at,
         )
-        logger.warning("Job %s will retry in %.0f s (attempt %d).", job.name, delay, run.attempt)
+        logger.warning("Job %s will retry in %.3g s (attempt %d).", job.name, delay, run.attempt)
         return run, failure
     services.job_run_finish(
         run=run, status=JobStatus.FAILED, log_tail=tail.text(), error=error_text
     )
-    logger.error("Job %s failed (attempt %d): %r", job.name, run.attempt, failure)
+    logger.error("Job %s failed (attempt %d).", job.name, run.attempt, exc_info=failure)
     if not isinstance(failure, Exception):
         # KeyboardInterrupt / SystemExit: the worker is stopping; let it.
         raise failure

@@ -1,9 +1,9 @@
-"""Run huey consumers: embedded in the web server (the default) or as ``greenroom worker``.
+"""Run huey consumers: in threads of the current process, or as ``greenroom worker``.
 
-The web server command calls ``start_embedded_worker()`` once at start-up and ``.stop()`` on
-the way out. With the default configuration that starts worker threads and the periodic
-scheduler inside the web process; with Redis configured (separate ``greenroom worker``
-processes) or in immediate mode it starts nothing and returns a handle that does nothing.
+``start_embedded_worker()`` starts worker threads and the periodic scheduler in this process
+and returns a handle to ``.stop()`` them; with Redis configured (separate ``greenroom worker``
+processes) or in immediate mode it starts nothing. The ``worker`` command is the same
+consumer owning its own process and signals.
 """
 
 import logging
@@ -116,6 +116,15 @@ def start_embedded_worker(
     worker = EmbeddedWorker(consumer).start()
     logger.info("Background jobs run in this process (%d worker threads).", consumer.workers)
     return worker
+
+
+def after_fork() -> None:
+    """Drop the queue connection inherited from a parent process (call in gunicorn post_fork).
+
+    The SQLite queue opens its connection when Django starts; a forked web worker must not
+    share it with the parent, and huey opens a fresh one on first use.
+    """
+    djhuey.HUEY.storage.close()
 
 
 def consumer_options(

@@ -48,7 +48,7 @@ KINDS: tuple[Kind, ...] = (
         singular="person",
         fields=("name", "title", "email", "team", "description"),
         columns=(("Name", "name"), ("Title", "title"), ("Team", "team")),
-        empty_hint="Add the people in each team, or import them with `greenroom org import`.",
+        empty_hint="Add the people in each team, or import them with greenroom org import.",
         related=("team",),
         references={"team": m.Team},
     ),

@@ -97,7 +97,7 @@ def scorecard(*, workspace: Workspace) -> list[Measure]:
 def workspace_glance(*, workspace: Workspace) -> dict[str, int]:
     """Counts for the home page."""
     teams = Team.objects.filter(workspace=workspace).aggregate(
-        teams=Count("id"), people=Count("people")
+        teams=Count("id", distinct=True), people=Count("people")
     )
     return {
         "products": Product.objects.filter(workspace=workspace).count(),

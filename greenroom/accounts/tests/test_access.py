@@ -23,7 +23,7 @@ def test_it_refuses_a_wrong_password_with_a_clear_message(personas):
         reverse("login"), {"username": personas.pm.email, "password": "wrong"}
     )
     assert response.status_code == 200
-    assert "Please enter a correct" in response.content.decode()
+    assert "That email and password do not match" in response.content.decode()
 
 
 def test_it_locks_sign_in_after_repeated_failures(personas, settings):

@@ -1,4 +1,5 @@
 import logging
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -56,8 +57,6 @@ def test_it_keeps_only_the_last_fifty_log_lines(immediate_huey):
 
 
 def test_it_does_not_capture_what_other_threads_log(immediate_huey):
-    import threading
-
     @job(name="quiet", huey=immediate_huey)
     def quiet() -> None:
         other = threading.Thread(target=logger.info, args=("from a web request",))
@@ -161,9 +160,7 @@ def test_it_skips_a_run_while_another_run_holds_the_lock(immediate_huey):
     assert run_now(send_digest).status == JobStatus.SUCCEEDED
 
 
-def test_it_skips_a_job_that_is_started_again_while_it_runs(
-    immediate_huey, django_capture_on_commit_callbacks
-):
+def test_it_skips_a_job_that_is_started_again_while_it_runs(immediate_huey):
     @job(name="reminders.send", huey=immediate_huey)
     def send_reminders() -> None:
         # Someone presses the button twice: the second run finds the first still going.

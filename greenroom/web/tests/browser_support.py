@@ -29,7 +29,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-BROWSER_DATABASE = "greenroom_browser"
+# One per test process, so two runs against the same server do not drop each other's.
+BROWSER_DATABASE = f"greenroom_browser_{os.getpid()}"
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 # Serious and critical axe findings fail the test; minor and moderate ones are only printed.
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -51,9 +52,8 @@ def greenroom_command(*args: str) -> list[str]:
 def dedicated_database(env: dict[str, str]) -> Iterator[None]:
     """When ``env`` points at PostgreSQL, swap in a fresh database for the served sandbox.
 
-    The sandbox is built with real commits by another process, so it cannot live inside
-    pytest-django's test database; a fixed name dropped first also cleans up after a run
-    that was killed.
+    The sandbox is built with real commits by other processes, so it cannot live inside
+    pytest-django's test database (a transaction the served sandbox never sees).
     """
     url = env.get("GREENROOM_DATABASE_URL", "")
     if urlsplit(url).scheme not in POSTGRES_SCHEMES:
@@ -114,9 +114,13 @@ def _wait_until_answering(process: subprocess.Popen, url: str, log_path: Path) -
         if process.poll() is not None:
             raise RuntimeError(f"'greenroom serve' exited early:\n{log_path.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError as error:
+            # Answering with an error will not get better by waiting.
+            raise RuntimeError(
+                f"'greenroom serve' answered {url} with {error.code}:\n{log_path.read_text()}"
+            ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)

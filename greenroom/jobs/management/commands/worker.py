@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = (
         "Run background-job workers and the periodic scheduler until stopped (Ctrl-C or "
         "SIGINT finishes running jobs first; SIGTERM stops at once). Needed when "
-        "GREENROOM_JOBS_URL points at Redis; by default 'greenroom serve' runs jobs itself."
+        "GREENROOM_JOBS_URL points at Redis; by default 'greenroom serve' starts one itself."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,11 +46,8 @@ class Command(BaseCommand):
             )
         if workers is not None and workers < 1:
             raise CommandError("--workers must be at least 1.")
-        if not settings.JOBS_URL:
-            self.stderr.write(
-                "No GREENROOM_JOBS_URL: the queue is the SQLite file in the data folder, which "
-                "'greenroom serve' already works on. Running this as well is allowed."
-            )
+        queue = "Redis" if settings.JOBS_URL else "the SQLite queue in the data folder"
+        self.stdout.write(f"Working on {queue}; Ctrl-C stops after running jobs finish.")
         huey = djhuey.HUEY
         autodiscover_modules("tasks")
         prepare(huey)

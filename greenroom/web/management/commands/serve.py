@@ -1,11 +1,13 @@
 import os
+import signal
 import subprocess
 import sys
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
+
+from greenroom.jobs.worker import uses_embedded_worker
 
 
 class GreenroomServer(BaseApplication):
@@ -41,10 +43,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
-        if not settings.JOBS_URL and not options["no_worker"]:
+        if uses_embedded_worker() and not options["no_worker"]:
             # A child process, not a thread of gunicorn's master: forking web workers from a
-            # process with running threads can deadlock them.
-            worker = subprocess.Popen([sys.executable, "-m", "greenroom.cli", "worker"])
+            # process with running threads can deadlock them. It is the only worker of the
+            # embedded queue, so locks left by a crashed predecessor are safe to clear.
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "greenroom.cli", "worker", "--flush-locks"]
+            )
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"Serving Greenroom on http://{bind}/ (Ctrl+C stops it)")
         try:
@@ -60,5 +65,13 @@ class Command(BaseCommand):
             ).run()
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+                _stop_gracefully(worker)
+
+
+def _stop_gracefully(worker: subprocess.Popen) -> None:
+    # SIGINT lets running jobs finish; SIGTERM would cut them off and record them as failed.
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
