@@ -7,6 +7,7 @@ matching HTTP status, whatever raised them.
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
@@ -74,6 +75,20 @@ def _invalid_request(request, exc: NinjaValidationError):
 def _invalid_data(request, exc: ValidationError):
     details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
     return error_response(request, 422, "invalid_data", "The data is not valid.", details)
+
+
+@api.exception_handler(OverflowError)
+def _number_out_of_range(request, exc: OverflowError):
+    # Ids and counts beyond what the database stores (SQLite: 64-bit) can never match a row.
+    return error_response(request, 422, "invalid_request", "A number in the request is too large.")
+
+
+@api.exception_handler(DataError)
+def _unstorable(request, exc: DataError):
+    # The database refused a value the schema allowed, e.g. a NUL byte in text on PostgreSQL.
+    return error_response(
+        request, 422, "invalid_data", "A value in the request cannot be stored.", str(exc)[:200]
+    )
 
 
 @api.exception_handler(AuthenticationError)

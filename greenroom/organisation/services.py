@@ -28,7 +28,7 @@ def entity_save(
         raise ValidationError({name: "Not a field of this kind." for name in sorted(unknown)})
     for name, value in data.items():
         _check_same_workspace(workspace, name, value)
-        setattr(row, name, value)
+        setattr(row, name, _not_null(kind, name, value))
     row.full_clean()
     row.save()
     audit_record(
@@ -54,6 +54,16 @@ def references_by_id(*, workspace: Workspace, kind: Kind, data: dict[str, Any]) 
             raise ValidationError({name: f"No {label} with id {value} in this workspace."})
         resolved[name] = found
     return resolved
+
+
+def _not_null(kind: Kind, name: str, value: Any) -> Any:
+    # full_clean() lets None through for blank fields, and the database then refuses it.
+    field = kind.model._meta.get_field(name)
+    if value is not None or field.null:
+        return value
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    raise ValidationError({name: "May not be empty."})
 
 
 def _check_same_workspace(workspace: Workspace, name: str, value: Any) -> None:
