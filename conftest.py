@@ -2,6 +2,8 @@ import pytest
 
 from greenroom.testing.personas import make_personas
 
+pytest_plugins = ["greenroom.testing.browser"]
+
 
 @pytest.fixture
 def personas(db):

@@ -3,12 +3,13 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from greenroom.accounts import selectors, services
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import Membership
 from greenroom.accounts.permissions import ABILITIES, can, require
+from greenroom.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["accounts"])
 

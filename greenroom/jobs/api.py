@@ -3,12 +3,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
 from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
+from greenroom.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["jobs"])
 

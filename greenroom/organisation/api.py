@@ -9,9 +9,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Router, Schema, Status
 from ninja.orm import create_schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.organisation import selectors, services
 from greenroom.organisation.kinds import KINDS, Kind
 

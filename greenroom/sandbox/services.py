@@ -11,6 +11,7 @@ from greenroom.accounts import services as account_services
 from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
+from greenroom.sandbox.crm import sandbox_customers
 
 Progress = Callable[[str], None]
 
@@ -40,4 +41,12 @@ def sandbox_build(
             source=str(files.organisation),
         )
         progress(f"  {report.summary()}")
+        sandbox_customers(
+            workspace=workspace,
+            out_dir=data_dir / "sandbox",
+            scale=scale,
+            seed=seed,
+            organisation=files.organisation,
+            progress=progress,
+        )
     return workspace

@@ -39,7 +39,8 @@ def test_it_never_answers_a_server_error(personas, path, method):
     def check(case):
         response = case.call(headers={"Authorization": f"Bearer {secret}"})
         assert response.status_code < 500, (
-            f"{method} {case.formatted_path} answered {response.status_code}: {response.text[:300]}"
+            f"{method} {case.formatted_path} {case.query} answered {response.status_code}: "
+            f"{response.text[:300]}"
         )
 
     check()

@@ -43,6 +43,10 @@ NAVIGATION: tuple[tuple[str, tuple[NavItem, ...]], ...] = (
         "Customers & research",
         (
             NavItem("Overview", "customers_overview"),
+            NavItem("Accounts", "customers:accounts"),
+            NavItem("Contacts", "customers:contacts"),
+            NavItem("Find participants", "customers:finder"),
+            NavItem("Customer imports", "customers:imports", ability="manage_organisation"),
             _kind("Segments", "segments"),
             _kind("Regions", "regions"),
             _kind("Markets", "markets"),

@@ -4,35 +4,23 @@ Run alone with ``pytest -m browser``. Screenshots of every page land in
 ``test-results/screenshots/`` for a human to look at.
 """
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils.text import slugify
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from greenroom.sandbox.company import DEMO_PASSWORD, DEMO_USERS
-from greenroom.web.navigation import NAVIGATION
-from greenroom.web.tests.browser_support import (
+from greenroom.testing.browser import EMAILS, SCREENSHOTS, sign_in
+from greenroom.testing.browser_support import (
     BLOCKING_IMPACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PageProblems,
     axe_report,
-    block_other_hosts,
-    build_sandbox,
-    dedicated_database,
-    served,
 )
+from greenroom.web.navigation import NAVIGATION
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-results" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
-EMAILS = {role: email for email, _, _, role in DEMO_USERS}
 
 
 def _pages() -> list[tuple[str, Callable[[], str]]]:
@@ -47,71 +35,6 @@ def _pages() -> list[tuple[str, Callable[[], str]]]:
 
 
 PAGES = _pages()
-
-
-@pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory) -> Iterator[str]:
-    """A small sandbox built and served by the ``greenroom`` command, for the whole session."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    data_dir = tmp_path_factory.mktemp("sandbox")
-    env = {**os.environ, "GREENROOM_DATA_DIR": str(data_dir)}
-    with dedicated_database(env):
-        build_sandbox(data_dir, env)
-        with served(env, data_dir / "serve.log") as base_url:
-            yield base_url
-
-
-@pytest.fixture(scope="session")
-def chromium(sandbox_url):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def new_page(chromium, sandbox_url):
-    """Open a page in a fresh browser context (cookies of its own), closed after the test."""
-    contexts = []
-
-    def open_page(storage_state: dict | None = None):
-        context = chromium.new_context(
-            base_url=sandbox_url, viewport=VIEWPORT, storage_state=storage_state
-        )
-        context.set_default_timeout(10_000)
-        block_other_hosts(context, sandbox_url)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-@pytest.fixture(scope="session")
-def admin_state(chromium, sandbox_url) -> dict:
-    """The admin's signed-in cookies, so the page walk signs in once, not once per page."""
-    context = chromium.new_context(base_url=sandbox_url)
-    page = context.new_page()
-    sign_in(page, EMAILS["admin"])
-    page.wait_for_url(f"{sandbox_url}/")
-    state = context.storage_state()
-    context.close()
-    return state
-
-
-@pytest.fixture
-def admin_page(new_page, admin_state):
-    return new_page(admin_state)
 
 
 def test_it_signs_in_the_admin_through_the_login_form(new_page, sandbox_url):

@@ -1,0 +1,187 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from greenroom.accounts.models import AuditEvent
+from greenroom.customers.models import Contact, ImportRun, Outreach
+from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
+from greenroom.customers.tests.test_import import SF_ACCOUNTS, SF_CONTACTS
+from greenroom.testing.queries import max_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org(personas):
+    return make_org(personas.workspace)
+
+
+@pytest.fixture
+def contact(personas, org):
+    account = AccountFactory(
+        workspace=personas.workspace, name="Globex", segment=org.mid, region=org.emea
+    )
+    return ContactFactory(
+        account=account, email="greta@globex.example", consent_prototype_test=True
+    )
+
+
+def test_it_shows_viewers_names_with_details_masked(personas, contact):
+    page = personas.client(personas.viewer).get(f"/customers/accounts/{contact.account_id}/")
+    body = page.content.decode()
+    assert contact.last_name in body and "greta@globex.example" not in body
+    assert "•••@globex.example" in body
+    detail = personas.client(personas.viewer).get(f"/customers/contacts/{contact.pk}/")
+    assert "greta@globex.example" not in detail.content.decode()
+    assert not AuditEvent.objects.filter(action="contact.view_details").exists()
+
+
+def test_it_audits_every_view_of_contact_details(personas, contact):
+    client = personas.client(personas.pm)
+    assert (
+        "greta@globex.example" in client.get(f"/customers/contacts/{contact.pk}/").content.decode()
+    )
+    client.get(f"/customers/accounts/{contact.account_id}/")
+    events = AuditEvent.objects.filter(action="contact.view_details", actor=personas.pm)
+    assert events.count() == 2
+
+
+def test_it_shows_an_outsider_none_of_the_customers(personas, contact):
+    outsider = personas.client(personas.outsider)
+    assert outsider.get(f"/customers/contacts/{contact.pk}/").status_code == 404
+    assert outsider.get(f"/customers/accounts/{contact.account_id}/").status_code == 404
+    assert "Globex" not in outsider.get("/customers/accounts/").content.decode()
+    assert personas.client(None).get("/customers/accounts/").status_code == 302
+
+
+def test_it_lists_accounts_with_a_constant_number_of_queries(personas, org):
+    for _ in range(30):
+        ContactFactory(account=AccountFactory(workspace=personas.workspace, segment=org.mid))
+    client = personas.client(personas.viewer)
+    with max_queries(8):
+        assert client.get("/customers/accounts/").status_code == 200
+    with max_queries(8):
+        assert client.get("/customers/contacts/").status_code == 200
+
+
+def test_it_imports_through_upload_mapping_and_report(personas, org):
+    client = personas.client(personas.ops)
+    upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
+    response = client.post(
+        "/customers/imports/", {"kind": "accounts", "format": "auto", "file": upload}
+    )
+    run = ImportRun.objects.get()
+    assert response.url == f"/customers/imports/{run.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Globex GmbH" in page and "Salesforce export" in page
+    mapping = {"id": "Account ID", "name": "Account Name", "country": "Billing Country"}
+    client.post(response.url, mapping)
+    run.refresh_from_db()
+    assert run.status == "done" and run.report["created"] == 2
+    assert personas.client(personas.pm).get("/customers/imports/").status_code == 403
+
+
+def test_it_shows_every_problem_of_a_rejected_file(personas, org):
+    client = personas.client(personas.ops)
+    bad = SF_CONTACTS.replace("greta@globex.example", "greta-at-globex")
+    upload = SimpleUploadedFile("contacts.csv", bad.encode(), "text/csv")
+    response = client.post(
+        "/customers/imports/", {"kind": "contacts", "format": "auto", "file": upload}
+    )
+    run = ImportRun.objects.get()
+    client.post(
+        response.url,
+        {
+            "id": "Contact ID",
+            "account_id": "Account ID",
+            "last_name": "Last Name",
+            "email": "Email",
+        },
+    )
+    page = client.get(response.url).content.decode()
+    assert "Nothing was imported" in page
+    assert "not a valid email" in page and "no account with the id" in page
+    assert not Contact.objects.exists()
+    run.refresh_from_db()
+    assert run.status == "failed"
+
+
+def test_it_refuses_a_file_that_cannot_be_read(personas, org):
+    client = personas.client(personas.ops)
+    upload = SimpleUploadedFile("accounts.xlsx", b"PK\x03\x04 not really", "application/zip")
+    page = client.post(
+        "/customers/imports/", {"kind": "accounts", "format": "auto", "file": upload}
+    )
+    assert "not a readable Excel file" in page.content.decode()
+
+
+def test_it_finds_reserves_and_exports_a_study(personas, org, contact):
+    client = personas.client(personas.pm)
+    query = (
+        f"?segments={org.mid.pk}&regions={org.emea.pk}&role=admin&opted_in=prototype_test"
+        "&not_contacted_days=60&per_account=2&limit=20&exclude_active_study=on&explain=on"
+    )
+    page = client.get("/customers/find/" + query).content.decode()
+    assert "1 eligible" in page and contact.last_name in page
+    response = client.post(
+        "/customers/find/reserve/",
+        {"contact": [contact.pk], "study": "Editor prototype", "kind": "prototype_test"},
+    )
+    assert response.status_code == 302
+    study = client.get(response.url).content.decode()
+    assert "Editor prototype" in study and contact.last_name in study
+    assert Outreach.objects.get().outcome == "reserved"
+    account_page = client.get(f"/customers/accounts/{contact.account_id}/").content.decode()
+    assert "Editor prototype" in account_page
+    export = client.get("/customers/studies/export.csv?study=Editor+prototype")
+    assert "greta@globex.example" in export.content.decode()
+    viewer_export = personas.client(personas.viewer).get(
+        "/customers/studies/export.csv?study=Editor+prototype"
+    )
+    assert "greta@globex.example" not in viewer_export.content.decode()
+    assert AuditEvent.objects.filter(action="contact.export").count() == 2
+
+
+def test_it_records_consent_and_erases_from_the_contact_page(personas, contact):
+    pm = personas.client(personas.pm)
+    pm.post(
+        f"/customers/contacts/{contact.pk}/consent/",
+        {"kind": "interview", "granted": "1", "method": "call", "source": "QBR call"},
+    )
+    contact.refresh_from_db()
+    assert contact.consent_interview is True
+    refused = pm.post(f"/customers/contacts/{contact.pk}/erase/", {"reason": "x", "confirm": "on"})
+    assert refused.status_code == 403
+    ops = personas.client(personas.ops)
+    ops.post(f"/customers/contacts/{contact.pk}/erase/", {"reason": "DSR-1", "confirm": "on"})
+    contact.refresh_from_db()
+    assert contact.erased_at is not None and contact.email == ""
+    access = ops.get(f"/customers/contacts/{contact.pk}/subject-access/")
+    assert access["Content-Type"] == "application/json"
+
+
+def test_it_keeps_no_copy_of_an_upload_once_imported_or_when_its_person_is_erased(personas, org):
+    from pathlib import Path
+
+    from greenroom.customers import services
+
+    client = personas.client(personas.ops)
+    upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
+    response = client.post(
+        "/customers/imports/", {"kind": "accounts", "format": "auto", "file": upload}
+    )
+    client.post(response.url, {"id": "Account ID", "name": "Account Name"})
+    done = ImportRun.objects.get(filename="accounts.csv")
+    assert done.status == "done" and not Path(done.stored_path).exists()
+    assert "Imported" in client.get(response.url).content.decode()
+    upload = SimpleUploadedFile("contacts.csv", SF_CONTACTS.encode(), "text/csv")
+    client.post("/customers/imports/", {"kind": "contacts", "format": "auto", "file": upload})
+    waiting = ImportRun.objects.get(filename="contacts.csv")
+    assert Path(waiting.stored_path).exists()
+    services.records_import(
+        actor=personas.ops, workspace=personas.workspace, kind="contacts", name="c.csv",
+        data=SF_CONTACTS.encode(),
+    )  # fmt: skip
+    greta = Contact.objects.get(salesforce_id="003A")
+    services.contact_erase(actor=personas.ops, contact=greta, reason="DSR-7")
+    waiting.refresh_from_db()
+    assert waiting.status == "failed" and not Path(waiting.stored_path).exists()
