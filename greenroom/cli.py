@@ -11,7 +11,9 @@ COMMANDS = {
     "worker": "run background-job workers and the scheduler (when jobs use Redis)",
     "migrate": "create or update the database tables",
     "createuser": "add a user with a role (creates the workspace on first use)",
-    "org": "import or export the organisation (teams, portfolio, markets, segments, plans)",
+    "org": "import the organisation (teams, portfolio, markets, segments, plans)",
+    "sources": "list, add and sync data sources (usage, billing, costs, headcount, CRM)",
+    "refresh": "recompute the metrics from the business data (add --full to rebuild all)",
     "check": "check the configuration (add --deploy for production settings)",
     "manage": "run any other Django management command, e.g. 'greenroom manage shell'",
 }

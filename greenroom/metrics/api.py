@@ -1,3 +1,101 @@
-from ninja import Router
+"""The metrics API: list the metric definitions, and compute one metric."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from greenroom.accounts.permissions import require
+from greenroom.lib.pagination import LimitOffsetPagination
+from greenroom.metrics import selectors
+from greenroom.metrics.definitions import QueryError
 
 router = Router(tags=["metrics"])
+
+
+class DefinitionOut(Schema):
+    name: str
+    title: str
+    unit: str
+    description: str
+    formula: str
+    sources: list[str]
+    grains: list[str]
+    default_grain: str
+    dimensions: list[str]
+    columns: list[str]
+    documentation: str
+
+
+class MetricQueryIn(Schema):
+    by: list[str] = []
+    where: list[str] = []
+    grain: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+class FreshnessOut(Schema):
+    refresh_id: str
+    mode: str
+    refreshed_at: datetime
+    as_of: date
+
+
+class LineageOut(Schema):
+    source: str
+    table: str
+    last_synced_at: datetime
+    batches: int
+    rows_loaded: int
+
+
+class MetricOut(Schema):
+    definition: DefinitionOut
+    query: dict[str, Any]
+    rows: list[dict[str, Any]]
+    freshness: FreshnessOut
+    lineage: list[LineageOut]
+
+
+@router.get("/", response=list[DefinitionOut])
+@paginate(LimitOffsetPagination)
+def list_metrics(request: HttpRequest):
+    """Every metric with its definition, formula, sources, grains and dimensions."""
+    require(request, "view")
+    return selectors.metric_definitions()
+
+
+@router.get("/{name}", response=MetricOut)
+def get_metric(request: HttpRequest, name: str, params: Query[MetricQueryIn]):
+    """One metric's rows for the slices (by), filters (where=dimension:value), grain and dates."""
+    require(request, "view")
+    try:
+        result = selectors.metric(
+            name,
+            workspace=request.workspace,
+            by=params.by,
+            where=_where(params.where),
+            grain=params.grain,
+            period=(params.start, params.end),
+        )
+    except selectors.MetricsUnavailable as error:
+        raise Http404(str(error)) from None
+    except QueryError as error:
+        raise ValidationError({"query": [str(error)]}) from None
+    return result.__dict__
+
+
+def _where(filters: list[str]) -> dict[str, list[str]]:
+    where: dict[str, list[str]] = {}
+    for item in filters:
+        dimension, separator, value = item.partition(":")
+        if not separator or not dimension or not value:
+            raise ValidationError(
+                {"where": [f"'{item}' is not dimension:value, e.g. segment:SMB."]}
+            )
+        where.setdefault(dimension, []).append(value)
+    return where

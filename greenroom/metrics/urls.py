@@ -1,3 +1,9 @@
+from django.urls import path
+
+from greenroom.metrics import views
+
 app_name = "metrics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

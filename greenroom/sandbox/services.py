@@ -12,6 +12,7 @@ from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
 from greenroom.sandbox.crm import sandbox_customers
+from greenroom.sandbox.data_engine import sandbox_business_data
 
 Progress = Callable[[str], None]
 
@@ -41,7 +42,7 @@ def sandbox_build(
             source=str(files.organisation),
         )
         progress(f"  {report.summary()}")
-        sandbox_customers(
+        crm = sandbox_customers(
             workspace=workspace,
             out_dir=data_dir / "sandbox",
             scale=scale,
@@ -49,4 +50,13 @@ def sandbox_build(
             organisation=files.organisation,
             progress=progress,
         )
+    progress("Loading billing, usage, costs and headcount through the connectors")
+    sandbox_business_data(
+        workspace=workspace,
+        out_dir=data_dir / "sandbox",
+        scale=scale,
+        seed=seed,
+        crm=crm,
+        progress=progress,
+    )
     return workspace

@@ -1,3 +1,155 @@
-from ninja import Router
+"""Sources over HTTP: list, create, change, upload a file, start a sync, read the history.
+
+Product ops and admins manage sources; every member reads them and their sync reports.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from greenroom.accounts.permissions import require
+from greenroom.lib.pagination import LimitOffsetPagination
+from greenroom.sources import selectors, services
+from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
 
 router = Router(tags=["sources"])
+MANAGE = "manage_organisation"
+
+
+class SourceOut(Schema):
+    """A data source and how its last sync went."""
+
+    id: int
+    name: str
+    kind: SourceKind
+    settings: dict[str, Any]
+    schedule: str
+    enabled: bool
+    status: SourceStatus
+    last_sync_started_at: datetime | None
+    last_synced_at: datetime | None
+    rows_total: int
+
+
+class SourceIn(Schema):
+    """A new source."""
+
+    name: str
+    kind: SourceKind
+    settings: dict[str, Any] = {}
+    schedule: str = ""
+    enabled: bool = True
+
+
+class SourcePatch(Schema):
+    """Changes to a source; omitted fields stay as they are."""
+
+    settings: dict[str, Any] | None = None
+    schedule: str | None = None
+    enabled: bool | None = None
+
+
+class RowErrorOut(Schema):
+    """One problem with one row."""
+
+    file: str
+    row: int | None
+    field: str
+    reason: str
+
+
+class SyncRunOut(Schema):
+    """One sync: counts, the cursor it moved and the row-level error report."""
+
+    id: int
+    status: RunStatus
+    trigger: Trigger
+    started_at: datetime
+    finished_at: datetime | None
+    rows_in: int
+    rows_loaded: int
+    rows_rejected: int
+    batches: int
+    errors: list[RowErrorOut]
+    errors_total: int
+    notices: list[str]
+    message: str
+    cursor_before: dict[str, Any] | None
+    cursor_after: dict[str, Any] | None
+
+
+class SyncQueuedOut(Schema):
+    """A sync was queued as a background job."""
+
+    job_run_id: int
+    job_status: str
+
+
+class UploadOut(Schema):
+    """A file kept with the source; the next sync loads it."""
+
+    file: str
+
+
+@router.get("", response=list[SourceOut], summary="List sources")
+@paginate(LimitOffsetPagination)
+def source_list(request: HttpRequest):
+    require(request, "view")
+    return selectors.source_list(workspace=request.workspace)
+
+
+@router.post("", response={201: SourceOut}, summary="Add a source")
+def source_create(request: HttpRequest, payload: SourceIn):
+    require(request, MANAGE)
+    source = services.source_create(
+        actor=request.user, workspace=request.workspace, **payload.dict()
+    )
+    return Status(201, source)
+
+
+@router.get("/{pk}", response=SourceOut, summary="Get a source")
+def source_get(request: HttpRequest, pk: int):
+    require(request, "view")
+    return selectors.source_get(workspace=request.workspace, pk=pk)
+
+
+@router.patch("/{pk}", response=SourceOut, summary="Change a source")
+def source_update(request: HttpRequest, pk: int, payload: SourcePatch):
+    require(request, MANAGE)
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    return services.source_update(actor=request.user, source=source, **payload.dict())
+
+
+@router.post("/{pk}/files", response={201: UploadOut}, summary="Upload a file")
+def source_upload(request: HttpRequest, pk: int, file: File[UploadedFile]):
+    require(request, MANAGE)
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    saved = services.source_upload(actor=request.user, source=source, upload=file)
+    return Status(201, {"file": saved.name})
+
+
+@router.post("/{pk}/sync", response={202: SyncQueuedOut}, summary="Start a sync")
+def source_sync(request: HttpRequest, pk: int):
+    require(request, MANAGE)
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    job_run = services.source_sync_request(actor=request.user, source=source, trigger=Trigger.API)
+    return Status(202, {"job_run_id": job_run.pk, "job_status": job_run.status})
+
+
+@router.get("/{pk}/runs", response=list[SyncRunOut], summary="List a source's syncs")
+@paginate(LimitOffsetPagination)
+def run_list(request: HttpRequest, pk: int):
+    require(request, "view")
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    return selectors.run_list(source=source)
+
+
+@router.get("/{pk}/runs/{run_pk}", response=SyncRunOut, summary="Get one sync")
+def run_get(request: HttpRequest, pk: int, run_pk: int):
+    require(request, "view")
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    return selectors.run_get(source=source, pk=run_pk)

@@ -32,6 +32,8 @@ NAVIGATION: tuple[tuple[str, tuple[NavItem, ...]], ...] = (
         "Data & insights",
         (
             NavItem("Overview", "data_overview"),
+            NavItem("Metrics", "metrics:dashboard"),
+            NavItem("Sources", "sources:list"),
             NavItem("Portfolio", "organisation:portfolio"),
             _kind("Product lines", "product-lines"),
             _kind("Products", "products"),

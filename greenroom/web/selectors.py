@@ -9,6 +9,10 @@ from django.utils import timezone
 from greenroom.accounts.models import Membership, Workspace
 from greenroom.jobs.selectors import run_outcomes_since
 from greenroom.organisation.models import Product, ProductArea, Team
+from greenroom.sources.models import Source
+
+# A source counts as fresh when its data was committed within this long.
+FRESHNESS_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -81,17 +85,24 @@ def scorecard(*, workspace: Workspace) -> list[Measure]:
             "Days from a question being raised to a logged decision.",
             pending_reason="Measured once decisions are logged (cadences and decisions).",
         ),
-        Measure(
-            "Data freshness",
-            "Share of data sources synced within their schedule.",
-            pending_reason="Measured once data sources are connected (business data engine).",
-        ),
+        _freshness(workspace),
         Measure(
             "Feedback-to-insight turnaround",
             "Days from feedback arriving to it being linked to a theme or insight.",
             pending_reason="Measured once feedback flows in (feedback capability).",
         ),
     ]
+
+
+def _freshness(workspace: Workspace) -> Measure:
+    sources = Source.objects.filter(workspace=workspace, enabled=True)
+    fresh = sources.filter(last_synced_at__gte=timezone.now() - FRESHNESS_WINDOW)
+    return Measure(
+        "Data freshness",
+        "Enabled data sources whose data was last committed within 24 hours.",
+        fresh.count(),
+        sources.count(),
+    )
 
 
 def workspace_glance(*, workspace: Workspace) -> dict[str, int]:

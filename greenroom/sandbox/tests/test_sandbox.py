@@ -31,7 +31,7 @@ def test_it_refuses_an_unknown_scale(tmp_path):
 
 @pytest.mark.django_db
 def test_it_builds_a_coherent_company_through_the_importers(tmp_path):
-    workspace = sandbox_build(data_dir=tmp_path, scale="medium", seed=7)
+    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
     teams = Team.objects.filter(workspace=workspace)
     assert 10 <= teams.count() <= 15
     assert Product.objects.filter(workspace=workspace).count() == 4
@@ -50,3 +50,21 @@ def test_it_lets_every_demo_user_sign_in(tmp_path, client):
         response = client.post("/login/", {"username": email, "password": company.DEMO_PASSWORD})
         assert response.status_code == 302, email
         client.post("/logout/")
+
+
+@pytest.mark.django_db
+def test_it_loads_the_business_data_through_the_connectors_and_refreshes_metrics(tmp_path):
+    from greenroom.metrics.selectors import metric
+    from greenroom.sources.models import Source
+
+    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+    sources = Source.objects.filter(workspace=workspace)
+    assert {source.kind for source in sources} == {
+        "fx_rates", "stripe_files", "posthog", "costs", "headcount",
+    }  # fmt: skip
+    assert all(source.status == "ok" for source in sources)
+    mrr = metric("mrr", workspace=workspace, grain="month")
+    assert mrr.rows and mrr.rows[-1]["value"] > 0
+    assert {entry["source"] for entry in mrr.lineage} >= {"stripe-billing"}
+    mau = metric("mau", workspace=workspace, by=["product"], grain="month")
+    assert {row["product"] for row in mau.rows} >= {"workspace", "automate", "insights"}

@@ -66,3 +66,21 @@ def test_it_answers_an_unknown_page_with_a_friendly_404(personas):
     response = personas.client(personas.viewer).get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_it_measures_data_freshness_from_the_sources(personas):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from greenroom.sources.models import Source
+
+    now = timezone.now()
+    for name, synced in [("a", now), ("b", now - timedelta(days=3)), ("c", None)]:
+        Source.objects.create(
+            workspace=personas.workspace, name=name, kind="costs", last_synced_at=synced
+        )
+    Source.objects.create(workspace=personas.workspace, name="off", kind="costs", enabled=False)
+    response = personas.client(personas.viewer).get(reverse("scorecard"))
+    fresh = next(m for m in response.context["measures"] if m.name == "Data freshness")
+    assert (fresh.numerator, fresh.denominator) == (1, 3)

@@ -1,0 +1,158 @@
+"""Time the metrics refresh and queries on sandbox data, against hand-written DuckDB SQL.
+
+Builds the sandbox business data at --scale (greenroom/sandbox/business.py), loads it into
+raw tables (all but the last day of events), then measures in the same run:
+
+- full refresh: the refresh (raw → model → rollups) plus computing every metric that has a
+  hand-written twin, divided by the time of those hand-written DuckDB queries
+  (greenroom/metrics/tests/independent.py) computing the same numbers from raw;
+- incremental refresh: loading the last day of events as a new batch, then refreshing,
+  as a share of the full refresh;
+- dashboard query: p95 of the Metrics page's queries (MRR, movements, NRR, MAU per product
+  for twelve months) answered from the model and rollup tables;
+- peak memory of a full refresh, in a child process.
+
+Prints one line per measure: ``name: value unit (goal <= X unit)``.
+
+    .venv/bin/python benchmarks/metrics_refresh.py --scale small
+"""
+
+import argparse
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenroom.settings")
+
+import django
+
+django.setup()
+
+import duckdb  # noqa: E402
+
+from greenroom.metrics import store  # noqa: E402
+from greenroom.metrics.definitions import Catalog, Query, compiled_sql, expression  # noqa: E402
+from greenroom.metrics.refresh import refresh_connection  # noqa: E402
+from greenroom.metrics.tests import independent  # noqa: E402
+from greenroom.metrics.tests.raw import REFERENCE, load_business_files  # noqa: E402
+from greenroom.sandbox import business  # noqa: E402
+
+END = date(2026, 11, 20)
+DASHBOARD = [
+    ("mrr", Query(start=date(2025, 12, 1))),
+    ("mrr_movements", Query(start=date(2025, 12, 1))),
+    ("nrr", Query(start=date(2025, 12, 1))),
+    ("mau", Query(by=("product",), start=date(2025, 12, 1))),
+]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _metrics_time(connection) -> float:
+    catalog = Catalog(store.ibis_backend(connection))
+    started = time.perf_counter()
+    for metric, by, grain in independent.EQUIVALENT.values():
+        expression(catalog, metric, Query(by=by, grain=grain)).to_pyarrow()
+    return time.perf_counter() - started
+
+
+def _hand_time(connection) -> float:
+    started = time.perf_counter()
+    for name in independent.QUERIES:
+        independent.compute(connection, name, END)
+    return time.perf_counter() - started
+
+
+def _child_full_refresh(path: str, queue) -> None:
+    connection = duckdb.connect(path)
+    started = time.perf_counter()
+    refresh_connection(connection, reference=REFERENCE, as_of=END, full=True, progress=_quiet)
+    queue.put(time.perf_counter() - started)
+    connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=list(business.SCALES), default="small")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        started = time.perf_counter()
+        files = business.generate(out_dir=work / "files", scale=args.scale, seed=args.seed, end=END)
+        print(f"# generated {args.scale} sandbox in {time.perf_counter() - started:.1f} s")
+        path = str(work / "analytics.duckdb")
+        connection = duckdb.connect(path)
+        load_business_files(connection, files, events_before=END)
+        events = connection.execute("SELECT count(*) FROM raw.events").fetchone()[0]
+        accounts = connection.execute("SELECT count(*) FROM raw.stripe_customers").fetchone()[0]
+        print(f"# raw: {events:,} events (all but {END}), {accounts:,} customers")
+        connection.close()
+
+        # Peak memory and time of a full refresh, in a fresh process.
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_child_full_refresh, args=(path, queue))
+        child.start()
+        child.join()
+        refresh_seconds = queue.get()
+        peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+
+        connection = duckdb.connect(path)
+        full_seconds = refresh_seconds + _metrics_time(connection)
+        hand_seconds = _hand_time(connection)
+
+        load_business_files(connection, files, events_on=END)
+        started = time.perf_counter()
+        report = refresh_connection(connection, reference=REFERENCE, as_of=END, progress=_quiet)
+        incremental_seconds = time.perf_counter() - started
+        assert report.mode == "incremental", report
+        connection.close()
+
+        with store_reader(path) as reader:
+            catalog = Catalog(store.ibis_backend(reader))
+            timings = []
+            for _ in range(30):
+                for name, query in DASHBOARD:
+                    begun = time.perf_counter()
+                    sql, schema = compiled_sql(catalog, name, query)
+                    reader.execute(sql).to_arrow_table().cast(schema)
+                    timings.append(time.perf_counter() - begun)
+        p95 = statistics.quantiles(timings, n=20)[-1] * 1000
+
+    print(
+        f"# full refresh {refresh_seconds:.2f} s + metrics {full_seconds - refresh_seconds:.2f} s;"
+        f" hand-written SQL {hand_seconds:.2f} s; incremental {incremental_seconds:.2f} s "
+        f"({report.days_rebuilt} day(s))"
+    )
+    print(f"full_refresh_vs_hand_sql: {full_seconds / hand_seconds:.2f} x (goal <= 1.5 x)")
+    print(f"incremental_vs_full: {100 * incremental_seconds / refresh_seconds:.1f} % (goal <= 5 %)")
+    print(f"dashboard_query_p95: {p95:.1f} ms (goal <= 50 ms)")
+    print(f"refresh_peak_memory: {peak_gb:.2f} GB (goal <= 4 GB)")
+
+
+class store_reader:
+    """A read-only connection to the benchmark's own store file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self):
+        self.connection = duckdb.connect(self.path, read_only=True)
+        return self.connection
+
+    def __exit__(self, *exc) -> None:
+        self.connection.close()
+
+
+if __name__ == "__main__":
+    main()

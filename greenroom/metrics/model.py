@@ -1,0 +1,470 @@
+"""The model layer: raw records turned into clean, joined tables (docs/metrics.md).
+
+Built by the refresh in DuckDB, where the connectors land raw records, with SQL that reads
+Stripe's JSON documents. The tables here are small (one row per account, per account-month,
+per invoice line); events stay in raw and are summarised by ``rollups``.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+# Stripe amounts are integers in the currency's minor unit; these currencies have none.
+ZERO_DECIMAL = (
+    "bif",
+    "clp",
+    "djf",
+    "gnf",
+    "jpy",
+    "kmf",
+    "krw",
+    "mga",
+    "pyg",
+    "rwf",
+    "ugx",
+    "vnd",
+    "vuv",
+    "xaf",
+    "xof",
+    "xpf",
+)
+
+# Invoices in these states carry no contracted revenue: drafts can still change (and hold
+# paused subscriptions' invoices), void ones were cancelled, uncollectible ones were given up.
+EXCLUDED_INVOICE_STATUSES = ("draft", "void", "uncollectible")
+
+
+class RefreshError(Exception):
+    """The raw data cannot be modelled as it stands; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Organisation data the model needs, passed in because the store never reads Django."""
+
+    reporting_currency: str
+    products: list[tuple[str, str, str]]  # key, name, owner team
+    markets: list[tuple[str, str, str]]  # country code, market, region
+    team_products: list[tuple[str, str, str, float]]  # team, product key, area, weight
+
+
+def _epoch(expression: str) -> str:
+    return f"make_timestamp(CAST({expression} AS BIGINT) * 1000000)"
+
+
+def write_reference(connection: duckdb.DuckDBPyConnection, reference: Reference) -> None:
+    """Replace the small reference tables (products, markets, team ownership)."""
+    tables = {
+        "ref_products": (
+            "product_key VARCHAR, name VARCHAR, owner_team VARCHAR",
+            reference.products,
+        ),
+        "ref_markets": ("country VARCHAR, market VARCHAR, region VARCHAR", reference.markets),
+        "ref_team_products": (
+            "team VARCHAR, product_key VARCHAR, area VARCHAR, weight DOUBLE",
+            reference.team_products,
+        ),
+    }
+    for name, (columns, rows) in tables.items():
+        connection.execute(f"CREATE OR REPLACE TABLE model.{name} ({columns})")
+        if rows:
+            placeholders = ", ".join("?" for _ in rows[0])
+            connection.executemany(f"INSERT INTO model.{name} VALUES ({placeholders})", rows)
+
+
+def build_accounts(connection: duckdb.DuckDBPyConnection) -> None:
+    """model.accounts (one row per account) and model.account_keys (any id → account)."""
+    connection.execute(
+        """
+        CREATE OR REPLACE TABLE model.accounts AS
+        WITH crm AS (
+            SELECT * FROM raw.crm_accounts
+            QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY _loaded_at DESC) = 1
+        ),
+        cust AS (
+            SELECT c.id AS stripe_customer_id,
+                   c.doc->>'$.name' AS name,
+                   c.doc->>'$.metadata.segment' AS segment,
+                   c.doc->>'$.metadata.plan' AS plan,
+                   upper(c.doc->>'$.address.country') AS country,
+                   coalesce(
+                       (SELECT min(k.account_id) FROM crm k WHERE k.stripe_customer_id = c.id),
+                       c.doc->>'$.metadata.crm_account_id'
+                   ) AS crm_account_id
+            FROM raw.stripe_customers c
+        ),
+        linked AS (
+            SELECT coalesce(crm.account_id, cust.crm_account_id, cust.stripe_customer_id)
+                       AS account_id,
+                   coalesce(crm.account_id, cust.crm_account_id) AS crm_account_id,
+                   coalesce(cust.stripe_customer_id, crm.stripe_customer_id)
+                       AS stripe_customer_id,
+                   coalesce(crm.name, cust.name) AS name,
+                   coalesce(nullif(crm.segment, ''), cust.segment) AS segment,
+                   upper(coalesce(nullif(crm.country, ''), cust.country)) AS country,
+                   lower(coalesce(nullif(crm.plan, ''), cust.plan)) AS plan
+            FROM crm FULL OUTER JOIN cust ON cust.crm_account_id = crm.account_id
+        )
+        SELECT l.account_id, l.crm_account_id, l.stripe_customer_id, l.name,
+               coalesce(l.segment, 'unknown') AS segment,
+               l.country,
+               coalesce(m.market, 'unknown') AS market,
+               coalesce(m.region, 'unknown') AS region,
+               coalesce(l.plan, 'unknown') AS plan
+        FROM linked l LEFT JOIN model.ref_markets m ON m.country = l.country
+        """
+    )
+    connection.execute(
+        """
+        CREATE OR REPLACE TABLE model.account_keys AS
+        SELECT DISTINCT key, account_id FROM (
+            SELECT account_id AS key, account_id FROM model.accounts
+            UNION ALL SELECT crm_account_id, account_id FROM model.accounts
+            UNION ALL SELECT stripe_customer_id, account_id FROM model.accounts
+        ) WHERE key IS NOT NULL
+        """
+    )
+
+
+def load_fx(connection: duckdb.DuckDBPyConnection) -> None:
+    """The FX rates as a temporary table the builds below join "as of" a date."""
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE fx AS
+        SELECT date, lower(currency) AS currency, CAST(rate AS DOUBLE) AS rate
+        FROM raw.fx_rates WHERE rate > 0
+        """
+    )
+
+
+def build_revenue(connection: duckdb.DuckDBPyConnection, *, as_of: date, currency: str) -> None:
+    """model.subscription_lines, model.months and model.mrr from invoices and their lines."""
+    _build_prices(connection)
+    _build_subscription_lines(connection)
+    _build_months(connection, as_of=as_of)
+    _build_mrr(connection, currency=currency.lower())
+    _build_billings(connection, currency=currency.lower())
+
+
+def _build_prices(connection: duckdb.DuckDBPyConnection) -> None:
+    # A price's product is an id, or the whole product when the connector expanded it.
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE prices AS
+        WITH products AS (
+            SELECT p.id AS product_id,
+                   coalesce(p.doc->>'$.metadata.greenroom_product', r.product_key, k.product_key)
+                       AS product_key
+            FROM raw.stripe_products p
+            LEFT JOIN model.ref_products r ON lower(r.name) = lower(p.doc->>'$.name')
+            LEFT JOIN model.ref_products k ON k.product_key = lower(p.doc->>'$.name')
+        )
+        SELECT pr.id AS price_id,
+               coalesce(pd.product_key, 'unassigned') AS product_key,
+               pr.doc->>'$.recurring.interval' AS interval,
+               coalesce(CAST(pr.doc->>'$.recurring.interval_count' AS INTEGER), 1)
+                   AS interval_count,
+               CAST(pr.doc->>'$.unit_amount' AS BIGINT) AS unit_amount
+        FROM raw.stripe_prices pr
+        LEFT JOIN products pd ON pd.product_id = CASE json_type(pr.doc, '$.product')
+            WHEN 'OBJECT' THEN pr.doc->>'$.product.id' ELSE pr.doc->>'$.product' END
+        """
+    )
+
+
+# Lines come from raw.stripe_invoice_lines (their invoice is parent_id, or the line's own
+# `invoice` field) and from the lines embedded in invoice documents, so either way of
+# loading invoices works; the same line id in both is one line. Both Stripe API shapes are
+# read: the classic one (line.price, line.subscription, line.proration) and the 2025 one
+# (pricing.price_details, parent.*).
+_LINE_FIELDS = """
+    l.doc->>'$.id' AS line_id,
+    coalesce(l.doc->>'$.type', 'subscription') AS type,
+    coalesce(l.doc->>'$.subscription',
+             l.doc->>'$.parent.subscription_item_details.subscription') AS subscription_id,
+    coalesce(CAST(l.doc->>'$.proration' AS BOOLEAN),
+             CAST(l.doc->>'$.parent.subscription_item_details.proration' AS BOOLEAN),
+             false) AS proration,
+    CASE json_type(l.doc, '$.price') WHEN 'OBJECT' THEN l.doc->>'$.price.id'
+         ELSE coalesce(l.doc->>'$.price', l.doc->>'$.pricing.price_details.price') END
+        AS price_id,
+    CASE json_type(l.doc, '$.price') WHEN 'OBJECT' THEN l.doc->'$.price' END AS price_doc,
+    CAST(l.doc->>'$.amount' AS BIGINT) AS amount,
+    coalesce(list_sum(CAST(json_extract(l.doc, '$.discount_amounts[*].amount') AS BIGINT[])),
+             0) AS discount,
+    lower(l.doc->>'$.currency') AS currency,
+    coalesce(CAST(l.doc->>'$.quantity' AS BIGINT), 1) AS quantity,
+    {start} AS period_start,
+    {end} AS period_end
+""".format(start=_epoch("l.doc->>'$.period.start'"), end=_epoch("l.doc->>'$.period.end'"))
+
+
+def _build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
+    excluded = ", ".join(f"'{status}'" for status in EXCLUDED_INVOICE_STATUSES)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE all_lines AS
+        SELECT * FROM (
+            SELECT coalesce(l.parent_id, l.doc->>'$.invoice') AS invoice_id, 0 AS preference,
+                   {_LINE_FIELDS}
+            FROM raw.stripe_invoice_lines l
+            UNION ALL
+            SELECT i.id AS invoice_id, 1 AS preference, {_LINE_FIELDS}
+            FROM raw.stripe_invoices i,
+                 unnest(CAST(coalesce(json_extract(i.doc, '$.lines.data'), '[]') AS JSON[]))
+                     AS l(doc)
+        )
+        QUALIFY row_number() OVER (PARTITION BY line_id ORDER BY preference) = 1
+        """
+    )
+    # MRR of a line, in the line's currency's minor units, as a monthly amount:
+    # - a regular line bills a whole interval: (amount - discounts) / months in the interval;
+    #   a trial line has amount 0, so trials carry no MRR;
+    # - a proration line covers part of an interval: it stands for the item's full monthly
+    #   price, positive (the new price from the change on) or negative (the old price removed),
+    #   reduced by the discount share the line carries.
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE model.subscription_lines AS
+        WITH lines AS (
+            SELECT a.*, i.doc->>'$.status' AS invoice_status,
+                   coalesce(i.doc->>'$.customer', s.doc->>'$.customer') AS customer_id,
+                   {_epoch("s.doc->>'$.ended_at'")} AS ended_at,
+                   coalesce(p.interval, a.price_doc->>'$.recurring.interval') AS interval,
+                   coalesce(p.interval_count,
+                            CAST(a.price_doc->>'$.recurring.interval_count' AS INTEGER), 1)
+                       AS interval_count,
+                   coalesce(p.unit_amount, CAST(a.price_doc->>'$.unit_amount' AS BIGINT))
+                       AS unit_amount,
+                   coalesce(p.product_key, 'unassigned') AS product_key
+            FROM all_lines a
+            LEFT JOIN raw.stripe_invoices i ON i.id = a.invoice_id
+            LEFT JOIN raw.stripe_subscriptions s ON s.id = a.subscription_id
+            LEFT JOIN prices p ON p.price_id = a.price_id
+            WHERE a.subscription_id IS NOT NULL
+              AND (a.type = 'subscription' OR a.proration)
+        ),
+        factored AS (
+            SELECT *,
+                   CASE interval
+                       WHEN 'month' THEN 1.0 / interval_count
+                       WHEN 'year' THEN 1.0 / (12 * interval_count)
+                       WHEN 'week' THEN 52.0 / (12 * interval_count)
+                       WHEN 'day' THEN 365.0 / (12 * interval_count)
+                   END AS monthly_factor,
+                   CASE WHEN proration THEN sign(amount) * quantity * unit_amount
+                        ELSE amount END AS list_amount
+            FROM lines
+            WHERE interval IS NOT NULL
+              AND coalesce(invoice_status, '') NOT IN ({excluded})
+        )
+        SELECT f.line_id, f.invoice_id, f.subscription_id, f.customer_id,
+               coalesce(k.account_id, f.customer_id) AS account_id,
+               f.product_key, f.currency, f.quantity, f.proration,
+               f.period_start,
+               CASE WHEN f.ended_at < f.period_end THEN f.ended_at ELSE f.period_end END
+                   AS period_end,
+               f.list_amount * f.monthly_factor AS list_mrr_minor,
+               CASE WHEN f.amount = 0 THEN 0
+                    ELSE f.list_amount * (1 - f.discount / abs(f.amount)) * f.monthly_factor
+               END AS mrr_minor
+        FROM factored f
+        LEFT JOIN model.account_keys k ON k.key = f.customer_id
+        WHERE f.list_amount IS NOT NULL
+        """
+    )
+
+
+def _build_months(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:
+    # Each month is read at its end; the month still running is read at the end of as_of.
+    connection.execute(
+        """
+        CREATE OR REPLACE TABLE model.months AS
+        WITH bounds AS (
+            SELECT date_trunc('month', min(period_start))::DATE AS first_month
+            FROM model.subscription_lines
+        )
+        SELECT CAST(m AS DATE) AS month,
+               least(m + INTERVAL 1 MONTH, CAST($as_of AS DATE) + INTERVAL 1 DAY)::TIMESTAMP
+                   AS snapshot_at
+        FROM bounds, range(bounds.first_month, date_trunc('month', CAST($as_of AS DATE))
+                           + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS r(m)
+        WHERE bounds.first_month IS NOT NULL
+        """,
+        {"as_of": as_of},
+    )
+
+
+def _build_mrr(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
+    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE mrr_local AS
+        SELECT m.month, l.account_id, l.product_key, l.currency,
+               CAST(m.snapshot_at - INTERVAL 1 DAY AS DATE) AS rate_date,
+               sum(l.mrr_minor) AS mrr_minor, sum(l.list_mrr_minor) AS list_mrr_minor,
+               sum(CASE WHEN l.proration THEN 0 ELSE l.quantity END) AS quantity
+        FROM model.months m
+        JOIN model.subscription_lines l
+          ON l.period_start < m.snapshot_at AND l.period_end >= m.snapshot_at
+        GROUP BY ALL
+        """
+    )
+    missing = connection.execute(
+        """
+        SELECT x.currency, min(x.rate_date) FROM mrr_local x
+        ASOF LEFT JOIN fx ON fx.currency = x.currency AND fx.date <= x.rate_date
+        WHERE x.currency <> $reporting AND fx.rate IS NULL GROUP BY 1 ORDER BY 1
+        """,
+        {"reporting": currency},
+    ).fetchall()
+    if missing:
+        detail = "; ".join(f"{code.upper()} on or before {day}" for code, day in missing)
+        raise RefreshError(f"raw.fx_rates has no rate for {detail}: load FX rates first.")
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE model.mrr AS
+        SELECT x.month, x.account_id, x.product_key,
+               sum(x.mrr_minor / unit / rate) AS mrr,
+               sum(x.list_mrr_minor / unit / rate) AS list_mrr,
+               sum(x.quantity) AS quantity
+        FROM (
+            SELECT x.*,
+                   CASE WHEN x.currency IN ({zero}) THEN 1 ELSE 100 END AS unit,
+                   CASE WHEN x.currency = $reporting THEN 1.0 ELSE fx.rate END AS rate
+            FROM mrr_local x
+            ASOF LEFT JOIN fx ON fx.currency = x.currency AND fx.date <= x.rate_date
+        ) x
+        GROUP BY ALL
+        """,
+        {"reporting": currency},
+    )
+
+
+def _build_billings(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
+    # Billings are what was invoiced (finalised invoices) less credit notes, in the month each
+    # was issued: refunds and credit notes change billings, never MRR.
+    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE model.billings AS
+        WITH documents AS (
+            SELECT i.doc->>'$.customer' AS customer_id, {_epoch("i.doc->>'$.created'")} AS at,
+                   lower(i.doc->>'$.currency') AS currency,
+                   CAST(i.doc->>'$.total' AS BIGINT) AS amount, 'invoice' AS kind
+            FROM raw.stripe_invoices i
+            WHERE i.doc->>'$.status' IN ('open', 'paid')
+            UNION ALL
+            SELECT c.doc->>'$.customer', {_epoch("c.doc->>'$.created'")},
+                   lower(c.doc->>'$.currency'), -CAST(c.doc->>'$.total' AS BIGINT), 'credit_note'
+            FROM raw.stripe_credit_notes c
+            WHERE coalesce(c.doc->>'$.status', 'issued') = 'issued'
+        ),
+        dated AS (
+            SELECT d.*, CAST(date_trunc('month', d.at) AS DATE) AS month,
+                   CAST(d.at AS DATE) AS rate_date
+            FROM documents d
+        )
+        SELECT d.month, coalesce(k.account_id, d.customer_id) AS account_id, d.kind,
+               sum(d.amount / CASE WHEN d.currency IN ({zero}) THEN 1 ELSE 100 END
+                   / CASE WHEN d.currency = $reporting THEN 1.0 ELSE fx.rate END) AS amount
+        FROM dated d
+        ASOF LEFT JOIN fx ON fx.currency = d.currency AND fx.date <= d.rate_date
+        LEFT JOIN model.account_keys k ON k.key = d.customer_id
+        GROUP BY ALL
+        """,
+        {"reporting": currency},
+    )
+
+
+def build_team_costs(connection: duckdb.DuckDBPyConnection, *, as_of: date, currency: str) -> None:
+    """model.team_costs: per month and team, FTE at month end, people cost and ledger cost.
+
+    People cost is the annual loaded cost ÷ 12, pro rata to the days employed in the month;
+    ledger (GL) costs count in the month they are dated. Both are converted at the rate of the
+    month's last day.
+    """
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE cost_months AS
+        WITH bounds AS (
+            SELECT least((SELECT min(start_date) FROM raw.headcount),
+                         (SELECT min(date) FROM raw.costs)) AS first_day
+        )
+        SELECT CAST(m AS DATE) AS month,
+               CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS last_day
+        FROM bounds, range(date_trunc('month', bounds.first_day),
+                           date_trunc('month', CAST($as_of AS DATE)) + INTERVAL 1 DAY,
+                           INTERVAL 1 MONTH) AS r(m)
+        WHERE bounds.first_day IS NOT NULL
+        """,
+        {"as_of": as_of},
+    )
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE people_months AS
+        WITH people AS (
+            SELECT * FROM raw.headcount
+            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY _loaded_at DESC) = 1
+        )
+        SELECT m.month, m.last_day AS rate_date, p.team, lower(p.currency) AS currency,
+               sum(CASE WHEN p.start_date <= m.last_day
+                         AND (p.end_date IS NULL OR p.end_date >= m.last_day)
+                        THEN 1 ELSE 0 END) AS fte,
+               sum(CAST(p.annual_loaded_cost AS DOUBLE) / 12
+                   * (least(coalesce(p.end_date, m.last_day), m.last_day)
+                      - greatest(p.start_date, m.month) + 1)
+                   / (m.last_day - m.month + 1)) AS cost
+        FROM cost_months m JOIN people p
+          ON p.start_date <= m.last_day AND (p.end_date IS NULL OR p.end_date >= m.month)
+        GROUP BY ALL
+        """
+    )
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE ledger_months AS
+        SELECT CAST(date_trunc('month', date) AS DATE) AS month,
+               CAST(date_trunc('month', date) + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
+                   AS rate_date,
+               cost_centre AS team, lower(currency) AS currency,
+               sum(CAST(amount AS DOUBLE)) AS cost
+        FROM (SELECT * FROM raw.costs
+              QUALIFY row_number() OVER (PARTITION BY entry_id ORDER BY _loaded_at DESC) = 1)
+        GROUP BY ALL
+        """
+    )
+    for table in ("people_months", "ledger_months"):
+        missing = connection.execute(
+            f"""
+            SELECT x.currency, min(x.rate_date) FROM {table} x
+            ASOF LEFT JOIN fx ON fx.currency = x.currency AND fx.date <= x.rate_date
+            WHERE x.currency <> $reporting AND fx.rate IS NULL GROUP BY 1 ORDER BY 1
+            """,
+            {"reporting": currency},
+        ).fetchall()
+        if missing:
+            detail = "; ".join(f"{code.upper()} on or before {day}" for code, day in missing)
+            raise RefreshError(f"raw.fx_rates has no rate for {detail}: load FX rates first.")
+    connection.execute(
+        """
+        CREATE OR REPLACE TABLE model.team_costs AS
+        WITH converted AS (
+            SELECT x.month, x.team, x.fte, x.cost / fx_rate AS people_cost, 0.0 AS ledger_cost
+            FROM (SELECT p.*, CASE WHEN p.currency = $reporting THEN 1.0 ELSE fx.rate END
+                         AS fx_rate
+                  FROM people_months p
+                  ASOF LEFT JOIN fx ON fx.currency = p.currency AND fx.date <= p.rate_date) x
+            UNION ALL
+            SELECT x.month, x.team, 0, 0.0, x.cost / fx_rate
+            FROM (SELECT l.*, CASE WHEN l.currency = $reporting THEN 1.0 ELSE fx.rate END
+                         AS fx_rate
+                  FROM ledger_months l
+                  ASOF LEFT JOIN fx ON fx.currency = l.currency AND fx.date <= l.rate_date) x
+        )
+        SELECT month, team, CAST(sum(fte) AS DOUBLE) AS fte, sum(people_cost) AS people_cost,
+               sum(ledger_cost) AS ledger_cost
+        FROM converted GROUP BY ALL
+        """,
+        {"reporting": currency},
+    )

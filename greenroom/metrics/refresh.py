@@ -1,0 +1,175 @@
+"""The refresh: raw → model → rollup, in one writer, recording what it did in meta.refreshes.
+
+A full refresh rebuilds everything. An incremental one reads ``meta.batches`` for batches no
+earlier refresh consumed, rebuilds the billing model only if billing, CRM or FX batches
+arrived (it is small), and rebuilds activity only for the days the new event batches touched.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from greenroom.metrics import model, rollups, store, summaries
+from greenroom.metrics.rawschema import ensure_raw_and_meta
+
+logger = logging.getLogger(__name__)
+
+# Raw tables whose new batches mean the billing model must be rebuilt.
+_BILLING_TABLES = {
+    "stripe_customers",
+    "stripe_products",
+    "stripe_prices",
+    "stripe_subscriptions",
+    "stripe_subscription_items",
+    "stripe_invoices",
+    "stripe_invoice_lines",
+    "stripe_credit_notes",
+    "crm_accounts",
+    "fx_rates",
+}
+# Bumped when the shape of model or rollup tables changes: the next refresh is then full.
+MODEL_VERSION = "3"
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did."""
+
+    refresh_id: str
+    mode: str
+    batches: list[str] = field(default_factory=list)
+    rebuilt: list[str] = field(default_factory=list)
+    days_rebuilt: int = 0
+
+
+def refresh(
+    *,
+    reference: model.Reference,
+    as_of: date | None = None,
+    full: bool = False,
+    progress: Callable[[str], None] = logger.info,
+) -> RefreshReport:
+    """Bring the model and rollup layers up to date with the raw layer."""
+    as_of = as_of or datetime.now(UTC).date()
+    with store.writer() as connection:
+        return refresh_connection(
+            connection, reference=reference, as_of=as_of, full=full, progress=progress
+        )
+
+
+def refresh_connection(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    reference: model.Reference,
+    as_of: date,
+    full: bool = False,
+    progress: Callable[[str], None] = logger.info,
+) -> RefreshReport:
+    """The refresh, on an open writer connection (tests and the benchmark pass their own)."""
+    started = datetime.now(UTC)
+    ensure_raw_and_meta(connection)
+    new_batches = _unconsumed_batches(connection)
+    full = full or not _has_full_refresh(connection)
+    report = RefreshReport(uuid.uuid4().hex[:12], "full" if full else "incremental")
+    report.batches = sorted({batch for batch, _ in new_batches})
+    changed_tables = {table for _, table in new_batches}
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        progress("Reference tables (products, markets, team ownership)")
+        model.write_reference(connection, reference)
+        model.build_accounts(connection)
+        model.load_fx(connection)
+        report.rebuilt.append("model.accounts")
+        if full or changed_tables & _BILLING_TABLES:
+            progress("Revenue: subscription lines, MRR per account per month, billings")
+            model.build_revenue(connection, as_of=as_of, currency=reference.reporting_currency)
+            summaries.build_revenue_series(connection)
+            report.rebuilt += [
+                "model.subscription_lines",
+                "model.mrr",
+                "model.billings",
+                "rollup.revenue_accounts",
+                "rollup.revenue_account_products",
+            ]
+        if full or changed_tables & {"costs", "headcount", "fx_rates"}:
+            progress("Cost and headcount per team and month")
+            model.build_team_costs(
+                connection, as_of=as_of, currency=reference.reporting_currency.lower()
+            )
+            report.rebuilt.append("model.team_costs")
+        if full:
+            progress("Activity rollups: all days")
+            report.days_rebuilt = rollups.build_full(connection)
+            summaries.build_active_counts(connection)
+            report.rebuilt.append("rollup.* (activity)")
+        elif "events" in changed_tables:
+            days = _days_touched(connection, report.batches)
+            progress(f"Activity rollups: {len(days)} day(s) touched by new events")
+            report.days_rebuilt = rollups.build_days(connection, days)
+            summaries.build_active_counts(connection, days)
+            report.rebuilt.append("rollup.* (activity, changed days)")
+        _record(connection, report, started=started, as_of=as_of)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    progress(f"Done: {report.mode} refresh, {report.days_rebuilt} day(s) of activity rebuilt")
+    return report
+
+
+def _unconsumed_batches(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return connection.execute(
+        """
+        SELECT batch, table_name FROM meta.batches
+        WHERE committed_at IS NOT NULL AND batch NOT IN (
+            SELECT unnest(batches) FROM meta.refreshes WHERE batches IS NOT NULL
+        )
+        """
+    ).fetchall()
+
+
+def _has_full_refresh(connection: duckdb.DuckDBPyConnection) -> bool:
+    found = connection.execute(
+        "SELECT count(*) FROM meta.refreshes WHERE mode = 'full' AND list_contains(rebuilt, ?)",
+        [f"version:{MODEL_VERSION}"],
+    ).fetchone()[0]
+    return found > 0
+
+
+def _days_touched(connection: duckdb.DuckDBPyConnection, batches: list[str]) -> list[date]:
+    if not batches:
+        return []
+    rows = connection.execute(
+        """
+        SELECT DISTINCT CAST(timezone('UTC', occurred_at) AS DATE) FROM raw.events
+        WHERE _batch IN (SELECT unnest($batches))
+        """,
+        {"batches": batches},
+    ).fetchall()
+    return sorted(day for (day,) in rows if day is not None)
+
+
+def _record(
+    connection: duckdb.DuckDBPyConnection,
+    report: RefreshReport,
+    *,
+    started: datetime,
+    as_of: date,
+) -> None:
+    connection.execute(
+        "INSERT INTO meta.refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            report.refresh_id,
+            report.mode,
+            started,
+            datetime.now(UTC),
+            as_of,
+            report.batches,
+            [*report.rebuilt, f"version:{MODEL_VERSION}"],
+            report.days_rebuilt,
+        ],
+    )

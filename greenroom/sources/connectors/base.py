@@ -1,0 +1,101 @@
+"""What every connector hands the loader: batches of staged rows, checks and a new cursor.
+
+A connector never writes the store. It describes one batch at a time as SQL over an input
+relation (so normalisation runs inside DuckDB, not row by row in Python) plus the checks a
+row must pass; the loader stages, validates and commits it (see greenroom/sources/loader.py).
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one row: where it is and what is wrong."""
+
+    file: str
+    row: int | None
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
+
+    def __str__(self) -> str:
+        place = f"{self.file}, row {self.row}" if self.row is not None else self.file
+        return f"{place}, {self.field}: {self.reason}"
+
+
+class BatchInvalid(Exception):
+    """The batch cannot be read at all (e.g. a required column is missing): rejected whole."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row fails when ``bad`` (SQL over the staged columns) is true; ``reason`` is SQL text."""
+
+    field: str
+    bad: str
+    reason: str
+
+
+@dataclass
+class Stage:
+    """Rows for one raw table: a SELECT over the batch input (the temp table ``_in``).
+
+    The SELECT yields the raw table's columns plus ``_row`` (the place in the file).
+    ``children_of`` names a staged column holding the ids of parents re-sent whole (a
+    subscription with all its items): rows of the table with that ``parent_id`` are replaced.
+    """
+
+    table: str
+    select_sql: str
+    checks: list[Check] = field(default_factory=list)
+    children_of: str | None = None
+
+
+@dataclass
+class Batch:
+    """One all-or-nothing unit of work: usually one file, or one API object type."""
+
+    label: str
+    prepare: Callable[[duckdb.DuckDBPyConnection], int]
+    stages: list[Stage]
+    # The committed cursor → the cursor with this batch loaded (applied only on commit, so a
+    # rejected batch leaves its part of the cursor where it was).
+    advance_cursor: Callable[[dict[str, Any]], dict[str, Any]]
+    # Checks over the input itself (``_in``), e.g. "is a JSON object"; failing rows reach
+    # no stage.
+    input_checks: list[Check] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    # Rows whose problem the input scan already found (bad bytes): excluded in quarantine mode.
+    bad_rows: set[int] = field(default_factory=set)
+    # For inputs that do not keep each row's text: row number → text, for quarantined rows.
+    read_records: Callable[[set[int]], dict[int, str]] | None = None
+
+
+class Connector(ABC):
+    """A family of sources; subclasses yield batches from the cursor onwards."""
+
+    kind: str = ""
+    tables: tuple[str, ...] = ()
+
+    def __init__(self, *, name: str, settings: dict[str, Any], files: list) -> None:
+        self.name = name
+        self.settings = settings
+        self.files = files
+
+    @abstractmethod
+    def batches(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        """The batches with what is new since ``cursor``, in the order to commit them."""

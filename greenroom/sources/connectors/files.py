@@ -1,0 +1,263 @@
+"""Reading files the way users export them: found by path or uploaded, scanned before loading.
+
+The scan reads the raw bytes once, in large chunks, to find what DuckDB would otherwise fail
+on or silently accept: invalid UTF-8 (reported with line and byte offset), CRLF line ends
+(accepted, noted) and a truncated last line (left out and reported, so nothing half-loaded).
+
+A file's cursor is a fingerprint of its first bytes plus the byte offset loaded so far: a file
+that grows (an append-only JSON lines export) is read from where the last sync stopped; a
+file whose head changed is a new file and is read from the start (merges are idempotent).
+"""
+
+import csv
+import glob
+import hashlib
+import io
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from greenroom.sources.connectors.base import RowError
+
+CHUNK = 16 * 1024 * 1024
+HEAD_BYTES = 64 * 1024
+MAX_BAD_BYTES_REPORTED = 100
+TEXT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv"}
+FILE_SUFFIXES = TEXT_SUFFIXES | {".parquet"}
+
+
+def upload_dir(source_name: str) -> Path:
+    """Where files uploaded to a source are kept until (and after) they are loaded."""
+    return Path(settings.MEDIA_ROOT) / "sources" / source_name
+
+
+def source_files(source_name: str, path_setting: str) -> list[Path]:
+    """The files a file source reads: its ``path`` (a file, folder or glob) and its uploads."""
+    found: list[Path] = []
+    if path_setting:
+        target = Path(path_setting).expanduser()
+        if target.is_dir():
+            found += sorted(p for p in target.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
+        elif any(char in path_setting for char in "*?["):
+            found += sorted(Path(p) for p in glob.glob(str(target)) if Path(p).is_file())
+        else:
+            found.append(target)
+    uploads = upload_dir(source_name)
+    if uploads.is_dir():
+        found += sorted(p for p in uploads.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
+    return found
+
+
+def fingerprint(path: Path, length: int = HEAD_BYTES) -> str:
+    """A hash of the file's first ``length`` bytes (at most 64 KiB): the part already read,
+    which stays the same while a file only grows."""
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read(min(length, HEAD_BYTES))).hexdigest()[:32]
+
+
+@dataclass
+class Scan:
+    """What the byte scan found in ``[start, size)`` of a file."""
+
+    path: Path
+    start: int
+    size: int
+    first_line: int
+    end: int = 0  # where complete lines end; the load reads [start, end)
+    lines: int = 0
+    crlf: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    bad_lines: set[int] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)
+    header: bytes = b""
+    truncated_line: bytes = b""
+
+
+def scan(path: Path, start: int, *, has_header: bool, first_line: int = 1) -> Scan:
+    """Scan ``path`` from byte ``start`` for bad UTF-8, CRLF and an unfinished last line."""
+    size = path.stat().st_size
+    result = Scan(path=path, start=start, size=size, first_line=first_line)
+    if has_header:
+        result.header = _first_line(path)
+    line_no = first_line
+    pending = b""
+    offset = start
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while chunk := handle.read(CHUNK):
+            data = pending + chunk if pending else chunk
+            base = offset - len(pending)
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(chunk) == CHUNK:
+                pending = data
+                offset += len(chunk)
+                continue
+            complete, pending = data[:cut], data[cut:]
+            _check_utf8(result, complete, base, line_no)
+            # Counting a two-byte pattern is slow; most files have no \r at all (fast to see).
+            if b"\r" in complete:
+                result.crlf += complete.count(b"\r\n")
+            line_no += complete.count(b"\n")
+            offset += len(chunk)
+    result.lines = line_no - first_line
+    result.end = size - len(pending)
+    if pending:
+        _last_line(result, pending, line_no)
+    if result.crlf:
+        result.notices.append(
+            f"{path.name}: {result.crlf} lines end with CRLF (Windows line ends); accepted."
+        )
+    return result
+
+
+def _check_utf8(result: Scan, data: bytes, base: int, line_no: int) -> None:
+    position = 0
+    while True:
+        try:
+            # Sliced only after a bad byte: a slice is a copy.
+            (data[position:] if position else data).decode("utf-8")
+            return
+        except UnicodeDecodeError as error:
+            bad = position + error.start
+            line = line_no + data.count(b"\n", 0, bad)
+            result.bad_lines.add(line)
+            if len(result.errors) < MAX_BAD_BYTES_REPORTED:
+                result.errors.append(
+                    RowError(
+                        file=result.path.name,
+                        row=line,
+                        field="(encoding)",
+                        reason=f"invalid UTF-8 byte 0x{data[bad]:02x} at byte offset {base + bad}",
+                    )
+                )
+            # Go on after the end of the bad line: one report per line is enough.
+            next_line = data.find(b"\n", bad)
+            if next_line < 0:
+                return
+            position = next_line + 1
+
+
+def _last_line(result: Scan, tail: bytes, line_no: int) -> None:
+    # A last line without a line end is complete if it parses; else it is still being
+    # written (or was cut off): leave it for the next sync and say so.
+    if _is_complete(result, tail):
+        result.end = result.size
+        result.lines += 1
+        _check_utf8(result, tail, result.size - len(tail), line_no)
+        return
+    result.truncated_line = tail
+    result.notices.append(
+        f"{result.path.name}: line {line_no} is incomplete (no line end and cut short, "
+        f"{len(tail)} bytes); it was not loaded and will be read once the file is complete."
+    )
+
+
+def _is_complete(result: Scan, tail: bytes) -> bool:
+    text = tail.decode("utf-8", errors="replace").strip()
+    if not text:
+        return True
+    if not result.header:
+        try:
+            json.loads(text)
+        except ValueError:
+            return False
+        return True
+    header = next(csv.reader(io.StringIO(result.header.decode("utf-8", "replace"))), [])
+    try:
+        fields = next(csv.reader(io.StringIO(text), strict=True), [])
+    except csv.Error:
+        return False
+    return len(fields) >= len(header) and text.count('"') % 2 == 0
+
+
+def _first_line(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.readline()
+
+
+def slice_for_reading(found: Scan, *, drop_lines: set[int] | None = None) -> Path:
+    """The file itself when it is read whole, else a temporary copy of the part to read.
+
+    The copy keeps the header (CSV) and cleans dropped lines, so line numbers still match;
+    the reader deletes the dropped rows once numbered.
+    """
+    whole = found.start == 0 and found.end == found.size and not drop_lines
+    if whole:
+        return found.path
+    with (
+        tempfile.NamedTemporaryFile(
+            "wb", suffix=found.path.suffix, delete=False, prefix="greenroom-slice-"
+        ) as handle,
+        open(found.path, "rb") as source,
+    ):
+        if found.start > 0 and found.header:
+            handle.write(found.header)
+        source.seek(found.start)
+        remaining = found.end - found.start
+        line_no = found.first_line
+        while remaining > 0:
+            data = source.read(min(CHUNK, remaining))
+            remaining -= len(data)
+            if drop_lines:
+                data, line_no = _blank_lines(data, line_no, drop_lines)
+            handle.write(data)
+    return Path(handle.name)
+
+
+def _blank_lines(data: bytes, line_no: int, drop: set[int]) -> tuple[bytes, int]:
+    # The dropped lines stay (so DuckDB, which skips empty CSV lines, numbers the rest right)
+    # with their bad bytes replaced; the reader then deletes them by number. A line split
+    # across two chunks is cleaned in both halves.
+    lines = data.split(b"\n")
+    for index in range(len(lines)):
+        if line_no + index in drop:
+            lines[index] = lines[index].decode("utf-8", errors="replace").encode("utf-8")
+    return b"\n".join(lines), line_no + len(lines) - 1
+
+
+def read_lines(found: Scan, rows: set[int]) -> dict[int, str]:
+    """The text of the given line numbers of a scanned file (for quarantined rows)."""
+    wanted = {row for row in rows if row >= found.first_line}
+    lines: dict[int, str] = {}
+    if not wanted:
+        return lines
+    last = max(wanted)
+    with open(found.path, "rb") as handle:
+        handle.seek(found.start)
+        for line_no, line in enumerate(handle, start=found.first_line):
+            if line_no in wanted:
+                lines[line_no] = line.rstrip(b"\r\n").decode("utf-8", errors="replace")
+            if line_no >= last:
+                break
+    return lines
+
+
+def file_cursor(cursor: dict[str, Any], path: Path) -> tuple[int, int]:
+    """Where to resume reading ``path``: (byte offset, line number of that offset)."""
+    state = cursor.get("files", {}).get(str(path))
+    if not state or not file_unchanged(path, state):
+        return 0, 1
+    return state.get("offset", 0), state.get("next_line", 1)
+
+
+def file_unchanged(path: Path, state: dict[str, Any]) -> bool:
+    """Whether the part of ``path`` a cursor says was read is still there, byte for byte."""
+    offset = state.get("offset", 0)
+    if offset > path.stat().st_size:
+        return False
+    return state.get("head") == fingerprint(path, offset)
+
+
+def advance(cursor: dict[str, Any], path: Path, *, offset: int, next_line: int) -> dict[str, Any]:
+    """A new cursor with ``path`` read up to ``offset``."""
+    files = dict(cursor.get("files", {}))
+    files[str(path)] = {
+        "head": fingerprint(path, offset),
+        "offset": offset,
+        "next_line": next_line,
+    }
+    return {**cursor, "files": files}

@@ -1,0 +1,48 @@
+"""Which connector class reads each kind of source."""
+
+from greenroom.sources.choices import SourceKind
+from greenroom.sources.connectors.base import Connector
+from greenroom.sources.connectors.business import (
+    CostsConnector,
+    FxRatesConnector,
+    HeadcountConnector,
+    HubSpotConnector,
+    SalesforceConnector,
+)
+from greenroom.sources.connectors.events import (
+    AmplitudeConnector,
+    PostHogConnector,
+    SegmentConnector,
+)
+from greenroom.sources.connectors.stripe import StripeFilesConnector
+from greenroom.sources.connectors.stripe_api import StripeApiConnector
+
+CONNECTORS: dict[str, type[Connector]] = {
+    SourceKind.SEGMENT: SegmentConnector,
+    SourceKind.AMPLITUDE: AmplitudeConnector,
+    SourceKind.POSTHOG: PostHogConnector,
+    SourceKind.STRIPE_FILES: StripeFilesConnector,
+    SourceKind.COSTS: CostsConnector,
+    SourceKind.HEADCOUNT: HeadcountConnector,
+    SourceKind.SALESFORCE: SalesforceConnector,
+    SourceKind.HUBSPOT: HubSpotConnector,
+    SourceKind.FX_RATES: FxRatesConnector,
+    SourceKind.STRIPE_API: StripeApiConnector,
+}
+
+FILE_KINDS = frozenset(kind for kind in CONNECTORS if kind != SourceKind.STRIPE_API)
+TABULAR_KINDS = frozenset(
+    {
+        SourceKind.COSTS,
+        SourceKind.HEADCOUNT,
+        SourceKind.SALESFORCE,
+        SourceKind.HUBSPOT,
+        SourceKind.FX_RATES,
+        SourceKind.POSTHOG,
+    }
+)
+
+
+def connector_for(kind: str) -> type[Connector]:
+    """The connector class of a source kind."""
+    return CONNECTORS[kind]

@@ -1,0 +1,390 @@
+"""Committing one batch: stage, validate, then merge and record the cursor in ONE transaction.
+
+A batch with any bad row is rejected whole (nothing written, cursor unchanged) unless the
+source quarantines bad rows; then good rows are merged and bad ones kept in
+``meta.rejected_rows`` with their reasons. Merging deletes the rows whose natural key is in
+the batch, then inserts, so loading the same records again changes nothing; and because the
+cursor is written in the same transaction as the rows, a process killed at any point leaves
+either the whole batch with its cursor or neither.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from greenroom.metrics.rawschema import RAW_TABLES, columns_of
+from greenroom.sources.connectors.base import (
+    MAX_REPORTED_ERRORS,
+    Batch,
+    BatchInvalid,
+    Check,
+    RowError,
+    Stage,
+)
+
+BATCH_COLUMNS = (
+    "batch, source, table_name, rows_in, rows_loaded, rows_rejected, started_at, committed_at, "
+    "cursor"
+)
+REJECTED_COLUMNS = 'batch, source, table_name, file, "row", field, reason, record, rejected_at'
+
+
+@dataclass
+class BatchResult:
+    """What happened to one batch."""
+
+    label: str
+    batch_id: str
+    committed: bool
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    errors_total: int = 0
+    notices: list[str] = field(default_factory=list)
+
+
+def last_cursor(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
+    """The cursor committed with the source's latest batch ({} before the first)."""
+    row = conn.execute(
+        "SELECT cursor FROM meta.batches WHERE source = ? ORDER BY committed_at DESC LIMIT 1",
+        [source],
+    ).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
+def batch_commit(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    batch: Batch,
+    cursor: dict[str, Any],
+    quarantine: bool,
+) -> BatchResult:
+    """Load ``batch`` all-or-nothing; see the module docstring."""
+    result = BatchResult(label=batch.label, batch_id=uuid.uuid4().hex, committed=False)
+    result.notices += batch.notices
+    started = conn.execute("SELECT now()").fetchone()[0]
+    if batch.errors and not quarantine:
+        # Bad bytes: DuckDB would refuse the file anyway, and the scan said where.
+        result.errors = batch.errors[:MAX_REPORTED_ERRORS]
+        result.errors_total = len(batch.errors)
+        return result
+    try:
+        result.rows_in = batch.prepare(conn)
+    except BatchInvalid as invalid:
+        result.errors = invalid.errors + batch.errors
+        result.errors_total = len(result.errors)
+        return result
+    errors_total = len(batch.errors)
+    errors = list(batch.errors)
+    input_errors, input_total = _input_errors(conn, batch)
+    errors += input_errors
+    errors_total += input_total
+    bad: dict[str, str] = {}  # stage table → SQL for its bad-row filter
+    for stage in batch.stages:
+        _stage(conn, stage)
+        stage_errors, stage_total, notices = _validate(conn, stage, batch.label)
+        errors += stage_errors
+        errors_total += stage_total
+        result.notices += notices
+        bad[stage.table] = _bad_filter(stage)
+    result.errors = errors[:MAX_REPORTED_ERRORS]
+    result.errors_total = errors_total
+    if errors_total and not quarantine:
+        return result
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        result.rows_loaded, result.rows_rejected = _merge_all(
+            conn,
+            source=source,
+            batch=batch,
+            result=result,
+            bad=bad,
+            started=started,
+            cursor=json.dumps(batch.advance_cursor(cursor), sort_keys=True),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    result.committed = True
+    return result
+
+
+def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[RowError], int]:
+    if not batch.input_checks:
+        return [], 0
+    parts = [
+        f"SELECT _row, {_text(c.field)} AS field, ({c.reason})::VARCHAR AS reason "
+        f"FROM _in WHERE {_is(c.bad)}"
+        for c in batch.input_checks
+    ]
+    union = " UNION ALL ".join(parts)
+    total = conn.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]
+    if not total:
+        return [], 0
+    rows = conn.execute(
+        f"SELECT * FROM ({union}) ORDER BY _row, field LIMIT {MAX_REPORTED_ERRORS}"
+    ).fetchall()
+    return [RowError(batch.label, row, name, reason) for row, name, reason in rows], total
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {_staged(stage)} AS {stage.select_sql}")
+
+
+def _staged(stage: Stage) -> str:
+    return f"_stage_{stage.table}"
+
+
+def _bad_filter(stage: Stage) -> str:
+    conditions = [_is(check.bad) for check in stage.checks]
+    conditions.append("_dup_conflict")
+    return " OR ".join(conditions)
+
+
+def _validate(
+    conn: duckdb.DuckDBPyConnection, stage: Stage, file: str
+) -> tuple[list[RowError], int, list[str]]:
+    staged = _staged(stage)
+    key = RAW_TABLES[stage.table][1]
+    notices = _mark_duplicates(conn, staged, key, file)
+    conditions = " OR ".join(_is(c.bad) for c in stage.checks) or "false"
+    failing = conn.execute(
+        f"SELECT count(*) FILTER (WHERE {conditions}), count(*) FILTER (WHERE _dup_conflict) "
+        f"FROM {staged}"
+    ).fetchone()
+    if not failing[0] and not failing[1]:
+        return [], 0, notices
+    parts = [
+        f"SELECT _row, {_text(c.field)} AS field, ({c.reason})::VARCHAR AS reason "
+        f"FROM {staged} WHERE {_is(c.bad)}"
+        for c in stage.checks
+    ]
+    key_text = " || '/' || ".join(f"coalesce({k}::VARCHAR, '')" for k in key)
+    parts.append(
+        f"SELECT _row, {_text(', '.join(key))}, 'duplicate id ' || {key_text} || "
+        f"' with different content (first at row ' || _dup_first || ')' "
+        f"FROM {staged} WHERE _dup_conflict"
+    )
+    union = " UNION ALL ".join(parts)
+    total = conn.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]
+    rows = conn.execute(
+        f"SELECT _row, field, reason FROM ({union}) "
+        f"ORDER BY _row, field LIMIT {MAX_REPORTED_ERRORS}"
+    ).fetchall()
+    return [RowError(file, row, name, reason) for row, name, reason in rows], total, notices
+
+
+def _mark_duplicates(
+    conn: duckdb.DuckDBPyConnection, staged: str, key: tuple[str, ...], file: str
+) -> list[str]:
+    # Cheap test first: a hash aggregate; the window functions run only when needed.
+    keys = ", ".join(key)
+    distinct = conn.execute(
+        f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {staged})) "
+        f"FROM {staged}"
+    ).fetchone()[0]
+    if not distinct:
+        conn.execute(
+            f"ALTER TABLE {staged} ADD COLUMN _dup_conflict BOOLEAN DEFAULT false; "
+            f"ALTER TABLE {staged} ADD COLUMN _dup_first BIGINT DEFAULT NULL"
+        )
+        return []
+    columns = ", ".join(columns_of_stage(conn, staged))
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {staged} AS
+        SELECT * EXCLUDE (_first_hash, _first_row),
+               _row > _first_row AND _hash = _first_hash AS _dup_same,
+               _row > _first_row AND _hash <> _first_hash AS _dup_conflict,
+               _first_row AS _dup_first
+        FROM (
+            SELECT *, first(_hash ORDER BY _row) OVER w AS _first_hash,
+                   min(_row) OVER w AS _first_row
+            FROM (SELECT *, md5(to_json(struct_pack({columns}))::VARCHAR) AS _hash FROM {staged})
+            WINDOW w AS (PARTITION BY {keys})
+        )
+        """
+    )
+    same = conn.execute(f"SELECT count(*) FROM {staged} WHERE _dup_same").fetchone()[0]
+    conn.execute(f"DELETE FROM {staged} WHERE _dup_same")
+    conn.execute(f"ALTER TABLE {staged} DROP COLUMN _dup_same")
+    conn.execute(f"ALTER TABLE {staged} DROP COLUMN _hash")
+    if not same:
+        return []
+    return [
+        f"{file}: {same} rows repeat an earlier row exactly (same id, same content); "
+        "each was loaded once."
+    ]
+
+
+def columns_of_stage(conn: duckdb.DuckDBPyConnection, staged: str) -> list[str]:
+    """The staged table's business columns (no ``_row``)."""
+    described = conn.execute(f"DESCRIBE {staged}").fetchall()
+    return [row[0] for row in described if not row[0].startswith("_")]
+
+
+def _merge_all(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    batch: Batch,
+    result: BatchResult,
+    bad: dict[str, str],
+    started: Any,
+    cursor: str,
+) -> tuple[int, int]:
+    loaded_total = rejected_total = 0
+    if batch.read_records is not None:
+        _fill_records(conn, batch, bad)
+    for stage in batch.stages:
+        loaded = _merge(conn, stage, source=source, batch_id=result.batch_id, bad=bad[stage.table])
+        rejected = _quarantine(
+            conn,
+            stage,
+            source=source,
+            batch_id=result.batch_id,
+            file=batch.label,
+            bad=bad[stage.table],
+        )
+        loaded_total += loaded
+        rejected_total += rejected
+        conn.execute(
+            f"INSERT INTO meta.batches ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?)",
+            [
+                result.batch_id,
+                source,
+                stage.table,
+                result.rows_in,
+                loaded,
+                rejected,
+                started,
+                cursor,
+            ],
+        )
+    if not batch.stages:
+        conn.execute(
+            f"INSERT INTO meta.batches ({BATCH_COLUMNS}) VALUES (?, ?, NULL, ?, 0, 0, ?, now(), ?)",
+            [result.batch_id, source, result.rows_in, started, cursor],
+        )
+    rejected_total += _quarantine_input(conn, batch, source, result.batch_id)
+    rejected_total += _quarantine_scan_errors(conn, batch, source, result.batch_id)
+    return loaded_total, rejected_total
+
+
+def _fill_records(conn: duckdb.DuckDBPyConnection, batch: Batch, bad: dict[str, str]) -> None:
+    # Only the quarantined rows' text is needed; read it back from the file.
+    queries = [
+        f"SELECT _row FROM {_staged(stage)} WHERE {bad[stage.table]}" for stage in batch.stages
+    ]
+    queries += [f"SELECT _row FROM _in WHERE {_is(c.bad)}" for c in batch.input_checks]
+    rows = {row for (row,) in conn.execute(" UNION ".join(queries)).fetchall()}
+    if not rows:
+        return
+    records = batch.read_records(rows)
+    conn.execute(
+        "UPDATE _in SET _record = r.line FROM "
+        "(SELECT unnest(?::BIGINT[]) AS _row, unnest(?::VARCHAR[]) AS line) r "
+        "WHERE _in._row = r._row",
+        [list(records), list(records.values())],
+    )
+
+
+def _merge(
+    conn: duckdb.DuckDBPyConnection, stage: Stage, *, source: str, batch_id: str, bad: str
+) -> int:
+    staged = _staged(stage)
+    table = f"raw.{stage.table}"
+    key = RAW_TABLES[stage.table][1]
+    columns = ", ".join(columns_of(stage.table))
+    good = f"(SELECT * FROM {staged} WHERE NOT ({bad}))"
+    match = " AND ".join(f"g.{k} = t.{k}" for k in key)
+    # A first load into an empty table has nothing to replace: skip the anti-join.
+    if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+        conn.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM {good} g WHERE {match})")
+    if stage.children_of:
+        parent = stage.children_of
+        conn.execute(
+            f"DELETE FROM {table} WHERE parent_id IN "
+            f"(SELECT DISTINCT {parent} FROM {good} g WHERE {parent} IS NOT NULL)"
+        )
+    return conn.execute(
+        f"INSERT INTO {table} ({columns}, _source, _batch, _loaded_at) "
+        f"SELECT {columns}, ?, ?, now() FROM {good} g",
+        [source, batch_id],
+    ).fetchone()[0]
+
+
+def _quarantine(
+    conn: duckdb.DuckDBPyConnection,
+    stage: Stage,
+    *,
+    source: str,
+    batch_id: str,
+    file: str,
+    bad: str,
+) -> int:
+    field, reason = _first_failure(stage.checks, duplicate=True)
+    return conn.execute(
+        f"""
+        INSERT INTO meta.rejected_rows ({REJECTED_COLUMNS})
+        SELECT ?, ?, ?, ?, s._row, s.field, s.reason, i._record, now()
+        FROM (SELECT _row, {field} AS field, {reason} AS reason
+              FROM {_staged(stage)} WHERE {bad}) s
+        LEFT JOIN (SELECT _row, _record FROM _in) i ON i._row = s._row
+        """,
+        [batch_id, source, stage.table, file],
+    ).fetchone()[0]
+
+
+def _quarantine_input(
+    conn: duckdb.DuckDBPyConnection, batch: Batch, source: str, batch_id: str
+) -> int:
+    if not batch.input_checks:
+        return 0
+    field, reason = _first_failure(batch.input_checks, duplicate=False)
+    bad = " OR ".join(_is(c.bad) for c in batch.input_checks)
+    return conn.execute(
+        f"""
+        INSERT INTO meta.rejected_rows ({REJECTED_COLUMNS})
+        SELECT ?, ?, NULL, ?, _row, {field}, {reason}, _record, now()
+        FROM _in WHERE {bad}
+        """,
+        [batch_id, source, batch.label],
+    ).fetchone()[0]
+
+
+def _first_failure(checks: list[Check], *, duplicate: bool) -> tuple[str, str]:
+    # SQL for the field and reason of a row's first failing check (one row, one record).
+    other_field = _text("(id)") if duplicate else "NULL"
+    other_reason = _text("duplicate id with different content") if duplicate else "NULL"
+    field = " ".join(f"WHEN {_is(c.bad)} THEN {_text(c.field)}" for c in checks)
+    reason = " ".join(f"WHEN {_is(c.bad)} THEN ({c.reason})::VARCHAR" for c in checks)
+    return f"CASE {field} ELSE {other_field} END", f"CASE {reason} ELSE {other_reason} END"
+
+
+def _quarantine_scan_errors(
+    conn: duckdb.DuckDBPyConnection, batch: Batch, source: str, batch_id: str
+) -> int:
+    # Rows the byte scan removed (bad UTF-8) never reached a stage; keep their report.
+    for error in batch.errors:
+        conn.execute(
+            f"INSERT INTO meta.rejected_rows ({REJECTED_COLUMNS}) "
+            "VALUES (?, ?, NULL, ?, ?, ?, ?, NULL, now())",
+            [batch_id, source, error.file, error.row, error.field, error.reason],
+        )
+    return len(batch.bad_rows)
+
+
+def _is(condition: str) -> str:
+    # A check whose inputs are NULL (an end date left empty) has not failed.
+    return f"coalesce(({condition}), false)"
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

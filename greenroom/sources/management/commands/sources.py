@@ -1,0 +1,160 @@
+"""``greenroom sources list | add | sync NAME | sync --all | runs NAME``."""
+
+import json
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from greenroom.accounts.models import Workspace
+from greenroom.sources import services
+from greenroom.sources.choices import RunStatus, SourceKind, Trigger
+from greenroom.sources.models import Source
+from greenroom.sources.schedule import HELP as SCHEDULE_HELP
+
+
+class Command(BaseCommand):
+    help = (
+        "Manage data sources and load them into the analytics store: list them, add one, "
+        "sync one or all, show a source's sync history. See docs/import-formats.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
+        sub.add_parser("list", help="list sources with status, last sync and rows loaded")
+        add = sub.add_parser("add", help="add a source")
+        add.add_argument("name", help="a short name: lower-case letters, digits, - and _")
+        add.add_argument("--kind", required=True, choices=SourceKind.values)
+        add.add_argument("--path", default="", help="file, folder or glob to read")
+        add.add_argument("--schedule", default="", help=SCHEDULE_HELP)
+        add.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a setting (repeatable); VALUE is JSON when it parses, else text",
+        )
+        add.add_argument("--workspace", help="workspace slug (default: the first one)")
+        sync = sub.add_parser("sync", help="load what is new in sources")
+        sync.add_argument("names", nargs="*", help="the sources to sync")
+        sync.add_argument("--all", action="store_true", help="sync every enabled source")
+        sync.add_argument(
+            "--full", action="store_true", help="ignore the cursor and read everything again"
+        )
+        runs = sub.add_parser("runs", help="a source's recent syncs and their errors")
+        runs.add_argument("name")
+        runs.add_argument("--limit", type=int, default=5)
+
+    def handle(self, *args, **options) -> None:
+        getattr(self, f"_{options['action']}")(options)
+
+    def _list(self, options) -> None:
+        sources = Source.objects.order_by("name")
+        if not sources:
+            self.stdout.write("No sources yet: add one with 'greenroom sources add NAME --kind …'.")
+            return
+        self.stdout.write(f"{'NAME':<24} {'KIND':<13} {'STATUS':<12} {'LAST SYNC':<20} ROWS")
+        for source in sources:
+            last = f"{source.last_synced_at:%Y-%m-%d %H:%M}" if source.last_synced_at else "never"
+            self.stdout.write(
+                f"{source.name:<24} {source.kind:<13} {source.status:<12} {last:<20} "
+                f"{source.rows_total}"
+            )
+
+    def _add(self, options) -> None:
+        workspace = _workspace(options.get("workspace"))
+        settings = dict(_setting(item) for item in options["set"])
+        if options["path"]:
+            settings["path"] = options["path"]
+        try:
+            source = services.source_create(
+                actor=None,
+                workspace=workspace,
+                name=options["name"],
+                kind=options["kind"],
+                settings=settings,
+                schedule=options["schedule"],
+                trusted=True,
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(f"Added source {source.name} ({source.get_kind_display()}).")
+
+    def _sync(self, options) -> None:
+        if options["all"]:
+            sources = list(Source.objects.filter(enabled=True).order_by("name"))
+        elif options["names"]:
+            sources = [_source(name) for name in options["names"]]
+        else:
+            raise CommandError("Name the sources to sync, or use --all.")
+        failed = False
+        for source in sources:
+            try:
+                run = services.source_sync(
+                    source=source,
+                    trigger=Trigger.CLI,
+                    full=options["full"],
+                    progress=self._progress,
+                )
+            # Reported, and the next source still runs.
+            except Exception as error:
+                self.stderr.write(f"{source.name}: failed: {error}")
+                failed = True
+                continue
+            self.stdout.write(f"{source.name}: {run.get_status_display()}. {run.message}")
+            for problem in run.errors[:20]:
+                self.stdout.write(
+                    f"  {problem['file']}, row {problem['row']}, {problem['field']}: "
+                    f"{problem['reason']}"
+                )
+            if run.errors_total > 20:
+                self.stdout.write(f"  … and {run.errors_total - 20} more problems.")
+            failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED)
+        if failed:
+            sys.exit(1)
+
+    def _runs(self, options) -> None:
+        source = _source(options["name"])
+        for run in source.runs.all()[: options["limit"]]:
+            self.stdout.write(
+                f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.status:<11} in={run.rows_in} "
+                f"loaded={run.rows_loaded} rejected={run.rows_rejected} {run.message}"
+            )
+            for problem in run.errors[:10]:
+                self.stdout.write(
+                    f"    {problem['file']}, row {problem['row']}, {problem['field']}: "
+                    f"{problem['reason']}"
+                )
+
+    def _progress(self, message: str) -> None:
+        self.stdout.write(message)
+        self.stdout.flush()
+
+
+def _workspace(slug: str | None) -> Workspace:
+    workspaces = Workspace.objects.order_by("pk")
+    workspace = workspaces.filter(slug=slug).first() if slug else workspaces.first()
+    if workspace is None:
+        raise CommandError(
+            f"No workspace {slug!r}."
+            if slug
+            else "No workspace yet: run 'greenroom createuser --role admin' first."
+        )
+    return workspace
+
+
+def _source(name: str) -> Source:
+    source = Source.objects.filter(name=name).first()
+    if source is None:
+        raise CommandError(f"No source named {name!r}; 'greenroom sources list' shows them.")
+    return source
+
+
+def _setting(item: str) -> tuple[str, object]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise CommandError(f"--set takes KEY=VALUE, not {item!r}.")
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        return key.strip(), value

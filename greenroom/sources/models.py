@@ -1,0 +1,71 @@
+"""Data sources (one connector instance each) and the history of their syncs.
+
+The data and each source's incremental cursor live in the analytics store (``meta.batches``),
+committed together; these rows are the application's view: settings, schedule, outcomes.
+"""
+
+from django.db import models
+
+from greenroom.accounts.models import User, Workspace
+from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
+
+
+class Source(models.Model):
+    """A configured connector: what it reads, how often, and how its last sync went."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Unique across the install, not per workspace: raw tables record the source by name.
+    name = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    settings = models.JSONField(default=dict, blank=True)
+    schedule = models.CharField(max_length=60, blank=True)
+    enabled = models.BooleanField(default=True)
+    status = models.CharField(max_length=20, choices=SourceStatus.choices, default=SourceStatus.NEW)
+    last_sync_started_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When data was last committed (the freshness)."
+    )
+    rows_total = models.BigIntegerField(default=0, help_text="Rows loaded over all syncs.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SyncRun(models.Model):
+    """One sync of a source: counts, the row-level error report and the cursor it moved."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.CLI)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_in = models.BigIntegerField(default=0)
+    rows_loaded = models.BigIntegerField(default=0)
+    rows_rejected = models.BigIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Row-level problems: file, row, field, reason."
+    )
+    errors_total = models.PositiveIntegerField(default=0)
+    notices = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    cursor_before = models.JSONField(null=True, blank=True)
+    cursor_after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["source", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} sync at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def duration_s(self) -> float | None:
+        """Seconds the sync took, once finished."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

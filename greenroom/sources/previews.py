@@ -1,0 +1,76 @@
+"""The first rows of a source's newest CSV or Parquet file, to map its columns by eye."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from greenroom.sources.choices import SourceKind
+from greenroom.sources.connectors.events import PostHogConnector
+from greenroom.sources.connectors.readers import map_columns
+from greenroom.sources.connectors.registry import TABULAR_KINDS, connector_for
+from greenroom.sources.models import Source
+from greenroom.sources.selectors import source_file_list
+
+PREVIEW_ROWS = 5
+
+
+@dataclass
+class Preview:
+    """A file's columns and first rows, and how the source's fields map onto them."""
+
+    file: str
+    columns: list[str]
+    rows: list[list[str]]
+    fields: list[str]
+    required: set[str]
+    matched: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def column_preview(source: Source) -> Preview | None:
+    """The preview of the source's newest table file, or None (no such file, not tabular)."""
+    if source.kind not in TABULAR_KINDS:
+        return None
+    tables = [p for p in source_file_list(source) if p.suffix.lower() in {".csv", ".parquet"}]
+    existing = [p for p in tables if p.is_file()]
+    if not existing:
+        return None
+    path = max(existing, key=lambda p: p.stat().st_mtime)
+    columns, rows = _read_head(path)
+    fields, required = _fields(source.kind)
+    overrides = source.settings.get("columns") or {}
+    matched, errors = map_columns(path.name, columns, fields, required, overrides)
+    return Preview(
+        file=path.name,
+        columns=columns,
+        rows=rows,
+        fields=list(fields),
+        required=required,
+        matched=matched,
+        problems=[error.reason for error in errors],
+    )
+
+
+def _fields(kind: str) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    if kind == SourceKind.POSTHOG:
+        return PostHogConnector.csv_fields, {"uuid", "event", "distinct_id", "timestamp"}
+    connector = connector_for(kind)
+    return connector.fields, connector.required
+
+
+def _read_head(path: Path) -> tuple[list[str], list[list[str]]]:
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.ParquetFile(path).read_row_group(0).slice(0, PREVIEW_ROWS)
+        return table.column_names, [[str(v) for v in row.values()] for row in table.to_pylist()]
+    with open(path, "rb") as handle:
+        head = handle.read(256 * 1024).decode("utf-8-sig", errors="replace")
+    lines = head.splitlines()[: PREVIEW_ROWS + 1]
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), dialect))
+    return (rows[0] if rows else []), rows[1:]

@@ -1,0 +1,58 @@
+"""Reads for sources, always scoped to a workspace; plus what the store says about them."""
+
+from datetime import datetime
+from pathlib import Path
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from greenroom.accounts.models import Workspace
+from greenroom.sources.connectors.files import source_files
+from greenroom.sources.connectors.registry import FILE_KINDS
+from greenroom.sources.models import Source, SyncRun
+from greenroom.sources.schedule import schedule_parse
+
+
+def source_list(*, workspace: Workspace) -> QuerySet[Source]:
+    """The workspace's sources, by name."""
+    return Source.objects.filter(workspace=workspace).order_by("name")
+
+
+def source_get(*, workspace: Workspace, pk: int | None = None, name: str | None = None) -> Source:
+    """One source of the workspace, by id or name, or 404."""
+    filters = {"pk": pk} if pk is not None else {"name": name}
+    source = Source.objects.filter(workspace=workspace, **filters).first()
+    if source is None:
+        raise Http404("No such source in this workspace.")
+    return source
+
+
+def run_list(*, source: Source) -> QuerySet[SyncRun]:
+    """A source's syncs, newest first."""
+    return (
+        SyncRun.objects.filter(source=source).select_related("actor").order_by("-started_at", "-pk")
+    )
+
+
+def run_get(*, source: Source, pk: int) -> SyncRun:
+    """One sync of a source, or 404."""
+    run = SyncRun.objects.filter(source=source, pk=pk).first()
+    if run is None:
+        raise Http404("No such sync of this source.")
+    return run
+
+
+def sources_due(*, now: datetime) -> list[Source]:
+    """Enabled sources (of every workspace) whose schedule says a sync should start ``now``."""
+    return [
+        source
+        for source in Source.objects.filter(enabled=True).exclude(schedule="")
+        if schedule_parse(source.schedule).is_due(now, source.last_sync_started_at)
+    ]
+
+
+def source_file_list(source: Source) -> list[Path]:
+    """The files a file source reads (none for an API source)."""
+    if source.kind not in FILE_KINDS:
+        return []
+    return source_files(source.name, source.settings.get("path", ""))

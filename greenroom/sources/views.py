@@ -1,0 +1,175 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from greenroom.accounts.permissions import ability_required, can
+from greenroom.sources import selectors, services
+from greenroom.sources.choices import STATUS_TONE, Trigger
+from greenroom.sources.connectors.registry import FILE_KINDS
+from greenroom.sources.forms import SourceEditForm, SourceForm, UploadForm, column_map_form
+from greenroom.sources.previews import column_preview
+
+MANAGE = "manage_organisation"
+
+
+@login_required
+@ability_required("view")
+def source_list(request: HttpRequest) -> HttpResponse:
+    sources = list(selectors.source_list(workspace=request.workspace))
+    for source in sources:
+        source.tone = STATUS_TONE.get(source.status, "muted")
+    context = {"sources": sources, "can_manage": can(request, MANAGE)}
+    return render(request, "sources/source_list.html", context)
+
+
+@login_required
+@ability_required(MANAGE)
+def source_create(request: HttpRequest) -> HttpResponse:
+    form = SourceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            source = services.source_create(
+                actor=request.user,
+                workspace=request.workspace,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                settings=form.settings(),
+                schedule=form.cleaned_data["schedule"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Added source “{source.name}”.")
+            return redirect("sources:detail", pk=source.pk)
+    return render(request, "sources/source_form.html", {"form": form})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            target = field if field in form.fields else None
+            if field == "settings" and "extra" in form.fields:
+                target = "extra"
+            for problem in problems:
+                form.add_error(target, problem)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@ability_required(MANAGE)
+def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    initial = {
+        "schedule": source.schedule,
+        "enabled": source.enabled,
+        "settings": json.dumps(source.settings, indent=2),
+    }
+    form = SourceEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.source_update(
+                actor=request.user,
+                source=source,
+                settings=form.cleaned_data["settings"],
+                schedule=form.cleaned_data["schedule"],
+                enabled=form.cleaned_data["enabled"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Saved “{source.name}”.")
+            return redirect("sources:detail", pk=pk)
+    return render(request, "sources/source_edit.html", {"form": form, "source": source})
+
+
+@login_required
+@ability_required("view")
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    page = Paginator(selectors.run_list(source=source), 20).get_page(request.GET.get("page"))
+    for run in page.object_list:
+        run.tone = STATUS_TONE.get(run.status, "muted")
+    can_manage = can(request, MANAGE)
+    preview = column_preview(source) if can_manage else None
+    context = {
+        "source": source,
+        "tone": STATUS_TONE.get(source.status, "muted"),
+        "page": page,
+        "can_manage": can_manage,
+        "upload_form": UploadForm() if can_manage and source.kind in FILE_KINDS else None,
+        "preview": preview,
+    }
+    template = "sources/source_detail.html"
+    if request.htmx:
+        template += "#history"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+@ability_required(MANAGE)
+def source_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to upload.")
+        return redirect("sources:detail", pk=pk)
+    try:
+        saved = services.source_upload(
+            actor=request.user, source=source, upload=form.cleaned_data["file"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Uploaded {saved.name}; it loads with the next sync.")
+    return redirect("sources:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@ability_required(MANAGE)
+def source_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    services.source_sync_request(actor=request.user, source=source, trigger=Trigger.WEB)
+    messages.success(request, f"Sync of “{source.name}” started; its result appears below.")
+    return redirect("sources:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@ability_required(MANAGE)
+def source_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    preview = column_preview(source)
+    if not preview:
+        messages.error(request, "There is no file to map columns from yet.")
+        return redirect("sources:detail", pk=pk)
+    form = column_map_form(preview.fields, preview.required, preview.columns, {})(request.POST)
+    if form.is_valid():
+        columns = {name: column for name, column in form.cleaned_data.items() if column}
+        settings = {**source.settings, "columns": columns}
+        if not columns:
+            settings.pop("columns")
+        try:
+            services.source_update(actor=request.user, source=source, settings=settings)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Saved the column map; the next sync uses it.")
+    return redirect("sources:detail", pk=pk)
+
+
+@login_required
+@ability_required("view")
+def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    run = selectors.run_get(source=source, pk=run_pk)
+    run.tone = STATUS_TONE.get(run.status, "muted")
+    return render(request, "sources/run_detail.html", {"source": source, "run": run})
