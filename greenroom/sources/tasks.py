@@ -7,6 +7,7 @@ from huey import crontab
 
 from greenroom.accounts.models import User
 from greenroom.jobs.registry import enqueue, job
+from greenroom.metrics.tasks import refresh
 from greenroom.sources import selectors, services
 from greenroom.sources.choices import Trigger
 from greenroom.sources.models import Source
@@ -30,6 +31,10 @@ def sync_source(
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     run = services.source_sync(source=source, trigger=trigger, actor=actor)
     logger.info("Synced %s: %s", source.name, run.message)
+    if run.rows_loaded:
+        # Dashboards stay fresh without anyone running a refresh: an incremental refresh
+        # costs work proportional to what this sync loaded.
+        enqueue(refresh)
 
 
 @job(name="sources.sync_due", retries=0, periodic=crontab(minute="*"))

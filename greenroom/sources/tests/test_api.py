@@ -103,6 +103,8 @@ def test_it_uploads_syncs_and_reports_runs(personas, client, django_capture_on_c
     from greenroom.sources.tasks import sync_source
 
     sync_source.func(**job.arguments)
+    # Loading rows queues an incremental metrics refresh, so dashboards stay fresh.
+    assert JobRun.objects.filter(name="metrics.refresh", status="queued").count() == 1
     runs = client.get(f"/api/v1/sources/{source.pk}/runs", **auth).json()
     assert runs["items"][0]["rows_loaded"] == 3 and runs["items"][0]["trigger"] == "api"
     one = client.get(f"/api/v1/sources/{source.pk}/runs/{runs['items'][0]['id']}", **auth).json()
