@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -71,12 +71,20 @@ class AccountOut(Schema):
         return obj.success_manager.name if obj.success_manager else None
 
     @staticmethod
-    def resolve_arr(obj: Account) -> Decimal | None:
-        return selectors.account_figures(account=obj, with_trend=False).arr
+    def resolve_arr(obj: Account, context) -> Decimal | None:
+        return _billing_arr(context["request"]).get(obj.pk, obj.crm_arr)
 
     @staticmethod
-    def resolve_arr_source(obj: Account) -> str:
-        return selectors.account_figures(account=obj, with_trend=False).arr_source
+    def resolve_arr_source(obj: Account, context) -> str:
+        return "billing" if obj.pk in _billing_arr(context["request"]) else "crm"
+
+
+def _billing_arr(request: HttpRequest) -> dict[int, Decimal]:
+    # Read once per request for the whole workspace: a page of accounts then costs one
+    # store query, not one per account.
+    if not hasattr(request, "_billing_arr"):
+        request._billing_arr = selectors.accounts_billing_arr(workspace=request.workspace)
+    return request._billing_arr
 
 
 class ContactOut(Schema):
@@ -320,6 +328,12 @@ class CriteriaIn(Schema):
     exclude_active_study: bool = True
     per_account: int = 2
     limit: int = 20
+    active_in_product: str = Field(
+        "", description="Product key: accounts with someone active in it in the last 30 days."
+    )
+    min_active_users: int | None = Field(
+        None, ge=1, description="Accounts with at least this many active users (last 30 days)."
+    )
     explain: bool = False
 
 

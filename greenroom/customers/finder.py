@@ -13,15 +13,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
 from greenroom.customers.choices import ACTIVE_OUTCOMES, CONSENT_FIELD, ResearchKind
-from greenroom.customers.models import Account, Contact, Outreach, QuietPeriod
-from greenroom.customers.selectors import arr_field
+from greenroom.customers.models import EXTERNAL_IDS, Account, Contact, Outreach, QuietPeriod
+from greenroom.customers.selectors import accounts_billing_arr, accounts_usage, arr_field
+from greenroom.metrics.selectors import business_data_available
+from greenroom.organisation.models import Product
 
 CHUNK = 400
+USAGE_DAYS = 30
+NO_USAGE_DATA = (
+    "No product usage data: connect product analytics under Data & insights and run a "
+    "refresh to search by usage."
+)
 ROW_FIELDS = (
     "pk",
     "first_name",
@@ -56,6 +64,12 @@ class Criteria:
     exclude_active_study: bool = True
     per_account: int = 2
     limit: int = 20
+    active_in_product: str = ""
+    min_active_users: int | None = None
+
+    def wants_usage(self) -> bool:
+        """Whether the accounts must show product usage in the last USAGE_DAYS days."""
+        return bool(self.active_in_product) or self.min_active_users is not None
 
 
 @dataclass
@@ -100,13 +114,55 @@ def matching_accounts(*, workspace: Workspace, criteria: Criteria) -> QuerySet[A
         "plan_id__in": criteria.plan_ids,
     }
     filters = {name: ids for name, ids in filters.items() if ids}
-    if criteria.arr_min is not None:
-        filters[f"{arr_field()}__gte"] = criteria.arr_min
-    if criteria.arr_max is not None:
-        filters[f"{arr_field()}__lte"] = criteria.arr_max
-    if not filters:
+    banded = criteria.arr_min is not None or criteria.arr_max is not None
+    if not filters and not banded and not criteria.wants_usage():
         return None
-    return Account.objects.filter(workspace=workspace, **filters)
+    accounts = Account.objects.filter(workspace=workspace, **filters)
+    if banded:
+        accounts = accounts.filter(_arr_band(workspace, criteria))
+    if criteria.wants_usage():
+        accounts = accounts.filter(pk__in=_active_accounts(workspace, criteria, accounts))
+    return accounts
+
+
+def _arr_band(workspace: Workspace, criteria: Criteria) -> Q:
+    """Billing ARR in the band where billing knows the account, the CRM's ARR elsewhere."""
+    low, high = criteria.arr_min, criteria.arr_max
+    crm = Q()
+    if low is not None:
+        crm &= Q(**{f"{arr_field()}__gte": low})
+    if high is not None:
+        crm &= Q(**{f"{arr_field()}__lte": high})
+    billing = accounts_billing_arr(workspace=workspace)
+    if not billing:
+        return crm
+    inside = [
+        pk
+        for pk, arr in billing.items()
+        if (low is None or arr >= low) and (high is None or arr <= high)
+    ]
+    return Q(pk__in=inside) | (crm & ~Q(pk__in=list(billing)))
+
+
+def _active_accounts(workspace: Workspace, criteria: Criteria, accounts) -> list[int]:
+    """The accounts among ``accounts`` active enough, from one read of the usage rollups."""
+    if not business_data_available(workspace=workspace):
+        raise ValidationError(NO_USAGE_DATA)
+    product = criteria.active_in_product
+    if product and not Product.objects.filter(workspace=workspace, key=product).exists():
+        raise ValidationError({"active_in_product": f"No product with key '{product}'."})
+    candidates = list(accounts.only("pk", *EXTERNAL_IDS))
+    usage = accounts_usage(workspace=workspace, accounts=candidates, days=USAGE_DAYS)
+    wanted = criteria.min_active_users or 1
+    active = []
+    for pk, found in usage.items():
+        if criteria.active_in_product:
+            users = found["by_product"].get(criteria.active_in_product, {}).get("active_users", 0)
+        else:
+            users = found["active_users"]
+        if users >= wanted:
+            active.append(pk)
+    return active
 
 
 def _cutoff(criteria: Criteria, now: datetime) -> datetime | None:

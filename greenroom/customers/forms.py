@@ -14,7 +14,8 @@ from greenroom.customers.choices import (
 )
 from greenroom.customers.finder import Criteria
 from greenroom.customers.formats import FIELDS
-from greenroom.organisation.models import Market, Plan, Region, Segment
+from greenroom.metrics.selectors import business_data_available
+from greenroom.organisation.models import Market, Plan, Product, Region, Segment
 
 RESERVABLE = [(kind.value, kind.label) for kind in OutreachKind if kind in KIND_CONSENT]
 
@@ -43,6 +44,18 @@ class FinderForm(forms.Form):
     exclude_active_study = forms.BooleanField(
         label="Leave out people in an active study", required=False, initial=True
     )
+    active_in_product = forms.ChoiceField(
+        label="Account active in (last 30 days)",
+        required=False,
+        help_text="From product usage data: accounts with someone active in this product.",
+    )
+    min_active_users = forms.IntegerField(
+        label="At least this many active users (last 30 days)",
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="In the product above when one is chosen, else in any product.",
+    )
     per_account = forms.IntegerField(
         label="At most per account", min_value=1, max_value=50, initial=2
     )
@@ -59,6 +72,16 @@ class FinderForm(forms.Form):
         ):
             self.fields[name].queryset = model.objects.filter(workspace=workspace)
             self.fields[name].widget.attrs["size"] = 4
+        # Usage criteria are offered only when the data engine holds usage to answer them.
+        self.usage_available = business_data_available(workspace=workspace)
+        if self.usage_available:
+            products = Product.objects.filter(workspace=workspace).order_by("name")
+            self.fields["active_in_product"].choices = [
+                ("", "Any product"),
+                *products.values_list("key", "name"),
+            ]
+        else:
+            del self.fields["active_in_product"], self.fields["min_active_users"]
 
     def criteria(self) -> Criteria:
         data = self.cleaned_data
@@ -75,6 +98,8 @@ class FinderForm(forms.Form):
             exclude_active_study=data["exclude_active_study"],
             per_account=data["per_account"] or 2,
             limit=data["limit"] or 20,
+            active_in_product=data.get("active_in_product", ""),
+            min_active_users=data.get("min_active_users"),
         )
 
 

@@ -1,11 +1,13 @@
 """Reads of the customer database, always scoped to one workspace.
 
-Billing ARR and product usage come from the Business data engine (greenroom.metrics) once it
-exists. Until then ``account_figures`` and ``arr_field`` are the only places that decide
-where an account's ARR comes from, so the engine plugs in here and nowhere else.
+Billing ARR and product usage come from the Business data engine (greenroom.metrics, read
+only through ``greenroom.metrics.selectors``) when it has data for an account, matched by the
+account's CRM ids; otherwise the CRM's ARR is shown and usage is absent. ``account_figures``,
+``accounts_billing_arr`` and ``accounts_usage`` are the only places that decide this.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -13,7 +15,15 @@ from django.http import Http404
 
 from greenroom.accounts.models import AuditEvent, Workspace
 from greenroom.customers.choices import ACTIVE_OUTCOMES
-from greenroom.customers.models import Account, ArrSnapshot, Contact, ImportRun, Outreach
+from greenroom.customers.models import (
+    EXTERNAL_IDS,
+    Account,
+    ArrSnapshot,
+    Contact,
+    ImportRun,
+    Outreach,
+)
+from greenroom.metrics import selectors as metrics
 
 
 @dataclass(frozen=True)
@@ -24,19 +34,70 @@ class AccountFigures:
     arr_source: str
     arr_trend: list[ArrSnapshot]
     usage: dict | None
+    currency: str = ""
+    mrr_trend: list[tuple[date, float]] = field(default_factory=list)
 
 
 def arr_field() -> str:
-    """The Account field the finder's ARR band filters on: the CRM's ARR today; billing ARR
-    replaces it when the data engine writes it onto accounts."""
+    """The Account field the finder's ARR band filters on in the database: the CRM's ARR
+    (billing ARR lives in the analytics store, not on accounts)."""
     return "crm_arr"
 
 
+def account_keys(account: Account) -> list[str]:
+    """The account's ids in other systems, which the data engine knows accounts by."""
+    return [key for key in (getattr(account, name) for name in EXTERNAL_IDS) if key]
+
+
+def _first(found: dict[str, dict], keys: list[str]) -> dict | None:
+    return next((found[key] for key in keys if key in found), None)
+
+
 def account_figures(*, account: Account, with_trend: bool = True) -> AccountFigures:
-    """ARR (CRM until billing data exists), its trend from imports, and usage (none until
-    the data engine provides it: nothing is estimated here)."""
+    """ARR from billing when the data engine has it (else the CRM's), its trend, and usage
+    over the last 30 days (None without usage data: nothing is estimated here)."""
+    keys = account_keys(account)
+    workspace = account.workspace
+    revenue = _first(metrics.account_revenue(workspace=workspace, account_ids=keys), keys)
+    usage = None
+    if with_trend:
+        usage = _first(metrics.account_usage(workspace=workspace, account_ids=keys), keys)
+    if revenue is not None:
+        return AccountFigures(
+            arr=Decimal(str(revenue["arr"])),
+            arr_source="billing",
+            arr_trend=[],
+            usage=usage,
+            currency=revenue["currency"],
+            mrr_trend=revenue["trend"] if with_trend else [],
+        )
     trend = list(account.arr_history.order_by("on")) if with_trend else []
-    return AccountFigures(arr=account.crm_arr, arr_source="crm", arr_trend=trend, usage=None)
+    return AccountFigures(arr=account.crm_arr, arr_source="crm", arr_trend=trend, usage=usage)
+
+
+def accounts_billing_arr(*, workspace: Workspace) -> dict[int, Decimal]:
+    """Billing ARR per account pk, for every account of the workspace billing knows, read at
+    once (empty without billing data, so callers keep the CRM's ARR)."""
+    if not metrics.business_data_available(workspace=workspace):
+        return {}
+    rows = Account.objects.filter(workspace=workspace).values_list("pk", *EXTERNAL_IDS)
+    keys = {pk: [key for key in ids if key] for pk, *ids in rows}
+    wanted = [key for ids in keys.values() for key in ids]
+    found = metrics.account_revenue(workspace=workspace, account_ids=wanted, months=1)
+    arr = {pk: _first(found, ids) for pk, ids in keys.items()}
+    return {pk: Decimal(str(value["arr"])) for pk, value in arr.items() if value is not None}
+
+
+def accounts_usage(*, workspace: Workspace, accounts: list[Account], days: int = 30) -> dict:
+    """Usage over the last ``days`` per account pk (accounts active then only), read for all
+    ``accounts`` at once."""
+    keys = {account.pk: account_keys(account) for account in accounts}
+    wanted = [key for ids in keys.values() for key in ids]
+    found = metrics.account_usage(
+        workspace=workspace, account_ids=wanted, days=days, last_active=False
+    )
+    usage = {pk: _first(found, ids) for pk, ids in keys.items()}
+    return {pk: value for pk, value in usage.items() if value is not None}
 
 
 def account_list(*, workspace: Workspace, search: str = "") -> QuerySet[Account]:

@@ -30,6 +30,9 @@ def _page(request: HttpRequest, rows, size: int = 50):
 def account_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     page = _page(request, selectors.account_list(workspace=request.workspace, search=search))
+    billing = selectors.accounts_billing_arr(workspace=request.workspace)
+    for account in page:
+        account.billing_arr = billing.get(account.pk)
     template = "customers/account_list.html" + ("#rows" if request.htmx else "")
     return render(request, template, {"page": page, "search": search})
 
@@ -191,11 +194,14 @@ def participant_finder(request: HttpRequest) -> HttpResponse:
     form = forms.FinderForm(request.workspace, request.GET if searched else None)
     result = None
     if searched and form.is_valid():
-        result = finder.participants_find(
-            workspace=request.workspace,
-            criteria=form.criteria(),
-            explain=form.cleaned_data["explain"],
-        )
+        try:
+            result = finder.participants_find(
+                workspace=request.workspace,
+                criteria=form.criteria(),
+                explain=form.cleaned_data["explain"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
     context = {
         "form": form,
         "result": result,

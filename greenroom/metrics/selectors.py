@@ -11,10 +11,12 @@ Rows are a tidy list of dicts (one per period and slice), plain enough for templ
 pandas (``pandas.DataFrame(result.rows)``) alike.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+import duckdb
 from django.conf import settings
 
 from greenroom.accounts.models import Workspace
@@ -179,3 +181,147 @@ def _lineage(connection, sources: tuple[str, ...]) -> list[dict]:
         }
         for source, table, synced, batches, loaded in rows
     ]
+
+
+# Every key that names the wanted accounts (a CRM id or a Stripe customer id, as the caller
+# holds it), with the model's account for it and all the other keys of that account.
+_WANTED_KEYS = """
+    wanted AS (
+        SELECT w.given, coalesce(k.account_id, w.given) AS account_id
+        FROM (SELECT DISTINCT unnest($ids) AS given) w
+        LEFT JOIN model.account_keys k ON k.key = w.given
+    )
+"""
+
+
+def account_revenue(
+    *, workspace: Workspace, account_ids: Iterable[str], months: int = 12
+) -> dict[str, dict]:
+    """Billing ARR and the last ``months`` of MRR per account, keyed by the ids asked for.
+
+    Ids may be CRM or Stripe customer ids. Accounts billing never saw are left out, and so is
+    everything when the store has no refreshed data for ``workspace``: callers fall back.
+    """
+    ids = [str(i) for i in account_ids if i]
+    with _store_for(workspace) as connection:
+        if connection is None or not ids:
+            return {}
+        as_of = _freshness(connection)["as_of"]
+        rows = connection.execute(
+            f"""
+            WITH {_WANTED_KEYS}
+            SELECT w.given, r.period, r.mrr
+            FROM wanted w JOIN rollup.revenue_accounts r ON r.account_id = w.account_id
+            WHERE r.period > CAST($as_of AS DATE) - to_months($months)
+            ORDER BY w.given, r.period
+            """,
+            {"ids": ids, "as_of": as_of, "months": months},
+        ).fetchall()
+    currency = workspace.reporting_currency
+    result: dict[str, dict] = {}
+    for given, period, mrr in rows:
+        entry = result.setdefault(
+            given, {"arr": 0.0, "currency": currency, "trend": [], "as_of": as_of}
+        )
+        entry["trend"].append((period, round(mrr, 2)))
+        # The series runs to the as-of month for every account that was ever billed.
+        entry["arr"] = round(mrr * 12, 2)
+    return result
+
+
+def account_usage(
+    *, workspace: Workspace, account_ids: Iterable[str], days: int = 30, last_active: bool = True
+) -> dict[str, dict]:
+    """Active users and events per account over the ``days`` to the as-of date (from the
+    daily rollups), per product too, and (with ``last_active``) the last day anyone was
+    active; keyed by the ids asked for. Accounts with no activity (in the window, when
+    ``last_active`` is off) are left out, and so is everything when the store has no
+    refreshed data for ``workspace``."""
+    ids = [str(i) for i in account_ids if i]
+    with _store_for(workspace) as connection:
+        if connection is None or not ids:
+            return {}
+        as_of = _freshness(connection)["as_of"]
+        pairs = connection.execute(
+            f"""
+            WITH {_WANTED_KEYS}
+            SELECT w.given, k.key FROM wanted w
+            JOIN model.account_keys k ON k.account_id = w.account_id
+            UNION SELECT given, given FROM wanted
+            """,
+            {"ids": ids},
+        ).fetchall()
+        # The keys also go in as a plain IN list, so DuckDB can filter the rollup while
+        # scanning it instead of after the join.
+        params = {
+            "given": [given for given, _ in pairs],
+            "key": [key for _, key in pairs],
+            "as_of": as_of,
+            "since": as_of - timedelta(days=days),
+        }
+        rows = connection.execute(
+            """
+            WITH keys AS (SELECT unnest($given) AS given, unnest($key) AS key)
+            SELECT k.given, u.product_key, count(DISTINCT u.user_key), sum(u.events)
+            FROM rollup.user_days u JOIN keys k ON k.key = u.account_key
+            WHERE u.account_key IN (SELECT unnest($key))
+              AND u.day > $since AND u.day <= $as_of
+            GROUP BY GROUPING SETS ((k.given), (k.given, u.product_key))
+            """,
+            params,
+        ).fetchall()
+        # The last active day reads all history: skipped when only the window matters.
+        last = _last_active_days(connection, params) if last_active else []
+    result = {
+        given: {
+            "active_users": 0,
+            "events": 0,
+            "by_product": {},
+            "last_active": day,
+            "days": days,
+            "as_of": as_of,
+        }
+        for given, day in last
+    }
+    # Each account's total row (product None) first, then its products.
+    for given, product, users, events in sorted(rows, key=lambda row: row[1] is not None):
+        if product is None:
+            entry = result.setdefault(
+                given, {"by_product": {}, "last_active": None, "days": days, "as_of": as_of}
+            )
+            entry.update(active_users=users, events=int(events))
+        else:
+            result[given]["by_product"][product] = {"active_users": users, "events": int(events)}
+    return result
+
+
+def _last_active_days(connection, params: dict) -> list[tuple]:
+    return connection.execute(
+        """
+        WITH keys AS (SELECT unnest($given) AS given, unnest($key) AS key)
+        SELECT k.given, max(u.day)
+        FROM rollup.user_days u JOIN keys k ON k.key = u.account_key
+        WHERE u.account_key IN (SELECT unnest($key)) AND u.day <= $as_of
+        GROUP BY 1
+        """,
+        {name: params[name] for name in ("given", "key", "as_of")},
+    ).fetchall()
+
+
+@contextmanager
+def _store_for(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A reader on the store when it holds refreshed data for ``workspace``, else None."""
+    try:
+        _check_workspace(workspace)
+    except MetricsUnavailable:
+        yield None
+        return
+    with store.reader() as connection:
+        yield connection if _refreshed(connection) else None
+
+
+def business_data_available(*, workspace: Workspace) -> bool:
+    """Whether the store holds refreshed business data for ``workspace`` (cheap: no query of
+    the model), so callers can skip gathering ids when it does not."""
+    with _store_for(workspace) as connection:
+        return connection is not None

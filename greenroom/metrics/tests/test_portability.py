@@ -1,5 +1,6 @@
 """The same metric definitions give the same numbers on DuckDB, PostgreSQL and Spark."""
 
+import logging
 import math
 import os
 from datetime import date, datetime
@@ -16,7 +17,8 @@ from greenroom.metrics.tests import fixtures, test_usage
 from greenroom.metrics.tests.raw import REFERENCE, RawLoader
 
 POSTGRES = os.environ.get("GREENROOM_METRICS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-DATABASE = "greenroom_metrics_test"
+# Per process, so two test runs on one server never drop each other's database.
+DATABASE = f"greenroom_metrics_test_{os.getpid()}"
 
 # Every metric, plain and sliced, at each grain it offers.
 SUITE = [
@@ -61,6 +63,8 @@ def spark_backend():
     backend = store.warehouse("spark://local")
     yield backend
     backend._session.stop()
+    # py4j logs its goodbye from __del__ at interpreter exit, after pytest closed the stream.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="module")
