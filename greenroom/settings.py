@@ -141,6 +141,9 @@ def _sqlite(path: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },
+        # A file, not Django's default shared-cache memory database: tests that run jobs in
+        # threads then get WAL and the busy timeout instead of "database table is locked".
+        "TEST": {"NAME": str(path.with_name(f"test_{path.name}"))},
     }
 
 
