@@ -97,3 +97,13 @@ def test_it_shows_the_portfolio_tree(personas):
     response = personas.client(personas.viewer).get(reverse("organisation:portfolio"))
     assert "Ledger" in response.content.decode()
     assert product.product_line.name in response.content.decode()
+
+
+def test_it_keeps_the_search_in_the_page_links_and_tolerates_a_bad_page(personas):
+    for number in range(55):
+        TeamFactory(workspace=personas.workspace, name=f"Payments {number:02d}")
+    client = personas.client(personas.viewer)
+    url = reverse("organisation:list", args=["teams"])
+    first = client.get(url, {"q": "pay"}).content.decode()
+    assert 'href="?q=pay&amp;page=2"' in first
+    assert client.get(url, {"q": "pay", "page": "not-a-number"}).status_code == 200
