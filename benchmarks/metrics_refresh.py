@@ -10,21 +10,27 @@ raw tables (all but the last day of events), then measures in the same run:
   as a share of the full refresh;
 - dashboard query: p95 of the Metrics page's queries (MRR, movements, NRR, MAU per product
   for twelve months) answered from the model and rollup tables;
-- peak memory of a full refresh, in a child process.
+- peak memory of a full refresh, in a freshly started process.
 
 Prints one line per measure: ``name: value unit (goal <= X unit)``.
 
     .venv/bin/python benchmarks/metrics_refresh.py --scale small
+    .venv/bin/python benchmarks/metrics_refresh.py --scale large --work-dir var/bench-large
+
+With ``--work-dir`` the generated files and the loaded raw store are kept and reused by the
+next run at the same scale and seed (generating the large scale takes minutes).
 """
 
 import argparse
 import multiprocessing
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -34,8 +40,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenroom.settings")
 import django
 
 django.setup()
-
-import duckdb  # noqa: E402
 
 from greenroom.metrics import store  # noqa: E402
 from greenroom.metrics.definitions import Catalog, Query, compiled_sql, expression  # noqa: E402
@@ -73,41 +77,78 @@ def _hand_time(connection) -> float:
 
 
 def _child_full_refresh(path: str, queue) -> None:
-    connection = duckdb.connect(path)
+    # A spawned process starts empty: its peak memory is the refresh's own, not inherited.
+    connection = store.connect(path)
     started = time.perf_counter()
     refresh_connection(connection, reference=REFERENCE, as_of=END, full=True, progress=_quiet)
-    queue.put(time.perf_counter() - started)
+    queue.put((time.perf_counter() - started, _peak_rss_kb()))
     connection.close()
+
+
+def _peak_rss_kb() -> int:
+    # VmHWM restarts at exec; ru_maxrss would still count the parent's pages seen at fork.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+@contextmanager
+def _work_dir(keep: str | None):
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        yield Path(keep)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield Path(folder)
+
+
+def _raw_store(work: Path, scale: str, seed: int) -> tuple[str, business.BusinessFiles]:
+    """The raw store with all but the last day of events, built once per scale and seed."""
+    files_dir = work / f"files-{scale}-{seed}"
+    raw_path = work / f"raw-{scale}-{seed}.duckdb"
+    marker = files_dir / "complete"
+    started = time.perf_counter()
+    if not marker.exists():
+        files = business.generate(out_dir=files_dir, scale=scale, seed=seed, end=END)
+        marker.write_text(repr(files))
+        raw_path.unlink(missing_ok=True)
+        print(f"# generated {scale} sandbox in {time.perf_counter() - started:.1f} s")
+    files = business.business_files(files_dir)
+    if not raw_path.exists():
+        connection = store.connect(str(raw_path) + ".partial")
+        load_business_files(connection, files, events_before=END)
+        connection.close()
+        os.replace(str(raw_path) + ".partial", raw_path)
+    path = str(work / "analytics.duckdb")
+    shutil.copyfile(raw_path, path)
+    return path, files
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=list(business.SCALES), default="small")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work-dir", help="keep generated files and the raw store here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder)
-        started = time.perf_counter()
-        files = business.generate(out_dir=work / "files", scale=args.scale, seed=args.seed, end=END)
-        print(f"# generated {args.scale} sandbox in {time.perf_counter() - started:.1f} s")
-        path = str(work / "analytics.duckdb")
-        connection = duckdb.connect(path)
-        load_business_files(connection, files, events_before=END)
+    with _work_dir(args.work_dir) as work:
+        path, files = _raw_store(work, args.scale, args.seed)
+        connection = store.connect(path)
         events = connection.execute("SELECT count(*) FROM raw.events").fetchone()[0]
         accounts = connection.execute("SELECT count(*) FROM raw.stripe_customers").fetchone()[0]
         print(f"# raw: {events:,} events (all but {END}), {accounts:,} customers")
         connection.close()
 
         # Peak memory and time of a full refresh, in a fresh process.
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context("spawn")
         queue = context.Queue()
         child = context.Process(target=_child_full_refresh, args=(path, queue))
         child.start()
+        refresh_seconds, peak_kb = queue.get()
         child.join()
-        refresh_seconds = queue.get()
-        peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+        peak_gb = peak_kb / 1024 / 1024
 
-        connection = duckdb.connect(path)
+        connection = store.connect(path)
         full_seconds = refresh_seconds + _metrics_time(connection)
         hand_seconds = _hand_time(connection)
 
@@ -147,7 +188,7 @@ class store_reader:
         self.path = path
 
     def __enter__(self):
-        self.connection = duckdb.connect(self.path, read_only=True)
+        self.connection = store.connect(self.path, read_only=True)
         return self.connection
 
     def __exit__(self, *exc) -> None:

@@ -16,6 +16,7 @@ from greenroom.lib.env import (
     env_int,
     env_list,
     env_path,
+    env_size,
     env_str,
     problems,
 )
@@ -243,6 +244,8 @@ ANALYTICS_PATH = env_path("GREENROOM_ANALYTICS_PATH", DATA_DIR / "analytics.duck
 # Where metrics are computed: "duckdb" (the store itself), "postgres://user@host/db" or
 # "spark://local" — the refresh publishes the model and rollup tables there (docs/warehouse.md).
 ANALYTICS_URL = env_str("GREENROOM_ANALYTICS_URL", "duckdb")
+# DuckDB spills to disk beyond this, so a refresh of years of events fits a small server.
+ANALYTICS_MEMORY_LIMIT = env_size("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3GB")
 # The slug of the workspace whose business data the store holds (empty: the first workspace).
 ANALYTICS_WORKSPACE = env_str("GREENROOM_ANALYTICS_WORKSPACE", "")
 

@@ -5,6 +5,7 @@ and surfaced by a system check (``greenroom.checks``) with a stable id and a cle
 """
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -52,6 +53,20 @@ def env_int(name: str, default: int) -> int:
     except ValueError:
         problems.append(ConfigProblem(name, raw, "expected a whole number"))
         return default
+
+
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(k|m|g|t)i?b\s*$", re.IGNORECASE)
+
+
+def env_size(name: str, default: str) -> str:
+    """A memory size such as 3GB or 512MiB; anything else is a problem."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if _SIZE.match(raw):
+        return raw.strip()
+    problems.append(ConfigProblem(name, raw, "expected a size such as 3GB or 512MB"))
+    return default
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

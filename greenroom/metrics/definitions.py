@@ -11,7 +11,7 @@ it was computed from.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -126,6 +126,27 @@ def _with_accounts(catalog: Catalog, table: ir.Table, account_column: str) -> ir
     )
 
 
+def _period_of(day: ir.DateValue, grain: str) -> ir.DateValue:
+    """The first day of the period at ``grain`` that ``day`` falls in.
+
+    Engines truncate a date to a timestamp (DuckDB) or a date: the casts make it a date on
+    every engine, which Ibis would drop as a no-op if there were only one.
+    """
+    return day.truncate(_TRUNCATE[grain]).cast("timestamp").cast("date")
+
+
+def _next_period(day: date, grain: str) -> date:
+    """The first day of the period after the one ``day`` falls in."""
+    if grain == "day":
+        return day + timedelta(days=1)
+    if grain == "week":
+        return day + timedelta(days=7 - day.weekday())
+    months = {"month": 1, "quarter": 3}[grain]
+    first = (day.month - 1) // months * months  # months since January, period-aligned
+    year, month = divmod(first + months, 12)
+    return date(day.year + year, month + 1, 1)
+
+
 def _filter(table: ir.Table, query: Query) -> ir.Table:
     for dim, values in query.where.items():
         table = table.filter(table[dim].isin(list(values)))
@@ -152,24 +173,19 @@ def _order(table: ir.Table, query: Query, *first: str) -> ir.Table:
 
 
 def _snapshot_periods(catalog: Catalog, query: Query) -> ir.Table:
-    """Month-end snapshots at the grain: every month, or the last month of each quarter."""
-    if query.grain not in ("month", "quarter"):
-        raise QueryError(
-            "Revenue is a month-end snapshot: ask for grain 'month' or 'quarter', not "
-            f"'{query.grain}'."
-        )
-    months = catalog.table("model.months").select("month")
-    if query.grain == "month":
-        return months.select(period=months.month, month=months.month)
-    last = months.month.max().as_scalar()
-    ends = months.filter((months.month.month() % 3 == 0) | (months.month == last))
-    return ends.select(period=ends.month.truncate("Q").cast("date"), month=ends.month)
+    """Each period at the grain and the day it is read at: its last day, or the last day
+    refreshed for the period still running (revenue is a snapshot, not a sum)."""
+    days = catalog.table("model.days").select("day")
+    if query.grain == "day":
+        return days.select(period=days.day, day=days.day)
+    periods = days.mutate(period=_period_of(days.day, query.grain))
+    return periods.group_by("period").aggregate(day=periods.day.max())
 
 
 def _mrr_rows(catalog: Catalog, query: Query) -> ir.Table:
     """MRR per account (and product when sliced by it) per period, with account dimensions."""
     mrr = catalog.table("model.mrr")
-    mrr = mrr.select("month", "account_id", "mrr", "list_mrr", "quantity", product=mrr.product_key)
+    mrr = mrr.select("day", "account_id", "mrr", "list_mrr", "quantity", product=mrr.product_key)
     if set(query.by + tuple(query.where)) & set(ACCOUNT_DIMENSIONS):
         mrr = _with_accounts(catalog, mrr, "account_id")
     return _filter(mrr, query)
@@ -184,13 +200,9 @@ def _revenue_series(catalog: Catalog, query: Query, lags: tuple[int, ...] = (1,)
     summary = _revenue_summary(catalog, query, lags)
     if summary is not None:
         return summary
-    rows = _mrr_rows(catalog, query)
     periods = _snapshot_periods(catalog, query)
     unit = ["account_id", *query.by]
-    joined = rows.join(periods, rows.month == periods.month)
-    values = joined.group_by(["period", *unit]).aggregate(
-        mrr=joined.mrr.sum().round(6), list_mrr=joined.list_mrr.sum().round(6)
-    )
+    values = _live_unit_mrr(catalog, query)
     units = values.group_by(unit).aggregate(first_period=values.period.min())
     grid = units.join(periods, periods.period >= units.first_period).select(*unit, "period")
     dense = grid.left_join(values, [*unit, "period"]).select(
@@ -205,7 +217,10 @@ def _revenue_series(catalog: Catalog, query: Query, lags: tuple[int, ...] = (1,)
     )
     paying = ibis.ifelse(dense.mrr > 0, 1, 0)
     lagged = {f"prev_{lag}": ibis.coalesce(dense.mrr.lag(lag).over(window), 0.0) for lag in lags}
-    return dense.mutate(**lagged, paid_before=paying.sum().over(cumulative) - paying)
+    # A window sum of integers is a 128-bit integer in DuckDB, slow to store and read; Ibis
+    # types it int64 and would drop a cast to int64 as a no-op.
+    paid_before = (paying.sum().over(cumulative) - paying).cast("int32")
+    return dense.mutate(**lagged, paid_before=paid_before)
 
 
 # The refresh materialises the monthly series per account and per account * product
@@ -239,12 +254,29 @@ def revenue_series_rollup(catalog: Catalog, by: tuple[str, ...]) -> ir.Table:
     return _revenue_series(catalog, Query(by=by, grain="month", live=True), lags=SERIES_LAGS)
 
 
-def mrr(catalog: Catalog, query: Query) -> ir.Table:
-    """Monthly recurring revenue in force at each period's end."""
+def _unit_mrr(catalog: Catalog, query: Query) -> ir.Table:
+    """MRR and list MRR per period and account (* product when sliced by it).
+
+    Read from the materialised month-end series when it answers the query, else from the
+    daily snapshots in model.mrr.
+    """
+    summary = _revenue_summary(catalog, query, lags=(1,))
+    return _live_unit_mrr(catalog, query) if summary is None else summary
+
+
+def _live_unit_mrr(catalog: Catalog, query: Query) -> ir.Table:
     rows = _mrr_rows(catalog, query)
     periods = _snapshot_periods(catalog, query)
-    joined = rows.join(periods, rows.month == periods.month)
-    result = joined.group_by(["period", *query.by]).aggregate(value=joined.mrr.sum().round(6))
+    joined = rows.join(periods, rows.day == periods.day)
+    return joined.group_by(["period", "account_id", *query.by]).aggregate(
+        mrr=joined.mrr.sum().round(6), list_mrr=joined.list_mrr.sum().round(6)
+    )
+
+
+def mrr(catalog: Catalog, query: Query) -> ir.Table:
+    """Monthly recurring revenue in force at each period's end."""
+    units = _unit_mrr(catalog, query)
+    result = units.group_by(["period", *query.by]).aggregate(value=units.mrr.sum().round(6))
     return _order(_in_range(result, "period", query), query)
 
 
@@ -284,8 +316,12 @@ def _retention(catalog: Catalog, query: Query, lag: int, gross: bool) -> ir.Tabl
     return _order(_in_range(result, "period", query), query)
 
 
+# Periods in twelve months at each grain (a year of days is 365, leap years included).
+_PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4}
+
+
 def _trailing_lag(query: Query) -> int:
-    return 12 if query.grain == "month" else 4
+    return _PERIODS_PER_YEAR[query.grain]
 
 
 def nrr(catalog: Catalog, query: Query) -> ir.Table:
@@ -322,13 +358,8 @@ def logo_churn(catalog: Catalog, query: Query) -> ir.Table:
 
 def paying_accounts(catalog: Catalog, query: Query) -> ir.Table:
     """Accounts with MRR above zero at the period's end (trials and free plans excluded)."""
-    rows = _mrr_rows(catalog, query)
-    periods = _snapshot_periods(catalog, query)
-    joined = rows.join(periods, rows.month == periods.month)
-    per_account = joined.group_by(["period", "account_id", *query.by]).aggregate(
-        mrr=joined.mrr.sum()
-    )
-    paying = per_account.filter(per_account.mrr.round(6) > 0)
+    units = _unit_mrr(catalog, query)
+    paying = units.filter(units.mrr > 0)
     result = paying.group_by(["period", *query.by]).aggregate(value=paying.account_id.nunique())
     return _order(_in_range(result, "period", query), query)
 
@@ -346,25 +377,21 @@ def arpa(catalog: Catalog, query: Query) -> ir.Table:
 
 def price_realisation(catalog: Catalog, query: Query) -> ir.Table:
     """Effective MRR (after discounts) as a share of list-price MRR."""
-    rows = _mrr_rows(catalog, query)
-    periods = _snapshot_periods(catalog, query)
-    joined = rows.join(periods, rows.month == periods.month)
-    result = joined.group_by(["period", *query.by]).aggregate(
-        mrr=joined.mrr.sum().round(6), list_mrr=joined.list_mrr.sum().round(6)
+    units = _unit_mrr(catalog, query)
+    result = units.group_by(["period", *query.by]).aggregate(
+        mrr=units.mrr.sum().round(6), list_mrr=units.list_mrr.sum().round(6)
     )
     result = result.mutate(value=_ratio(result.mrr, result.list_mrr))
     return _order(_in_range(result, "period", query), query)
 
 
 def billings(catalog: Catalog, query: Query) -> ir.Table:
-    """Invoiced amounts less credit notes, in the month each was issued."""
-    if query.grain not in ("month", "quarter"):
-        raise QueryError("Billings are monthly: ask for grain 'month' or 'quarter'.")
+    """Invoiced amounts less credit notes, in the period each was issued."""
     if "product" in query.by or "product" in query.where:
         raise QueryError("Billings are per account, not per product: drop 'product'.")
     table = catalog.table("model.billings")
     table = _filter(_with_accounts(catalog, table, "account_id"), query)
-    table = table.mutate(period=table.month.truncate(_TRUNCATE[query.grain]).cast("date"))
+    table = table.mutate(period=_period_of(table.day, query.grain))
     result = table.group_by(["period", *query.by]).aggregate(value=table.amount.sum().round(6))
     return _order(_in_range(result, "period", query), query)
 
@@ -389,8 +416,13 @@ def _activity(catalog: Catalog, query: Query, kind: str = "user", accounts: bool
     """Activity rows at the query's grain, with product and (if needed) account dimensions."""
     name, column = _ACTIVITY_TABLES[(kind, query.grain)]
     table = catalog.table(f"rollup.{name}")
+    # The same range on the stored date first: engines skip stored blocks outside it.
+    if query.start is not None:
+        table = table.filter(table[column] >= query.start)
+    if query.end is not None:
+        table = table.filter(table[column] < _next_period(query.end, query.grain))
     table = table.mutate(
-        period=table[column].truncate(_TRUNCATE[query.grain]).cast("date"),
+        period=_period_of(table[column], query.grain),
         product=table.product_key,
     )
     if (
@@ -500,7 +532,7 @@ def stickiness(catalog: Catalog, query: Query) -> ir.Table:
     if query.grain == "day":
         raise QueryError("Stickiness compares days with a longer period: use week or month.")
     daily = _activity(catalog, Query(query.by, query.where, "day", query.start, query.end))
-    daily = daily.mutate(period=daily.day.truncate(_TRUNCATE[query.grain]).cast("date"))
+    daily = daily.mutate(period=_period_of(daily.day, query.grain))
     per_day = daily.group_by(["period", "day", *query.by]).aggregate(dau=daily.user_key.nunique())
     all_days = daily.group_by("period").aggregate(days=daily.day.nunique())
     summed = per_day.group_by(["period", *query.by]).aggregate(user_days=per_day.dau.sum())
@@ -604,7 +636,7 @@ def _cost_rows(catalog: Catalog, query: Query) -> ir.Table:
         ledger_cost=joined.ledger_cost * weight,
     )
     rows = _filter(rows, query)
-    return rows.mutate(period=rows.month.truncate(_TRUNCATE[query.grain]).cast("date"))
+    return rows.mutate(period=_period_of(rows.month, query.grain))
 
 
 def cost(catalog: Catalog, query: Query) -> ir.Table:
@@ -619,8 +651,13 @@ def cost(catalog: Catalog, query: Query) -> ir.Table:
 
 
 def headcount(catalog: Catalog, query: Query) -> ir.Table:
-    """People employed at the month's end (FTE), per team or shared out to products."""
+    """People employed at the period's end (FTE), per team or shared out to products."""
     rows = _cost_rows(catalog, query)
+    if query.grain != "month":
+        # A headcount is a snapshot: a quarter's is its last month's, not the three summed.
+        last = rows.group_by("period").aggregate(last_month=rows.month.max())
+        rows = rows.join(last, "period")
+        rows = rows.filter(rows.month == rows.last_month)
     result = rows.group_by(["period", *query.by]).aggregate(value=rows.fte.sum().round(6))
     return _order(_in_range(result, "period", query), query)
 
@@ -657,8 +694,9 @@ def revenue_per_fte(catalog: Catalog, query: Query) -> ir.Table:
 
 # --- the register --------------------------------------------------------------------------
 
-_REVENUE_GRAINS = ("month", "quarter")
 _ALL_GRAINS = GRAINS
+# Costs are booked per month (ledger periods, monthly accruals of loaded cost).
+_ACCOUNTING_GRAINS = ("month", "quarter")
 
 METRICS: dict[str, Metric] = {
     metric.name: metric
@@ -672,11 +710,11 @@ METRICS: dict[str, Metric] = {
             "sum over subscription invoice lines covering the period's last instant of "
             "(amount - discounts) / months in the billing interval",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             mrr,
         ),
         Metric(
-            "arr", "ARR", "currency", "MRR * 12.", "mrr * 12", BILLING_SOURCES, _REVENUE_GRAINS, arr
+            "arr", "ARR", "currency", "MRR * 12.", "mrr * 12", BILLING_SOURCES, _ALL_GRAINS, arr
         ),
         Metric(
             "mrr_movements",
@@ -689,7 +727,7 @@ METRICS: dict[str, Metric] = {
             "paid period; expansion/contraction = the difference when both are above 0; "
             "churn = -previous MRR when it falls to 0; value = the net change (their sum)",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             mrr_movements,
             extra_columns=MOVEMENTS,
         ),
@@ -701,7 +739,7 @@ METRICS: dict[str, Metric] = {
             "MRR then (expansion counts).",
             "Σ MRR(t) / Σ MRR(t-1) over accounts with MRR(t-1) > 0",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             nrr,
             extra_columns=("starting_mrr", "retained_mrr"),
         ),
@@ -713,7 +751,7 @@ METRICS: dict[str, Metric] = {
             "its previous MRR.",
             "Σ min(MRR(t), MRR(t-1)) / Σ MRR(t-1) over accounts with MRR(t-1) > 0",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             grr,
             extra_columns=("starting_mrr", "retained_mrr"),
         ),
@@ -724,7 +762,7 @@ METRICS: dict[str, Metric] = {
             "Net retention of the accounts paying twelve months earlier.",
             "Σ MRR(t) / Σ MRR(t-12 months) over accounts with MRR(t-12 months) > 0",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             nrr_12m,
             extra_columns=("starting_mrr", "retained_mrr"),
         ),
@@ -735,7 +773,7 @@ METRICS: dict[str, Metric] = {
             "Gross retention of the accounts paying twelve months earlier.",
             "Σ min(MRR(t), MRR(t-12 months)) / Σ MRR(t-12 months) over accounts paying then",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             grr_12m,
             extra_columns=("starting_mrr", "retained_mrr"),
         ),
@@ -746,7 +784,7 @@ METRICS: dict[str, Metric] = {
             "Share of accounts paying at the previous period's end that pay nothing now.",
             "accounts with MRR(t-1) > 0 and MRR(t) = 0 / accounts with MRR(t-1) > 0",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             logo_churn,
             extra_columns=("starting_accounts", "churned_accounts"),
         ),
@@ -757,7 +795,7 @@ METRICS: dict[str, Metric] = {
             "Accounts with MRR above zero at the period's end.",
             "count of accounts with MRR > 0",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             paying_accounts,
         ),
         Metric(
@@ -767,7 +805,7 @@ METRICS: dict[str, Metric] = {
             "Average MRR per paying account.",
             "MRR / paying accounts",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             arpa,
             extra_columns=("mrr", "accounts"),
         ),
@@ -778,7 +816,7 @@ METRICS: dict[str, Metric] = {
             "MRR actually charged (after discounts) as a share of MRR at list prices.",
             "Σ MRR / Σ list-price MRR (quantity * unit amount / months in the interval)",
             BILLING_SOURCES,
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             price_realisation,
             extra_columns=("mrr", "list_mrr"),
         ),
@@ -787,10 +825,10 @@ METRICS: dict[str, Metric] = {
             "Billings",
             "currency",
             "Invoiced amounts (open and paid invoices, taxes included) less credit notes, in "
-            "the month issued. Refunds and credit notes change billings, never MRR.",
+            "the period issued. Refunds and credit notes change billings, never MRR.",
             "Σ invoice total - Σ credit note total, converted at the issue date's rate",
             ("stripe_invoices", "stripe_credit_notes", "fx_rates", "crm_accounts"),
-            _REVENUE_GRAINS,
+            _ALL_GRAINS,
             billings,
             dimensions=ACCOUNT_DIMENSIONS,
         ),
@@ -911,7 +949,7 @@ METRICS: dict[str, Metric] = {
             "ledger costs of each team, shared out to the products and areas it owns.",
             "Σ (people cost + ledger cost) * team's share of the product or area",
             ("headcount", "costs", "fx_rates"),
-            _REVENUE_GRAINS,
+            _ACCOUNTING_GRAINS,
             cost,
             dimensions=COST_DIMENSIONS,
             extra_columns=("people_cost", "ledger_cost"),
@@ -920,10 +958,11 @@ METRICS: dict[str, Metric] = {
             "headcount",
             "Headcount (FTE)",
             "count",
-            "People employed at the month's end, per team or shared out to products and areas.",
+            "People employed at the end of the period (a quarter is read at its last month), "
+            "per team or shared out to products and areas.",
             "Σ people employed on the month's last day * team's share",
             ("headcount",),
-            ("month",),
+            _ACCOUNTING_GRAINS,
             headcount,
             dimensions=COST_DIMENSIONS,
         ),

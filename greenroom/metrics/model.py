@@ -1,8 +1,9 @@
 """The model layer: raw records turned into clean, joined tables (docs/metrics.md).
 
 Built by the refresh in DuckDB, where the connectors land raw records, with SQL that reads
-Stripe's JSON documents. The tables here are small (one row per account, per account-month,
-per invoice line); events stay in raw and are summarised by ``rollups``.
+Stripe's JSON documents. The tables here are small next to the events (one row per account,
+per invoice line, per account * product * day of MRR); events stay in raw and are summarised by
+``rollups``.
 """
 
 from dataclasses import dataclass
@@ -139,10 +140,10 @@ def load_fx(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_revenue(connection: duckdb.DuckDBPyConnection, *, as_of: date, currency: str) -> None:
-    """model.subscription_lines, model.months and model.mrr from invoices and their lines."""
+    """model.subscription_lines, model.days, model.mrr and model.billings from invoices."""
     _build_prices(connection)
     _build_subscription_lines(connection)
-    _build_months(connection, as_of=as_of)
+    _build_days(connection, as_of=as_of)
     _build_mrr(connection, currency=currency.lower())
     _build_billings(connection, currency=currency.lower())
 
@@ -276,74 +277,118 @@ def _build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _build_months(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:
-    # Each month is read at its end; the month still running is read at the end of as_of.
+def _build_days(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:
+    # Each day is read at its end (the next day's first instant); today is read at as_of's end.
     connection.execute(
         """
-        CREATE OR REPLACE TABLE model.months AS
+        CREATE OR REPLACE TABLE model.days AS
         WITH bounds AS (
-            SELECT date_trunc('month', min(period_start))::DATE AS first_month
+            SELECT date_trunc('month', min(period_start))::DATE AS first_day
             FROM model.subscription_lines
         )
-        SELECT CAST(m AS DATE) AS month,
-               least(m + INTERVAL 1 MONTH, CAST($as_of AS DATE) + INTERVAL 1 DAY)::TIMESTAMP
-                   AS snapshot_at
-        FROM bounds, range(bounds.first_month, date_trunc('month', CAST($as_of AS DATE))
-                           + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS r(m)
-        WHERE bounds.first_month IS NOT NULL
+        SELECT CAST(d AS DATE) AS day, (d + INTERVAL 1 DAY)::TIMESTAMP AS snapshot_at
+        FROM bounds, range(bounds.first_day, CAST($as_of AS DATE) + INTERVAL 1 DAY,
+                           INTERVAL 1 DAY) AS r(d)
+        WHERE bounds.first_day IS NOT NULL
         """,
         {"as_of": as_of},
     )
 
 
 def _build_mrr(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
-    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
+    # A line counts on day d when it is in force at d's end: from the day its period starts
+    # to the day before its period ends. Summing +value on the first day and -value on the
+    # day after the last gives each account, product and currency a few constant stretches,
+    # unrolled into one row per day (a range join of lines and days is far slower).
     connection.execute(
         """
-        CREATE OR REPLACE TEMP TABLE mrr_local AS
-        SELECT m.month, l.account_id, l.product_key, l.currency,
-               CAST(m.snapshot_at - INTERVAL 1 DAY AS DATE) AS rate_date,
-               sum(l.mrr_minor) AS mrr_minor, sum(l.list_mrr_minor) AS list_mrr_minor,
-               sum(CASE WHEN l.proration THEN 0 ELSE l.quantity END) AS quantity
-        FROM model.months m
-        JOIN model.subscription_lines l
-          ON l.period_start < m.snapshot_at AND l.period_end >= m.snapshot_at
+        CREATE OR REPLACE TEMP TABLE mrr_steps AS
+        SELECT account_id, product_key, currency, day,
+               sum(lines) AS lines, sum(mrr_minor) AS mrr_minor,
+               sum(list_mrr_minor) AS list_mrr_minor, sum(quantity) AS quantity
+        FROM (
+            SELECT account_id, product_key, currency, CAST(period_start AS DATE) AS day,
+                   1 AS lines, mrr_minor, list_mrr_minor,
+                   CASE WHEN proration THEN 0 ELSE quantity END AS quantity
+            FROM model.subscription_lines
+            WHERE CAST(period_end AS DATE) > CAST(period_start AS DATE)
+            UNION ALL
+            SELECT account_id, product_key, currency, CAST(period_end AS DATE),
+                   -1, -mrr_minor, -list_mrr_minor,
+                   CASE WHEN proration THEN 0 ELSE -quantity END
+            FROM model.subscription_lines
+            WHERE CAST(period_end AS DATE) > CAST(period_start AS DATE)
+        )
         GROUP BY ALL
         """
     )
-    missing = connection.execute(
+    connection.execute(
         """
-        SELECT x.currency, min(x.rate_date) FROM mrr_local x
-        ASOF LEFT JOIN fx ON fx.currency = x.currency AND fx.date <= x.rate_date
-        WHERE x.currency <> $reporting AND fx.rate IS NULL GROUP BY 1 ORDER BY 1
+        CREATE OR REPLACE TEMP TABLE mrr_local AS
+        WITH levels AS (
+            SELECT account_id, product_key, currency, day AS first_day,
+                   coalesce(lead(day) OVER unit - 1, (SELECT max(day) FROM model.days))
+                       AS last_day,
+                   sum(lines) OVER running AS lines,
+                   -- Rounded so that a line ending cancels its start exactly.
+                   round(sum(mrr_minor) OVER running, 6) AS mrr_minor,
+                   round(sum(list_mrr_minor) OVER running, 6) AS list_mrr_minor,
+                   sum(quantity) OVER running AS quantity
+            FROM mrr_steps
+            WINDOW unit AS (PARTITION BY account_id, product_key, currency ORDER BY day),
+                   running AS (unit ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT account_id, product_key, currency, mrr_minor, list_mrr_minor, quantity,
+               CAST(unnest(range(first_day,
+                                 least(last_day, (SELECT max(day) FROM model.days)) + 1,
+                                 INTERVAL 1 DAY)) AS DATE) AS day
+        FROM levels
+        WHERE lines > 0 AND first_day <= (SELECT max(day) FROM model.days)
+        """
+    )
+    # One rate per currency and day (the latest on or before it), joined by equality.
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE fx_days AS
+        SELECT c.currency, d.day, fx.rate
+        FROM (SELECT DISTINCT currency FROM mrr_local WHERE currency <> $reporting) c
+        CROSS JOIN model.days d
+        ASOF LEFT JOIN fx ON fx.currency = c.currency AND fx.date <= d.day
         """,
         {"reporting": currency},
+    )
+    missing = connection.execute(
+        """
+        SELECT x.currency, min(x.day) FROM mrr_local x
+        JOIN fx_days f ON f.currency = x.currency AND f.day = x.day
+        WHERE f.rate IS NULL GROUP BY 1 ORDER BY 1
+        """
     ).fetchall()
     if missing:
         detail = "; ".join(f"{code.upper()} on or before {day}" for code, day in missing)
         raise RefreshError(f"raw.fx_rates has no rate for {detail}: load FX rates first.")
+    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
     connection.execute(
         f"""
         CREATE OR REPLACE TABLE model.mrr AS
-        SELECT x.month, x.account_id, x.product_key,
+        SELECT x.day, x.account_id, x.product_key,
                sum(x.mrr_minor / unit / rate) AS mrr,
                sum(x.list_mrr_minor / unit / rate) AS list_mrr,
                sum(x.quantity) AS quantity
         FROM (
             SELECT x.*,
                    CASE WHEN x.currency IN ({zero}) THEN 1 ELSE 100 END AS unit,
-                   CASE WHEN x.currency = $reporting THEN 1.0 ELSE fx.rate END AS rate
+                   coalesce(f.rate, 1.0) AS rate
             FROM mrr_local x
-            ASOF LEFT JOIN fx ON fx.currency = x.currency AND fx.date <= x.rate_date
+            LEFT JOIN fx_days f ON f.currency = x.currency AND f.day = x.day
         ) x
         GROUP BY ALL
-        """,
-        {"reporting": currency},
+        """
     )
 
 
 def _build_billings(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
-    # Billings are what was invoiced (finalised invoices) less credit notes, in the month each
+    # Billings are what was invoiced (finalised invoices) less credit notes, on the day each
     # was issued: refunds and credit notes change billings, never MRR.
     zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
     connection.execute(
@@ -362,11 +407,10 @@ def _build_billings(connection: duckdb.DuckDBPyConnection, *, currency: str) -> 
             WHERE coalesce(c.doc->>'$.status', 'issued') = 'issued'
         ),
         dated AS (
-            SELECT d.*, CAST(date_trunc('month', d.at) AS DATE) AS month,
-                   CAST(d.at AS DATE) AS rate_date
+            SELECT d.*, CAST(d.at AS DATE) AS day, CAST(d.at AS DATE) AS rate_date
             FROM documents d
         )
-        SELECT d.month, coalesce(k.account_id, d.customer_id) AS account_id, d.kind,
+        SELECT d.day, coalesce(k.account_id, d.customer_id) AS account_id, d.kind,
                sum(d.amount / CASE WHEN d.currency IN ({zero}) THEN 1 ELSE 100 END
                    / CASE WHEN d.currency = $reporting THEN 1.0 ELSE fx.rate END) AS amount
         FROM dated d

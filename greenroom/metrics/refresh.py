@@ -32,7 +32,7 @@ _BILLING_TABLES = {
     "fx_rates",
 }
 # Bumped when the shape of model or rollup tables changes: the next refresh is then full.
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 
 
 @dataclass
@@ -85,7 +85,7 @@ def refresh_connection(
         model.load_fx(connection)
         report.rebuilt.append("model.accounts")
         if full or changed_tables & _BILLING_TABLES:
-            progress("Revenue: subscription lines, MRR per account per month, billings")
+            progress("Revenue: subscription lines, MRR per account per day, billings")
             model.build_revenue(connection, as_of=as_of, currency=reference.reporting_currency)
             summaries.build_revenue_series(connection)
             report.rebuilt += [

@@ -51,7 +51,24 @@ def create_tables(connection: duckdb.DuckDBPyConnection, *, replace: bool) -> No
 def build_full(connection: duckdb.DuckDBPyConnection) -> int:
     """Rebuild every rollup from all raw events; returns the number of days built."""
     create_tables(connection, replace=True)
-    _insert_days(connection, "TRUE")
+    bounds = connection.execute(
+        "SELECT min(occurred_at), max(occurred_at) FROM raw.events"
+    ).fetchone()
+    if bounds[0] is not None:
+        # A month at a time: each pass reads only its stretch of raw events (they are stored
+        # in time order), needs a month's memory, and leaves the day rollups in day order,
+        # so later reads of a few days skip the rest.
+        months = connection.execute(
+            "SELECT CAST(m AS DATE) FROM range(date_trunc('month', timezone('UTC', $low)), "
+            "timezone('UTC', $high) + INTERVAL 1 DAY, INTERVAL 1 MONTH) r(m)",
+            {"low": bounds[0], "high": bounds[1]},
+        ).fetchall()
+        for (month,) in months:
+            _insert_days(
+                connection,
+                f"occurred_at >= TIMESTAMPTZ '{month} 00:00:00+00' AND "
+                f"occurred_at < TIMESTAMPTZ '{month} 00:00:00+00' + INTERVAL 1 MONTH",
+            )
     _insert_periods(connection, incremental=False)
     return connection.execute("SELECT count(DISTINCT day) FROM rollup.user_days").fetchone()[0]
 
@@ -63,12 +80,13 @@ def build_days(connection: duckdb.DuckDBPyConnection, days: Sequence[date]) -> i
     create_tables(connection, replace=False)
     connection.execute("CREATE OR REPLACE TEMP TABLE changed_days (day DATE)")
     connection.executemany("INSERT INTO changed_days VALUES (?)", [(day,) for day in days])
+    # Literal bounds let DuckDB skip stored row groups outside the changed days.
+    low, high = min(days), max(days)
     for table in ("user_days", "feature_days"):
         connection.execute(
-            f"DELETE FROM rollup.{table} WHERE day IN (SELECT day FROM changed_days)"
+            f"DELETE FROM rollup.{table} WHERE day BETWEEN DATE '{low}' AND DATE '{high}' "
+            "AND day IN (SELECT day FROM changed_days)"
         )
-    # Literal bounds on occurred_at let DuckDB skip raw row groups outside the changed days.
-    low, high = min(days), max(days)
     _insert_days(
         connection,
         f"occurred_at >= TIMESTAMPTZ '{low} 00:00:00+00'"
@@ -109,10 +127,9 @@ def _insert_days(connection: duckdb.DuckDBPyConnection, condition: str) -> None:
 
 def _insert_periods(connection: duckdb.DuckDBPyConnection, *, incremental: bool) -> None:
     # Whole weeks and months around the changed days are recounted from the day rollups.
-    scope = "TRUE"
+    week_scope = month_scope = "TRUE"
     if incremental:
-        scope = "date_trunc('{unit}', day) IN (SELECT date_trunc('{unit}', day) FROM changed_days)"
-    week_scope, month_scope = scope.format(unit="week"), scope.format(unit="month")
+        week_scope, month_scope = (_changed_periods(connection, unit) for unit in ("week", "month"))
     connection.execute(
         f"""
         INSERT INTO rollup.user_weeks
@@ -136,4 +153,17 @@ def _insert_periods(connection: duckdb.DuckDBPyConnection, *, incremental: bool)
                sum(events)
         FROM rollup.feature_days WHERE {month_scope} GROUP BY ALL
         """
+    )
+
+
+def _changed_periods(connection: duckdb.DuckDBPyConnection, unit: str) -> str:
+    """A condition on ``day`` for the weeks or months holding changed days, with the outer
+    bounds as literals so that DuckDB skips stored blocks outside them."""
+    low, high = connection.execute(
+        f"SELECT CAST(min(date_trunc('{unit}', day)) AS DATE), "
+        f"CAST(max(date_trunc('{unit}', day) + INTERVAL 1 {unit}) AS DATE) FROM changed_days"
+    ).fetchone()
+    return (
+        f"day >= DATE '{low}' AND day < DATE '{high}' AND date_trunc('{unit}', day) IN "
+        f"(SELECT date_trunc('{unit}', day) FROM changed_days)"
     )

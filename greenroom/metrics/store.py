@@ -22,6 +22,20 @@ def store_path() -> Path:
     return Path(settings.ANALYTICS_PATH)
 
 
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the store file at ``path``, within the configured memory."""
+    # Spilled intermediates go beside the store, not to /tmp, which may be small.
+    spill = Path(path).parent / "duckdb-spill"
+    connection = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={"memory_limit": settings.ANALYTICS_MEMORY_LIMIT, "temp_directory": str(spill)},
+    )
+    # Long refreshes report through their own progress lines, not a terminal bar.
+    connection.execute("SET enable_progress_bar = false")
+    return connection
+
+
 @contextmanager
 def writer() -> Iterator[duckdb.DuckDBPyConnection]:
     """The single read-write connection; blocks until no other writer holds the store."""
@@ -29,7 +43,7 @@ def writer() -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        connection = duckdb.connect(str(path))
+        connection = connect(path)
         try:
             yield connection
         finally:
@@ -44,7 +58,7 @@ def reader(timeout_s: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            connection = duckdb.connect(str(path), read_only=True)
+            connection = connect(path, read_only=True)
             break
         except duckdb.IOException:
             if time.monotonic() >= deadline:

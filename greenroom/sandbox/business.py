@@ -74,6 +74,15 @@ class BusinessFiles:
     fx_rates: Path
 
 
+def business_files(out_dir: Path) -> BusinessFiles:
+    """Where ``generate`` writes (or wrote) each file in ``out_dir``."""
+    return BusinessFiles(*(out_dir / name for name in (
+        "stripe-customers.jsonl", "stripe-products.jsonl", "stripe-prices.jsonl",
+        "stripe-subscriptions.jsonl", "stripe-invoices.jsonl", "stripe-credit-notes.jsonl",
+        "segment-tracks.parquet", "ledger.csv", "headcount.csv", "fx-eur.csv",
+    )))  # fmt: skip
+
+
 @dataclass
 class _Account:
     id: str
@@ -101,11 +110,7 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     n_accounts, n_events = SCALES[scale]
-    files = BusinessFiles(*(out_dir / name for name in (
-        "stripe-customers.jsonl", "stripe-products.jsonl", "stripe-prices.jsonl",
-        "stripe-subscriptions.jsonl", "stripe-invoices.jsonl", "stripe-credit-notes.jsonl",
-        "segment-tracks.parquet", "ledger.csv", "headcount.csv", "fx-eur.csv",
-    )))  # fmt: skip
+    files = business_files(out_dir)
     accounts = _accounts(rng, n_accounts, start, end, crm_accounts)
     # Rates reach back to the longest-serving employee's start, for their cost history.
     rates = _write_fx(files.fx_rates, rng, start - timedelta(days=1000), end)

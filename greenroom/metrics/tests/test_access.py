@@ -104,7 +104,7 @@ def test_it_computes_a_metric_over_the_api(loaded):
 def test_it_answers_a_bad_query_with_a_clear_422(loaded):
     personas, _ = loaded
     client = personas.client(personas.viewer)
-    response = client.get("/api/v1/metrics/mrr?grain=day")
+    response = client.get("/api/v1/metrics/cost?grain=day")
     assert response.status_code == 422
     assert "at grain month, quarter" in response.json()["error"]["details"]["query"][0]
     assert client.get("/api/v1/metrics/mrr?where=segment").status_code == 422

@@ -15,12 +15,19 @@ from greenroom.metrics.tests.raw import REFERENCE, invoice, line, price
 JAN, FEB, MAR, APR, MAY = (date(2026, m, 1) for m in range(1, 6))
 
 
-def _account_mrr(revenue, account: str) -> dict:
+def _account_mrr(revenue, account: str, grain: str = "month") -> dict:
+    """The account's MRR read at the end of each period (model.mrr holds every day)."""
     rows = revenue.connection.execute(
-        "SELECT month, round(sum(mrr), 6) FROM model.mrr WHERE account_id = ? GROUP BY 1",
+        f"""
+        SELECT CAST(date_trunc('{grain}', day) AS DATE) AS period, round(sum(mrr), 6)
+        FROM model.mrr WHERE account_id = ? AND day IN (
+            SELECT max(day) FROM model.days GROUP BY date_trunc('{grain}', day)
+        )
+        GROUP BY 1
+        """,
         [account],
     ).fetchall()
-    return {month: value for month, value in rows}
+    return {period: value for period, value in rows}
 
 
 def test_it_computes_month_end_mrr_for_every_case(revenue):
@@ -159,13 +166,40 @@ def test_it_refuses_to_guess_a_missing_exchange_rate(raw):
         "stripe_invoices",
         [invoice("cus_X", "2026-01-01", [line("sub_X", eur, "2026-01-01", "2026-02-01")])],
     )
-    with pytest.raises(RefreshError, match="EUR on or before 2026-01-31"):
+    with pytest.raises(RefreshError, match="EUR on or before 2026-01-01"):
         refresh_connection(raw.connection, reference=REFERENCE, as_of=date(2026, 1, 31))
 
 
-def test_it_refuses_revenue_at_day_grain(revenue):
-    with pytest.raises(QueryError, match="grain"):
-        revenue.rows("mrr", grain="day")
+def test_it_reads_mrr_at_the_end_of_each_day(revenue):
+    daily = revenue.series("mrr", grain="day")
+    # Acme upgrades from 1 to 3 seats on 15 Feb; Beta's euros convert at 1.0 from 10 Feb.
+    assert _account_mrr(revenue, "crm-acme", "day")[date(2026, 2, 14)] == pytest.approx(100)
+    assert _account_mrr(revenue, "crm-acme", "day")[date(2026, 2, 15)] == pytest.approx(300)
+    assert _account_mrr(revenue, "crm-beta", "day")[date(2026, 2, 9)] == pytest.approx(125)
+    assert _account_mrr(revenue, "crm-beta", "day")[date(2026, 2, 10)] == pytest.approx(100)
+    assert daily[date(2026, 2, 15)] - daily[date(2026, 2, 14)] == pytest.approx(200)
+    # Month ends read at day grain are the month-end snapshot.
+    assert daily[date(2026, 2, 28)] == pytest.approx(fixtures.EXPECTED_MRR[FEB])
+    assert daily[date(2026, 5, 31)] == pytest.approx(fixtures.EXPECTED_MRR[MAY])
+
+
+def test_it_dates_movements_to_the_day_they_happen(revenue):
+    daily = {row["period"]: row for row in revenue.rows("mrr_movements", grain="day")}
+    assert daily[date(2026, 2, 15)]["expansion"] == pytest.approx(200)
+    assert daily[date(2026, 3, 20)]["churn"] == pytest.approx(-70)  # cus_T cancelled
+    assert daily[date(2026, 4, 10)]["contraction"] == pytest.approx(-100)  # Acme 3 → 2 seats
+    assert daily[date(2026, 5, 10)]["reactivation"] == pytest.approx(80)  # cus_C returns
+    assert daily[date(2026, 3, 19)]["value"] == pytest.approx(0)
+
+
+def test_it_reads_a_week_at_its_last_day(revenue):
+    weekly = revenue.series("mrr", grain="week")
+    # The week of Monday 9 Feb ends on Sunday 15 Feb, Acme's upgrade day.
+    assert weekly[date(2026, 2, 9)] == pytest.approx(
+        revenue.series("mrr", grain="day")[date(2026, 2, 15)]
+    )
+    # The week still running is read on the last refreshed day (as of Sunday 31 May).
+    assert weekly[date(2026, 5, 25)] == pytest.approx(fixtures.EXPECTED_MRR[MAY])
 
 
 def test_it_refuses_an_unknown_dimension(revenue):
