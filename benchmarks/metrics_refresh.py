@@ -1,13 +1,14 @@
 """Time the metrics refresh and queries on sandbox data, against hand-written DuckDB SQL.
 
 Builds the sandbox business data at --scale (greenroom/sandbox/business.py), loads it into
-raw tables (all but the last day of events), then measures in the same run:
+raw tables (all but the last two days of events), then measures in the same run:
 
 - full refresh: the refresh (raw → model → rollups) plus computing every metric that has a
   hand-written twin, divided by the time of those hand-written DuckDB queries
   (greenroom/metrics/tests/independent.py) computing the same numbers from raw;
-- incremental refresh: loading the last day of events as a new batch, then refreshing,
-  as a share of the full refresh;
+- incremental refresh: loading one more day of events as a new batch, then refreshing, as
+  a share of the full refresh; twice, because the first refresh in a process also compiles
+  the active-count queries (a fixed second), which a long-lived worker does once;
 - dashboard query: p95 of the Metrics page's queries (MRR, movements, NRR, MAU per product
   for twelve months) answered from the model and rollup tables;
 - peak memory of a full refresh, in a freshly started process.
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,6 +50,7 @@ from greenroom.metrics.tests.raw import REFERENCE, load_business_files  # noqa: 
 from greenroom.sandbox import business  # noqa: E402
 
 END = date(2026, 11, 20)
+PREVIOUS = END - timedelta(days=1)
 DASHBOARD = [
     ("mrr", Query(start=date(2025, 12, 1))),
     ("mrr_movements", Query(start=date(2025, 12, 1))),
@@ -104,9 +106,9 @@ def _work_dir(keep: str | None):
 
 
 def _raw_store(work: Path, scale: str, seed: int) -> tuple[str, business.BusinessFiles]:
-    """The raw store with all but the last day of events, built once per scale and seed."""
+    """The raw store with all but the last two days of events, built once per scale and seed."""
     files_dir = work / f"files-{scale}-{seed}"
-    raw_path = work / f"raw-{scale}-{seed}.duckdb"
+    raw_path = work / f"raw-{scale}-{seed}-to-{PREVIOUS}.duckdb"
     marker = files_dir / "complete"
     started = time.perf_counter()
     if not marker.exists():
@@ -117,7 +119,7 @@ def _raw_store(work: Path, scale: str, seed: int) -> tuple[str, business.Busines
     files = business.business_files(files_dir)
     if not raw_path.exists():
         connection = store.connect(str(raw_path) + ".partial")
-        load_business_files(connection, files, events_before=END)
+        load_business_files(connection, files, events_before=PREVIOUS)
         connection.close()
         os.replace(str(raw_path) + ".partial", raw_path)
     path = str(work / "analytics.duckdb")
@@ -136,7 +138,7 @@ def main() -> None:
         connection = store.connect(path)
         events = connection.execute("SELECT count(*) FROM raw.events").fetchone()[0]
         accounts = connection.execute("SELECT count(*) FROM raw.stripe_customers").fetchone()[0]
-        print(f"# raw: {events:,} events (all but {END}), {accounts:,} customers")
+        print(f"# raw: {events:,} events (before {PREVIOUS}), {accounts:,} customers")
         connection.close()
 
         # Peak memory and time of a full refresh, in a fresh process.
@@ -152,11 +154,16 @@ def main() -> None:
         full_seconds = refresh_seconds + _metrics_time(connection)
         hand_seconds = _hand_time(connection)
 
-        load_business_files(connection, files, events_on=END)
-        started = time.perf_counter()
-        report = refresh_connection(connection, reference=REFERENCE, as_of=END, progress=_quiet)
-        incremental_seconds = time.perf_counter() - started
-        assert report.mode == "incremental", report
+        # Two new days, each refreshed on its own: the first refresh in a process also
+        # compiles the active-count queries (cached for the process), the second is what a
+        # worker that has refreshed before pays.
+        incremental = []
+        for day in (PREVIOUS, END):
+            load_business_files(connection, files, events_on=day)
+            started = time.perf_counter()
+            report = refresh_connection(connection, reference=REFERENCE, as_of=END, progress=_quiet)
+            incremental.append(time.perf_counter() - started)
+            assert (report.mode, report.days_rebuilt) == ("incremental", 1), report
         connection.close()
 
         with store_reader(path) as reader:
@@ -172,11 +179,15 @@ def main() -> None:
 
     print(
         f"# full refresh {refresh_seconds:.2f} s + metrics {full_seconds - refresh_seconds:.2f} s;"
-        f" hand-written SQL {hand_seconds:.2f} s; incremental {incremental_seconds:.2f} s "
-        f"({report.days_rebuilt} day(s))"
+        f" hand-written SQL {hand_seconds:.2f} s; incremental after one new day"
+        f" {incremental[0]:.2f} s (first in its process), {incremental[1]:.2f} s (next)"
     )
     print(f"full_refresh_vs_hand_sql: {full_seconds / hand_seconds:.2f} x (goal <= 1.5 x)")
-    print(f"incremental_vs_full: {100 * incremental_seconds / refresh_seconds:.1f} % (goal <= 5 %)")
+    print(
+        f"incremental_first_in_process_vs_full: {100 * incremental[0] / refresh_seconds:.1f} %"
+        " (goal <= 5 %)"
+    )
+    print(f"incremental_vs_full: {100 * incremental[1] / refresh_seconds:.1f} % (goal <= 5 %)")
     print(f"dashboard_query_p95: {p95:.1f} ms (goal <= 50 ms)")
     print(f"refresh_peak_memory: {peak_gb:.2f} GB (goal <= 4 GB)")
 

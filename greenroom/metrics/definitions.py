@@ -60,10 +60,14 @@ class Catalog:
 
     def __init__(self, backend: ibis.BaseBackend) -> None:
         self.backend = backend
+        self._tables: dict[str, ir.Table] = {}
 
     def table(self, qualified: str) -> ir.Table:
-        schema, name = qualified.split(".")
-        return self.backend.table(name, database=schema)
+        # Each lookup asks the engine for the table's schema: once per catalog is enough.
+        if qualified not in self._tables:
+            schema, name = qualified.split(".")
+            self._tables[qualified] = self.backend.table(name, database=schema)
+        return self._tables[qualified]
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def _period_of(day: ir.DateValue, grain: str) -> ir.DateValue:
     return day.truncate(_TRUNCATE[grain]).cast("timestamp").cast("date")
 
 
-def _next_period(day: date, grain: str) -> date:
+def period_after(day: date, grain: str) -> date:
     """The first day of the period after the one ``day`` falls in."""
     if grain == "day":
         return day + timedelta(days=1)
@@ -420,7 +424,7 @@ def _activity(catalog: Catalog, query: Query, kind: str = "user", accounts: bool
     if query.start is not None:
         table = table.filter(table[column] >= query.start)
     if query.end is not None:
-        table = table.filter(table[column] < _next_period(query.end, query.grain))
+        table = table.filter(table[column] < period_after(query.end, query.grain))
     table = table.mutate(
         period=_period_of(table[column], query.grain),
         product=table.product_key,

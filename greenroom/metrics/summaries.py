@@ -22,6 +22,7 @@ from greenroom.metrics.definitions import (
     GRAINS,
     Catalog,
     active_counts_rollup,
+    period_after,
     revenue_series_rollup,
 )
 
@@ -66,13 +67,52 @@ def build_active_counts(
                 "DELETE FROM rollup.active_counts WHERE grain = ? AND period BETWEEN ? AND ?",
                 [grain, start, high],
             )
+        # A few changed days: one statement per grain. Everything: one part at a time, so
+        # DuckDB never holds every distinct-count hash table at once.
+        dates = {"$start": start, "$end": high, "$after": period_after(high, grain)}
+        for sql, names in _count_statements(catalog, grain, together=days is not None):
+            connection.execute(
+                f"INSERT INTO rollup.active_counts {sql}", {name[1:]: dates[name] for name in names}
+            )
+
+
+# Compiling the 32 count queries from their Ibis definitions takes about a second, longer than
+# running them for one new day: they are compiled once per process with placeholder dates,
+# which are then swapped for query parameters.
+_PLACEHOLDER_START, _PLACEHOLDER_END = date(1800, 1, 1), date(1900, 1, 1)
+_COMPILED: dict[tuple[str, bool], list[tuple[str, list[str]]]] = {}
+
+
+def _count_statements(
+    catalog: Catalog, grain: str, *, together: bool
+) -> list[tuple[str, list[str]]]:
+    """The SQL inserting active counts at ``grain`` and the parameters each statement uses."""
+    key = (grain, together)
+    if key not in _COMPILED:
         parts = [
-            active_counts_rollup(catalog, metric, grain, dimension, start, high)
+            active_counts_rollup(
+                catalog, metric, grain, dimension, _PLACEHOLDER_START, _PLACEHOLDER_END
+            )
             for metric in _COUNTED
             for dimension in COUNTED_SLICES[grain]
         ]
-        # A few changed days: one statement per grain. Everything: one part at a time, so
-        # DuckDB never holds every distinct-count hash table at once.
-        statements = [ibis.union(*parts)] if days is not None else parts
-        for part in statements:
-            connection.execute(f"INSERT INTO rollup.active_counts {ibis.to_sql(part)}")
+        expressions = [ibis.union(*parts)] if together else parts
+        _COMPILED[key] = [_parameterised(str(ibis.to_sql(e)), grain) for e in expressions]
+    return _COMPILED[key]
+
+
+def _parameterised(sql: str, grain: str) -> tuple[str, list[str]]:
+    placeholders = {
+        "$start": _PLACEHOLDER_START,
+        "$end": _PLACEHOLDER_END,
+        "$after": period_after(_PLACEHOLDER_END, grain),
+    }
+    names = []
+    for name, day in placeholders.items():
+        literal = f"MAKE_DATE({day.year}, {day.month}, {day.day})"
+        if literal in sql:
+            sql = sql.replace(literal, name)
+            names.append(name)
+    if "$start" not in names or "$end" not in names:
+        raise RuntimeError(f"The active-count SQL no longer shows its date range: {sql[:200]}")
+    return sql, names

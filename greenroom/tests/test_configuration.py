@@ -141,3 +141,19 @@ def test_it_records_a_problem_for_an_unknown_email_scheme():
     env.email_settings("pigeon://coop")
     assert env.problems[before:][0].variable == "GREENROOM_EMAIL_URL"
     del env.problems[before:]
+
+
+@pytest.mark.parametrize("value", ["3GB", "512 MiB", "1.5gb"])
+def test_it_accepts_memory_sizes_duckdb_understands(value, monkeypatch):
+    monkeypatch.setenv("GREENROOM_ANALYTICS_MEMORY_LIMIT", value)
+    before = len(env.problems)
+    assert env.env_size("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3GB") == value
+    assert len(env.problems) == before
+
+
+def test_it_records_a_problem_for_a_memory_size_without_a_unit(monkeypatch):
+    monkeypatch.setenv("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3000")
+    before = len(env.problems)
+    assert env.env_size("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3GB") == "3GB"
+    assert env.problems[before:][0].message == "expected a size such as 3GB or 512MB"
+    del env.problems[before:]

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
+from greenroom.metrics.definitions import GRAINS
 from greenroom.metrics.refresh import refresh_connection
 from greenroom.metrics.tests import fixtures
 from greenroom.metrics.tests.conftest import Computed
@@ -123,7 +124,10 @@ def test_it_rebuilds_only_the_day_a_late_event_lands_on(usage):
     batch = usage.loader.rows("events", [LATE], source="segment")
     report = refresh_connection(usage.connection, reference=REFERENCE, as_of=fixtures.AS_OF)
     assert (report.mode, report.days_rebuilt, report.batches) == ("incremental", 1, [batch])
-    incremental = {name: usage.rows(name) for name in ("mau", "events", "active_accounts")}
+    asked = [("dau", "day"), ("wau", "week"), ("mau", "month")] + [
+        (name, grain) for name in ("events", "active_accounts") for grain in GRAINS
+    ]
+    incremental = [usage.rows(name, grain=grain) for name, grain in asked]
     assert usage.series("mau") == {JAN: 3, FEB: 3}
     refresh_connection(usage.connection, reference=REFERENCE, as_of=fixtures.AS_OF, full=True)
-    assert {name: usage.rows(name) for name in incremental} == incremental
+    assert [usage.rows(name, grain=grain) for name, grain in asked] == incremental
