@@ -183,38 +183,44 @@ def _validate(
 def _mark_duplicates(
     conn: duckdb.DuckDBPyConnection, staged: str, key: tuple[str, ...], file: str
 ) -> list[str]:
-    # Cheap test first: a hash aggregate; the window functions run only when needed.
+    # Only rows whose id repeats are hashed and ranked: they are few, the file is not.
     keys = ", ".join(key)
-    distinct = conn.execute(
-        f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {staged})) "
-        f"FROM {staged}"
-    ).fetchone()[0]
-    if not distinct:
-        conn.execute(
-            f"ALTER TABLE {staged} ADD COLUMN _dup_conflict BOOLEAN DEFAULT false; "
-            f"ALTER TABLE {staged} ADD COLUMN _dup_first BIGINT DEFAULT NULL"
-        )
+    conn.execute(
+        f"ALTER TABLE {staged} ADD COLUMN _dup_conflict BOOLEAN DEFAULT false; "
+        f"ALTER TABLE {staged} ADD COLUMN _dup_first BIGINT DEFAULT NULL"
+    )
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _repeated AS "
+        f"SELECT {keys} FROM {staged} GROUP BY ALL HAVING count(*) > 1"
+    )
+    if not conn.execute("SELECT count(*) FROM _repeated").fetchone()[0]:
         return []
-    columns = ", ".join(columns_of_stage(conn, staged))
+    columns = ", ".join(f"s.{name}" for name in columns_of_stage(conn, staged))
+    # IS NOT DISTINCT FROM: rows missing their id repeat each other too.
+    matches = " AND ".join(f"s.{name} IS NOT DISTINCT FROM r.{name}" for name in key)
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {staged} AS
-        SELECT * EXCLUDE (_first_hash, _first_row),
-               _row > _first_row AND _hash = _first_hash AS _dup_same,
-               _row > _first_row AND _hash <> _first_hash AS _dup_conflict,
-               _first_row AS _dup_first
+        CREATE OR REPLACE TEMP TABLE _repeats AS
+        SELECT _row, _row > _first_row AND _hash = _first_hash AS _same,
+               _row > _first_row AND _hash <> _first_hash AS _conflict, _first_row
         FROM (
             SELECT *, first(_hash ORDER BY _row) OVER w AS _first_hash,
                    min(_row) OVER w AS _first_row
-            FROM (SELECT *, md5(to_json(struct_pack({columns}))::VARCHAR) AS _hash FROM {staged})
+            FROM (
+                SELECT s._row, {", ".join(f"s.{name}" for name in key)},
+                       md5(to_json(struct_pack({columns}))::VARCHAR) AS _hash
+                FROM {staged} s SEMI JOIN _repeated r ON {matches}
+            )
             WINDOW w AS (PARTITION BY {keys})
         )
         """
     )
-    same = conn.execute(f"SELECT count(*) FROM {staged} WHERE _dup_same").fetchone()[0]
-    conn.execute(f"DELETE FROM {staged} WHERE _dup_same")
-    conn.execute(f"ALTER TABLE {staged} DROP COLUMN _dup_same")
-    conn.execute(f"ALTER TABLE {staged} DROP COLUMN _hash")
+    same = conn.execute("SELECT count(*) FROM _repeats WHERE _same").fetchone()[0]
+    conn.execute(f"DELETE FROM {staged} WHERE _row IN (SELECT _row FROM _repeats WHERE _same)")
+    conn.execute(
+        f"UPDATE {staged} SET _dup_conflict = true, _dup_first = r._first_row "
+        f"FROM _repeats r WHERE {staged}._row = r._row AND r._conflict"
+    )
     if not same:
         return []
     return [
@@ -313,11 +319,17 @@ def _merge(
             f"DELETE FROM {table} WHERE parent_id IN "
             f"(SELECT DISTINCT {parent} FROM {good} g WHERE {parent} IS NOT NULL)"
         )
-    return conn.execute(
-        f"INSERT INTO {table} ({columns}, _source, _batch, _loaded_at) "
-        f"SELECT {columns}, ?, ?, now() FROM {good} g",
-        [source, batch_id],
-    ).fetchone()[0]
+    # Rows keep their file order everywhere a report cites it (staging); the raw table does not
+    # need it exactly, and appending without it lets DuckDB write with every core.
+    conn.execute("SET preserve_insertion_order = false")
+    try:
+        return conn.execute(
+            f"INSERT INTO {table} ({columns}, _source, _batch, _loaded_at) "
+            f"SELECT {columns}, ?, ?, now() FROM {good} g",
+            [source, batch_id],
+        ).fetchone()[0]
+    finally:
+        conn.execute("RESET preserve_insertion_order")
 
 
 def _quarantine(
