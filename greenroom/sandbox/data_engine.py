@@ -4,6 +4,7 @@ refreshed into metrics."""
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,10 +33,14 @@ def sandbox_business_data(
 ) -> None:
     """Generate, sync and refresh the sandbox's business data."""
     started = time.monotonic()
+    # The files run to yesterday; the refresh reads the business as of that day too, or
+    # today's renewals, which the files do not hold, would read as churn.
+    end = datetime.now(UTC).date() - timedelta(days=1)
     files = business.generate(
         out_dir=out_dir / "business",
         scale=scale,
         seed=seed,
+        end=end,
         crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
     )
     events = posthog_export(files.events, out_dir / "business" / "posthog-events.parquet")
@@ -52,7 +57,7 @@ def sandbox_business_data(
         )
         run = source_services.source_sync(source=source)
         progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
-    run_now(refresh, full=True)
+    run_now(refresh, full=True, as_of=end.isoformat())
     progress(f"  refreshed the metrics ({_since(started)})")
 
 
