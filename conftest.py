@@ -15,7 +15,7 @@ def personas(db):
 def _isolated_data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
     settings.MEDIA_ROOT = settings.DATA_DIR / "uploads"
-    settings.ANALYTICS_PATH = settings.DATA_DIR / "analytics.duckdb"
+    settings.ANALYTICS_DIR = settings.DATA_DIR / "analytics"
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -131,7 +131,7 @@ def main() -> None:
         for attempt in range(args.repeat):
             baselines.append(baseline_seconds(events_path, folder, attempt))
             # A fresh, empty analytics store for each first load.
-            settings.ANALYTICS_PATH = folder / f"analytics-{attempt}.duckdb"
+            settings.ANALYTICS_DIR = folder / f"analytics-{attempt}"
             seconds, loaded = greenroom_seconds(full=False)
             ingests.append(seconds)
             resyncs.append(greenroom_seconds(full=True)[0])

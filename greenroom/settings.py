@@ -239,15 +239,14 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# The analytics store (DuckDB by default; see docs/warehouse.md for other engines).
-ANALYTICS_PATH = env_path("GREENROOM_ANALYTICS_PATH", DATA_DIR / "analytics.duckdb")
+# The analytics stores (DuckDB by default; see docs/warehouse.md for other engines): one
+# folder per workspace in this folder (docs/analytics-store.md).
+ANALYTICS_DIR = env_path("GREENROOM_ANALYTICS_DIR", DATA_DIR / "analytics")
 # Where metrics are computed: "duckdb" (the store itself), "postgres://user@host/db" or
 # "spark://local" — the refresh publishes the model and rollup tables there (docs/warehouse.md).
 ANALYTICS_URL = env_str("GREENROOM_ANALYTICS_URL", "duckdb")
 # DuckDB spills to disk beyond this, so a refresh of years of events fits a small server.
 ANALYTICS_MEMORY_LIMIT = env_size("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3GB")
-# The slug of the workspace whose business data the store holds (empty: the first workspace).
-ANALYTICS_WORKSPACE = env_str("GREENROOM_ANALYTICS_WORKSPACE", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -25,3 +25,28 @@ def token_list(*, user: User) -> QuerySet[ApiToken]:
 def audit_event_list(*, workspace: Workspace) -> QuerySet[AuditEvent]:
     """The workspace's audit trail, newest first."""
     return AuditEvent.objects.filter(workspace=workspace).select_related("actor")
+
+
+class WorkspaceNotChosen(Exception):
+    """A command must act on one workspace and the one meant is not clear."""
+
+
+def workspace_for_command(*, slug: str | None) -> Workspace:
+    """The workspace a command acts on: the one named, else the only one there is.
+
+    With several workspaces and none named, refuse rather than pick one: a command that
+    silently loads one company's data into another's store is the worst outcome."""
+    workspaces = Workspace.objects.order_by("pk")
+    if slug:
+        workspace = workspaces.filter(slug=slug).first()
+        if workspace is None:
+            known = ", ".join(workspaces.values_list("slug", flat=True)) or "none yet"
+            raise WorkspaceNotChosen(f"No workspace {slug!r} (workspaces: {known}).")
+        return workspace
+    found = list(workspaces[:2])
+    if not found:
+        raise WorkspaceNotChosen("No workspace yet: run 'greenroom createuser --role admin' first.")
+    if len(found) > 1:
+        known = ", ".join(workspaces.values_list("slug", flat=True))
+        raise WorkspaceNotChosen(f"Name the workspace with --workspace ({known}).")
+    return found[0]

@@ -58,15 +58,18 @@ class Query:
 class Catalog:
     """The model and rollup tables on one Ibis backend (DuckDB, PostgreSQL, Spark...)."""
 
-    def __init__(self, backend: ibis.BaseBackend) -> None:
+    def __init__(self, backend: ibis.BaseBackend, schemas: dict[str, str] | None = None) -> None:
         self.backend = backend
+        # On a warehouse each workspace's "model" and "rollup" have names of their own.
+        self.schemas = schemas or {}
         self._tables: dict[str, ir.Table] = {}
 
     def table(self, qualified: str) -> ir.Table:
         # Each lookup asks the engine for the table's schema: once per catalog is enough.
         if qualified not in self._tables:
             schema, name = qualified.split(".")
-            self._tables[qualified] = self.backend.table(name, database=schema)
+            database = self.schemas.get(schema, schema)
+            self._tables[qualified] = self.backend.table(name, database=database)
         return self._tables[qualified]
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from greenroom.metrics import model, rollups, store, summaries
+from greenroom.metrics import model, rollups, summaries
 from greenroom.metrics.rawschema import ensure_raw_and_meta
 
 logger = logging.getLogger(__name__)
@@ -46,21 +46,6 @@ class RefreshReport:
     days_rebuilt: int = 0
 
 
-def refresh(
-    *,
-    reference: model.Reference,
-    as_of: date | None = None,
-    full: bool = False,
-    progress: Callable[[str], None] = logger.info,
-) -> RefreshReport:
-    """Bring the model and rollup layers up to date with the raw layer."""
-    as_of = as_of or datetime.now(UTC).date()
-    with store.writer() as connection:
-        return refresh_connection(
-            connection, reference=reference, as_of=as_of, full=full, progress=progress
-        )
-
-
 def refresh_connection(
     connection: duckdb.DuckDBPyConnection,
     *,
@@ -69,7 +54,8 @@ def refresh_connection(
     full: bool = False,
     progress: Callable[[str], None] = logger.info,
 ) -> RefreshReport:
-    """The refresh, on an open writer connection (tests and the benchmark pass their own)."""
+    """The refresh, on an open writer connection (metrics.services holds the writer and
+    publishes the result; tests and the benchmark pass their own connection)."""
     started = datetime.now(UTC)
     ensure_raw_and_meta(connection)
     new_batches = _unconsumed_batches(connection)

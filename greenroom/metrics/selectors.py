@@ -12,7 +12,7 @@ pandas (``pandas.DataFrame(result.rows)``) alike.
 """
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,7 +29,7 @@ from greenroom.metrics.definitions import (
     compiled_sql,
     expression,
 )
-from greenroom.metrics.services import analytics_workspace
+from greenroom.metrics.services import warehouse_schemas
 
 
 class MetricsUnavailable(Exception):
@@ -62,17 +62,13 @@ def metric(
     period: tuple[date | None, date | None] | None = None,
 ) -> MetricResult:
     """Compute one metric for ``workspace``, sliced ``by`` dimensions, at ``grain``."""
-    _check_workspace(workspace)
-    with store.reader() as connection:
-        return _result(connection, name, _query(name, by, where, grain, period))
+    with _published_store(workspace) as connection:
+        return _result(connection, workspace, name, _query(name, by, where, grain, period))
 
 
 def dashboard(*, workspace: Workspace, months: int = 12) -> dict[str, MetricResult]:
     """The metrics the Metrics page shows, read through one connection."""
-    _check_workspace(workspace)
-    with store.reader() as connection:
-        if not _refreshed(connection):
-            raise MetricsUnavailable("The metrics have not been computed yet: run a refresh.")
+    with _published_store(workspace) as connection:
         as_of = _freshness(connection)["as_of"]
         first = as_of.year * 12 + as_of.month - months  # months counted from year 0
         start = date(first // 12, first % 12 + 1, 1)
@@ -85,8 +81,8 @@ def dashboard(*, workspace: Workspace, months: int = 12) -> dict[str, MetricResu
             "mau": {"by": ["product"]},
         }
         return {
-            name: _result(connection, name, _query(name, period=(start, None), **options))
-            for name, options in plan.items()
+            name: _result(connection, workspace, name, _query(name, period=(start, None), **opts))
+            for name, opts in plan.items()
         }
 
 
@@ -107,9 +103,9 @@ def _query(name, by=(), where=None, grain=None, period=None) -> Query:
     )
 
 
-def _result(connection, name: str, query: Query) -> MetricResult:
+def _result(connection, workspace: Workspace, name: str, query: Query) -> MetricResult:
     definition = METRICS[name]
-    rows = _compute(connection, name, query)
+    rows = _compute(connection, workspace, name, query)
     return MetricResult(
         definition=definition.definition(),
         query={
@@ -125,24 +121,28 @@ def _result(connection, name: str, query: Query) -> MetricResult:
     )
 
 
-def _check_workspace(workspace: Workspace) -> None:
-    owner = analytics_workspace()
-    if owner is None or owner.pk != workspace.pk:
-        raise MetricsUnavailable("This workspace has no business data connected.")
-    if not store.exists():
-        raise MetricsUnavailable(
-            "No business data yet: connect a source, then run a refresh (greenroom refresh)."
-        )
+@contextmanager
+def _published_store(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A reader on the workspace's last published refresh, or MetricsUnavailable."""
+    with ExitStack() as stack:
+        try:
+            connection = stack.enter_context(store.reader(workspace.pk))
+        except store.StoreNotPublished as error:
+            raise MetricsUnavailable(
+                "No business data yet: connect a source, then run a refresh (greenroom refresh)."
+            ) from error
+        if not _refreshed(connection):
+            raise MetricsUnavailable("The metrics have not been computed yet: run a refresh.")
+        yield connection
 
 
-def _compute(connection, name: str, query: Query) -> list[dict]:
-    if not _refreshed(connection):
-        raise MetricsUnavailable("The metrics have not been computed yet: run a refresh.")
+def _compute(connection, workspace: Workspace, name: str, query: Query) -> list[dict]:
     if settings.ANALYTICS_URL == "duckdb":
         sql, schema = compiled_sql(Catalog(store.ibis_backend(connection)), name, query)
         return connection.execute(sql).to_arrow_table().cast(schema).to_pylist()
     backend = store.warehouse(settings.ANALYTICS_URL)
-    return expression(Catalog(backend), name, query).to_pyarrow().to_pylist()
+    catalog = Catalog(backend, schemas=warehouse_schemas(workspace.pk))
+    return expression(catalog, name, query).to_pyarrow().to_pylist()
 
 
 def _refreshed(connection) -> bool:
@@ -310,14 +310,13 @@ def _last_active_days(connection, params: dict) -> list[tuple]:
 
 @contextmanager
 def _store_for(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection | None]:
-    """A reader on the store when it holds refreshed data for ``workspace``, else None."""
-    try:
-        _check_workspace(workspace)
-    except MetricsUnavailable:
-        yield None
-        return
-    with store.reader() as connection:
-        yield connection if _refreshed(connection) else None
+    """A reader on the workspace's published refresh, or None when there is none."""
+    with ExitStack() as stack:
+        try:
+            connection = stack.enter_context(_published_store(workspace))
+        except MetricsUnavailable:
+            connection = None
+        yield connection
 
 
 def business_data_available(*, workspace: Workspace) -> bool:

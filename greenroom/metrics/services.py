@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import ibis
 from django.conf import settings
@@ -10,18 +10,10 @@ from django.conf import settings
 from greenroom.accounts.models import Workspace
 from greenroom.metrics import store
 from greenroom.metrics.model import Reference
-from greenroom.metrics.refresh import RefreshReport, refresh
+from greenroom.metrics.refresh import RefreshReport, refresh_connection
 from greenroom.organisation.models import Market, Product, ProductArea
 
 logger = logging.getLogger(__name__)
-
-
-def analytics_workspace() -> Workspace | None:
-    """The workspace whose business data the store holds (setting, else the first one)."""
-    workspaces = Workspace.objects.order_by("id")
-    if settings.ANALYTICS_WORKSPACE:
-        return workspaces.filter(slug=settings.ANALYTICS_WORKSPACE).first()
-    return workspaces.first()
 
 
 def reference_for(*, workspace: Workspace) -> Reference:
@@ -69,38 +61,60 @@ def metrics_refresh(
     as_of: date | None = None,
     progress: Callable[[str], None] = logger.info,
 ) -> RefreshReport:
-    """Refresh the model and rollup layers, then publish them to the warehouse if one is set."""
-    report = refresh(
-        reference=reference_for(workspace=workspace), as_of=as_of, full=full, progress=progress
-    )
-    if settings.ANALYTICS_URL != "duckdb":
-        progress(f"Publishing model and rollup tables to {_redacted(settings.ANALYTICS_URL)}")
-        with store.reader() as connection:
-            publish(connection, store.warehouse(settings.ANALYTICS_URL))
+    """Refresh the workspace's model and rollup layers, publish them to the warehouse if one
+    is set, then switch readers to them."""
+    reference = reference_for(workspace=workspace)
+    with store.writer(workspace.pk) as connection:
+        report = refresh_connection(
+            connection,
+            reference=reference,
+            as_of=as_of or datetime.now(UTC).date(),
+            full=full,
+            progress=progress,
+        )
+        if settings.ANALYTICS_URL != "duckdb":
+            progress(f"Publishing model and rollup tables to {_redacted(settings.ANALYTICS_URL)}")
+            publish(
+                connection,
+                store.warehouse(settings.ANALYTICS_URL),
+                schemas=warehouse_schemas(workspace.pk),
+            )
+        progress("Switching readers to the refreshed metrics")
+        store.publish(connection, workspace.pk)
     return report
 
 
-def publish(connection, backend: ibis.BaseBackend) -> list[str]:
-    """Copy every model and rollup table from the store into ``backend``, replacing them."""
+def warehouse_schemas(workspace_id: int) -> dict[str, str]:
+    """Where a workspace's model and rollup tables live on a warehouse."""
+    return {schema: store.warehouse_schema(workspace_id, schema) for schema in ("model", "rollup")}
+
+
+def publish(
+    connection, backend: ibis.BaseBackend, *, schemas: dict[str, str] | None = None
+) -> list[str]:
+    """Copy every model and rollup table from the store into ``backend``, replacing them;
+    ``schemas`` renames the schemas there (one pair per workspace)."""
+    schemas = schemas or {"model": "model", "rollup": "rollup"}
     tables = connection.execute(
         """
         SELECT table_schema, table_name FROM information_schema.tables
-        WHERE table_schema IN ('model', 'rollup') AND table_type = 'BASE TABLE'
+        WHERE table_catalog = current_database()
+          AND table_schema IN ('model', 'rollup') AND table_type = 'BASE TABLE'
         ORDER BY 1, 2
         """
     ).fetchall()
     for schema in ("model", "rollup"):
-        backend.create_database(schema, force=True)
+        backend.create_database(schemas[schema], force=True)
     for schema, name in tables:
         data = connection.execute(f'SELECT * FROM {schema}."{name}"').to_arrow_table()
         if backend.name == "pyspark":
             # Ibis goes through pandas for Spark and turns missing strings into "NaN";
             # Spark 4 reads Arrow directly and keeps them missing.
             frame = backend._session.createDataFrame(data)
-            frame.write.mode("overwrite").saveAsTable(f"{schema}.{name}")
+            frame.write.mode("overwrite").saveAsTable(f"{schemas[schema]}.{name}")
         else:
-            backend.create_table(name, obj=data, database=schema, overwrite=True)
-    return [f"{schema}.{name}" for schema, name in tables]
+            backend.create_table(name, obj=data, database=schemas[schema], overwrite=True)
+    return [f"{schemas[schema]}.{name}" for schema, name in tables]
 
 
 def _redacted(url: str) -> str:

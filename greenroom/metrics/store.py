@@ -1,12 +1,21 @@
 """The analytics store: every DuckDB connection in Greenroom is opened here, nowhere else.
 
-One writer at a time, enforced with an OS file lock beside the database so two syncs or
-refreshes in different processes queue instead of corrupting each other. Web processes only
-read. DuckDB allows one read-write process or several read-only ones on a file, not both, so
-readers retry briefly while a writer holds it.
+Each workspace has a store of its own, a folder in the analytics folder::
+
+    workspace-<id>/store.duckdb       raw, meta, model, rollup: written by syncs and refreshes
+    workspace-<id>/store.lock         held by the one writer (syncs and refreshes queue on it)
+    workspace-<id>/snapshots/*.duckdb model, rollup and meta as of a completed refresh
+    workspace-<id>/current            the name of the snapshot readers use
+
+DuckDB lets one process write a file or several processes read it, never both at once. So
+readers never open the working file: a refresh ends by publishing a snapshot, a new file
+that is complete before ``current`` is switched to it by an atomic rename. Readers keep seeing
+the last complete refresh while the next one is built, and a refresh never waits for them.
 """
 
 import fcntl
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +25,26 @@ import duckdb
 import ibis
 from django.conf import settings
 
+POINTER = "current"
+WORKING_FILE = "store.duckdb"
+# The previous snapshot is kept beside the current one, so a reader that read the pointer
+# just before a publish still finds its file.
+SNAPSHOTS_KEPT = 2
+PUBLISHED_SCHEMAS = ("model", "rollup", "meta")
 
-def store_path() -> Path:
-    """Where the DuckDB file lives (GREENROOM_ANALYTICS_PATH, default in the data folder)."""
-    return Path(settings.ANALYTICS_PATH)
+
+class StoreNotPublished(Exception):
+    """The workspace's store has no completed refresh to read yet."""
+
+
+def workspace_folder(workspace_id: int) -> Path:
+    """The folder holding one workspace's store, its lock and its snapshots."""
+    return Path(settings.ANALYTICS_DIR) / f"workspace-{int(workspace_id)}"
+
+
+def working_path(workspace_id: int) -> Path:
+    """The working DuckDB file of a workspace (the writer's; readers use snapshots)."""
+    return workspace_folder(workspace_id) / WORKING_FILE
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -37,47 +62,160 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
 
 
 @contextmanager
-def writer() -> Iterator[duckdb.DuckDBPyConnection]:
-    """The single read-write connection; blocks until no other writer holds the store."""
-    path = store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
+def writer(workspace_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The workspace's single read-write connection; blocks while another writer holds it."""
+    folder = workspace_folder(workspace_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "store.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        connection = connect(path)
         try:
-            yield connection
+            _adopt_legacy_store(workspace_id)
+            connection = connect(folder / WORKING_FILE)
+            try:
+                yield connection
+            finally:
+                connection.close()
         finally:
-            connection.close()
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@contextmanager
-def reader(timeout_s: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, waiting up to ``timeout_s`` for a writer to finish."""
-    path = store_path()
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            connection = connect(path, read_only=True)
-            break
-        except duckdb.IOException:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.05)
+def publish(connection: duckdb.DuckDBPyConnection, workspace_id: int) -> str:
+    """Copy model, rollup and meta from the writer's connection into a new snapshot, then
+    make it the one readers see. Returns the snapshot's name."""
+    snapshots = workspace_folder(workspace_id) / "snapshots"
+    snapshots.mkdir(parents=True, exist_ok=True)
+    # Nanoseconds sort in publish order and never repeat within one writer.
+    name = f"{time.time_ns()}.duckdb"
+    partial = snapshots / f"{name}.partial"
+    tables = connection.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' "
+        "AND table_schema IN (SELECT unnest($schemas)) ORDER BY 1, 2",
+        {"schemas": list(PUBLISHED_SCHEMAS)},
+    ).fetchall()
+    connection.execute(f"ATTACH '{partial}' AS snapshot")
     try:
-        yield connection
+        for schema in PUBLISHED_SCHEMAS:
+            connection.execute(f"CREATE SCHEMA snapshot.{schema}")
+        for schema, table in tables:
+            qualified = f'{schema}."{table}"'
+            connection.execute(f"CREATE TABLE snapshot.{qualified} AS FROM {qualified}")
+        connection.execute("CHECKPOINT snapshot")
     finally:
-        connection.close()
+        connection.execute("DETACH snapshot")
+    os.replace(partial, snapshots / name)
+    _point_to(workspace_id, name)
+    _prune(snapshots, keep=name)
+    return name
 
 
-def exists() -> bool:
-    """Whether the store has been created (a sync or refresh has run)."""
-    return store_path().exists()
+def snapshot_name(workspace_id: int) -> str | None:
+    """The name of the snapshot readers see now (changes at every publish), or None."""
+    try:
+        return (workspace_folder(workspace_id) / POINTER).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def published(workspace_id: int) -> bool:
+    """Whether a refresh has published something for readers."""
+    return snapshot_name(workspace_id) is not None
+
+
+@contextmanager
+def reader(workspace_id: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the workspace's current snapshot; never waits for a writer."""
+    connection = _snapshot_connection(workspace_id)
+    cursor = connection.cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+# One read-only connection per store and process, reused by every request: opening a DuckDB
+# file costs more than most dashboard queries. Replaced when a new snapshot appears; the old
+# connection stays alive for cursors still reading it (dropped, never closed: closing it
+# would close them too).
+_open_snapshots: dict[Path, tuple[str, duckdb.DuckDBPyConnection]] = {}
+_open_snapshots_lock = threading.Lock()
+MAX_OPEN_SNAPSHOTS = 32
+
+
+def _snapshot_connection(workspace_id: int) -> duckdb.DuckDBPyConnection:
+    folder = workspace_folder(workspace_id)
+    for _attempt in range(3):
+        name = snapshot_name(workspace_id)
+        if name is None:
+            raise StoreNotPublished("No refresh has been published for this workspace yet.")
+        with _open_snapshots_lock:
+            cached = _open_snapshots.get(folder)
+            if cached and cached[0] == name:
+                return cached[1]
+            try:
+                connection = connect(folder / "snapshots" / name, read_only=True)
+            except duckdb.IOException:
+                # Pruned between reading the pointer and opening the file: read it again.
+                continue
+            _open_snapshots.pop(folder, None)
+            _open_snapshots[folder] = (name, connection)
+            while len(_open_snapshots) > MAX_OPEN_SNAPSHOTS:
+                _open_snapshots.pop(next(iter(_open_snapshots)))
+            return connection
+    raise StoreNotPublished("The published snapshot could not be opened; try again.")
+
+
+def forget_open_snapshots() -> None:
+    """Drop this process's cached snapshot connections (tests, and after a fork)."""
+    with _open_snapshots_lock:
+        _open_snapshots.clear()
+
+
+def _point_to(workspace_id: int, name: str) -> None:
+    folder = workspace_folder(workspace_id)
+    staged = folder / f"{POINTER}.new"
+    with open(staged, "w") as handle:
+        handle.write(name)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(staged, folder / POINTER)
+
+
+def _prune(snapshots: Path, *, keep: str) -> None:
+    names = sorted(path.name for path in snapshots.glob("*.duckdb"))
+    for stale in names[: max(len(names) - SNAPSHOTS_KEPT, 0)]:
+        if stale != keep:
+            # A reader still holding it keeps reading: the file lives until it is closed.
+            (snapshots / stale).unlink(missing_ok=True)
+    for leftover in snapshots.glob("*.partial"):
+        leftover.unlink(missing_ok=True)
+
+
+def _adopt_legacy_store(workspace_id: int) -> None:
+    """Move the single store of earlier versions (data folder/analytics.duckdb) into the
+    workspace it belonged to, so upgrading keeps every loaded row."""
+    configured = os.environ.get("GREENROOM_ANALYTICS_PATH")
+    legacy = Path(configured) if configured else Path(settings.DATA_DIR) / "analytics.duckdb"
+    target = working_path(workspace_id)
+    if target.exists() or not legacy.exists():
+        return
+    from greenroom.accounts.models import Workspace
+
+    chosen = os.environ.get("GREENROOM_ANALYTICS_WORKSPACE", "")
+    workspaces = Workspace.objects.order_by("id")
+    owner = (workspaces.filter(slug=chosen) if chosen else workspaces).first()
+    if owner is not None and owner.pk == workspace_id:
+        os.replace(legacy, target)
 
 
 def ibis_backend(connection: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
     """An Ibis backend over an open store connection (metrics are Ibis expressions)."""
     return ibis.duckdb.from_connection(connection)
+
+
+def warehouse_schema(workspace_id: int, schema: str) -> str:
+    """The name of a workspace's ``model`` or ``rollup`` schema on a warehouse."""
+    return f"ws{int(workspace_id)}_{schema}"
 
 
 def warehouse(url: str) -> ibis.BaseBackend:

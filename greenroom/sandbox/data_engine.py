@@ -57,7 +57,7 @@ def sandbox_business_data(
         )
         run = source_services.source_sync(source=source)
         progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
-    run_now(refresh, full=True, as_of=end.isoformat())
+    run_now(refresh, workspace_id=workspace.pk, full=True, as_of=end.isoformat())
     progress(f"  refreshed the metrics ({_since(started)})")
 
 

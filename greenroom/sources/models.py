@@ -14,8 +14,8 @@ class Source(models.Model):
     """A configured connector: what it reads, how often, and how its last sync went."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    # Unique across the install, not per workspace: raw tables record the source by name.
-    name = models.SlugField(max_length=80, unique=True)
+    # Unique within the workspace: its raw tables record the source by name.
+    name = models.SlugField(max_length=80)
     kind = models.CharField(max_length=20, choices=SourceKind.choices)
     settings = models.JSONField(default=dict, blank=True)
     schedule = models.CharField(max_length=60, blank=True)
@@ -30,6 +30,9 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="source_name_per_workspace")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -55,4 +55,4 @@ def source_file_list(source: Source) -> list[Path]:
     """The files a file source reads (none for an API source)."""
     if source.kind not in FILE_KINDS:
         return []
-    return source_files(source.name, source.settings.get("path", ""))
+    return source_files(source.workspace_id, source.name, source.settings.get("path", ""))

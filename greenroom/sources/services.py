@@ -66,7 +66,7 @@ def source_create(
         raise ValidationError(
             {"kind": f"Unknown kind {kind!r}; use one of {', '.join(SourceKind.values)}."}
         )
-    if Source.objects.filter(name=name).exists():
+    if Source.objects.filter(workspace=workspace, name=name).exists():
         raise ValidationError({"name": f"A source named {name!r} already exists."})
     schedule_parse(schedule)
     _check_path(settings or {}, trusted=trusted)
@@ -145,7 +145,7 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in FILE_SUFFIXES:
         raise ValidationError({"file": f"Upload {', '.join(sorted(FILE_SUFFIXES))} files."})
-    folder = upload_dir(source.name)
+    folder = upload_dir(source.workspace_id, source.name)
     folder.mkdir(parents=True, exist_ok=True)
     # The time prefix keeps upload order (files load in name order) and never overwrites.
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(upload.name).stem)[:80] or "upload"
@@ -199,7 +199,7 @@ def source_sync(
     An exception (an API down after its retries) is recorded on the run and raised.
     """
     say = progress or logger.info
-    with store.writer() as conn:
+    with store.writer(source.workspace_id) as conn:
         run = _run_start(source, trigger=trigger, actor=actor)
         try:
             _prepare_connection(conn)

@@ -34,7 +34,7 @@ def sync_source(
     if run.rows_loaded:
         # Dashboards stay fresh without anyone running a refresh: an incremental refresh
         # costs work proportional to what this sync loaded.
-        enqueue(refresh)
+        enqueue(refresh, workspace_id=workspace_id)
 
 
 @job(name="sources.sync_due", retries=0, periodic=crontab(minute="*"))

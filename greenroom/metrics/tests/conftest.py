@@ -6,6 +6,7 @@ from greenroom.metrics.definitions import Catalog, Query, expression
 from greenroom.metrics.refresh import refresh_connection
 from greenroom.metrics.tests import fixtures
 from greenroom.metrics.tests.raw import REFERENCE, RawLoader
+from greenroom.testing.factories import WorkspaceFactory
 
 
 class Computed:
@@ -39,3 +40,8 @@ def revenue(raw) -> Computed:
     fixtures.load_revenue(raw)
     refresh_connection(raw.connection, reference=REFERENCE, as_of=fixtures.AS_OF)
     return Computed(raw.connection)
+
+
+@pytest.fixture
+def workspace(db):
+    return WorkspaceFactory(name="Acme")

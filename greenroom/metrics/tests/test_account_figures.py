@@ -25,15 +25,14 @@ EVENTS = [
 
 def load_store(settings, tmp_path, workspace, *, events=EVENTS) -> None:
     """The revenue fixture and ``events`` in a store for ``workspace``, refreshed."""
-    settings.ANALYTICS_PATH = tmp_path / "analytics.duckdb"
-    settings.ANALYTICS_WORKSPACE = workspace.slug
     # The refresh itself, not the command: the command's job lock is shared by every test
     # process on the machine.
-    with store.writer() as connection:
+    with store.writer(workspace.pk) as connection:
         loader = RawLoader(connection)
         fixtures.load_revenue(loader)
         loader.rows("events", events, source="segment")
         refresh_connection(connection, reference=REFERENCE, as_of=fixtures.AS_OF)
+        store.publish(connection, workspace.pk)
 
 
 @pytest.fixture
@@ -102,17 +101,15 @@ def test_it_returns_nothing_for_another_workspace(loaded):
     assert selectors.account_usage(workspace=outsider, account_ids=["crm-acme"]) == {}
 
 
-def test_it_returns_nothing_without_a_store(settings, tmp_path, personas):
-    settings.ANALYTICS_PATH = tmp_path / "missing.duckdb"
+def test_it_returns_nothing_without_a_store(personas):
     ws = personas.workspace
     assert selectors.account_revenue(workspace=ws, account_ids=["crm-acme"]) == {}
     assert selectors.account_usage(workspace=ws, account_ids=["crm-acme"]) == {}
-    assert not (tmp_path / "missing.duckdb").exists()
+    assert not store.workspace_folder(ws.pk).exists()
 
 
-def test_it_returns_nothing_before_the_first_refresh(settings, tmp_path, personas):
-    settings.ANALYTICS_PATH = tmp_path / "analytics.duckdb"
-    with store.writer() as connection:
+def test_it_returns_nothing_before_the_first_refresh(personas):
+    with store.writer(personas.workspace.pk) as connection:
         fixtures.load_revenue(RawLoader(connection))
     ws = personas.workspace
     assert selectors.account_revenue(workspace=ws, account_ids=["crm-acme"]) == {}

@@ -30,12 +30,12 @@ TEXT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv"}
 FILE_SUFFIXES = TEXT_SUFFIXES | {".parquet"}
 
 
-def upload_dir(source_name: str) -> Path:
+def upload_dir(workspace_id: int, source_name: str) -> Path:
     """Where files uploaded to a source are kept until (and after) they are loaded."""
-    return Path(settings.MEDIA_ROOT) / "sources" / source_name
+    return Path(settings.MEDIA_ROOT) / "sources" / f"workspace-{int(workspace_id)}" / source_name
 
 
-def source_files(source_name: str, path_setting: str) -> list[Path]:
+def source_files(workspace_id: int, source_name: str, path_setting: str) -> list[Path]:
     """The files a file source reads: its ``path`` (a file, folder or glob) and its uploads."""
     found: list[Path] = []
     if path_setting:
@@ -46,7 +46,7 @@ def source_files(source_name: str, path_setting: str) -> list[Path]:
             found += sorted(Path(p) for p in glob.glob(str(target)) if Path(p).is_file())
         else:
             found.append(target)
-    uploads = upload_dir(source_name)
+    uploads = upload_dir(workspace_id, source_name)
     if uploads.is_dir():
         found += sorted(p for p in uploads.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
     return found

@@ -2,18 +2,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 from greenroom.metrics import store
 from greenroom.sources import services
 from greenroom.testing.factories import WorkspaceFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(autouse=True)
-def _analytics_in_data_dir(settings):
-    """The analytics store of each test lives in its own data folder."""
-    settings.ANALYTICS_PATH = settings.DATA_DIR / "analytics.duckdb"
 
 
 @pytest.fixture
@@ -48,7 +43,9 @@ def make_source(workspace, kind: str, path: Path | str, name: str | None = None,
 
 
 def query(sql: str, params: list | None = None) -> list[tuple]:
-    """Rows from the analytics store, read as the metrics layer reads them."""
-    with store.reader() as conn:
+    """Rows from the working analytics store of the test's one workspace (raw layer too)."""
+    folders = list(Path(django_settings.ANALYTICS_DIR).glob("workspace-*"))
+    assert len(folders) == 1, f"expected one workspace's store, found {folders}"
+    with store.writer(int(folders[0].name.removeprefix("workspace-"))) as conn:
         conn.execute("SET TimeZone = 'UTC'")
         return conn.execute(sql, params or []).fetchall()

@@ -224,7 +224,7 @@ def test_it_adds_the_columns_a_newer_version_writes_to_an_older_store(workspace,
     from greenroom.metrics import store
 
     # A store created before identities had message_id and batches had rows_rejected.
-    with store.writer() as conn:
+    with store.writer(workspace.pk) as conn:
         conn.execute("CREATE SCHEMA raw")
         conn.execute("CREATE SCHEMA meta")
         conn.execute(

@@ -170,7 +170,7 @@ def test_a_sync_killed_with_sigkill_loses_and_duplicates_nothing(tmp_path):
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
 
-    store = data_dir / "analytics.duckdb"
+    (store,) = (data_dir / "analytics").glob("workspace-*/store.duckdb")
     with duckdb.connect(str(store), read_only=True) as conn:
         loaded = conn.execute("SELECT count(*) FROM raw.events").fetchone()[0]
         recorded = conn.execute(

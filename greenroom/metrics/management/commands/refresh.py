@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from greenroom.accounts.selectors import WorkspaceNotChosen, workspace_for_command
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.registry import run_now
 from greenroom.metrics import tasks
@@ -31,17 +32,29 @@ class Command(BaseCommand):
             type=date.fromisoformat,
             help="read the current month as of this date (YYYY-MM-DD; default today, UTC)",
         )
+        parser.add_argument("--workspace", help="workspace slug (needed when there are several)")
 
-    def handle(self, *args, full: bool, as_of: date | None, **options) -> None:
+    def handle(
+        self, *args, full: bool, as_of: date | None, workspace: str | None, **options
+    ) -> None:
+        try:
+            chosen = workspace_for_command(slug=workspace)
+        except WorkspaceNotChosen as error:
+            raise CommandError(str(error)) from None
         handler = _Progress(self.stdout.write)
         logger = logging.getLogger("greenroom.metrics")
         logger.addHandler(handler)
         try:
-            run = run_now(tasks.refresh, full=full, as_of=as_of.isoformat() if as_of else None)
+            run = run_now(
+                tasks.refresh,
+                workspace_id=chosen.pk,
+                full=full,
+                as_of=as_of.isoformat() if as_of else None,
+            )
         except Exception as error:
             raise CommandError(f"The refresh failed: {error}") from error
         finally:
             logger.removeHandler(handler)
         if run.status == JobStatus.SKIPPED:
             raise CommandError("Another refresh is running; try again when it finishes.")
-        self.stdout.write(self.style.SUCCESS("Metrics refreshed."))
+        self.stdout.write(self.style.SUCCESS(f"Metrics of {chosen.slug} refreshed."))

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from greenroom.accounts.models import Workspace
+from greenroom.accounts.selectors import WorkspaceNotChosen, workspace_for_command
 from greenroom.sources import services
 from greenroom.sources.choices import RunStatus, SourceKind, Trigger
 from greenroom.sources.models import Source
@@ -21,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        sub.add_parser("list", help="list sources with status, last sync and rows loaded")
+        listing = sub.add_parser("list", help="list sources with status, last sync and rows loaded")
         add = sub.add_parser("add", help="add a source")
         add.add_argument("name", help="a short name: lower-case letters, digits, - and _")
         add.add_argument("--kind", required=True, choices=SourceKind.values)
@@ -34,7 +35,6 @@ class Command(BaseCommand):
             metavar="KEY=VALUE",
             help="a setting (repeatable); VALUE is JSON when it parses, else text",
         )
-        add.add_argument("--workspace", help="workspace slug (default: the first one)")
         sync = sub.add_parser("sync", help="load what is new in sources")
         sync.add_argument("names", nargs="*", help="the sources to sync")
         sync.add_argument("--all", action="store_true", help="sync every enabled source")
@@ -44,12 +44,16 @@ class Command(BaseCommand):
         runs = sub.add_parser("runs", help="a source's recent syncs and their errors")
         runs.add_argument("name")
         runs.add_argument("--limit", type=int, default=5)
+        for command in (listing, add, sync, runs):
+            command.add_argument(
+                "--workspace", help="workspace slug (needed when there are several)"
+            )
 
     def handle(self, *args, **options) -> None:
         getattr(self, f"_{options['action']}")(options)
 
     def _list(self, options) -> None:
-        sources = Source.objects.order_by("name")
+        sources = Source.objects.filter(workspace=_workspace(options["workspace"])).order_by("name")
         if not sources:
             self.stdout.write("No sources yet: add one with 'greenroom sources add NAME --kind …'.")
             return
@@ -62,7 +66,7 @@ class Command(BaseCommand):
             )
 
     def _add(self, options) -> None:
-        workspace = _workspace(options.get("workspace"))
+        workspace = _workspace(options["workspace"])
         settings = dict(_setting(item) for item in options["set"])
         if options["path"]:
             settings["path"] = options["path"]
@@ -81,10 +85,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Added source {source.name} ({source.get_kind_display()}).")
 
     def _sync(self, options) -> None:
+        workspace = _workspace(options["workspace"])
         if options["all"]:
-            sources = list(Source.objects.filter(enabled=True).order_by("name"))
+            sources = list(
+                Source.objects.filter(workspace=workspace, enabled=True).order_by("name")
+            )
         elif options["names"]:
-            sources = [_source(name) for name in options["names"]]
+            sources = [_source(workspace, name) for name in options["names"]]
         else:
             raise CommandError("Name the sources to sync, or use --all.")
         failed = False
@@ -114,7 +121,7 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _runs(self, options) -> None:
-        source = _source(options["name"])
+        source = _source(_workspace(options["workspace"]), options["name"])
         for run in source.runs.all()[: options["limit"]]:
             self.stdout.write(
                 f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.status:<11} in={run.rows_in} "
@@ -132,21 +139,18 @@ class Command(BaseCommand):
 
 
 def _workspace(slug: str | None) -> Workspace:
-    workspaces = Workspace.objects.order_by("pk")
-    workspace = workspaces.filter(slug=slug).first() if slug else workspaces.first()
-    if workspace is None:
-        raise CommandError(
-            f"No workspace {slug!r}."
-            if slug
-            else "No workspace yet: run 'greenroom createuser --role admin' first."
-        )
-    return workspace
+    try:
+        return workspace_for_command(slug=slug)
+    except WorkspaceNotChosen as error:
+        raise CommandError(str(error)) from None
 
 
-def _source(name: str) -> Source:
-    source = Source.objects.filter(name=name).first()
+def _source(workspace: Workspace, name: str) -> Source:
+    source = Source.objects.filter(workspace=workspace, name=name).first()
     if source is None:
-        raise CommandError(f"No source named {name!r}; 'greenroom sources list' shows them.")
+        raise CommandError(
+            f"No source named {name!r} in {workspace.slug}; 'greenroom sources list' shows them."
+        )
     return source
 
 
