@@ -17,6 +17,7 @@ from greenroom.metrics.refresh import refresh_connection
 from greenroom.metrics.tests import fixtures
 from greenroom.metrics.tests.raw import REFERENCE, RawLoader
 from greenroom.metrics.tests.test_usage import _event
+from greenroom.testing.factories import WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,18 @@ def test_a_reader_holding_an_old_snapshot_keeps_reading_it(workspace):
     with store.reader(workspace.pk) as fresh:
         newest = "SELECT as_of FROM meta.refreshes ORDER BY finished_at DESC LIMIT 1"
         assert fresh.execute(newest).fetchone() == (EARLIER,)
+
+
+def test_the_single_store_of_earlier_versions_moves_into_its_workspace(settings):
+    first = WorkspaceFactory(name="First")
+    second = WorkspaceFactory(name="Second")
+    legacy = settings.DATA_DIR / "analytics.duckdb"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(legacy)) as connection:
+        connection.execute("CREATE SCHEMA raw; CREATE TABLE raw.kept AS SELECT 42 AS answer")
+    with store.writer(second.pk) as connection:
+        assert connection.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)
+    assert legacy.exists()
+    with store.writer(first.pk) as connection:
+        assert connection.execute("SELECT answer FROM raw.kept").fetchone() == (42,)
+    assert not legacy.exists()
