@@ -141,6 +141,8 @@ class Contact(CrmRecord):
         indexes = [
             models.Index(fields=["workspace", "last_contacted_at", "id"]),
             models.Index(fields=["workspace", "email"]),
+            # The contacts list pages through everyone in name order.
+            models.Index(fields=["workspace", "last_name", "first_name", "id"]),
         ]
 
     def __str__(self) -> str:

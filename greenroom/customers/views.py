@@ -30,7 +30,7 @@ def _page(request: HttpRequest, rows, size: int = 50):
 def account_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     page = _page(request, selectors.account_list(workspace=request.workspace, search=search))
-    billing = selectors.accounts_billing_arr(workspace=request.workspace)
+    billing = selectors.accounts_billing_arr(workspace=request.workspace, accounts=page)
     for account in page:
         account.billing_arr = billing.get(account.pk)
     template = "customers/account_list.html" + ("#rows" if request.htmx else "")

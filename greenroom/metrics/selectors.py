@@ -11,10 +11,14 @@ Rows are a tidy list of dicts (one per period and slice), plain enough for templ
 pandas (``pandas.DataFrame(result.rows)``) alike.
 """
 
-from collections.abc import Iterable, Iterator
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 from django.conf import settings
@@ -62,28 +66,40 @@ def metric(
     period: tuple[date | None, date | None] | None = None,
 ) -> MetricResult:
     """Compute one metric for ``workspace``, sliced ``by`` dimensions, at ``grain``."""
-    with _published_store(workspace) as connection:
-        return _result(connection, workspace, name, _query(name, by, where, grain, period))
+    query = _query(name, by, where, grain, period)
+    key = ("metric", name, query.by, tuple(sorted(query.where.items())), query.grain)
+    return _remembered(
+        workspace,
+        (*key, query.start, query.end),
+        lambda connection: _result(connection, workspace, name, query),
+    )
 
 
 def dashboard(*, workspace: Workspace, months: int = 12) -> dict[str, MetricResult]:
     """The metrics the Metrics page shows, read through one connection."""
-    with _published_store(workspace) as connection:
-        as_of = _freshness(connection)["as_of"]
-        first = as_of.year * 12 + as_of.month - months  # months counted from year 0
-        start = date(first // 12, first % 12 + 1, 1)
-        plan = {
-            "mrr": {},
-            "mrr_movements": {},
-            "nrr": {},
-            "grr": {},
-            "nrr_12m": {},
-            "mau": {"by": ["product"]},
-        }
-        return {
-            name: _result(connection, workspace, name, _query(name, period=(start, None), **opts))
-            for name, opts in plan.items()
-        }
+    return _remembered(
+        workspace,
+        ("dashboard", months),
+        lambda connection: _dashboard(connection, workspace, months),
+    )
+
+
+def _dashboard(connection, workspace: Workspace, months: int) -> dict[str, MetricResult]:
+    as_of = _freshness(connection)["as_of"]
+    first = as_of.year * 12 + as_of.month - months  # months counted from year 0
+    start = date(first // 12, first % 12 + 1, 1)
+    plan = {
+        "mrr": {},
+        "mrr_movements": {},
+        "nrr": {},
+        "grr": {},
+        "nrr_12m": {},
+        "mau": {"by": ["product"]},
+    }
+    return {
+        name: _result(connection, workspace, name, _query(name, period=(start, None), **opts))
+        for name, opts in plan.items()
+    }
 
 
 def _query(name, by=(), where=None, grain=None, period=None) -> Query:
@@ -131,9 +147,35 @@ def _published_store(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection
             raise MetricsUnavailable(
                 "No business data yet: connect a source, then run a refresh (greenroom refresh)."
             ) from error
-        if not _refreshed(connection):
-            raise MetricsUnavailable("The metrics have not been computed yet: run a refresh.")
         yield connection
+
+
+# Everything read from a snapshot stays true until the next one is published (a snapshot is
+# never written again), so each process keeps answers by snapshot: after the first request
+# of each refresh, dashboards answer from memory. Callers get copies, free to change.
+_remembered_results: OrderedDict[tuple, Any] = OrderedDict()
+_remembered_lock = threading.Lock()
+REMEMBERED_MAX = 512
+
+
+def _remembered(workspace: Workspace, key: tuple, compute: Callable[[Any], Any]) -> Any:
+    snapshot = store.snapshot_name(workspace.pk)
+    if snapshot is None:
+        raise MetricsUnavailable(
+            "No business data yet: connect a source, then run a refresh (greenroom refresh)."
+        )
+    full_key = (str(store.workspace_folder(workspace.pk)), snapshot, settings.ANALYTICS_URL, key)
+    with _remembered_lock:
+        if full_key in _remembered_results:
+            _remembered_results.move_to_end(full_key)
+            return copy.deepcopy(_remembered_results[full_key])
+    with _published_store(workspace) as connection:
+        value = compute(connection)
+    with _remembered_lock:
+        _remembered_results[full_key] = value
+        while len(_remembered_results) > REMEMBERED_MAX:
+            _remembered_results.popitem(last=False)
+    return copy.deepcopy(value)
 
 
 def _compute(connection, workspace: Workspace, name: str, query: Query) -> list[dict]:
@@ -143,14 +185,6 @@ def _compute(connection, workspace: Workspace, name: str, query: Query) -> list[
     backend = store.warehouse(settings.ANALYTICS_URL)
     catalog = Catalog(backend, schemas=warehouse_schemas(workspace.pk))
     return expression(catalog, name, query).to_pyarrow().to_pylist()
-
-
-def _refreshed(connection) -> bool:
-    found = connection.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'meta' AND table_name = 'refreshes'"
-    ).fetchone()[0]
-    return bool(found) and connection.execute("SELECT count(*) FROM meta.refreshes").fetchone()[0]
 
 
 def _freshness(connection) -> dict:
@@ -202,21 +236,28 @@ def account_revenue(
     Ids may be CRM or Stripe customer ids. Accounts billing never saw are left out, and so is
     everything when the store has no refreshed data for ``workspace``: callers fall back.
     """
-    ids = [str(i) for i in account_ids if i]
-    with _store_for(workspace) as connection:
-        if connection is None or not ids:
-            return {}
-        as_of = _freshness(connection)["as_of"]
-        rows = connection.execute(
-            f"""
-            WITH {_WANTED_KEYS}
-            SELECT w.given, r.period, r.mrr
-            FROM wanted w JOIN rollup.revenue_accounts r ON r.account_id = w.account_id
-            WHERE r.period > CAST($as_of AS DATE) - to_months($months)
-            ORDER BY w.given, r.period
-            """,
-            {"ids": ids, "as_of": as_of, "months": months},
-        ).fetchall()
+    ids = tuple(sorted({str(i) for i in account_ids if i}))
+    if not ids or not business_data_available(workspace=workspace):
+        return {}
+    return _remembered(
+        workspace,
+        ("account_revenue", ids, months),
+        lambda connection: _account_revenue(connection, workspace, list(ids), months),
+    )
+
+
+def _account_revenue(connection, workspace: Workspace, ids: list[str], months: int) -> dict:
+    as_of = _freshness(connection)["as_of"]
+    rows = connection.execute(
+        f"""
+        WITH {_WANTED_KEYS}
+        SELECT w.given, r.period, r.mrr
+        FROM wanted w JOIN rollup.revenue_accounts r ON r.account_id = w.account_id
+        WHERE r.period > CAST($as_of AS DATE) - to_months($months)
+        ORDER BY w.given, r.period
+        """,
+        {"ids": ids, "as_of": as_of, "months": months},
+    ).fetchall()
     currency = workspace.reporting_currency
     result: dict[str, dict] = {}
     for given, period, mrr in rows:
@@ -237,41 +278,48 @@ def account_usage(
     active; keyed by the ids asked for. Accounts with no activity (in the window, when
     ``last_active`` is off) are left out, and so is everything when the store has no
     refreshed data for ``workspace``."""
-    ids = [str(i) for i in account_ids if i]
-    with _store_for(workspace) as connection:
-        if connection is None or not ids:
-            return {}
-        as_of = _freshness(connection)["as_of"]
-        pairs = connection.execute(
-            f"""
-            WITH {_WANTED_KEYS}
-            SELECT w.given, k.key FROM wanted w
-            JOIN model.account_keys k ON k.account_id = w.account_id
-            UNION SELECT given, given FROM wanted
-            """,
-            {"ids": ids},
-        ).fetchall()
-        # The keys also go in as a plain IN list, so DuckDB can filter the rollup while
-        # scanning it instead of after the join.
-        params = {
-            "given": [given for given, _ in pairs],
-            "key": [key for _, key in pairs],
-            "as_of": as_of,
-            "since": as_of - timedelta(days=days),
-        }
-        rows = connection.execute(
-            """
-            WITH keys AS (SELECT unnest($given) AS given, unnest($key) AS key)
-            SELECT k.given, u.product_key, count(DISTINCT u.user_key), sum(u.events)
-            FROM rollup.user_days u JOIN keys k ON k.key = u.account_key
-            WHERE u.account_key IN (SELECT unnest($key))
-              AND u.day > $since AND u.day <= $as_of
-            GROUP BY GROUPING SETS ((k.given), (k.given, u.product_key))
-            """,
-            params,
-        ).fetchall()
-        # The last active day reads all history: skipped when only the window matters.
-        last = _last_active_days(connection, params) if last_active else []
+    ids = tuple(sorted({str(i) for i in account_ids if i}))
+    if not ids or not business_data_available(workspace=workspace):
+        return {}
+    return _remembered(
+        workspace,
+        ("account_usage", ids, days, last_active),
+        lambda connection: _account_usage(connection, list(ids), days, last_active),
+    )
+
+
+def _account_usage(connection, ids: list[str], days: int, last_active: bool) -> dict:
+    as_of = _freshness(connection)["as_of"]
+    pairs = connection.execute(
+        f"""
+        WITH {_WANTED_KEYS}
+        SELECT w.given, k.key FROM wanted w
+        JOIN model.account_keys k ON k.account_id = w.account_id
+        UNION SELECT given, given FROM wanted
+        """,
+        {"ids": ids},
+    ).fetchall()
+    # The keys also go in as a plain IN list, so DuckDB can filter the rollup while
+    # scanning it instead of after the join.
+    params = {
+        "given": [given for given, _ in pairs],
+        "key": [key for _, key in pairs],
+        "as_of": as_of,
+        "since": as_of - timedelta(days=days),
+    }
+    rows = connection.execute(
+        """
+        WITH keys AS (SELECT unnest($given) AS given, unnest($key) AS key)
+        SELECT k.given, u.product_key, count(DISTINCT u.user_key), sum(u.events)
+        FROM rollup.user_days u JOIN keys k ON k.key = u.account_key
+        WHERE u.account_key IN (SELECT unnest($key))
+          AND u.day > $since AND u.day <= $as_of
+        GROUP BY GROUPING SETS ((k.given), (k.given, u.product_key))
+        """,
+        params,
+    ).fetchall()
+    # The last active day reads all history: skipped when only the window matters.
+    last = _last_active_days(connection, params) if last_active else []
     result = {
         given: {
             "active_users": 0,
@@ -308,19 +356,7 @@ def _last_active_days(connection, params: dict) -> list[tuple]:
     ).fetchall()
 
 
-@contextmanager
-def _store_for(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection | None]:
-    """A reader on the workspace's published refresh, or None when there is none."""
-    with ExitStack() as stack:
-        try:
-            connection = stack.enter_context(_published_store(workspace))
-        except MetricsUnavailable:
-            connection = None
-        yield connection
-
-
 def business_data_available(*, workspace: Workspace) -> bool:
-    """Whether the store holds refreshed business data for ``workspace`` (cheap: no query of
-    the model), so callers can skip gathering ids when it does not."""
-    with _store_for(workspace) as connection:
-        return connection is not None
+    """Whether a refresh of ``workspace``'s business data has been published (cheap: one
+    small file is read), so callers can skip gathering ids when it has not."""
+    return store.published(workspace.pk)
