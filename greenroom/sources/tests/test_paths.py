@@ -2,6 +2,7 @@
 when its path is set, and again at every sync. Its errors name files, never server paths or
 what a file holds."""
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from greenroom.sources.models import Source
 from greenroom.sources.paths import OutsideFolders
 from greenroom.sources.tasks import sync_source
 from greenroom.sources.tests.conftest import FIXTURES, query
+from greenroom.sources.tests.factories import SourceFactory
 
 SECRET = "s3cr3t-key-material-that-must-never-be-shown"
 CONTACT = "ada.lovelace@example.com"
@@ -390,3 +392,24 @@ def test_a_cursor_names_files_below_their_folder(personas, layout):
 
     assert "gl/costs.csv" in page.text and str(data) not in page.text
     assert list(api.json()["cursor_after"]["files"]) == ["gl/costs.csv"]
+
+
+def test_upgrading_trusts_only_sources_the_command_line_made_and_nobody_changed(personas):
+    from django.apps import apps
+
+    migration = importlib.import_module("greenroom.sources.migrations.0002_source_path_trusted")
+    by_cli, changed, by_web = (
+        SourceFactory(workspace=personas.workspace, name=name) for name in ("cli", "changed", "web")
+    )
+    for source, actor in ((by_cli, None), (changed, None), (by_web, personas.ops)):
+        account_services.audit_record(
+            actor=actor, workspace=personas.workspace, action="source.create", target=source
+        )
+    account_services.audit_record(
+        actor=personas.ops, workspace=personas.workspace, action="source.update", target=changed
+    )
+
+    migration.trust_command_line_sources(apps, None)
+
+    trusted = set(Source.objects.filter(path_trusted=True).values_list("name", flat=True))
+    assert trusted == {"cli"}
