@@ -100,11 +100,13 @@ def test_it_cuts_server_paths_out_of_errors_for_all_but_a_superuser(personas, cl
     )
 
     shown = client.get(f"{URL}/{run.pk}", **_bearer(personas.admin)).json()
+    listed = client.get(URL, **_bearer(personas.admin)).json()["items"][0]
     personas.admin.is_superuser = True
     personas.admin.save()
     whole = client.get(f"{URL}/{run.pk}", **_bearer(personas.admin)).json()
 
     assert "/srv" not in shown["error"] + shown["log_tail"]
+    assert listed["error"] == shown["error"] and listed["log_tail"] == shown["log_tail"]
     assert shown["error"].endswith("end of file 'q1.parquet'")
     assert whole["error"] == run.error and whole["log_tail"] == run.log_tail
 
