@@ -16,6 +16,7 @@ def _isolated_data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
     settings.MEDIA_ROOT = settings.DATA_DIR / "uploads"
     settings.ANALYTICS_DIR = settings.DATA_DIR / "analytics"
+    settings.SOURCES_FILE_ROOTS = [settings.DATA_DIR / "imports"]
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

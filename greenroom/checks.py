@@ -71,3 +71,34 @@ def production_settings(app_configs, **kwargs) -> list:
             )
         )
     return problems
+
+
+@register(Tags.compatibility)
+def source_folders(app_configs, **kwargs) -> list:
+    """The folders sources may read: each must exist, and none may hold the data folder."""
+    problems = []
+    data = Path(settings.DATA_DIR).resolve()
+    configured = bool(os.environ.get("GREENROOM_SOURCE_FOLDERS", "").strip())
+    for folder in settings.SOURCES_FILE_ROOTS:
+        resolved = Path(folder).resolve()
+        if data.is_relative_to(resolved):
+            problems.append(
+                Error(
+                    f"The source folder {folder} holds the data folder {data}, so sources "
+                    "set up on the web could read the secret key and the database; it is "
+                    "ignored.",
+                    hint="List folders beside or inside the data folder in "
+                    "GREENROOM_SOURCE_FOLDERS, never one that contains it.",
+                    id="greenroom.E010",
+                )
+            )
+        elif configured and not resolved.is_dir():
+            problems.append(
+                Warning(
+                    f"The source folder {folder} does not exist (or is not a folder), so "
+                    "sources cannot read from it.",
+                    hint="Create it, or correct GREENROOM_SOURCE_FOLDERS.",
+                    id="greenroom.W010",
+                )
+            )
+    return problems

@@ -16,6 +16,7 @@ from greenroom.lib.env import (
     env_int,
     env_list,
     env_path,
+    env_paths,
     env_size,
     env_str,
     problems,
@@ -247,6 +248,10 @@ ANALYTICS_DIR = env_path("GREENROOM_ANALYTICS_DIR", DATA_DIR / "analytics")
 ANALYTICS_URL = env_str("GREENROOM_ANALYTICS_URL", "duckdb")
 # DuckDB spills to disk beyond this, so a refresh of years of events fits a small server.
 ANALYTICS_MEMORY_LIMIT = env_size("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3GB")
+
+# Folders a source set up on the web or through the API may read files from; only whoever runs
+# the server widens this (``greenroom sources add`` on the command line may read anywhere).
+SOURCES_FILE_ROOTS = env_paths("GREENROOM_SOURCE_FOLDERS", [DATA_DIR / "imports"])
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
 
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import ApiToken, AuditEvent, Membership, User, Workspace
@@ -60,6 +61,40 @@ def workspace_create(*, name: str, slug: str, reporting_currency: str = "USD") -
 
 
 @transaction.atomic
+def workspace_get_or_create(*, name: str) -> tuple[Workspace, bool]:
+    """The workspace ``name`` names (by slug, else by name), or a new one; never another.
+
+    Returns it and whether it was created. A name whose slug another workspace already has
+    is an error rather than a quiet match, so a typo cannot add someone to the wrong company.
+    """
+    name = name.strip()
+    found = Workspace.objects.filter(slug=name).first() or _workspace_by_name(name)
+    if found is not None:
+        return found, False
+    slug = slugify(name)
+    if not slug:
+        raise ValidationError({"workspace": "Name the workspace with letters or digits."})
+    taken = Workspace.objects.filter(slug=slug).first()
+    if taken is not None:
+        raise ValidationError(
+            {
+                "workspace": f"There is no workspace named {name!r}, and its address {slug!r} "
+                f"belongs to {taken.name!r}: name that one by its slug, or choose another name."
+            }
+        )
+    return workspace_create(name=name, slug=slug), True
+
+
+def _workspace_by_name(name: str) -> Workspace | None:
+    matches = list(Workspace.objects.filter(name__iexact=name).order_by("pk")[:2])
+    if len(matches) > 1:
+        raise ValidationError(
+            {"workspace": f"Several workspaces are named {name!r}: name one by its slug."}
+        )
+    return matches[0] if matches else None
+
+
+@transaction.atomic
 def user_create(
     *,
     actor: User | None,
@@ -69,14 +104,17 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
+    superuser: bool = False,
 ) -> User:
     """A user who is a member of ``workspace`` with ``role``; without a password they must
-    set one through the reset link."""
+    set one through the reset link. A ``superuser`` also runs the install: the Django admin
+    and install-wide job runs."""
     email = email.strip().lower()
     role = role_parse(role)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": f"A user with the email {email} already exists."})
     user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+    user.is_superuser = user.is_staff = superuser
     if password:
         user.set_password(password)
     else:
@@ -84,9 +122,8 @@ def user_create(
     user.full_clean()
     user.save()
     Membership.objects.create(workspace=workspace, user=user, role=role)
-    audit_record(
-        actor=actor, workspace=workspace, action="user.create", target=user, detail={"role": role}
-    )
+    detail = {"role": role, **({"superuser": True} if superuser else {})}
+    audit_record(actor=actor, workspace=workspace, action="user.create", target=user, detail=detail)
     return user
 
 

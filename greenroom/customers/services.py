@@ -4,8 +4,6 @@ Every write takes the acting user, runs in a transaction and leaves an audit eve
 view or export of contact details is audited too (``contact_details_shown``).
 """
 
-import csv
-import io
 import json
 import uuid
 from collections import Counter
@@ -454,25 +452,26 @@ def _notify_owners(actor: User, result: Reservation, study: str, now: datetime) 
         result.owners_notified.append(account.owner.name)
 
 
-def reserved_export(*, actor: User, workspace: Workspace, study: str, with_details: bool) -> str:
-    """The contacts reserved for a study as CSV; details only for roles allowed to see
-    them, and every export is audited."""
-    rows = (
+def reserved_export(
+    *, actor: User, workspace: Workspace, study: str, with_details: bool
+) -> list[list[str]]:
+    """The contacts reserved for a study as rows for an export (header first; written by
+    greenroom.lib.exports); details only for roles allowed to see them, and every export is
+    audited."""
+    outreach_rows = (
         Outreach.objects.filter(workspace=workspace, study=study)
         .select_related("contact", "account")
         .order_by("account__name", "contact__last_name")
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    rows = [
         ["First name", "Last name", "Email", "Phone", "Title", "Account", "Kind", "Status", "At"]
-    )
+    ]
     contact_ids = []
-    for outreach in rows:
+    for outreach in outreach_rows:
         contact = outreach.contact
         contact_ids.append(contact.pk)
         email, phone = (contact.email, contact.phone) if with_details else ("hidden", "hidden")
-        writer.writerow(
+        rows.append(
             [
                 contact.first_name,
                 contact.last_name,
@@ -491,7 +490,7 @@ def reserved_export(*, actor: User, workspace: Workspace, study: str, with_detai
         action="contact.export",
         detail={"study": study, "contacts": contact_ids, "with_details": with_details},
     )
-    return out.getvalue()
+    return rows
 
 
 # --- privacy ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -19,6 +20,7 @@ from greenroom.customers.importers import ImportRejected
 from greenroom.customers.models import ImportRun
 from greenroom.customers.panels import panels_for
 from greenroom.customers.privacy import details_for
+from greenroom.lib.exports import Format, export_response
 
 
 def _page(request: HttpRequest, rows, size: int = 50):
@@ -262,17 +264,15 @@ def study(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def study_export(request: HttpRequest) -> HttpResponse:
+def study_export(request: HttpRequest, fmt: Format) -> HttpResponseBase:
     name = request.GET.get("study", "").strip()
-    body = services.reserved_export(
+    rows = services.reserved_export(
         actor=request.user,
         workspace=request.workspace,
         study=name,
         with_details=can(request, "view_contact_details"),
     )
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="participants.csv"'
-    return response
+    return export_response(rows, filename="participants", format=fmt)
 
 
 @login_required

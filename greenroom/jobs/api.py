@@ -9,6 +9,7 @@ from greenroom.accounts.permissions import require
 from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
+from greenroom.jobs.models import JobRun
 from greenroom.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["jobs"])
@@ -30,17 +31,26 @@ class JobRunOut(Schema):
     log_tail: str
     error: str
 
+    @staticmethod
+    def resolve_log_tail(run: JobRun, context: dict[str, Any]) -> str:
+        return selectors.job_run_text(text=run.log_tail, user=context["request"].user)
+
+    @staticmethod
+    def resolve_error(run: JobRun, context: dict[str, Any]) -> str:
+        return selectors.job_run_text(text=run.error, user=context["request"].user)
+
 
 @router.get("/runs", response=list[JobRunOut], summary="List job runs, newest first")
 @paginate(LimitOffsetPagination)
 def run_list(request: HttpRequest, filters: Query[JobRunFilter]):
-    """Runs visible to this workspace's admins; filter by job ``name`` and ``status``."""
+    """This workspace's runs (install-wide ones too for a superuser); filter by job ``name``
+    and ``status``."""
     require(request, "view_jobs")
-    return selectors.job_run_list(workspace=request.workspace, filters=filters)
+    return selectors.job_run_list(workspace=request.workspace, user=request.user, filters=filters)
 
 
 @router.get("/runs/{run_id}", response=JobRunOut, summary="One job run")
 def run_detail(request: HttpRequest, run_id: int):
     """A run with its full log tail and error."""
     require(request, "view_jobs")
-    return selectors.job_run_get(workspace=request.workspace, pk=run_id)
+    return selectors.job_run_get(workspace=request.workspace, user=request.user, pk=run_id)

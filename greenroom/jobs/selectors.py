@@ -1,13 +1,16 @@
+"""Reads of job runs, scoped to a workspace and to what the reader may see."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from greenroom.accounts.models import Workspace
+from greenroom.accounts.models import User, Workspace
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
 from greenroom.jobs.models import JobRun
+from greenroom.lib.redact import redact_paths
 
 
 @dataclass(frozen=True)
@@ -22,31 +25,39 @@ class RunOutcomes:
         return self.succeeded + self.failed
 
 
-def job_run_list(*, workspace: Workspace, filters: JobRunFilter | None = None) -> QuerySet[JobRun]:
-    """Runs a workspace's admins may see (its own and the system's), newest first."""
-    runs = JobRun.objects.filter(_visible_to(workspace))
+def job_run_list(
+    *, workspace: Workspace, user: User, filters: JobRunFilter | None = None
+) -> QuerySet[JobRun]:
+    """Runs ``user`` may see from ``workspace``, newest first: the workspace's own, plus the
+    install-wide (system) ones for an install operator."""
+    runs = JobRun.objects.filter(_visible_to(workspace, user))
     if filters is not None:
         runs = filters.filter(runs)
     return runs.order_by("-enqueued_at", "-id")
 
 
-def job_run_get(*, workspace: Workspace, pk: int) -> JobRun:
+def job_run_get(*, workspace: Workspace, user: User, pk: int) -> JobRun:
     """One visible run, or Http404."""
-    return get_object_or_404(job_run_list(workspace=workspace), pk=pk)
+    return get_object_or_404(job_run_list(workspace=workspace, user=user), pk=pk)
 
 
-def job_names(*, workspace: Workspace) -> list[str]:
+def job_names(*, workspace: Workspace, user: User) -> list[str]:
     """The names of jobs with visible runs, for the filter."""
-    runs = job_run_list(workspace=workspace)
+    runs = job_run_list(workspace=workspace, user=user)
     return list(runs.order_by("name").values_list("name", flat=True).distinct())
 
 
+def job_run_text(*, text: str, user: User) -> str:
+    """A run's error or log as ``user`` may read it: server paths only for an operator."""
+    return text if user.is_superuser else redact_paths(text)
+
+
 def run_outcomes_since(*, since: datetime, workspace: Workspace | None = None) -> RunOutcomes:
-    """How many runs started since ``since`` succeeded or finally failed (all runs, or those
-    visible to ``workspace``)."""
+    """How many runs started since ``since`` succeeded or finally failed (all runs, or the
+    workspace's own)."""
     runs = JobRun.objects.filter(started_at__gte=since)
     if workspace is not None:
-        runs = runs.filter(_visible_to(workspace))
+        runs = runs.filter(workspace=workspace)
     counts = runs.aggregate(
         succeeded=Count("id", filter=Q(status=JobStatus.SUCCEEDED)),
         failed=Count("id", filter=Q(status=JobStatus.FAILED)),
@@ -54,6 +65,8 @@ def run_outcomes_since(*, since: datetime, workspace: Workspace | None = None) -
     return RunOutcomes(succeeded=counts["succeeded"], failed=counts["failed"])
 
 
-def _visible_to(workspace: Workspace) -> Q:
-    # System jobs (no workspace) are visible to every workspace's admins.
-    return Q(workspace=workspace) | Q(workspace__isnull=True)
+def _visible_to(workspace: Workspace, user: User) -> Q:
+    # System jobs (no workspace) belong to the install, not to any workspace: their logs
+    # and tracebacks are for whoever runs the server (a superuser), not a workspace's admins.
+    mine = Q(workspace=workspace)
+    return mine | Q(workspace__isnull=True) if user.is_superuser else mine

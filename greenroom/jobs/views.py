@@ -16,8 +16,12 @@ PAGE_SIZE = 50
 @ability_required("view_jobs")
 def run_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    runs = selectors.job_run_list(workspace=request.workspace, filters=filters)
+    visible = {"workspace": request.workspace, "user": request.user}
+    runs = selectors.job_run_list(**visible, filters=filters)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for run in page.object_list:
+        run.shown_error = selectors.job_run_text(text=run.error, user=request.user)
+        run.shown_log = selectors.job_run_text(text=run.log_tail, user=request.user)
     filtered = filters.name is not None or filters.status is not None
     context = {
         "page": page,
@@ -25,9 +29,9 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "filtered": filtered,
         # Only asked when the filtered list is empty, to tell "none yet" from "none match".
         "any_runs": bool(page.object_list)
-        or (filtered and selectors.job_run_list(workspace=request.workspace).exists()),
+        or (filtered and selectors.job_run_list(**visible).exists()),
         "statuses": JobStatus.choices,
-        "names": selectors.job_names(workspace=request.workspace),
+        "names": selectors.job_names(**visible),
     }
     template = "jobs/run_list.html"
     if request.htmx:

@@ -83,6 +83,14 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
+def env_paths(name: str, default: list[Path]) -> list[Path]:
+    """A comma-separated list of filesystem paths, each made absolute."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [Path(item.strip()).expanduser().resolve() for item in raw.split(",") if item.strip()]
+
+
 def email_settings(url: str) -> dict[str, object]:
     """Django email settings from a URL: ``console:``, ``locmem:``, ``file:///dir``, ``smtp://``.
 

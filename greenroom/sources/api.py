@@ -81,6 +81,14 @@ class SyncRunOut(Schema):
     cursor_before: dict[str, Any] | None
     cursor_after: dict[str, Any] | None
 
+    @staticmethod
+    def resolve_cursor_before(run) -> dict[str, Any] | None:
+        return selectors.cursor_shown(run.cursor_before)
+
+    @staticmethod
+    def resolve_cursor_after(run) -> dict[str, Any] | None:
+        return selectors.cursor_shown(run.cursor_after)
+
 
 class SyncQueuedOut(Schema):
     """A sync was queued as a background job."""

@@ -13,8 +13,8 @@ class SourceForm(forms.Form):
     kind = forms.ChoiceField(choices=SourceKind.choices)
     path = forms.CharField(
         required=False,
-        help_text="A file, folder or glob in the server's import folder (imports/ in the data "
-        "folder). Leave empty to upload files instead.",
+        help_text="An absolute file, folder or glob path in a folder the server allows "
+        "(imports/ in the data folder unless configured). Leave empty to upload files instead.",
     )
     schedule = forms.CharField(required=False, max_length=60, help_text=SCHEDULE_HELP)
     quarantine = forms.BooleanField(

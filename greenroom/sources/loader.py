@@ -24,6 +24,7 @@ from greenroom.sources.connectors.base import (
     RowError,
     Stage,
 )
+from greenroom.sources.connectors.readers import unreadable
 
 BATCH_COLUMNS = (
     "batch, source, table_name, rows_in, rows_loaded, rows_rejected, started_at, committed_at, "
@@ -77,6 +78,11 @@ def batch_commit(
         result.rows_in = batch.prepare(conn)
     except BatchInvalid as invalid:
         result.errors = invalid.errors + batch.errors
+        result.errors_total = len(result.errors)
+        return result
+    except duckdb.Error as error:
+        # A file DuckDB cannot read at all (connectors translate the errors they foresee).
+        result.errors = [unreadable(batch.label, error, line_one=None), *batch.errors]
         result.errors_total = len(result.errors)
         return result
     errors_total = len(batch.errors)

@@ -18,6 +18,11 @@ class Source(models.Model):
     name = models.SlugField(max_length=80)
     kind = models.CharField(max_length=20, choices=SourceKind.choices)
     settings = models.JSONField(default=dict, blank=True)
+    path_trusted = models.BooleanField(
+        default=False,
+        help_text="The path was set on the server's command line, so it may read any folder; "
+        "otherwise every file it matches must lie in GREENROOM_SOURCE_FOLDERS.",
+    )
     schedule = models.CharField(max_length=60, blank=True)
     enabled = models.BooleanField(default=True)
     status = models.CharField(max_length=20, choices=SourceStatus.choices, default=SourceStatus.NEW)

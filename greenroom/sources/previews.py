@@ -10,6 +10,7 @@ from greenroom.sources.connectors.events import PostHogConnector
 from greenroom.sources.connectors.readers import map_columns
 from greenroom.sources.connectors.registry import TABULAR_KINDS, connector_for
 from greenroom.sources.models import Source
+from greenroom.sources.paths import OutsideFolders
 from greenroom.sources.selectors import source_file_list
 
 PREVIEW_ROWS = 5
@@ -29,16 +30,29 @@ class Preview:
 
 
 def column_preview(source: Source) -> Preview | None:
-    """The preview of the source's newest table file, or None (no such file, not tabular)."""
+    """The preview of the source's newest table file, or None (no such file, not tabular).
+
+    A file that cannot be read, or one now outside the allowed folders, gives a preview with
+    only the problem: the source page must open to show it.
+    """
     if source.kind not in TABULAR_KINDS:
         return None
-    tables = [p for p in source_file_list(source) if p.suffix.lower() in {".csv", ".parquet"}]
+    fields, required = _fields(source.kind)
+    try:
+        files = source_file_list(source)
+    except OutsideFolders as outside:
+        return Preview(outside.name, [], [], list(fields), required, problems=[str(outside)])
+    tables = [p for p in files if p.suffix.lower() in {".csv", ".parquet"}]
     existing = [p for p in tables if p.is_file()]
     if not existing:
         return None
     path = max(existing, key=lambda p: p.stat().st_mtime)
-    columns, rows = _read_head(path)
-    fields, required = _fields(source.kind)
+    try:
+        columns, rows = _read_head(path)
+    # pyarrow's errors for a damaged file are ValueErrors (ArrowInvalid).
+    except (OSError, ValueError, csv.Error):
+        problem = f"{path.name} cannot be read as {path.suffix[1:].upper()}: damaged or cut short."
+        return Preview(path.name, [], [], list(fields), required, problems=[problem])
     overrides = source.settings.get("columns") or {}
     matched, errors = map_columns(path.name, columns, fields, required, overrides)
     return Preview(

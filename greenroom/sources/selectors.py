@@ -2,11 +2,13 @@
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from greenroom.accounts.models import Workspace
+from greenroom.lib.redact import short_path
 from greenroom.sources.connectors.files import source_files
 from greenroom.sources.connectors.registry import FILE_KINDS
 from greenroom.sources.models import Source, SyncRun
@@ -52,7 +54,21 @@ def sources_due(*, now: datetime) -> list[Source]:
 
 
 def source_file_list(source: Source) -> list[Path]:
-    """The files a file source reads (none for an API source)."""
+    """The files a file source reads (none for an API source); OutsideFolders when one of
+    them now lies outside the folders a source made on the web or API may read."""
     if source.kind not in FILE_KINDS:
         return []
-    return source_files(source.workspace_id, source.name, source.settings.get("path", ""))
+    return source_files(
+        source.workspace_id,
+        source.name,
+        source.settings.get("path", ""),
+        trusted=source.path_trusted,
+    )
+
+
+def cursor_shown(cursor: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A sync's cursor as members see it: its files named below their folder, not by the
+    server path the cursor keys them by."""
+    if not cursor or not isinstance(cursor.get("files"), dict):
+        return cursor
+    return {**cursor, "files": {short_path(key): value for key, value in cursor["files"].items()}}

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
+from greenroom.lib.redact import redact_paths, short_path
 from greenroom.metrics import store
 from greenroom.metrics.rawschema import ensure_raw_and_meta
 from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
@@ -30,6 +30,7 @@ from greenroom.sources.connectors.registry import FILE_KINDS, connector_for
 from greenroom.sources.currencies import country_rows
 from greenroom.sources.loader import BatchResult, batch_commit, last_cursor
 from greenroom.sources.models import Source, SyncRun
+from greenroom.sources.paths import OutsideFolders, path_check
 from greenroom.sources.schedule import schedule_parse
 from greenroom.sources.selectors import source_file_list
 from greenroom.sources.settings_schema import settings_clean
@@ -54,8 +55,9 @@ def source_create(
     """A new source; its settings are checked against its kind.
 
     ``trusted`` (the command line, run by whoever runs the server) may read files anywhere;
-    from the web or the API a ``path`` must lie inside the allowed folders (see
-    ``_check_path``), or a product-ops login could read the server's own files.
+    from the web or the API a ``path`` must stay inside the allowed folders, now and at
+    every sync (see greenroom/sources/paths.py), or a product-ops login could read the
+    server's own files.
     """
     name = (name or "").strip().lower()
     if not _NAME.match(name):
@@ -69,12 +71,14 @@ def source_create(
     if Source.objects.filter(workspace=workspace, name=name).exists():
         raise ValidationError({"name": f"A source named {name!r} already exists."})
     schedule_parse(schedule)
-    _check_path(settings or {}, trusted=trusted)
+    cleaned = settings_clean(kind, settings or {})
+    _check_path(cleaned, trusted=trusted)
     source = Source.objects.create(
         workspace=workspace,
         name=name,
         kind=kind,
-        settings=settings_clean(kind, settings or {}),
+        settings=cleaned,
+        path_trusted=trusted,
         schedule=schedule.strip(),
         enabled=enabled,
     )
@@ -98,11 +102,17 @@ def source_update(
     enabled: bool | None = None,
     trusted: bool = False,
 ) -> Source:
-    """Change a source's settings, schedule or whether it syncs on schedule."""
+    """Change a source's settings, schedule or whether it syncs on schedule.
+
+    With ``trusted`` (the command line) the path is trusted from now on; a path changed on
+    the web or the API is checked and from then on kept inside the allowed folders.
+    """
     if settings is not None:
-        if settings.get("path") != source.settings.get("path"):
-            _check_path(settings, trusted=trusted)
-        source.settings = settings_clean(source.kind, settings)
+        cleaned = settings_clean(source.kind, settings)
+        if trusted or cleaned.get("path") != source.settings.get("path"):
+            _check_path(cleaned, trusted=trusted)
+            source.path_trusted = trusted
+        source.settings = cleaned
     if schedule is not None:
         schedule_parse(schedule)
         source.schedule = schedule.strip()
@@ -113,29 +123,9 @@ def source_update(
     return source
 
 
-def file_roots() -> list[Path]:
-    """Folders a source set up on the web or by the API may read (uploads go elsewhere)."""
-    configured = getattr(django_settings, "SOURCES_FILE_ROOTS", None)
-    roots = configured if configured else [Path(django_settings.DATA_DIR) / "imports"]
-    return [Path(root).resolve() for root in roots]
-
-
 def _check_path(settings: dict[str, Any], *, trusted: bool) -> None:
-    path = str(settings.get("path") or "")
-    if not path or trusted:
-        return
-    # A glob is checked by its fixed part, before the first wildcard; resolve() follows
-    # "..", and symbolic links, to where they really point.
-    fixed = Path(re.split(r"[*?\[]", path)[0]).expanduser().resolve()
-    roots = file_roots()
-    if not any(fixed.is_relative_to(root) for root in roots):
-        allowed = ", ".join(str(root) for root in roots)
-        raise ValidationError(
-            {
-                "settings": f"path must be inside {allowed}; upload the file instead, or add the "
-                "source with 'greenroom sources add' on the server."
-            }
-        )
+    if settings.get("path") and not trusted:
+        path_check(settings["path"])
 
 
 def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -> Path:
@@ -304,11 +294,21 @@ def _run_finish(run: SyncRun, source: Source) -> SyncRun:
 def _run_fail(run: SyncRun, source: Source, error: BaseException) -> None:
     run.status = RunStatus.FAILED
     run.finished_at = timezone.now()
-    run.message = f"{type(error).__name__}: {error}"[:2000]
+    run.message = _failure_message(error)[:2000]
     run.save()
     source.rows_total += run.rows_loaded
     source.status = SourceStatus.FAILED
     source.save(update_fields=["status", "rows_total"])
+
+
+def _failure_message(error: BaseException) -> str:
+    # Every member reads this on the source page and in the API: name the file, never its
+    # server path (the job run keeps the whole traceback for the operator).
+    if isinstance(error, OutsideFolders):
+        return str(error)
+    if isinstance(error, OSError) and error.filename:
+        return f"{short_path(error.filename)}: {error.strerror or 'cannot be read'}."
+    return redact_paths(f"{type(error).__name__}: {error}")
 
 
 def _summary(run: SyncRun) -> str:

@@ -69,6 +69,8 @@ def settings_clean(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
 
 def _value_problems(settings: dict[str, Any]) -> list[str]:
     problems = []
+    if "path" in settings and not isinstance(settings["path"], str):
+        problems.append("path is text: a file, folder or glob.")
     if "quarantine" in settings and not isinstance(settings["quarantine"], bool):
         problems.append("quarantine is true or false.")
     columns = settings.get("columns")

@@ -148,8 +148,8 @@ def source_sync(request: HttpRequest, pk: int) -> HttpResponse:
 def source_columns(request: HttpRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     preview = column_preview(source)
-    if not preview:
-        messages.error(request, "There is no file to map columns from yet.")
+    if not preview or not preview.columns:
+        messages.error(request, "There is no readable file to map columns from yet.")
         return redirect("sources:detail", pk=pk)
     form = column_map_form(preview.fields, preview.required, preview.columns, {})(request.POST)
     if form.is_valid():
@@ -172,4 +172,10 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     run = selectors.run_get(source=source, pk=run_pk)
     run.tone = STATUS_TONE.get(run.status, "muted")
-    return render(request, "sources/run_detail.html", {"source": source, "run": run})
+    context = {
+        "source": source,
+        "run": run,
+        "cursor_before": selectors.cursor_shown(run.cursor_before),
+        "cursor_after": selectors.cursor_shown(run.cursor_after),
+    }
+    return render(request, "sources/run_detail.html", context)

@@ -106,7 +106,7 @@ def test_it_creates_the_first_admin_and_workspace_from_the_command_line(tmp_path
         stdin="a-long-password\n",
     )
     assert result.returncode == 0, result.stderr
-    assert "Added boss@example.com as Admin in Acme" in result.stdout
+    assert "Added boss@example.com as Admin in the new workspace Acme (acme)" in result.stdout
     again = run_greenroom(
         "createuser",
         "--email",

@@ -1,5 +1,10 @@
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from greenroom.accounts.models import AuditEvent
 from greenroom.customers.models import Contact, ImportRun, Outreach
@@ -133,11 +138,11 @@ def test_it_finds_reserves_and_exports_a_study(personas, org, contact):
     account_page = client.get(f"/customers/accounts/{contact.account_id}/").content.decode()
     assert "Editor prototype" in account_page
     export = client.get("/customers/studies/export.csv?study=Editor+prototype")
-    assert "greta@globex.example" in export.content.decode()
+    assert "greta@globex.example" in export.getvalue().decode()
     viewer_export = personas.client(personas.viewer).get(
         "/customers/studies/export.csv?study=Editor+prototype"
     )
-    assert "greta@globex.example" not in viewer_export.content.decode()
+    assert "greta@globex.example" not in viewer_export.getvalue().decode()
     assert AuditEvent.objects.filter(action="contact.export").count() == 2
 
 
@@ -185,3 +190,42 @@ def test_it_keeps_no_copy_of_an_upload_once_imported_or_when_its_person_is_erase
     services.contact_erase(actor=personas.ops, contact=greta, reason="DSR-7")
     waiting.refresh_from_db()
     assert waiting.status == "failed" and not Path(waiting.stored_path).exists()
+
+
+def test_study_exports_quote_formulas_in_csv_and_excel(personas, contact):
+    contact.first_name = '=HYPERLINK("https://evil.example", "Click")'
+    contact.last_name = "+cmd|' /C calc'!A0"
+    contact.title = "@SUM(1+1)"
+    contact.phone = "+44 20 7946 0000"
+    contact.save()
+    Outreach.objects.create(
+        workspace=personas.workspace,
+        contact=contact,
+        account=contact.account,
+        by_label="ops",
+        kind="prototype_test",
+        study="Beta",
+        outcome="reserved",
+        at=timezone.now(),
+    )
+    client = personas.client(personas.ops)
+
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(client.get("/customers/studies/export.csv?study=Beta").getvalue().decode())
+        )
+    )
+    xlsx = client.get("/customers/studies/export.xlsx?study=Beta")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    xlsx_rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+    for rows in (csv_rows, xlsx_rows):
+        assert rows[1][:5] == [
+            '\'=HYPERLINK("https://evil.example", "Click")',
+            "'+cmd|' /C calc'!A0",
+            "greta@globex.example",
+            "'+44 20 7946 0000",
+            "'@SUM(1+1)",
+        ]
+    assert xlsx["Content-Disposition"] == 'attachment; filename="participants.xlsx"'
+    assert AuditEvent.objects.filter(action="contact.export").count() == 2

@@ -30,9 +30,12 @@ def test_it_lists_runs_newest_first_with_pagination(personas, client):
 
 
 def test_it_filters_by_name_and_status(personas, client):
-    JobRunFactory(name="crm.sync", status=JobStatus.FAILED)
-    JobRunFactory(name="crm.sync", status=JobStatus.SUCCEEDED)
-    JobRunFactory(name="digest.send", status=JobStatus.FAILED)
+    for name, status in [
+        ("crm.sync", JobStatus.FAILED),
+        ("crm.sync", JobStatus.SUCCEEDED),
+        ("digest.send", JobStatus.FAILED),
+    ]:
+        JobRunFactory(name=name, status=status, workspace=personas.workspace)
     auth = _bearer(personas.admin)
 
     found = client.get(f"{URL}?name=crm.sync&status=failed", **auth).json()
@@ -66,6 +69,46 @@ def test_it_hides_another_workspaces_runs_from_an_outsider(personas, client):
 
     assert client.get(f"{URL}/{run.pk}", **auth).status_code == 404
     assert client.get(URL, **auth).json()["count"] == 0
+
+
+def test_it_keeps_system_runs_from_workspace_admins_and_outsiders(personas, client):
+    system = JobRunFactory(name="metrics.refresh", workspace=None, error="Traceback …")
+
+    for user in (personas.admin, personas.outsider):
+        auth = _bearer(user)
+        assert client.get(f"{URL}/{system.pk}", **auth).status_code == 404
+        assert client.get(URL, **auth).json()["count"] == 0
+
+
+def test_it_shows_system_runs_to_a_superuser(personas, client):
+    system = JobRunFactory(name="metrics.refresh", workspace=None)
+    JobRunFactory(name="acme.digest", workspace=personas.workspace)
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    auth = _bearer(personas.admin)
+
+    assert client.get(f"{URL}/{system.pk}", **auth).status_code == 200
+    assert client.get(URL, **auth).json()["count"] == 2
+
+
+def test_it_cuts_server_paths_out_of_errors_for_all_but_a_superuser(personas, client):
+    run = JobRunFactory(
+        workspace=personas.workspace,
+        error="duckdb.InvalidInputException: No magic bytes found at end of file "
+        "'/srv/greenroom/data/uploads/sources/ledger/q1.parquet'",
+        log_tail="INFO greenroom.sources loading /srv/greenroom/data/imports/gl/q1.csv",
+    )
+
+    shown = client.get(f"{URL}/{run.pk}", **_bearer(personas.admin)).json()
+    listed = client.get(URL, **_bearer(personas.admin)).json()["items"][0]
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    whole = client.get(f"{URL}/{run.pk}", **_bearer(personas.admin)).json()
+
+    assert "/srv" not in shown["error"] + shown["log_tail"]
+    assert listed["error"] == shown["error"] and listed["log_tail"] == shown["log_tail"]
+    assert shown["error"].endswith("end of file 'q1.parquet'")
+    assert whole["error"] == run.error and whole["log_tail"] == run.log_tail
 
 
 def test_it_needs_authentication(client):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -47,8 +49,8 @@ def test_it_lists_runs_newest_first_with_status_and_log(personas):
 
 
 def test_it_filters_by_status_rerendering_only_the_table_for_htmx(personas):
-    JobRunFactory(name="good.job", status=JobStatus.SUCCEEDED)
-    JobRunFactory(name="bad.job", status=JobStatus.FAILED)
+    JobRunFactory(name="good.job", status=JobStatus.SUCCEEDED, workspace=personas.workspace)
+    JobRunFactory(name="bad.job", status=JobStatus.FAILED, workspace=personas.workspace)
 
     response = personas.client(personas.admin).get(
         URL, {"status": "failed"}, headers={"HX-Request": "true"}
@@ -60,7 +62,7 @@ def test_it_filters_by_status_rerendering_only_the_table_for_htmx(personas):
 
 
 def test_it_says_when_nothing_matches_the_filter(personas):
-    JobRunFactory(status=JobStatus.SUCCEEDED)
+    JobRunFactory(status=JobStatus.SUCCEEDED, workspace=personas.workspace)
 
     response = personas.client(personas.admin).get(URL, {"status": "skipped"})
 
@@ -69,7 +71,7 @@ def test_it_says_when_nothing_matches_the_filter(personas):
 
 
 def test_it_ignores_an_unknown_status_in_the_address(personas):
-    JobRunFactory(name="any.job")
+    JobRunFactory(name="any.job", workspace=personas.workspace)
 
     response = personas.client(personas.admin).get(URL, {"status": "exploded"})
 
@@ -87,15 +89,49 @@ def test_it_sends_anonymous_visitors_to_sign_in(personas):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_it_hides_another_workspaces_runs_from_an_outsider(personas):
+def test_it_hides_another_workspaces_runs_and_system_runs_from_an_outsider(personas):
     JobRunFactory(name="acme.digest", workspace=personas.workspace)
-    JobRunFactory(name="jobs.housekeeping", workspace=None)
+    JobRunFactory(name="jobs.housekeeping", workspace=None, error="Traceback (most recent …")
 
     response = personas.client(personas.outsider).get(URL)
 
     assert response.status_code == 200
     assert "acme.digest" not in response.text
-    assert "jobs.housekeeping" in response.text  # system jobs are everyone's
+    assert "jobs.housekeeping" not in response.text and "Traceback" not in response.text
+
+
+def test_it_shows_system_runs_to_an_install_operator_only(personas):
+    JobRunFactory(name="acme.digest", workspace=personas.workspace)
+    JobRunFactory(name="metrics.refresh", workspace=None)
+
+    admin_page = personas.client(personas.admin).get(URL).text
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    operator_page = personas.client(personas.admin).get(URL).text
+
+    assert "acme.digest" in admin_page and "metrics.refresh" not in admin_page
+    assert "acme.digest" in operator_page and "metrics.refresh" in operator_page
+
+
+def test_it_shows_errors_and_logs_without_server_paths_to_workspace_admins(personas, settings):
+    data = Path(settings.DATA_DIR)
+    JobRunFactory(
+        name="sources.sync",
+        workspace=personas.workspace,
+        status=JobStatus.FAILED,
+        error=f'  File "/srv/greenroom/app/greenroom/sources/loader.py", line 9\n'
+        f"FileNotFoundError: [Errno 2] No such file or directory: '{data}/imports/gl/q1.csv'",
+        log_tail=f"INFO reading {data}/uploads/sources/ledger/2025-q1.csv",
+    )
+
+    admin_page = personas.client(personas.admin).get(URL).text
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    operator_page = personas.client(personas.admin).get(URL).text
+
+    assert "/srv/" not in admin_page and str(data) not in admin_page
+    assert "&#x27;gl/q1.csv&#x27;" in admin_page and "sources/ledger/2025-q1.csv" in admin_page
+    assert f"{data}/imports/gl/q1.csv" in operator_page
 
 
 def test_it_lists_in_a_constant_number_of_queries(personas):

@@ -10,7 +10,6 @@ file whose head changed is a new file and is read from the start (merges are ide
 """
 
 import csv
-import glob
 import hashlib
 import io
 import json
@@ -22,12 +21,11 @@ from typing import Any
 from django.conf import settings
 
 from greenroom.sources.connectors.base import RowError
+from greenroom.sources.paths import FILE_SUFFIXES, contained, path_matches
 
 CHUNK = 16 * 1024 * 1024
 HEAD_BYTES = 64 * 1024
 MAX_BAD_BYTES_REPORTED = 100
-TEXT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv"}
-FILE_SUFFIXES = TEXT_SUFFIXES | {".parquet"}
 
 
 def upload_dir(workspace_id: int, source_name: str) -> Path:
@@ -35,17 +33,18 @@ def upload_dir(workspace_id: int, source_name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "sources" / f"workspace-{int(workspace_id)}" / source_name
 
 
-def source_files(workspace_id: int, source_name: str, path_setting: str) -> list[Path]:
-    """The files a file source reads: its ``path`` (a file, folder or glob) and its uploads."""
-    found: list[Path] = []
-    if path_setting:
-        target = Path(path_setting).expanduser()
-        if target.is_dir():
-            found += sorted(p for p in target.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
-        elif any(char in path_setting for char in "*?["):
-            found += sorted(Path(p) for p in glob.glob(str(target)) if Path(p).is_file())
-        else:
-            found.append(target)
+def source_files(
+    workspace_id: int, source_name: str, path_setting: str, *, trusted: bool
+) -> list[Path]:
+    """The files a file source reads: its ``path`` (a file, folder or glob) and its uploads.
+
+    Unless ``trusted`` (set on the server's command line), every file the path matches is
+    checked against the allowed folders again, now: a link or a glob match may have appeared
+    since the path was set (OutsideFolders).
+    """
+    found = path_matches(path_setting)
+    if not trusted:
+        found = contained(found)
     uploads = upload_dir(workspace_id, source_name)
     if uploads.is_dir():
         found += sorted(p for p in uploads.iterdir() if p.suffix.lower() in FILE_SUFFIXES)

@@ -6,13 +6,19 @@ the connector needs. CSV is read with DuckDB's sniffer, every column as text; Pa
 """
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from greenroom.sources.connectors.base import RowError
+from greenroom.lib.redact import redact_paths
+from greenroom.sources.connectors.base import BatchInvalid, RowError
 from greenroom.sources.connectors.files import Scan, slice_for_reading
+
+# Column names listed in an error: enough to spot a typo, not a dump of a wide file.
+MAX_COLUMNS_LISTED = 40
+MAX_COLUMN_NAME = 60
 
 
 def _quote(text: str) -> str:
@@ -39,27 +45,38 @@ def jsonl_prepare(
     try:
         if not keep_record and not drop and _fast_read(conn, path, found, spec):
             return found.lines
-        conn.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _in AS
-            SELECT _row, {record} AS _record,
-                   j IS NOT NULL AND starts_with(ltrim(line), '{{') AS _valid, j
-            FROM (
-                SELECT row_number() OVER () + {found.first_line - 1} AS _row, line,
-                       try(json_transform(line, {_quote(json.dumps(spec))})) AS j
-                FROM read_csv({_quote(str(path))}, columns = {{'line': 'VARCHAR'}},
-                              header = false, delim = chr(1), quote = '', escape = '',
-                              auto_detect = false)
-            )
-            WHERE line IS NOT NULL AND trim(line) <> ''
-            """
-        )
+        _read_lines(conn, path, found, spec, record)
+    except duckdb.Error as error:
+        # E.g. a line holding the delimiter byte chr(1), which no JSON text has.
+        raise BatchInvalid(
+            [unreadable(found.path.name, error, line_one=found.first_line)]
+        ) from None
     finally:
         if path != found.path:
             path.unlink(missing_ok=True)
     if drop:
         conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
     return conn.execute("SELECT count(*) FROM _in").fetchone()[0]
+
+
+def _read_lines(
+    conn: duckdb.DuckDBPyConnection, path: Path, found: Scan, spec: dict[str, Any], record: str
+) -> None:
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _in AS
+        SELECT _row, {record} AS _record,
+               j IS NOT NULL AND starts_with(ltrim(line), '{{') AS _valid, j
+        FROM (
+            SELECT row_number() OVER () + {found.first_line - 1} AS _row, line,
+                   try(json_transform(line, {_quote(json.dumps(spec))})) AS j
+            FROM read_csv({_quote(str(path))}, columns = {{'line': 'VARCHAR'}},
+                          header = false, delim = chr(1), quote = '', escape = '',
+                          auto_detect = false)
+        )
+        WHERE line IS NOT NULL AND trim(line) <> ''
+        """
+    )
 
 
 def _fast_read(conn: duckdb.DuckDBPyConnection, path: Path, found: Scan, spec: dict) -> bool:
@@ -167,8 +184,8 @@ def map_columns(
                     file_name,
                     1,
                     name,
-                    f"the column map names {wanted!r}, which is not in "
-                    f"the file; found columns: {', '.join(found)}",
+                    f"the column map names {wanted!r}, which is not in the file; "
+                    f"{found_columns(found)}",
                 )
             )
             continue
@@ -184,10 +201,64 @@ def map_columns(
                         file_name,
                         1,
                         name,
-                        f"missing column: expected {expected}; found columns: {', '.join(found)}",
+                        f"missing column: expected {expected}; {found_columns(found)}",
                     )
                 )
     return mapped, errors
+
+
+def found_columns(found: list[str]) -> str:
+    """The file's column names for an error message, or why they are not listed.
+
+    A file whose first line reads as one column is not a table with a header (a key, a
+    note, a file split on another character); its first line is all it would show, so it
+    is described, never repeated.
+    """
+    if len(found) < 2:
+        return (
+            "its first line is not a header of column names separated by commas, "
+            "semicolons, tabs or | (is it a CSV file?)"
+        )
+    names = [
+        name if len(name) <= MAX_COLUMN_NAME else name[:MAX_COLUMN_NAME] + "…" for name in found
+    ]
+    listed = ", ".join(names[:MAX_COLUMNS_LISTED])
+    more = len(names) - MAX_COLUMNS_LISTED
+    return f"found columns: {listed}" + (f" and {more} more" if more > 0 else "")
+
+
+def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> RowError:
+    """A DuckDB error reading ``file_name`` as a problem its owner can act on.
+
+    DuckDB's own message names the server path and may quote the offending line; this keeps
+    the line number and the kind of problem. ``line_one`` is the file's row number of what
+    DuckDB read as line 1 (a resumed read starts mid-file; None when unknown).
+    """
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if line:
+        columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+        reason = (
+            f"expected {columns[1]} columns, found {columns[2]}"
+            if columns
+            else "this line cannot be read as CSV (an unclosed quote?)"
+        )
+        row = line_one + int(line[1]) - 1 if line_one is not None else None
+        return RowError(file_name, row, "(line)", reason)
+    if Path(file_name).suffix.lower() == ".parquet":
+        reason = "not a readable Parquet file: it is damaged or cut short (copy it again whole)"
+    elif "sniffing" in text:
+        reason = (
+            "cannot be read as CSV: no consistent separator or quoting was found "
+            "(is it a CSV file, in UTF-8?)"
+        )
+    elif "No files found" in text:
+        reason = "the file is no longer there (moved or deleted during the sync)"
+    else:
+        # Unforeseen: DuckDB's first line says what kind of problem, minus what it quotes.
+        first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text.splitlines()[0] if text else "")
+        reason = f"cannot be read: {redact_paths(first)}"
+    return RowError(file_name, None, "(file)", reason)
 
 
 def _key(name: str) -> str:

@@ -21,7 +21,12 @@ from greenroom.sources.connectors.files import (
     scan,
     slice_for_reading,
 )
-from greenroom.sources.connectors.readers import csv_prepare, map_columns, table_columns
+from greenroom.sources.connectors.readers import (
+    csv_prepare,
+    map_columns,
+    table_columns,
+    unreadable,
+)
 from greenroom.sources.currencies import CURRENCIES_SQL
 
 Fields = dict[str, tuple[str, ...]]
@@ -68,12 +73,18 @@ def table_file_batch(
                 read.unlink(missing_ok=True)
 
     def _prepare(conn, read: Path, *, first_row: int, drop: set[int]) -> int:
-        columns, mapping_errors = map_columns(
-            path.name, table_columns(conn, read), fields, required, overrides
-        )
+        # DuckDB reads the file in these two calls; its errors quote paths and lines.
+        try:
+            found_columns = table_columns(conn, read)
+        except duckdb.Error as error:
+            raise BatchInvalid([unreadable(path.name, error, line_one=first_row - 1)]) from None
+        columns, mapping_errors = map_columns(path.name, found_columns, fields, required, overrides)
         if mapping_errors:
             raise BatchInvalid(mapping_errors)
-        count = csv_prepare(conn, read, columns, first_row=first_row, drop=drop)
+        try:
+            count = csv_prepare(conn, read, columns, first_row=first_row, drop=drop)
+        except duckdb.Error as error:
+            raise BatchInvalid([unreadable(path.name, error, line_one=first_row - 1)]) from None
         _add_absent(conn, [name for name in fields if name not in columns])
         if after_prepare is not None:
             after_prepare(conn)
