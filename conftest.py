@@ -1,8 +1,34 @@
+import os
+
 import pytest
 
 from greenroom.testing.personas import make_personas
 
 pytest_plugins = ["greenroom.testing.browser"]
+
+
+# Fixtures through which a test reaches the relational database.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, leave out tests that never touch the relational database (the
+    analytics store, parsers, pure functions): the SQLite pass already ran them, and their
+    outcome cannot depend on the application database. Browser tests stay: they serve a
+    sandbox on the configured database."""
+    if not os.environ.get("GREENROOM_DATABASE_URL", "").startswith(("postgres", "postgresql")):
+        return
+    kept, left_out = [], []
+    for item in items:
+        uses_database = (
+            item.get_closest_marker("django_db")
+            or item.get_closest_marker("browser")
+            or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if uses_database else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture
