@@ -1,10 +1,15 @@
-"""Headers every response carries: a strict Content-Security-Policy."""
+"""Headers every response carries: a strict Content-Security-Policy, and no caching of what a
+signed-in member sees."""
 
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
+
+from greenroom.accounts import services as account_services
+from greenroom.customers.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +54,44 @@ def test_it_keeps_inline_scripts_and_styles_out_of_every_template():
         if INLINE.search(line)
     ]
     assert not found, "Move these to greenroom/static/:\n" + "\n".join(found)
+
+
+def test_it_forbids_caching_a_page_with_personal_data(personas):
+    contact = ContactFactory(account__workspace=personas.workspace, email="ann@example.com")
+
+    response = personas.client(personas.pm).get(f"/customers/contacts/{contact.pk}/")
+
+    assert "ann@example.com" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_it_forbids_caching_downloads_of_personal_data(personas):
+    contact = ContactFactory(account__workspace=personas.workspace)
+    client = personas.client(personas.admin)
+
+    download = client.get(f"/customers/contacts/{contact.pk}/subject-access/")
+    export = client.get("/customers/studies/export.csv?study=Any")
+
+    assert download.status_code == export.status_code == 200
+    assert "no-store" in download["Cache-Control"]
+    assert "no-store" in export["Cache-Control"]
+
+
+def test_it_forbids_caching_api_answers_to_a_token(personas):
+    ContactFactory(account__workspace=personas.workspace)
+    _, secret = account_services.token_create(user=personas.pm, name="cli")
+
+    response = Client().get("/api/v1/customers/contacts", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_lets_static_files_be_cached_for_members_too(personas, settings):
+    settings.WHITENOISE_USE_FINDERS = True
+
+    response = personas.client(personas.viewer).get("/static/greenroom/greenroom.css")
+
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
