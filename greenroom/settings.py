@@ -14,6 +14,7 @@ from greenroom.lib.env import (
     ConfigProblem,
     email_settings,
     env_bool,
+    env_duration,
     env_int,
     env_list,
     env_path,
@@ -219,6 +220,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+SESSION_COOKIE_AGE = env_duration("GREENROOM_SESSION_AGE", "12h")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
