@@ -171,14 +171,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
-AXES_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_FAILURE_LIMIT", 5)
+# Proxies in front that append to X-Forwarded-For.
+PROXY_COUNT = env_int("GREENROOM_PROXY_COUNT", 0, minimum=0)
+
+# Login throttling (django-axes): a few failures per email and address, and many more per
+# address alone, so a password sprayed across emails is slowed but an office behind one NAT
+# is not locked out by its members' typos (greenroom/accounts/throttling.py).
+AXES_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "greenroom.accounts.throttling.AddressThrottlingHandler"
+AXES_CLIENT_IP_CALLABLE = "greenroom.accounts.throttling.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("GREENROOM_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("GREENROOM_TIME_ZONE", "UTC")

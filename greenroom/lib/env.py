@@ -43,16 +43,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     return default
 
 
-def env_int(name: str, default: int) -> int:
-    """A whole number; anything else is a problem."""
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """A whole number, at least ``minimum`` when given; anything else is a problem."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         problems.append(ConfigProblem(name, raw, "expected a whole number"))
         return default
+    if minimum is not None and value < minimum:
+        problems.append(ConfigProblem(name, raw, f"expected a whole number of at least {minimum}"))
+        return default
+    return value
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
