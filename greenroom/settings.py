@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "greenroom.web.middleware.ProxyHeadersObserver",
     # Static files are answered here, before the headers below that only pages need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -171,8 +172,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Proxies in front that append to X-Forwarded-For.
+# Proxies in front: how many append to X-Forwarded-For, and whether one terminates TLS.
 PROXY_COUNT = env_int("GREENROOM_PROXY_COUNT", 0, minimum=0)
+BEHIND_PROXY = env_bool("GREENROOM_BEHIND_PROXY", False)
 
 # Login throttling (django-axes): a few failures per email and address, and many more per
 # address alone, so a password sprayed across emails is slowed but an office behind one NAT
@@ -237,7 +239,7 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("GREENROOM_BEHIND_PROXY", False):
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 globals().update(email_settings(env_str("GREENROOM_EMAIL_URL", "console:")))

@@ -206,3 +206,20 @@ def test_it_reports_a_session_lifetime_it_cannot_read(tmp_path):
     )
     assert result.returncode != 0
     assert "GREENROOM_SESSION_AGE='forever' is not valid" in result.stderr
+
+
+def test_it_warns_about_proxy_headers_the_web_server_noted(tmp_path):
+    # What the web process writes when X-Forwarded-For arrives with no proxy configured.
+    (tmp_path / "proxy-headers-seen.json").write_text(
+        '{"X-Forwarded-For": "2026-12-01T09:00:00+00:00"}'
+    )
+
+    unconfigured = run_greenroom("check", extra_env={"GREENROOM_DATA_DIR": str(tmp_path)})
+    configured = run_greenroom(
+        "check", extra_env={"GREENROOM_DATA_DIR": str(tmp_path), "GREENROOM_PROXY_COUNT": "1"}
+    )
+
+    assert unconfigured.returncode == 0
+    assert "greenroom.W003" in unconfigured.stderr
+    assert "X-Forwarded-For (last noted 2026-12-01T09:00:00+00:00)" in unconfigured.stderr
+    assert "greenroom.W003" not in configured.stderr + configured.stdout

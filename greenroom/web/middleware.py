@@ -1,9 +1,11 @@
-"""Response headers that every page and API call shares."""
+"""Response headers and request observations that every page and API call shares."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+
+from greenroom.lib import proxyheaders
 
 
 class NoStoreWhenSignedIn:
@@ -23,3 +25,21 @@ class NoStoreWhenSignedIn:
         if request.user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class ProxyHeadersObserver:
+    """Note proxy headers that the configuration does not expect (greenroom.W003, W004).
+
+    A proxy adds its headers to every request, so each is written once per process.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.noted: set[str] = set()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        new = proxyheaders.unexpected(request.META) - self.noted
+        if new:
+            self.noted |= new
+            proxyheaders.note(new)
+        return self.get_response(request)

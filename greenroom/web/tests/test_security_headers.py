@@ -1,5 +1,5 @@
-"""Headers every response carries: a strict Content-Security-Policy, and no caching of what a
-signed-in member sees."""
+"""Headers every response carries: a strict Content-Security-Policy, no caching of what a
+signed-in member sees, and proxy headers noted when no proxy is configured."""
 
 import re
 from pathlib import Path
@@ -8,8 +8,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from greenroom import checks
 from greenroom.accounts import services as account_services
 from greenroom.customers.tests.factories import ContactFactory
+from greenroom.lib import proxyheaders
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,34 @@ def test_it_lets_static_files_be_cached_for_members_too(personas, settings):
 
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_it_notes_proxy_headers_that_arrive_when_no_proxy_is_configured(personas, settings):
+    settings.PROXY_COUNT, settings.BEHIND_PROXY = 0, False
+
+    Client().get("/login/", HTTP_X_FORWARDED_FOR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https")
+
+    assert set(proxyheaders.observed()) == {"X-Forwarded-For", "X-Forwarded-Proto"}
+    warnings = checks.proxy_headers_without_proxy(None)
+    assert [warning.id for warning in warnings] == ["greenroom.W003", "greenroom.W004"]
+    assert "GREENROOM_PROXY_COUNT" in warnings[0].msg
+    assert "GREENROOM_BEHIND_PROXY" in warnings[1].msg
+
+
+def test_it_notes_nothing_when_the_proxy_is_configured(personas, settings):
+    settings.PROXY_COUNT, settings.BEHIND_PROXY = 1, True
+
+    Client().get("/login/", HTTP_X_FORWARDED_FOR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https")
+
+    assert proxyheaders.observed() == {}
+    assert not proxyheaders.observations_file().exists()
+    assert checks.proxy_headers_without_proxy(None) == []
+
+
+def test_it_stops_warning_once_the_proxy_is_configured(personas, settings):
+    settings.PROXY_COUNT, settings.BEHIND_PROXY = 0, False
+    Client().get("/login/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    settings.PROXY_COUNT = 1
+
+    assert checks.proxy_headers_without_proxy(None) == []
