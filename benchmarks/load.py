@@ -207,7 +207,9 @@ def run_users(user_class, base_url: str, users: int, seconds: float) -> dict:
             ((entry.get_response_time_percentile(0.95), entry.name) for entry in entries),
             reverse=True,
         )[:3],
-        "errors": [f"{e.method} {e.name}: {e.error} ×{e.occurrences}" for e in env.stats.errors.values()][:5],
+        "errors": [
+            f"{e.method} {e.name}: {e.error} x{e.occurrences}" for e in env.stats.errors.values()
+        ][:5],
     }
 
 
@@ -220,11 +222,15 @@ def import_file(data_dir: Path, scale: str) -> Path:
             "from pathlib import Path; import json; from greenroom.sandbox import crm, generator;"
             f"out = Path({str(out)!r});"
             "org = generator.generate(out_dir=out, scale='large', seed=11);"
-            "files = crm.crm_generate(out_dir=out, scale='bench', seed=11, organisation=org.organisation);"
+            "files = crm.crm_generate(out_dir=out, scale='bench', seed=11,"
+            " organisation=org.organisation);"
             "print(files.salesforce_accounts); print(files.salesforce_contacts)"
         )
         accounts, contacts = django_shell(data_dir, code).splitlines()[-2:]
-        with open(contacts, newline="") as source, open(out / "contacts-100k.csv", "w", newline="") as target:
+        with (
+            open(contacts, newline="") as source,
+            open(out / "contacts-100k.csv", "w", newline="") as target,
+        ):
             rows = csv.reader(source)
             writer = csv.writer(target)
             for number, row in enumerate(rows):
@@ -347,7 +353,10 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{port}"
     server = serve(data_dir, port)
     try:
-        print(f"# {args.users} users, {args.seconds} s per phase, scale {args.scale}, {os.cpu_count()} cores")
+        print(
+            f"# {args.users} users, {args.seconds} s per phase, scale {args.scale}, "
+            f"{os.cpu_count()} cores"
+        )
         baseline = run_users(SignInPage, base_url, args.users, min(args.seconds, 30))
         report("baseline_sign_in_page", baseline, GOALS["load_p95_ms"], None)
         load = run_users(Member, base_url, args.users, args.seconds)
@@ -365,7 +374,10 @@ def main() -> None:
             print(f"busy_refresh_exit: {refresh.returncode} (goal <= 0)")
             if refresh.returncode:
                 print(f"# refresh: {refresh_error.strip().splitlines()[-1:]}")
-            print(f"busy_import_{IMPORT_ROWS // 1000}k_rows: {outcome.get('seconds', 0):.0f} s, HTTP {outcome.get('status')}")
+            print(
+                f"busy_import_{IMPORT_ROWS // 1000}k_rows: {outcome.get('seconds', 0):.0f} s, "
+                f"HTTP {outcome.get('status')}"
+            )
             if outcome.get("status", 500) >= 300:
                 print(f"# import: {outcome.get('body')}")
     finally:

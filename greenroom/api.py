@@ -1,7 +1,9 @@
 """The single API object: one router per app under /api/v1/, one error format for all.
 
 Errors always look like ``{"error": {"code": ..., "message": ..., "details": ...}}`` with the
-matching HTTP status, whatever raised them.
+matching HTTP status, whatever raised them, and the OpenAPI description lists each 4xx an
+operation can answer: routes declare their own with ``greenroom.lib.apierrors.errors``; those
+the API answers on behalf of every route are added here.
 """
 
 import logging
@@ -9,13 +11,17 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Swagger
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
+from ninja.params.models import BodyModel, FileModel, FormModel
 from ninja.security import HttpBearer, SessionAuth
 
 from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts import services as account_services
+from greenroom.lib.apierrors import ErrorOut
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,13 @@ class TokenAuth(HttpBearer):
 
 class MemberSessionAuth(SessionAuth):
     """The browser session, for signed-in members (CSRF enforced on writes)."""
+
+    def __call__(self, request: HttpRequest):
+        # Without a signed-in member there is no session to forge a request with: answer 401,
+        # not the 403 of a CSRF check that could never pass.
+        if getattr(request, "membership", None) is None:
+            return None
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
@@ -71,6 +84,15 @@ def _invalid_request(request, exc: NinjaValidationError):
     return error_response(request, 422, "invalid_request", "The request is not valid.", exc.errors)
 
 
+@csrf_exempt  # It changes nothing, and API clients send no CSRF token.
+def not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
+    """Addresses under /api/v1/ that match no route (an unknown path, an id that is not a
+    number) answer in the error shape too, not with the HTML page for people."""
+    return error_response(
+        request, 404, "not_found", "Nothing at this address: check the path and the ids in it."
+    )
+
+
 @api.exception_handler(ValidationError)
 def _invalid_data(request, exc: ValidationError):
     details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -93,9 +115,11 @@ def _unstorable(request, exc: DataError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return error_response(
+    response = error_response(
         request, 401, "unauthenticated", "Sign in or send a valid API token (Bearer grt_…)."
     )
+    response["WWW-Authenticate"] = 'Bearer realm="Greenroom API"'
+    return response
 
 
 @api.exception_handler(PermissionDenied)
@@ -114,9 +138,14 @@ def _unexpected(request, exc: Exception):
     return error_response(request, 500, "internal_error", "Something went wrong on our side.")
 
 
+# Codes for the HttpErrors django-ninja raises itself: an unparseable body, a failed CSRF check.
+_HTTP_ERROR_CODES = {400: "invalid_body", 403: "forbidden"}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return error_response(request, exc.status_code, "error", str(exc))
+    code = _HTTP_ERROR_CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
 
 
 def _mount_routers() -> None:
@@ -127,12 +156,45 @@ def _mount_routers() -> None:
     from greenroom.organisation.api import router as organisation_router
     from greenroom.sources.api import router as sources_router
 
-    api.add_router("/accounts/", accounts_router)
-    api.add_router("/organisation/", organisation_router)
-    api.add_router("/jobs/", jobs_router)
-    api.add_router("/sources/", sources_router)
-    api.add_router("/metrics/", metrics_router)
-    api.add_router("/customers/", customers_router)
+    routers = {
+        "/accounts/": accounts_router,
+        "/organisation/": organisation_router,
+        "/jobs/": jobs_router,
+        "/sources/": sources_router,
+        "/metrics/": metrics_router,
+        "/customers/": customers_router,
+    }
+    for prefix, router in routers.items():
+        _declare_common_errors(router)
+        api.add_router(prefix, router)
+
+
+_UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _declare_common_errors(router: Router) -> None:
+    """Add the error answers the API gives on behalf of a router's operations to their
+    OpenAPI description; done before mounting, as mounting copies the operations."""
+    for path_view in router.path_operations.values():
+        for operation in path_view.operations:
+            for status in _common_errors(operation):
+                operation.response_models.setdefault(
+                    status, operation._create_response_model(ErrorOut)
+                )
+
+
+def _common_errors(operation: Operation) -> set[int]:
+    statuses = set()
+    if operation.auth_param is not None:
+        statuses.add(401)
+    if operation.models:
+        statuses.add(422)
+    if any(issubclass(model, BodyModel | FormModel | FileModel) for model in operation.models):
+        statuses.add(400)
+    # A session write without its CSRF token.
+    if _UNSAFE_METHODS & set(operation.methods):
+        statuses.add(403)
+    return statuses
 
 
 _mount_routers()

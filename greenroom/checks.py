@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from greenroom.lib import env
+from greenroom.lib import env, proxyheaders
 
 
 @register(Tags.compatibility)
@@ -102,3 +102,43 @@ def source_folders(app_configs, **kwargs) -> list:
                 )
             )
     return problems
+
+
+@register(Tags.security)
+def proxy_headers_without_proxy(app_configs, **kwargs) -> list:
+    """Proxy headers the web server saw while the configuration says no proxy is in front."""
+    seen = proxyheaders.observed()
+    found = []
+    address = sorted(set(seen) & set(proxyheaders.ADDRESS_HEADERS.values()))
+    if address and settings.PROXY_COUNT == 0:
+        found.append(
+            Warning(
+                f"Requests arrived with {_sightings(seen, address)}, but GREENROOM_PROXY_COUNT "
+                "is 0: every client then has the proxy's address, so one client's failed "
+                "sign-ins pause sign-in for all.",
+                hint=_proxy_hint("GREENROOM_PROXY_COUNT to the number of proxies"),
+                id="greenroom.W003",
+            )
+        )
+    scheme = sorted(set(seen) & set(proxyheaders.SCHEME_HEADERS.values()))
+    if scheme and not settings.BEHIND_PROXY:
+        found.append(
+            Warning(
+                f"Requests arrived with {_sightings(seen, scheme)}, but GREENROOM_BEHIND_PROXY "
+                "is off: requests that reached the proxy over HTTPS look like plain HTTP.",
+                hint=_proxy_hint("GREENROOM_BEHIND_PROXY=1 if the proxy terminates TLS"),
+                id="greenroom.W004",
+            )
+        )
+    return found
+
+
+def _sightings(seen: dict[str, str], names: list[str]) -> str:
+    return ", ".join(f"{name} (last noted {seen[name]})" for name in names)
+
+
+def _proxy_hint(setting: str) -> str:
+    return (
+        f"If a proxy sits in front of Greenroom, set {setting}. If none does, a client sent "
+        f"these headers itself; delete {proxyheaders.observations_file()} to forget them."
+    )

@@ -8,11 +8,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from greenroom.lib.env import (
     ConfigProblem,
     email_settings,
     env_bool,
+    env_duration,
     env_int,
     env_list,
     env_path,
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "axes",
+    "csp",
     "huey.contrib.djhuey",
     "greenroom.accounts",
     "greenroom.organisation",
@@ -81,11 +84,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "greenroom.web.middleware.ProxyHeadersObserver",
+    # Static files are answered here, before the headers below that only pages need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "greenroom.web.middleware.NoStoreWhenSignedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -166,14 +173,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
-AXES_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_FAILURE_LIMIT", 5)
+# Proxies in front: how many append to X-Forwarded-For, and whether one terminates TLS.
+PROXY_COUNT = env_int("GREENROOM_PROXY_COUNT", 0, minimum=0)
+BEHIND_PROXY = env_bool("GREENROOM_BEHIND_PROXY", False)
+
+# Login throttling (django-axes): a few failures per email and address, and many more per
+# address alone, so a password sprayed across emails is slowed but an office behind one NAT
+# is not locked out by its members' typos (greenroom/accounts/throttling.py).
+AXES_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("GREENROOM_LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "greenroom.accounts.throttling.AddressThrottlingHandler"
+AXES_CLIENT_IP_CALLABLE = "greenroom.accounts.throttling.client_address"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("GREENROOM_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("GREENROOM_TIME_ZONE", "UTC")
@@ -201,6 +216,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles come only from our own static files: no inline code, attributes or eval,
+# so injected markup can run nothing (docs/configuration.md, "Security headers").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SESSION_COOKIE_AGE = env_duration("GREENROOM_SESSION_AGE", "12h")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -210,7 +240,7 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("GREENROOM_BEHIND_PROXY", False):
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 globals().update(email_settings(env_str("GREENROOM_EMAIL_URL", "console:")))

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from greenroom.api import api
+from greenroom.api import api, not_found
 from greenroom.web import views as web_views
 
 urlpatterns = [
@@ -43,4 +43,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<unmatched>.*)$", not_found),
 ]

@@ -9,6 +9,7 @@ from greenroom.accounts import selectors, services
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import Membership
 from greenroom.accounts.permissions import ABILITIES, can, require
+from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["accounts"])
@@ -79,7 +80,11 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/members", response=list[MemberOut], summary="List members and their roles")
+@router.get(
+    "/members",
+    response={200: list[MemberOut], **errors(403)},
+    summary="List members and their roles",
+)
 @paginate(LimitOffsetPagination)
 def member_list(request: HttpRequest, role: Role | None = None):
     require(request, "manage_users")
@@ -89,14 +94,18 @@ def member_list(request: HttpRequest, role: Role | None = None):
     return members
 
 
-@router.post("/members", response={201: MemberOut}, summary="Add a member")
+@router.post("/members", response={201: MemberOut, **errors(403)}, summary="Add a member")
 def member_create(request: HttpRequest, payload: MemberIn):
     require(request, "manage_users")
     user = services.user_create(actor=request.user, workspace=request.workspace, **payload.dict())
     return Status(201, user.memberships.select_related("user").get(workspace=request.workspace))
 
 
-@router.put("/members/{pk}/role", response=MemberOut, summary="Change a member's role")
+@router.put(
+    "/members/{pk}/role",
+    response={200: MemberOut, **errors(403, 404)},
+    summary="Change a member's role",
+)
 def member_set_role(request: HttpRequest, pk: int, payload: RoleIn):
     require(request, "manage_users")
     membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
@@ -104,7 +113,9 @@ def member_set_role(request: HttpRequest, pk: int, payload: RoleIn):
     return membership
 
 
-@router.get("/audit-events", response=list[AuditEventOut], summary="The audit trail")
+@router.get(
+    "/audit-events", response={200: list[AuditEventOut], **errors(403)}, summary="The audit trail"
+)
 @paginate(LimitOffsetPagination)
 def audit_events(request: HttpRequest, action: str = ""):
     require(request, "view_audit_log")

@@ -19,6 +19,7 @@ from greenroom.customers import finder, selectors, services
 from greenroom.customers.choices import ImportKind
 from greenroom.customers.models import Account, Contact, Outreach
 from greenroom.customers.privacy import details_for
+from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["customers"])
@@ -163,13 +164,19 @@ def list_accounts(request: HttpRequest, q: str = ""):
     return rows.select_related("success_manager")
 
 
-@router.get("/accounts/{int:pk}", response=AccountOut, summary="Get an account")
+@router.get(
+    "/accounts/{int:pk}", response={200: AccountOut, **errors(404)}, summary="Get an account"
+)
 def get_account(request: HttpRequest, pk: int):
     require(request, "view")
     return selectors.account_get(workspace=request.workspace, pk=pk)
 
 
-@router.post("/accounts/upsert", response=ImportReportOut, summary="Create or update accounts")
+@router.post(
+    "/accounts/upsert",
+    response={200: ImportReportOut, **errors(403)},
+    summary="Create or update accounts",
+)
 def upsert_accounts(request: HttpRequest, payload: UpsertIn):
     """Records keyed by ``id`` (their id in ``source``), with the same fields as an import:
     name, domain, country, employees, segment, market, region, plan, arr, owner... All or
@@ -185,7 +192,7 @@ def upsert_accounts(request: HttpRequest, payload: UpsertIn):
     return report.as_dict()
 
 
-@router.get("/contacts", response=list[ContactOut], summary="List contacts")
+@router.get("/contacts", response={200: list[ContactOut], **errors(404)}, summary="List contacts")
 def list_contacts(
     request: HttpRequest, q: str = "", account: int | None = None, limit: int = 100, offset: int = 0
 ):
@@ -202,7 +209,9 @@ def list_contacts(
     return [_contact_out(request, c) for c in rows]
 
 
-@router.get("/contacts/{int:pk}", response=ContactOut, summary="Get a contact")
+@router.get(
+    "/contacts/{int:pk}", response={200: ContactOut, **errors(404)}, summary="Get a contact"
+)
 def get_contact(request: HttpRequest, pk: int):
     require(request, "view")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
@@ -210,7 +219,11 @@ def get_contact(request: HttpRequest, pk: int):
     return _contact_out(request, contact)
 
 
-@router.post("/contacts/upsert", response=ImportReportOut, summary="Create or update contacts")
+@router.post(
+    "/contacts/upsert",
+    response={200: ImportReportOut, **errors(403)},
+    summary="Create or update contacts",
+)
 def upsert_contacts(request: HttpRequest, payload: UpsertIn):
     """Records keyed by ``id`` in ``source``, linked to accounts by ``account_id`` (the
     account's id in the same source) or ``account_name``. All or nothing."""
@@ -233,7 +246,11 @@ class ConsentIn(Schema):
     given_at: datetime | None = None
 
 
-@router.post("/contacts/{int:pk}/consent", response={201: dict}, summary="Record a consent change")
+@router.post(
+    "/contacts/{int:pk}/consent",
+    response={201: dict, **errors(403, 404)},
+    summary="Record a consent change",
+)
 def set_consent(request: HttpRequest, pk: int, payload: ConsentIn):
     require(request, "write")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
@@ -249,7 +266,11 @@ class PreferencesIn(Schema):
     do_not_contact_reason: str = ""
 
 
-@router.put("/contacts/{int:pk}/preferences", response=ContactOut, summary="Set contact limits")
+@router.put(
+    "/contacts/{int:pk}/preferences",
+    response={200: ContactOut, **errors(403, 404)},
+    summary="Set contact limits",
+)
 def set_preferences(request: HttpRequest, pk: int, payload: PreferencesIn):
     require(request, "write")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
@@ -281,7 +302,11 @@ class OutreachOut(Schema):
         return obj.by_label
 
 
-@router.post("/contacts/{int:pk}/outreach", response={201: OutreachOut}, summary="Log outreach")
+@router.post(
+    "/contacts/{int:pk}/outreach",
+    response={201: OutreachOut, **errors(403, 404)},
+    summary="Log outreach",
+)
 def log_outreach(request: HttpRequest, pk: int, payload: OutreachIn):
     require(request, "write")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
@@ -289,7 +314,7 @@ def log_outreach(request: HttpRequest, pk: int, payload: OutreachIn):
     return Status(201, outreach)
 
 
-@router.get("/outreach", response=list[OutreachOut], summary="List outreach")
+@router.get("/outreach", response={200: list[OutreachOut], **errors(404)}, summary="List outreach")
 @paginate(LimitOffsetPagination)
 def list_outreach(request: HttpRequest, account: int | None = None, study: str = ""):
     require(request, "view")
@@ -304,7 +329,11 @@ class OutcomeIn(Schema):
     ]
 
 
-@router.patch("/outreach/{int:pk}", response=OutreachOut, summary="Record an outreach outcome")
+@router.patch(
+    "/outreach/{int:pk}",
+    response={200: OutreachOut, **errors(403, 404)},
+    summary="Record an outreach outcome",
+)
 def set_outreach_outcome(request: HttpRequest, pk: int, payload: OutcomeIn):
     """E.g. mark a reserved participant completed or declined; a contact stays "in an active
     study" while their outreach is reserved, contacted or scheduled."""
@@ -397,7 +426,9 @@ class ReserveOut(Schema):
     owners_notified: list[str]
 
 
-@router.post("/reservations", response={201: ReserveOut}, summary="Reserve for a study")
+@router.post(
+    "/reservations", response={201: ReserveOut, **errors(403)}, summary="Reserve for a study"
+)
 def reserve(request: HttpRequest, payload: ReserveIn):
     """Log the outreach for each contact and enforce their caps atomically; contacts who
     became ineligible are refused with the reason."""
@@ -415,7 +446,9 @@ def reserve(request: HttpRequest, payload: ReserveIn):
     )
 
 
-@router.post("/imports", response=ImportReportOut, summary="Import a CRM export")
+@router.post(
+    "/imports", response={200: ImportReportOut, **errors(403)}, summary="Import a CRM export"
+)
 def import_file(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -440,7 +473,11 @@ class EraseIn(Schema):
     reason: str
 
 
-@router.post("/contacts/{int:pk}/erase", response=ContactOut, summary="Erase a contact")
+@router.post(
+    "/contacts/{int:pk}/erase",
+    response={200: ContactOut, **errors(403, 404)},
+    summary="Erase a contact",
+)
 def erase_contact(request: HttpRequest, pk: int, payload: EraseIn):
     require(request, "manage_organisation")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
@@ -448,7 +485,11 @@ def erase_contact(request: HttpRequest, pk: int, payload: EraseIn):
     return _contact_out(request, contact)
 
 
-@router.get("/contacts/{int:pk}/subject-access", response=dict, summary="Subject access export")
+@router.get(
+    "/contacts/{int:pk}/subject-access",
+    response={200: dict, **errors(403, 404)},
+    summary="Subject access export",
+)
 def subject_access(request: HttpRequest, pk: int):
     """Everything held about one contact (audited)."""
     require(request, "manage_organisation")
@@ -464,7 +505,9 @@ class QuietIn(Schema):
     contact_id: int | None = None
 
 
-@router.post("/quiet-periods", response={201: dict}, summary="Add a quiet period")
+@router.post(
+    "/quiet-periods", response={201: dict, **errors(403, 404)}, summary="Add a quiet period"
+)
 def add_quiet_period(request: HttpRequest, payload: QuietIn):
     require(request, "write")
     ws = request.workspace

@@ -10,6 +10,7 @@ from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
 from greenroom.jobs.models import JobRun
+from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["jobs"])
@@ -40,7 +41,9 @@ class JobRunOut(Schema):
         return selectors.job_run_text(text=run.error, user=context["request"].user)
 
 
-@router.get("/runs", response=list[JobRunOut], summary="List job runs, newest first")
+@router.get(
+    "/runs", response={200: list[JobRunOut], **errors(403)}, summary="List job runs, newest first"
+)
 @paginate(LimitOffsetPagination)
 def run_list(request: HttpRequest, filters: Query[JobRunFilter]):
     """This workspace's runs (install-wide ones too for a superuser); filter by job ``name``
@@ -49,7 +52,7 @@ def run_list(request: HttpRequest, filters: Query[JobRunFilter]):
     return selectors.job_run_list(workspace=request.workspace, user=request.user, filters=filters)
 
 
-@router.get("/runs/{run_id}", response=JobRunOut, summary="One job run")
+@router.get("/runs/{run_id}", response={200: JobRunOut, **errors(403, 404)}, summary="One job run")
 def run_detail(request: HttpRequest, run_id: int):
     """A run with its full log tail and error."""
     require(request, "view_jobs")

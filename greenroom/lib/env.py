@@ -43,16 +43,43 @@ def env_bool(name: str, default: bool = False) -> bool:
     return default
 
 
-def env_int(name: str, default: int) -> int:
-    """A whole number; anything else is a problem."""
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """A whole number, at least ``minimum`` when given; anything else is a problem."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         problems.append(ConfigProblem(name, raw, "expected a whole number"))
         return default
+    if minimum is not None and value < minimum:
+        problems.append(ConfigProblem(name, raw, f"expected a whole number of at least {minimum}"))
+        return default
+    return value
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_SECONDS_PER = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def env_duration(name: str, default: str) -> int:
+    """A positive duration in seconds, written ``45m``, ``12h``, ``14d``, ``2w`` or in seconds."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return _seconds(default)
+    seconds = _seconds(raw)
+    if seconds is None:
+        problems.append(ConfigProblem(name, raw, "expected a duration such as 45m, 12h or 14d"))
+        return _seconds(default)
+    return seconds
+
+
+def _seconds(text: str) -> int | None:
+    match = _DURATION.match(text)
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1)) * _SECONDS_PER[match.group(2).lower()]
 
 
 _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(k|m|g|t)i?b\s*$", re.IGNORECASE)

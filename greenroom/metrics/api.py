@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.metrics import selectors
 from greenroom.metrics.definitions import QueryError
@@ -69,7 +70,7 @@ def list_metrics(request: HttpRequest):
     return selectors.metric_definitions()
 
 
-@router.get("/{name}", response=MetricOut)
+@router.get("/{name}", response={200: MetricOut, **errors(404)})
 def get_metric(request: HttpRequest, name: str, params: Query[MetricQueryIn]):
     """One metric's rows for the slices (by), filters (where=dimension:value), grain and dates."""
     require(request, "view")

@@ -12,6 +12,7 @@ from ninja.orm import create_schema
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.organisation import selectors, services
 from greenroom.organisation.kinds import KINDS, Kind
@@ -53,7 +54,7 @@ def _register(kind: Kind) -> None:
 
     @router.get(
         f"{base}/{{pk}}",
-        response=out_schema,
+        response={200: out_schema, **errors(404)},
         summary=f"Get a {kind.singular}",
         operation_id=f"get_{kind.model.__name__.lower()}",
     )
@@ -63,7 +64,7 @@ def _register(kind: Kind) -> None:
 
     @router.post(
         base,
-        response={201: out_schema},
+        response={201: out_schema, **errors(403)},
         summary=f"Create a {kind.singular}",
         operation_id=f"create_{kind.model.__name__.lower()}",
     )
@@ -73,7 +74,7 @@ def _register(kind: Kind) -> None:
 
     @router.patch(
         f"{base}/{{pk}}",
-        response=out_schema,
+        response={200: out_schema, **errors(403, 404)},
         summary=f"Update a {kind.singular}",
         operation_id=f"update_{kind.model.__name__.lower()}",
     )
@@ -84,7 +85,7 @@ def _register(kind: Kind) -> None:
 
     @router.delete(
         f"{base}/{{pk}}",
-        response={204: None},
+        response={204: None, **errors(403, 404)},
         summary=f"Delete a {kind.singular}",
         operation_id=f"delete_{kind.model.__name__.lower()}",
     )
@@ -112,7 +113,8 @@ def _save(request: HttpRequest, kind: Kind, data: dict[str, Any], instance):
     )
 
 
-class ImportReportOut(Schema):
+class OrganisationImportOut(Schema):
+    # Named apart from the customers' import report: OpenAPI schemas share one namespace.
     created: dict[str, int]
     updated: dict[str, int]
     unchanged: dict[str, int]
@@ -121,7 +123,7 @@ class ImportReportOut(Schema):
 
 @router.post(
     "/import",
-    response=ImportReportOut,
+    response={200: OrganisationImportOut, **errors(403)},
     summary="Import an organisation document",
     operation_id="import_organisation",
 )

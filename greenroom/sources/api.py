@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.sources import selectors, services
 from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
@@ -110,7 +111,7 @@ def source_list(request: HttpRequest):
     return selectors.source_list(workspace=request.workspace)
 
 
-@router.post("", response={201: SourceOut}, summary="Add a source")
+@router.post("", response={201: SourceOut, **errors(403)}, summary="Add a source")
 def source_create(request: HttpRequest, payload: SourceIn):
     require(request, MANAGE)
     source = services.source_create(
@@ -119,20 +120,20 @@ def source_create(request: HttpRequest, payload: SourceIn):
     return Status(201, source)
 
 
-@router.get("/{pk}", response=SourceOut, summary="Get a source")
+@router.get("/{pk}", response={200: SourceOut, **errors(404)}, summary="Get a source")
 def source_get(request: HttpRequest, pk: int):
     require(request, "view")
     return selectors.source_get(workspace=request.workspace, pk=pk)
 
 
-@router.patch("/{pk}", response=SourceOut, summary="Change a source")
+@router.patch("/{pk}", response={200: SourceOut, **errors(403, 404)}, summary="Change a source")
 def source_update(request: HttpRequest, pk: int, payload: SourcePatch):
     require(request, MANAGE)
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     return services.source_update(actor=request.user, source=source, **payload.dict())
 
 
-@router.post("/{pk}/files", response={201: UploadOut}, summary="Upload a file")
+@router.post("/{pk}/files", response={201: UploadOut, **errors(403, 404)}, summary="Upload a file")
 def source_upload(request: HttpRequest, pk: int, file: File[UploadedFile]):
     require(request, MANAGE)
     source = selectors.source_get(workspace=request.workspace, pk=pk)
@@ -140,7 +141,9 @@ def source_upload(request: HttpRequest, pk: int, file: File[UploadedFile]):
     return Status(201, {"file": saved.name})
 
 
-@router.post("/{pk}/sync", response={202: SyncQueuedOut}, summary="Start a sync")
+@router.post(
+    "/{pk}/sync", response={202: SyncQueuedOut, **errors(403, 404)}, summary="Start a sync"
+)
 def source_sync(request: HttpRequest, pk: int):
     require(request, MANAGE)
     source = selectors.source_get(workspace=request.workspace, pk=pk)
@@ -148,7 +151,9 @@ def source_sync(request: HttpRequest, pk: int):
     return Status(202, {"job_run_id": job_run.pk, "job_status": job_run.status})
 
 
-@router.get("/{pk}/runs", response=list[SyncRunOut], summary="List a source's syncs")
+@router.get(
+    "/{pk}/runs", response={200: list[SyncRunOut], **errors(404)}, summary="List a source's syncs"
+)
 @paginate(LimitOffsetPagination)
 def run_list(request: HttpRequest, pk: int):
     require(request, "view")
@@ -156,7 +161,9 @@ def run_list(request: HttpRequest, pk: int):
     return selectors.run_list(source=source)
 
 
-@router.get("/{pk}/runs/{run_pk}", response=SyncRunOut, summary="Get one sync")
+@router.get(
+    "/{pk}/runs/{run_pk}", response={200: SyncRunOut, **errors(404)}, summary="Get one sync"
+)
 def run_get(request: HttpRequest, pk: int, run_pk: int):
     require(request, "view")
     source = selectors.source_get(workspace=request.workspace, pk=pk)

@@ -140,10 +140,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 @dataclass
 class PageProblems:
-    """Console errors, uncaught exceptions and failed requests seen by one page."""
+    """Console errors, uncaught exceptions and failed requests seen by one page, with the
+    Content-Security-Policy violations among them kept apart so a test can name them."""
 
     base_url: str
     found: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
 
     def watch(self, page) -> None:
         page.on("console", self._console)
@@ -152,8 +154,12 @@ class PageProblems:
         page.on("response", self._response)
 
     def _console(self, message) -> None:
-        if message.type == "error":
-            self.found.append(f"console error: {message.text} ({message.location.get('url')})")
+        where = message.location.get("url")
+        # Chromium reports every refused script, style, eval or frame on the console.
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{message.text} ({where})")
+        elif message.type == "error":
+            self.found.append(f"console error: {message.text} ({where})")
 
     def _request_failed(self, request) -> None:
         self.found.append(f"request failed: {request.method} {request.url} ({request.failure})")

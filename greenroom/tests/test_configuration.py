@@ -157,3 +157,69 @@ def test_it_records_a_problem_for_a_memory_size_without_a_unit(monkeypatch):
     assert env.env_size("GREENROOM_ANALYTICS_MEMORY_LIMIT", "3GB") == "3GB"
     assert env.problems[before:][0].message == "expected a size such as 3GB or 512MB"
     del env.problems[before:]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("45m", 2700), ("12h", 43200), ("14d", 1209600), ("2w", 1209600), ("3600", 3600)],
+)
+def test_it_reads_durations_in_units_people_write(value, seconds, monkeypatch):
+    monkeypatch.setenv("GREENROOM_SESSION_AGE", value)
+    before = len(env.problems)
+    assert env.env_duration("GREENROOM_SESSION_AGE", "12h") == seconds
+    assert len(env.problems) == before
+
+
+@pytest.mark.parametrize("value", ["forever", "0", "-5m", "12 hours", "1.5h"])
+def test_it_records_a_problem_for_a_duration_it_cannot_read(value, monkeypatch):
+    monkeypatch.setenv("GREENROOM_SESSION_AGE", value)
+    before = len(env.problems)
+    assert env.env_duration("GREENROOM_SESSION_AGE", "12h") == 43200
+    assert env.problems[before:][0].message == "expected a duration such as 45m, 12h or 14d"
+    del env.problems[before:]
+
+
+def test_it_takes_the_session_lifetime_from_the_environment(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)",
+        ],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "greenroom.settings",
+            "GREENROOM_DATA_DIR": str(tmp_path),
+            "GREENROOM_SESSION_AGE": "30m",
+        },
+        timeout=120,
+    )
+    assert result.stdout.strip() == "1800", result.stderr
+
+
+def test_it_reports_a_session_lifetime_it_cannot_read(tmp_path):
+    result = run_greenroom(
+        "check", extra_env={"GREENROOM_SESSION_AGE": "forever", "GREENROOM_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "GREENROOM_SESSION_AGE='forever' is not valid" in result.stderr
+
+
+def test_it_warns_about_proxy_headers_the_web_server_noted(tmp_path):
+    # What the web process writes when X-Forwarded-For arrives with no proxy configured.
+    (tmp_path / "proxy-headers-seen.json").write_text(
+        '{"X-Forwarded-For": "2026-12-01T09:00:00+00:00"}'
+    )
+
+    unconfigured = run_greenroom("check", extra_env={"GREENROOM_DATA_DIR": str(tmp_path)})
+    configured = run_greenroom(
+        "check", extra_env={"GREENROOM_DATA_DIR": str(tmp_path), "GREENROOM_PROXY_COUNT": "1"}
+    )
+
+    assert unconfigured.returncode == 0
+    assert "greenroom.W003" in unconfigured.stderr
+    assert "X-Forwarded-For (last noted 2026-12-01T09:00:00+00:00)" in unconfigured.stderr
+    assert "greenroom.W003" not in configured.stderr + configured.stdout

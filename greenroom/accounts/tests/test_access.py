@@ -139,3 +139,10 @@ def test_it_stops_a_deactivated_user_from_signing_in(personas):
 def test_it_shows_the_audit_log_to_admins_only(personas):
     assert personas.client(personas.admin).get(reverse("accounts:audit")).status_code == 200
     assert personas.client(personas.ops).get(reverse("accounts:audit")).status_code == 403
+
+
+def test_it_keeps_a_session_for_12_hours_by_default(personas):
+    response = personas.client(None).post(
+        reverse("login"), {"username": personas.pm.email, "password": PASSWORD}
+    )
+    assert response.cookies["sessionid"]["max-age"] == 12 * 3600

@@ -61,6 +61,13 @@ def test_it_serves_every_page_without_errors_or_serious_accessibility_problems(
     failures = list(problems.found)
     if response is None or response.status != 200:
         failures.append(f"{url()} answered {response and response.status}")
+    policy = response.headers.get("content-security-policy", "") if response else ""
+    if "script-src 'self'" not in policy or "unsafe" in policy:
+        failures.append(f"no strict Content-Security-Policy, got {policy!r}")
+    if problems.csp_violations:
+        failures.append(
+            "Content-Security-Policy violations:\n" + "\n".join(problems.csp_violations)
+        )
     if not admin_page.title().strip():
         failures.append("the page has no title")
     if any(violation["impact"] in BLOCKING_IMPACTS for violation in violations):
@@ -121,7 +128,29 @@ def test_it_lets_product_ops_add_a_team_through_the_form(new_page, sandbox_url):
     expect(page.get_by_role("row", name=re.compile("Browser Guild"))).to_be_visible()
 
 
-def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page):
+def test_it_reports_what_the_content_security_policy_refuses(admin_page, sandbox_url):
+    problems = PageProblems(sandbox_url)
+    problems.watch(admin_page)
+    admin_page.goto("/")
+    # What an injection would try: an inline script and an inline style.
+    admin_page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.append(script);
+            document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>');
+        }"""
+    )
+
+    expect(admin_page.locator("body")).to_be_visible()
+    assert admin_page.evaluate("window.injected") is None
+    assert any("inline script" in text for text in problems.csp_violations)
+    assert any("inline style" in text for text in problems.csp_violations)
+
+
+def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page, sandbox_url):
+    problems = PageProblems(sandbox_url)
+    problems.watch(admin_page)
     admin_page.goto("/organisation/teams/")
     rows = admin_page.locator("#rows tbody tr")
     assert rows.count() > 1
@@ -136,6 +165,7 @@ def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page):
     expect(rows.first).to_contain_text("Dashboards")
     expect(admin_page).to_have_url(re.compile(r"/organisation/teams/\?q=Dashboards$"))
     assert admin_page.evaluate("window.stillTheSamePage") is True
+    assert not problems.found + problems.csp_violations
 
 
 def test_it_makes_the_skip_link_the_first_tab_stop(admin_page):

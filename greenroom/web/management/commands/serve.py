@@ -2,12 +2,25 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi
 
 from greenroom.jobs.worker import uses_embedded_worker
+
+# The longest path a Unix socket can have on Linux (sun_path is 108 bytes with its NUL).
+UNIX_SOCKET_PATH_MAX = 107
+
+
+class QuietResponse(wsgi.Response):
+    """gunicorn's response without the ``Server: gunicorn`` banner, which no setting removes."""
+
+    def default_headers(self) -> list[str]:
+        return [line for line in super().default_headers() if not line.startswith("Server:")]
 
 
 class GreenroomServer(BaseApplication):
@@ -15,6 +28,9 @@ class GreenroomServer(BaseApplication):
 
     def __init__(self, options: dict):
         self.options = options
+        # gunicorn builds every HTTP/1 response through this module attribute; workers fork
+        # from this process and inherit it.
+        wsgi.Response = QuietResponse
         super().__init__()
 
     def load_config(self) -> None:
@@ -61,11 +77,26 @@ class Command(BaseCommand):
                     "threads": 4,
                     "accesslog": "-",
                     "timeout": 60,
+                    **self._control_socket(options["port"]),
                 }
             ).run()
         finally:
             if worker is not None:
                 _stop_gracefully(worker)
+
+    def _control_socket(self, port: int) -> dict:
+        """gunicorn's control socket (for ``gunicornc``) in the data folder, one per instance.
+
+        gunicorn's default is one path per user, so a second instance on the machine took the
+        socket over and ``gunicornc`` then steered the wrong server.
+        """
+        path = Path(settings.DATA_DIR) / f"gunicorn-{port}.ctl"
+        if len(os.fsencode(path)) > UNIX_SOCKET_PATH_MAX:
+            self.stdout.write(f"No control socket: the path {path} is too long for one.")
+            return {"control_socket_disable": True}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"Control socket for gunicornc: {path}")
+        return {"control_socket": str(path), "control_socket_mode": 0o600}
 
 
 def _stop_gracefully(worker: subprocess.Popen) -> None:
