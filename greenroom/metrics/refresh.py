@@ -98,6 +98,7 @@ def refresh_connection(
             report.days_rebuilt = rollups.build_days(connection, days)
             summaries.build_active_counts(connection, days)
             report.rebuilt.append("rollup.* (activity, changed days)")
+        summaries.build_account_activity(connection, as_of=as_of)
         _record(connection, report, started=started, as_of=as_of)
         connection.execute("COMMIT")
     except BaseException:

@@ -34,6 +34,7 @@ from greenroom.metrics.definitions import (
     expression,
 )
 from greenroom.metrics.services import warehouse_schemas
+from greenroom.metrics.summaries import ACTIVITY_DAYS
 
 
 class MetricsUnavailable(Exception):
@@ -289,6 +290,15 @@ def account_usage(
 
 
 def _account_usage(connection, ids: list[str], days: int, last_active: bool) -> dict:
+    if days == ACTIVITY_DAYS:
+        try:
+            return _account_usage_summarised(connection, ids, last_active)
+        except duckdb.CatalogException:
+            pass  # a snapshot published before the summary existed: scan until the next one
+    return _account_usage_scanned(connection, ids, days, last_active)
+
+
+def _account_usage_scanned(connection, ids: list[str], days: int, last_active: bool) -> dict:
     as_of = _freshness(connection)["as_of"]
     pairs = connection.execute(
         f"""
@@ -339,6 +349,37 @@ def _account_usage(connection, ids: list[str], days: int, last_active: bool) -> 
             )
             entry.update(active_users=users, events=int(events))
         else:
+            result[given]["by_product"][product] = {"active_users": users, "events": int(events)}
+    return result
+
+
+def _account_usage_summarised(connection, ids: list[str], last_active: bool) -> dict:
+    """The same answer as the scan of the daily rollups, read from rollup.account_activity
+    (built by the refresh for the usual window)."""
+    as_of = _freshness(connection)["as_of"]
+    rows = connection.execute(
+        f"""
+        WITH {_WANTED_KEYS}
+        SELECT w.given, a.product_key, a.active_users, a.events, a.last_active
+        FROM wanted w JOIN rollup.account_activity a ON a.account_id = w.account_id
+        """,
+        {"ids": ids},
+    ).fetchall()
+    result: dict[str, dict] = {}
+    # Each account's total row (product None) first, then its products.
+    for given, product, users, events, last in sorted(rows, key=lambda row: row[1] is not None):
+        if product is None:
+            if not users and not last_active:
+                continue
+            result[given] = {
+                "active_users": users,
+                "events": int(events),
+                "by_product": {},
+                "last_active": last if last_active else None,
+                "days": ACTIVITY_DAYS,
+                "as_of": as_of,
+            }
+        elif users and given in result:
             result[given]["by_product"][product] = {"active_users": users, "events": int(events)}
     return result
 

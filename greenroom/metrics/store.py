@@ -109,12 +109,25 @@ def publish(connection: duckdb.DuckDBPyConnection, workspace_id: int) -> str:
     return name
 
 
+# The pointer is read on every request: a stat tells whether it changed, which is cheaper
+# than opening it. A publish renames a new file over it, so its inode changes.
+_pointer_reads: dict[Path, tuple[tuple[int, int], str | None]] = {}
+
+
 def snapshot_name(workspace_id: int) -> str | None:
     """The name of the snapshot readers see now (changes at every publish), or None."""
+    pointer = workspace_folder(workspace_id) / POINTER
     try:
-        return (workspace_folder(workspace_id) / POINTER).read_text().strip() or None
+        status = pointer.stat()
+        version = (status.st_ino, status.st_mtime_ns)
+        known = _pointer_reads.get(pointer)
+        if known and known[0] == version:
+            return known[1]
+        name = pointer.read_text().strip() or None
     except FileNotFoundError:
         return None
+    _pointer_reads[pointer] = (version, name)
+    return name
 
 
 def published(workspace_id: int) -> bool:
@@ -165,9 +178,11 @@ def _snapshot_connection(workspace_id: int) -> duckdb.DuckDBPyConnection:
     raise StoreNotPublished("The published snapshot could not be opened; try again.")
 
 
-def forget_open_snapshots() -> None:
-    """Drop this process's cached snapshot connections (tests, and after a fork)."""
+def close_open_snapshots() -> None:
+    """Close this process's snapshot connections (a web worker about to exit)."""
     with _open_snapshots_lock:
+        for _, connection in _open_snapshots.values():
+            connection.close()
         _open_snapshots.clear()
 
 

@@ -7,11 +7,15 @@ The refresh runs the same Ibis definitions once (``live``) and stores their resu
 - ``rollup.revenue_accounts`` / ``rollup.revenue_account_products``: the monthly MRR series
   per account (and per account * product) with the previous and twelve-months-earlier MRR;
 - ``rollup.active_counts``: active users and accounts per grain and period, overall and per
-  member of each dimension — rebuilt only for the periods that contain changed days.
+  member of each dimension — rebuilt only for the periods that contain changed days;
+- ``rollup.account_activity``: per account (and account * product) the active users and
+  events of the ``ACTIVITY_DAYS`` to the as-of date and the last active day, so an account
+  page reads one row instead of scanning every user-day — rebuilt at every refresh, since
+  its window moves with the as-of date.
 """
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import ibis
@@ -27,6 +31,8 @@ from greenroom.metrics.definitions import (
 )
 
 _COUNTED = ("active_users", "active_accounts")
+# The usage window of the customer database (account pages, the participant finder).
+ACTIVITY_DAYS = 30
 _TRUNCATE = {"day": "day", "week": "week", "month": "month", "quarter": "quarter"}
 
 
@@ -36,6 +42,30 @@ def build_revenue_series(connection: duckdb.DuckDBPyConnection) -> None:
     for table, by in (("revenue_accounts", ()), ("revenue_account_products", ("product",))):
         sql = ibis.to_sql(revenue_series_rollup(catalog, by))
         connection.execute(f"CREATE OR REPLACE TABLE rollup.{table} AS {sql}")
+
+
+def build_account_activity(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:
+    """Per account, and per account * product: active users and events in the
+    ``ACTIVITY_DAYS`` to ``as_of``, and the last day anyone was active (to ``as_of``)."""
+    connection.execute(
+        """
+        CREATE OR REPLACE TABLE rollup.account_activity AS
+        WITH mapped AS (
+            SELECT coalesce(k.account_id, u.account_key) AS account_id, u.product_key,
+                   u.user_key, u.day, u.events
+            FROM rollup.user_days u LEFT JOIN model.account_keys k ON k.key = u.account_key
+            WHERE u.account_key IS NOT NULL AND u.day <= $as_of
+        )
+        SELECT account_id, product_key,
+               count(DISTINCT user_key) FILTER (WHERE day > $since) AS active_users,
+               coalesce(sum(events) FILTER (WHERE day > $since), 0) AS events,
+               max(day) AS last_active
+        FROM mapped
+        GROUP BY GROUPING SETS ((account_id), (account_id, product_key))
+        ORDER BY account_id
+        """,
+        {"as_of": as_of, "since": as_of - timedelta(days=ACTIVITY_DAYS)},
+    )
 
 
 def build_active_counts(

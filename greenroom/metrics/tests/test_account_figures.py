@@ -130,3 +130,13 @@ def test_it_leaves_out_accounts_idle_in_the_window_when_last_active_is_not_wante
     assert set(found) == {"crm-acme"}
     assert (found["crm-acme"]["active_users"], found["crm-acme"]["last_active"]) == (2, None)
     assert found["crm-acme"]["by_product"]["insights"] == {"active_users": 1, "events": 1}
+
+
+@pytest.mark.parametrize("last_active", [True, False])
+def test_the_refreshed_activity_summary_answers_as_the_daily_rollups_do(loaded, last_active):
+    ids = ["crm-acme", "cus_A", "crm-beta", "cus_B", "nobody"]
+    with store.reader(loaded.workspace.pk) as connection:
+        summarised = selectors._account_usage_summarised(connection, ids, last_active)
+        scanned = selectors._account_usage_scanned(connection, ids, 30, last_active)
+    assert summarised == scanned
+    assert summarised["crm-acme"]["active_users"] == 2

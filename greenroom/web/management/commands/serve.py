@@ -38,8 +38,14 @@ class GreenroomServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from django.urls import get_resolver
+
         from greenroom.wsgi import application
 
+        # Loaded once in the master (preload_app) and shared by the forked workers: the URL
+        # configuration imports the API and the analytics libraries, which took a new
+        # worker's first request several seconds.
+        get_resolver().url_patterns  # noqa: B018
         return application
 
 
@@ -53,7 +59,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("GREENROOM_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=2, help="web worker processes")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("GREENROOM_WEB_WORKERS", "0")) or _default_workers(),
+            help="web worker processes (default: GREENROOM_WEB_WORKERS, else one per core, "
+            "at least 2)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("GREENROOM_WEB_THREADS", "4")),
+            help="threads per web worker (default: GREENROOM_WEB_THREADS, else 4)",
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start a job worker")
 
     def handle(self, *args, **options):
@@ -74,7 +92,13 @@ class Command(BaseCommand):
                     "bind": bind,
                     "workers": options["workers"],
                     "worker_class": "gthread",
-                    "threads": 4,
+                    "threads": options["threads"],
+                    "preload_app": True,
+                    "post_fork": _after_fork,
+                    "worker_exit": _before_exit,
+                    # Longer than a person's pause between clicks, so a kept-alive connection
+                    # is not closed just as the browser sends the next request on it.
+                    "keepalive": 5,
                     "accesslog": "-",
                     "timeout": 60,
                     **self._control_socket(options["port"]),
@@ -97,6 +121,29 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.stdout.write(f"Control socket for gunicornc: {path}")
         return {"control_socket": str(path), "control_socket_mode": 0o600}
+
+
+def _after_fork(server, worker) -> None:
+    # Connections the master opened while loading the application belong to it alone.
+    from django.db import connections
+
+    from greenroom.jobs.worker import after_fork
+
+    connections.close_all()
+    after_fork()
+
+
+def _before_exit(server, worker) -> None:
+    # DuckDB's threads must stop before the interpreter tears down, or the process aborts.
+    from greenroom.metrics import store
+
+    store.close_open_snapshots()
+
+
+def _default_workers() -> int:
+    # Each process runs Python on one core at a time; threads cover the waits on the
+    # databases. One process per core, and two at least so a slow request never blocks all.
+    return max(2, len(os.sched_getaffinity(0)))
 
 
 def _stop_gracefully(worker: subprocess.Popen) -> None:
