@@ -15,6 +15,8 @@ def personas(db):
 def _isolated_data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
     settings.MEDIA_ROOT = settings.DATA_DIR / "uploads"
+    settings.FILE_UPLOAD_TEMP_DIR = str(settings.DATA_DIR / "tmp")
+    (settings.DATA_DIR / "tmp").mkdir(parents=True)
     settings.ANALYTICS_PATH = settings.DATA_DIR / "analytics.duckdb"
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {

@@ -6,7 +6,7 @@ matching HTTP status, whatever raised them.
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts import services as account_services
+from greenroom.web.limits import UploadTooLarge, body_refusal, too_large, upload_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,15 @@ def _invalid_data(request, exc: ValidationError):
 def _number_out_of_range(request, exc: OverflowError):
     # Ids and counts beyond what the database stores (SQLite: 64-bit) can never match a row.
     return error_response(request, 422, "invalid_request", "A number in the request is too large.")
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(UploadTooLarge)
+def _too_large(request, exc: Exception):
+    # Most are refused by greenroom.web.limits before the API reads anything; this is the
+    # same answer for any that get this far.
+    refusal = upload_refusal() if isinstance(exc, UploadTooLarge) else body_refusal()
+    return too_large(request, refusal)
 
 
 @api.exception_handler(DataError)
