@@ -9,6 +9,7 @@ account's CRM ids; otherwise the CRM's ARR is shown and usage is absent. ``accou
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -23,6 +24,7 @@ from greenroom.customers.models import (
     ImportRun,
     Outreach,
 )
+from greenroom.customers.tables import table_open
 from greenroom.metrics import selectors as metrics
 
 
@@ -195,6 +197,14 @@ def import_get(*, workspace: Workspace, pk: int) -> ImportRun:
     if run is None:
         raise Http404("No such import in this workspace.")
     return run
+
+
+def import_preview(*, run: ImportRun, rows: int = 8) -> tuple[list[str], list[dict[str, str]]]:
+    """The columns and first rows of a file waiting for its mapping (read as a stream: the
+    rest of the file is never loaded)."""
+    with open(run.stored_path, "rb") as stream:
+        table = table_open(name=run.filename, stream=stream)
+        return table.headers, [values for _, values in islice(table.rows, rows)]
 
 
 def contact_audit_trail(*, workspace: Workspace, contact: Contact) -> QuerySet[AuditEvent]:
