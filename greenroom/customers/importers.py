@@ -506,6 +506,7 @@ class ContactImporter(RecordImporter):
     def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
         super().__init__(workspace, format, mapping, report)
         self.accounts = AccountIndex(workspace)
+        self.unmatched: bool | None = None
         self.erased = set(
             ErasedIdentity.objects.filter(workspace=workspace).values_list("digest", flat=True)
         )
@@ -525,6 +526,14 @@ class ContactImporter(RecordImporter):
     def live(self) -> QuerySet:
         return super().live().filter(erased_at__isnull=True)
 
+    def _others_without_id(self) -> bool:
+        """Whether any contact lacks an id from this source (a first import of a CRM finds
+        none, and skips looking emails up). Asked once, when saving starts: imports of a
+        workspace save one at a time, and only imports create contacts."""
+        if self.unmatched is None:
+            self.unmatched = self.live().filter(**{self.id_field: ""}).exists()
+        return self.unmatched
+
     def match(self, chunk: list[tuple[str, dict]], columns: list[str]) -> Iterable[tuple]:
         # A person already known from another CRM (same email, no id from this one) is the
         # same contact: it gains this id instead of becoming a duplicate.
@@ -535,7 +544,7 @@ class ContactImporter(RecordImporter):
         }
         emails = [values["email"] for _, values in chunk if values.get("email")]
         by_email = {}
-        if emails:
+        if emails and self._others_without_id():
             others = self.live().filter(email__in=emails, **{self.id_field: ""})
             # Sorted here: ORDER BY in SQL makes SQLite walk the workspace in id order
             # instead of looking the emails up.

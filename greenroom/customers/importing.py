@@ -179,7 +179,7 @@ class Heartbeat:
 
 
 def _check(importer: Importer, table: Table, stage: Stage, beat: Heartbeat) -> None:
-    report, rows = importer.report, 0
+    report, rows, started = importer.report, 0, time.monotonic()
     for line, raw in table.rows:
         staged = importer.check(line, raw)
         rows += 1
@@ -192,6 +192,7 @@ def _check(importer: Importer, table: Table, stage: Stage, beat: Heartbeat) -> N
     for line, problem in table.problems:
         report.error(line, "(row)", problem)
     beat.now(progress=100, rows=rows)
+    logger.info("Checked %d rows in %.1f s.", rows, time.monotonic() - started)
 
 
 def _claim(run: ImportRun, beat: Heartbeat, wait: float | None) -> None:
@@ -224,7 +225,7 @@ def _claim(run: ImportRun, beat: Heartbeat, wait: float | None) -> None:
 
 
 def _apply(run: ImportRun, importer: Importer, stage: Stage, beat: Heartbeat) -> None:
-    journal, pacer, saved = Journal(run), Pacer(), 0
+    journal, pacer, saved, started = Journal(run), Pacer(), 0, time.monotonic()
     try:
         for chunk in stage.chunks(CHUNK):
             saved += len(chunk)
@@ -244,8 +245,9 @@ def _apply(run: ImportRun, importer: Importer, stage: Stage, beat: Heartbeat) ->
     # KeyboardInterrupt and SystemExit pass through untouched: the worker is stopping, and
     # recovery undoes and requeues the run once its heartbeat is stale.
     logger.info(
-        "Import %s saved %d rows; the longest transaction took %.0f ms.",
-        run.pk, saved, pacer.longest * 1000,
+        "Saved %d rows in %.1f s, %d transactions holding the database %.1f s in all, "
+        "the longest %.0f ms.",
+        saved, time.monotonic() - started, pacer.count, pacer.held, pacer.longest * 1000,
     )  # fmt: skip
 
 
@@ -288,7 +290,7 @@ class Pacer:
     def __init__(self):
         # Inside an outer transaction (tests, the sandbox build) nothing is released anyway.
         self.paced = connection.vendor == "sqlite" and not connection.in_atomic_block
-        self.free_until, self.longest = 0.0, 0.0
+        self.free_until, self.longest, self.held, self.count = 0.0, 0.0, 0.0, 0
 
     def wait(self) -> None:
         delay = self.free_until - time.monotonic()
@@ -302,7 +304,11 @@ class Pacer:
             yield
         finally:
             held = time.monotonic() - started
-            self.longest = max(self.longest, held)
+            self.longest, self.held, self.count = (
+                max(self.longest, held),
+                self.held + held,
+                self.count + 1,
+            )
             self.free_until = time.monotonic() + held
 
 
