@@ -43,6 +43,8 @@ def _isolated_data_dir(settings, tmp_path):
     settings.MEDIA_ROOT = settings.DATA_DIR / "uploads"
     settings.ANALYTICS_DIR = settings.DATA_DIR / "analytics"
     settings.SOURCES_FILE_ROOTS = [settings.DATA_DIR / "imports"]
+    settings.FILE_UPLOAD_TEMP_DIR = str(settings.DATA_DIR / "tmp")
+    (settings.DATA_DIR / "tmp").mkdir(parents=True)
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -8,7 +8,7 @@ the API answers on behalf of every route are added here.
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, SessionAuth
 from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts import services as account_services
 from greenroom.lib.apierrors import ErrorOut
+from greenroom.web.limits import UploadTooLarge, body_refusal, too_large, upload_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,15 @@ def _invalid_data(request, exc: ValidationError):
 def _number_out_of_range(request, exc: OverflowError):
     # Ids and counts beyond what the database stores (SQLite: 64-bit) can never match a row.
     return error_response(request, 422, "invalid_request", "A number in the request is too large.")
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(UploadTooLarge)
+def _too_large(request, exc: Exception):
+    # Most are refused by greenroom.web.limits before the API reads anything; this is the
+    # same answer for any that get this far.
+    refusal = upload_refusal() if isinstance(exc, UploadTooLarge) else body_refusal()
+    return too_large(request, refusal)
 
 
 @api.exception_handler(DataError)
@@ -190,7 +200,8 @@ def _common_errors(operation: Operation) -> set[int]:
     if operation.models:
         statuses.add(422)
     if any(issubclass(model, BodyModel | FormModel | FileModel) for model in operation.models):
-        statuses.add(400)
+        # A malformed body, and one over the size limits (greenroom.web.limits).
+        statuses |= {400, 413}
     # A session write without its CSRF token.
     if _UNSAFE_METHODS & set(operation.methods):
         statuses.add(403)

@@ -14,6 +14,7 @@ from greenroom.lib.env import (
     ConfigProblem,
     email_settings,
     env_bool,
+    env_bytes,
     env_duration,
     env_int,
     env_list,
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     # Static files are answered here, before the headers below that only pages need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "greenroom.web.limits.RequestLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -162,6 +164,31 @@ def _sqlite(path: Path) -> dict:
 
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# What a request may send (greenroom/web/limits.py): more is refused with 413 before it is
+# read. Uploads beyond 1 MB stream to the data folder's tmp/ as they arrive, and from there
+# are moved (not copied) to where they are kept.
+MAX_UPLOAD_SIZE = env_bytes("GREENROOM_MAX_UPLOAD_SIZE", "100MB")
+MAX_REQUEST_BODY = env_bytes("GREENROOM_MAX_REQUEST_BODY", "10MB")
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+FILE_UPLOAD_HANDLERS = [
+    "greenroom.web.limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+
+def _temp_dir() -> str:
+    folder = DATA_DIR / "tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        problems.append(ConfigProblem("GREENROOM_DATA_DIR", str(DATA_DIR), str(error)))
+    return str(folder)
+
+
+FILE_UPLOAD_TEMP_DIR = _temp_dir()
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

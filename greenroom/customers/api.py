@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from greenroom.accounts.permissions import require
 from greenroom.customers import finder, selectors, services
 from greenroom.customers.choices import ImportKind
-from greenroom.customers.models import Account, Contact, Outreach
+from greenroom.customers.models import Account, Contact, ImportRun, Outreach
 from greenroom.customers.privacy import details_for
 from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
@@ -446,8 +446,30 @@ def reserve(request: HttpRequest, payload: ReserveIn):
     )
 
 
+class ImportRunOut(Schema):
+    id: int
+    kind: str
+    format: str
+    filename: str
+    size: int
+    status: Literal["mapping", "queued", "checking", "applying", "undoing", "failed", "done"]
+    progress: int = Field(description="Percent of the current step (checking, then saving).")
+    rows: int = Field(description="Rows checked so far.")
+    created_at: datetime
+    finished_at: datetime | None
+    report: ImportReportOut | None = Field(None, description="Once the import is over.")
+
+    @staticmethod
+    def resolve_report(obj: ImportRun) -> dict | None:
+        # Uploads discarded by an erasure request keep only a summary, not a report.
+        over = obj.status in (ImportRun.Status.DONE, ImportRun.Status.FAILED)
+        return obj.report if over and "created" in obj.report else None
+
+
 @router.post(
-    "/imports", response={200: ImportReportOut, **errors(403)}, summary="Import a CRM export"
+    "/imports",
+    response={200: ImportReportOut, 202: ImportRunOut, **errors(403)},
+    summary="Import a CRM export",
 )
 def import_file(
     request: HttpRequest,
@@ -456,17 +478,28 @@ def import_file(
     format: Form[Literal["auto", "salesforce", "hubspot", "generic"]] = "auto",
 ):
     """A Salesforce or HubSpot export (recognised by its columns) or a CSV/XLSX whose
-    column names match Greenroom's fields. All or nothing; idempotent."""
+    column names match Greenroom's fields. All or nothing; idempotent. A file up to 1 MB is
+    imported at once (200, the report); a larger one by a background job (202, the import:
+    follow it at ``GET /imports/{id}`` until its ``report`` is there)."""
     require(request, "manage_organisation")
-    report = services.records_import(
-        actor=request.user,
-        workspace=request.workspace,
-        kind=kind,
-        name=file.name or "upload",
-        data=file.read(),
-        format=format,
+    run = services.import_upload(
+        actor=request.user, workspace=request.workspace, kind=kind, format=format, upload=file
     )
-    return report.as_dict()
+    run = services.import_start(actor=request.user, run=run, mapping=run.mapping)
+    if run.is_active():
+        return Status(202, run)
+    return run.report
+
+
+@router.get(
+    "/imports/{int:pk}",
+    response={200: ImportRunOut, **errors(403, 404)},
+    summary="Follow an import",
+)
+def get_import(request: HttpRequest, pk: int):
+    """An import's progress, then what it did (``report``)."""
+    require(request, "manage_organisation")
+    return selectors.import_get(workspace=request.workspace, pk=pk)
 
 
 class EraseIn(Schema):

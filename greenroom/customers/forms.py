@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
@@ -14,6 +15,7 @@ from greenroom.customers.choices import (
 )
 from greenroom.customers.finder import Criteria
 from greenroom.customers.formats import FIELDS
+from greenroom.lib.env import size_text
 from greenroom.metrics.selectors import business_data_available
 from greenroom.organisation.models import Market, Plan, Product, Region, Segment
 
@@ -115,7 +117,14 @@ class UploadForm(forms.Form):
         label="Exported from",
         choices=[("auto", "Recognise it from the columns"), *ImportFormat.choices],
     )
-    file = forms.FileField(help_text="CSV (UTF-8) or Excel .xlsx, first row naming the columns.")
+    file = forms.FileField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "CSV (UTF-8) or Excel .xlsx, first row naming the columns; "
+            f"up to {size_text(settings.MAX_UPLOAD_SIZE)}."
+        )
 
 
 def mapping_form(kind: str, headers: list[str], initial: dict[str, str], data=None):

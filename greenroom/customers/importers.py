@@ -1,27 +1,28 @@
 """Import accounts, contacts, research consent and past outreach from CRM exports.
 
-Each import reads the whole file, checks every row against the workspace (organisation
-names, owners, accounts, contacts) with batched lookups, and writes only if no row is
-wrong: the report then lists every problem with its row and column, and nothing is saved.
-Writes are bulk inserts and updates, so 100,000 contacts take seconds, and re-importing
-the same file changes nothing.
+An import runs in two steps (see ``importing``). First every row is *checked* against the
+workspace (organisation names, owners, accounts, contacts) with lookups loaded once, and
+staged; nothing is written, so a file with any wrong row changes nothing and the report
+lists every problem with its row and column. Then the staged rows are *applied* a chunk at
+a time, each chunk in a short transaction that compares it with the rows it would change,
+inserts and updates in bulk, and records in a ``Journal`` what it did so the whole import
+can be undone. Re-importing the same file changes nothing.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pycountry
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from greenroom.accounts.models import Membership, User, Workspace
-from greenroom.accounts.services import audit_record
 from greenroom.customers import parsing
-from greenroom.customers.bulk import analyze, insert_many, update_many
+from greenroom.customers.bulk import Statement, insert_statement
 from greenroom.customers.choices import (
     CONSENT_FIELD,
     Channel,
@@ -32,21 +33,26 @@ from greenroom.customers.choices import (
     OutreachOutcome,
     ResearchKind,
 )
-from greenroom.customers.formats import FIELDS, ID_FIELD, mapping_guess
+from greenroom.customers.formats import FIELDS, ID_FIELD
+from greenroom.customers.journal import NO_JOURNAL, Journal
 from greenroom.customers.models import (
     EXTERNAL_IDS,
     Account,
     ArrSnapshot,
     ConsentRecord,
     Contact,
+    CrmRecord,
     ErasedIdentity,
     Outreach,
 )
-from greenroom.customers.tables import Table
 from greenroom.organisation.models import Market, Person, Plan, Region, Segment
 
-BATCH = 1000
-ANALYZE_AFTER = 5000
+# Problems kept word for word; beyond them a report only counts (a file wrong on every
+# one of a million rows would otherwise fill the memory with messages).
+MAX_ERRORS = 1000
+# A row checked and waiting to be applied: (group, order, payload). Chunks never split a
+# group, and rows are applied in (group, order) order.
+Staged = tuple[int, str, Any]
 
 
 @dataclass
@@ -60,16 +66,19 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    problems: int = 0
 
     def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append({"row": row, "column": column, "message": message})
+        self.problems += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"row": row, "column": column, "message": message})
 
     def as_dict(self) -> dict[str, Any]:
         return {**vars(self), "summary": self.summary()}
 
     def summary(self) -> str:
-        if self.errors:
-            return f"{self.file}: {len(self.errors)} problems, nothing imported"
+        if self.problems:
+            return f"{self.file}: {self.problems} problems, nothing imported"
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{self.file}: {self.created} new, {self.updated} updated, "
@@ -89,53 +98,19 @@ class ImportRejected(ValidationError):
         super().__init__(lines[:200])
 
 
-def records_import(
-    *,
-    actor: User | None,
-    workspace: Workspace,
-    kind: str,
-    format: str,
-    table: Table,
-    mapping: dict[str, str] | None = None,
-) -> ImportReport:
-    """Import one table of ``kind`` (accounts, contacts, consent, outreach). All or nothing:
-    raises ImportRejected with every row problem, else returns what changed."""
-    mapping = mapping or mapping_guess(kind=kind, format=format, headers=table.headers)
-    report = ImportReport(file=table.name, kind=kind)
-    _check_mapping(kind, mapping, table, report)
-    for line, problem in table.problems:
-        report.error(line, "(row)", problem)
-    if report.errors and not table.rows:
-        raise ImportRejected(report)
-    importer = IMPORTERS[kind]
-    with transaction.atomic():
-        importer(workspace, format, table, mapping, report)
-        if report.errors:
-            transaction.set_rollback(True)
-            report.created = report.updated = report.unchanged = 0
-            raise ImportRejected(report)
-        if report.created + report.updated >= ANALYZE_AFTER:
-            analyze(*ANALYZED[kind])
-        audit_record(
-            actor=actor,
-            workspace=workspace,
-            action=f"customers.import_{kind}",
-            detail={"file": table.name, "format": format, "summary": report.summary()},
-        )
-    return report
-
-
-def _check_mapping(kind: str, mapping: dict[str, str], table: Table, report: ImportReport):
+def mapping_check(*, kind: str, mapping: dict[str, str], headers: list[str], report) -> None:
+    """Raise ImportRejected when the mapping names unknown fields or columns, or leaves a
+    required field without a column."""
     known = {target.name for target in FIELDS[kind]}
     for name, column in mapping.items():
         if name not in known:
             report.error(1, column, f"'{name}' is not a field of {kind}")
-        elif column not in table.headers:
+        elif column not in headers:
             report.error(1, column, "no such column in the file")
     for target in FIELDS[kind]:
         if target.required and target.name not in mapping:
             report.error(1, target.label, f"no column holds the {target.label.lower()}")
-    if report.errors:
+    if report.problems:
         raise ImportRejected(report)
 
 
@@ -296,65 +271,167 @@ def _person(reader: Reader, org: OrgLookups, name: str) -> int | None:
     return person.pk
 
 
-def _import_accounts(workspace, format, table: Table, mapping, report: ImportReport) -> None:
-    org = OrgLookups(workspace)
-    id_field = ID_FIELD[format]
-    rows: dict[str, tuple[int, dict[str, Any]]] = {}
-    for line, raw in table.rows:
-        reader = Reader(line, raw, mapping, report)
+class Importer:
+    """Checks rows of one kind (``check``: no writes) and saves checked rows a chunk at a
+    time: ``plan`` prepares a chunk (reads and comparisons, outside any transaction), then
+    ``write`` saves it inside a short transaction, counting what it did into ``tally``."""
+
+    def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
+        self.workspace, self.format, self.mapping, self.report = workspace, format, mapping, report
+
+    def check(self, line: int, raw: dict[str, str]) -> Staged | None:
+        raise NotImplementedError
+
+    def plan(self, chunk: list, journal: Journal) -> Any:
+        return chunk
+
+    def write(self, plan: Any, journal: Journal, tally: ImportReport) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class RecordPlan:
+    """A chunk of accounts or contacts compared with the database: the INSERT of the new
+    ones, ready to run, and the rows to update (pk, id in the source, values)."""
+
+    fields: list[str]
+    new: list[dict]
+    insert: Statement
+    changed: list[tuple[int, str, dict]]
+    unchanged: int
+
+
+class RecordImporter(Importer):
+    """Accounts and contacts: one record per row, keyed by its id in the source system."""
+
+    model: type[CrmRecord]
+
+    def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
+        super().__init__(workspace, format, mapping, report)
+        self.id_field = ID_FIELD[format]
+        self.seen: dict[str, int] = {}
+
+    def check(self, line: int, raw: dict[str, str]) -> Staged | None:
+        reader = Reader(line, raw, self.mapping, self.report)
         record_id = reader.text("id", 64)
         if not record_id:
             reader.fail("id", "is required")
-        values = _account_values(reader, org)
-        values["custom"] = _custom(raw, mapping)
-        if record_id in rows:
-            reader.fail("id", f"'{record_id}' is also on row {rows[record_id][0]}")
-        if reader.ok:
-            rows[record_id] = (line, values)
-    if report.errors:
-        return
-    fields = sorted({name for _, values in rows.values() for name in values})
-    existing = {
-        row[id_field]: row
-        for row in Account.objects.filter(workspace=workspace)
-        .exclude(**{id_field: ""})
-        .values("pk", id_field, *fields)
-    }
-    new, changed, arr_seen = [], [], []
-    for record_id, (_, values) in rows.items():
-        before = existing.get(record_id)
-        if before is None:
-            new.append({"workspace_id": workspace.pk, id_field: record_id, **values})
-            continue
-        if all(before[name] == value for name, value in values.items()):
-            report.unchanged += 1
-            continue
-        merged = {name: before[name] for name in fields} | values
-        changed.append({"pk": before["pk"], **merged})
-        if before.get("crm_arr") != values.get("crm_arr", before.get("crm_arr")):
-            arr_seen.append(changed[-1])
-    insert_many(Account, new)
-    if changed:
-        update_many(Account, changed, fields)
-    report.created, report.updated = len(new), len(changed)
-    if "crm_arr" in fields:
-        pks = dict(
-            Account.objects.filter(workspace=workspace).values_list(id_field, "pk").iterator()
-        )
-        seen = [(pks[a[id_field]], a.get("crm_arr")) for a in new]
-        seen += [(a["pk"], a.get("crm_arr")) for a in arr_seen]
-        _snapshot_arr([(pk, arr) for pk, arr in seen if arr is not None])
+        values = self.values(reader)
+        values["custom"] = _custom(raw, self.mapping)
+        if record_id in self.seen:
+            reader.fail("id", f"'{record_id}' is also on row {self.seen[record_id]}")
+        if not reader.ok or self.skip(line, record_id, values):
+            return None
+        self.seen[record_id] = line
+        return line, "", (record_id, values)
+
+    def values(self, reader: Reader) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def skip(self, line: int, record_id: str, values: dict[str, Any]) -> bool:
+        return False
+
+    def live(self) -> QuerySet:
+        """The rows of the workspace an import may update."""
+        return self.model.objects.filter(workspace=self.workspace).order_by()
+
+    def with_ids(self, ids: list[str]) -> QuerySet:
+        """Rows of the workspace with these ids from this import's source system."""
+        # "Not blank" repeats the condition of the unique index on the ids: without it,
+        # SQLite cannot use that partial index and reads every row of the workspace.
+        return self.live().filter(**{f"{self.id_field}__in": ids}).exclude(**{self.id_field: ""})
+
+    def match(self, chunk: list[tuple[str, dict]], columns: list[str]) -> Iterable[tuple]:
+        """(id, values, the row it updates or None) for each record of the chunk."""
+        existing = {
+            row[self.id_field]: row for row in self.with_ids([k for k, _ in chunk]).values(*columns)
+        }
+        return ((key, values, existing.get(key)) for key, values in chunk)
+
+    def plan(self, chunk: list[tuple[str, dict]], journal: Journal) -> RecordPlan:
+        fields = sorted({name for _, values in chunk for name in values})
+        columns = ["pk", self.id_field, *fields]
+        new, changed, unchanged = [], [], 0
+        for record_id, values, before in self.match(chunk, columns):
+            if before is None:
+                new.append({"workspace_id": self.workspace.pk, self.id_field: record_id, **values})
+            elif before[self.id_field] == record_id and all(
+                before[name] == value for name, value in values.items()
+            ):
+                unchanged += 1
+            else:
+                changed.append((before["pk"], record_id, values))
+        insert = insert_statement(self.model, journal.tag(new))
+        return RecordPlan(fields, new, insert, changed, unchanged)
+
+    def write(self, plan: RecordPlan, journal: Journal, tally: ImportReport) -> None:
+        plan.insert.run()
+        names = [*plan.fields, self.id_field]
+        # Read again inside the transaction: the previous values must be the ones replaced.
+        before = {
+            row["pk"]: row
+            for row in self.live()
+            .filter(pk__in=[pk for pk, _, _ in plan.changed])
+            .values("pk", *names)
+        }
+        rows = [
+            {**before[pk], **values, self.id_field: record_id}
+            for pk, record_id, values in plan.changed
+            if pk in before
+        ]
+        journal.update(self.model, rows, names, before)
+        tally.created += len(plan.new)
+        tally.updated += len(rows)
+        tally.unchanged += plan.unchanged
+        self.written(plan, rows, before, journal)
+
+    def written(self, plan: RecordPlan, rows: list[dict], before: dict, journal: Journal):
+        """What follows from a chunk's new and updated rows, in the same transaction."""
 
 
-def _snapshot_arr(accounts: list[tuple[int, Any]]) -> None:
+class AccountImporter(RecordImporter):
+    model = Account
+
+    def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
+        super().__init__(workspace, format, mapping, report)
+        self.org = OrgLookups(workspace)
+
+    def values(self, reader: Reader) -> dict[str, Any]:
+        return _account_values(reader, self.org)
+
+    def written(self, plan: RecordPlan, rows: list[dict], before: dict, journal: Journal):
+        if "crm_arr" not in plan.fields:
+            return
+        ids = [account[self.id_field] for account in plan.new]
+        pks = dict(self.with_ids(ids).values_list(self.id_field, "pk"))
+        arr = {pks[a[self.id_field]]: a.get("crm_arr") for a in plan.new}
+        arr |= {a["pk"]: a["crm_arr"] for a in rows if a["crm_arr"] != before[a["pk"]]["crm_arr"]}
+        _snapshot_arr({pk: value for pk, value in arr.items() if value is not None}, journal)
+
+
+def _snapshot_arr(arr: dict[int, Any], journal: Journal) -> None:
+    """A point of each account's CRM ARR trend, for today, where the import set it."""
     today = timezone.localdate()
-    ArrSnapshot.objects.bulk_create(
-        [ArrSnapshot(account_id=pk, on=today, arr=arr, source="crm") for pk, arr in accounts],
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["account", "on", "source"],
-        update_fields=["arr"],
+    existing = {
+        row["account_id"]: row
+        for row in ArrSnapshot.objects.filter(account_id__in=list(arr), on=today, source="crm")
+        .order_by()
+        .values("pk", "account_id", "arr")
+    }
+    journal.insert(
+        ArrSnapshot,
+        [
+            {"account_id": pk, "on": today, "arr": value, "source": "crm"}
+            for pk, value in arr.items()
+            if pk not in existing
+        ],
     )
+    updated = [
+        {"pk": existing[pk]["pk"], "arr": value}
+        for pk, value in arr.items()
+        if pk in existing and existing[pk]["arr"] != value
+    ]
+    journal.update(ArrSnapshot, updated, ["arr"], {row["pk"]: row for row in existing.values()})
 
 
 # --- contacts -----------------------------------------------------------------------------
@@ -423,62 +500,59 @@ def _contact_values(reader: Reader, accounts: AccountIndex, format: str) -> dict
     return values
 
 
-def _erased_digests(workspace: Workspace) -> set[str]:
-    return set(ErasedIdentity.objects.filter(workspace=workspace).values_list("digest", flat=True))
+class ContactImporter(RecordImporter):
+    model = Contact
 
+    def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
+        super().__init__(workspace, format, mapping, report)
+        self.accounts = AccountIndex(workspace)
+        self.unmatched: bool | None = None
+        self.erased = set(
+            ErasedIdentity.objects.filter(workspace=workspace).values_list("digest", flat=True)
+        )
 
-def _import_contacts(workspace, format, table: Table, mapping, report: ImportReport) -> None:
-    accounts = AccountIndex(workspace)
-    id_field = ID_FIELD[format]
-    erased = _erased_digests(workspace)
-    rows: dict[str, tuple[int, dict[str, Any]]] = {}
-    for line, raw in table.rows:
-        reader = Reader(line, raw, mapping, report)
-        record_id = reader.text("id", 64)
-        if not record_id:
-            reader.fail("id", "is required")
-        values = _contact_values(reader, accounts, format)
-        values["custom"] = _custom(raw, mapping)
-        if record_id in rows:
-            reader.fail("id", f"'{record_id}' is also on row {rows[record_id][0]}")
+    def values(self, reader: Reader) -> dict[str, Any]:
+        return _contact_values(reader, self.accounts, self.format)
+
+    def skip(self, line: int, record_id: str, values: dict[str, Any]) -> bool:
         keys = {record_id, values.get("email", "")} - {""}
-        if erased and any(ErasedIdentity.digest_of(key) in erased for key in keys):
-            report.skipped.append(
+        if self.erased and any(ErasedIdentity.digest_of(key) in self.erased for key in keys):
+            self.report.skipped.append(
                 {"row": line, "message": "this person was erased; not re-imported"}
             )
-            continue
-        if reader.ok:
-            rows[record_id] = (line, values)
-    if not report.errors:
-        _write_contacts(workspace, id_field, rows, report)
+            return True
+        return False
 
+    def live(self) -> QuerySet:
+        return super().live().filter(erased_at__isnull=True)
 
-def _write_contacts(workspace, id_field: str, rows: dict, report: ImportReport) -> None:
-    fields = sorted({name for _, values in rows.values() for name in values})
-    known = list(
-        Contact.objects.filter(workspace=workspace, erased_at__isnull=True).values(
-            "pk", id_field, "email", *fields
-        )
-    )
-    by_id = {row[id_field]: row for row in known if row[id_field]}
-    # A person already known from another CRM (same email, no id from this one) is the
-    # same contact: it gains this id instead of becoming a duplicate.
-    by_email = {row["email"]: row for row in known if row["email"] and not row[id_field]}
-    new, changed = [], []
-    for record_id, (_, values) in rows.items():
-        before = by_id.get(record_id) or by_email.pop(values.get("email") or "\0", None)
-        if before is None:
-            new.append({"workspace_id": workspace.pk, id_field: record_id, **values})
-            continue
-        if before[id_field] == record_id and all(before[k] == v for k, v in values.items()):
-            report.unchanged += 1
-            continue
-        merged = {name: before[name] for name in fields} | values
-        changed.append({"pk": before["pk"], id_field: record_id, **merged})
-    insert_many(Contact, new)
-    if changed:
-        update_many(Contact, changed, [*fields, id_field])
-    report.created, report.updated = len(new), len(changed)
+    def _others_without_id(self) -> bool:
+        """Whether any contact lacks an id from this source (a first import of a CRM finds
+        none, and skips looking emails up). Asked once, when saving starts: imports of a
+        workspace save one at a time, and only imports create contacts."""
+        if self.unmatched is None:
+            self.unmatched = self.live().filter(**{self.id_field: ""}).exists()
+        return self.unmatched
+
+    def match(self, chunk: list[tuple[str, dict]], columns: list[str]) -> Iterable[tuple]:
+        # A person already known from another CRM (same email, no id from this one) is the
+        # same contact: it gains this id instead of becoming a duplicate.
+        columns = [*columns, "email"]
+        by_id = {
+            row[self.id_field]: row
+            for row in self.with_ids([key for key, _ in chunk]).values(*columns)
+        }
+        emails = [values["email"] for _, values in chunk if values.get("email")]
+        by_email = {}
+        if emails and self._others_without_id():
+            others = self.live().filter(email__in=emails, **{self.id_field: ""})
+            # Sorted here: ORDER BY in SQL makes SQLite walk the workspace in id order
+            # instead of looking the emails up.
+            found = sorted(others.values(*columns), key=lambda row: row["pk"])
+            by_email = {row["email"]: row for row in found}
+        for record_id, values in chunk:
+            email = values.get("email") or "\0"
+            yield record_id, values, by_id.get(record_id) or by_email.pop(email, None)
 
 
 # --- consent and outreach: rows that refer to contacts ------------------------------------
@@ -517,12 +591,19 @@ class ContactIndex:
         return pk
 
 
-def _import_consent(workspace, format, table: Table, mapping, report: ImportReport) -> None:
-    contacts = ContactIndex(workspace)
-    wanted = []
-    for line, raw in table.rows:
-        reader = Reader(line, raw, mapping, report)
-        contact_id = contacts.find(reader)
+def _utc(moment: datetime) -> str:
+    # The staged order of rows: text that sorts as time does.
+    return moment.astimezone(UTC).isoformat()
+
+
+class ConsentImporter(Importer):
+    def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
+        super().__init__(workspace, format, mapping, report)
+        self.contacts = ContactIndex(workspace)
+
+    def check(self, line: int, raw: dict[str, str]) -> Staged | None:
+        reader = Reader(line, raw, self.mapping, self.report)
+        contact_id = self.contacts.find(reader)
         kind = reader.parse(
             "kind", lambda v: parsing.as_choice(v, ResearchKind, parsing.RESEARCH_KIND_ALIASES)
         )
@@ -532,14 +613,21 @@ def _import_consent(workspace, format, table: Table, mapping, report: ImportRepo
         if reader.has("method") and reader.text("method"):
             method = reader.parse("method", lambda v: parsing.as_choice(v, ConsentMethod))
         source = reader.text("source", 300) if reader.has("source") else ""
-        if reader.ok:
-            wanted.append((contact_id, kind, granted, given_at, method, source or table.name))
-    if not report.errors:
-        consent_append(records=wanted, actor=None, report=report)
+        if not reader.ok:
+            return None
+        record = (contact_id, kind, granted, given_at, method, source or self.report.file)
+        return contact_id, f"{kind} {_utc(given_at)}", record
+
+    def write(self, plan: list[tuple], journal: Journal, tally: ImportReport) -> None:
+        consent_append(records=plan, actor=None, report=tally, journal=journal)
 
 
 def consent_append(
-    *, records: Iterable[tuple], actor: User | None, report: ImportReport | None = None
+    *,
+    records: Iterable[tuple],
+    actor: User | None,
+    report: ImportReport | None = None,
+    journal: Journal = NO_JOURNAL,
 ) -> list[dict]:
     """Add consent versions (contact id, kind, granted, given_at, method, source) and set
     each contact's current consent to its latest; identical versions are not added twice."""
@@ -573,22 +661,23 @@ def consent_append(
                 "recorded_by_id": actor.pk if actor else None,
             }
         )
-    insert_many(ConsentRecord, new)
+    journal.insert(ConsentRecord, new)
     if report:
-        report.created = len(new)
-    refresh_consent_flags({r["contact_id"] for r in new})
+        report.created += len(new)
+    refresh_consent_flags({r["contact_id"] for r in new}, journal)
     return new
 
 
-def refresh_consent_flags(contact_ids: set[int]) -> None:
+def refresh_consent_flags(contact_ids: set[int], journal: Journal = NO_JOURNAL) -> None:
     """Set each contact's consent flags from its latest version per kind (latest given_at,
     then latest recorded), the single place the current state is derived; kinds with no
     recorded version keep their flag."""
     names = list(CONSENT_FIELD.values())
     for chunk in _chunks(sorted(contact_ids)):
-        current = {
+        before = {
             row["pk"]: row for row in Contact.objects.filter(pk__in=chunk).values("pk", *names)
         }
+        current = {pk: dict(row) for pk, row in before.items()}
         latest: dict[tuple[int, str], tuple] = {}
         for row in ConsentRecord.objects.filter(contact_id__in=chunk).values_list(
             "contact_id", "kind", "given_at", "version", "granted"
@@ -597,8 +686,8 @@ def refresh_consent_flags(contact_ids: set[int]) -> None:
             if key not in latest or row[2:4] > latest[key]:
                 latest[key] = row[2:4]
                 current[row[0]][CONSENT_FIELD[row[1]]] = row[4]
-        contacts = list(current.values())
-        update_many(Contact, contacts, names)
+        changed = [row for pk, row in current.items() if row != before[pk]]
+        journal.update(Contact, changed, names, before)
 
 
 def _chunks(items: list, size: int = 900) -> Iterable[list]:
@@ -607,16 +696,18 @@ def _chunks(items: list, size: int = 900) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def _import_outreach(workspace, format, table: Table, mapping, report: ImportReport) -> None:
-    contacts = ContactIndex(workspace)
-    users = {
-        m.user.email.lower(): m.user_id
-        for m in Membership.objects.filter(workspace=workspace).select_related("user")
-    }
-    wanted: list[dict] = []
-    for line, raw in table.rows:
-        reader = Reader(line, raw, mapping, report)
-        contact_id = contacts.find(reader)
+class OutreachImporter(Importer):
+    def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
+        super().__init__(workspace, format, mapping, report)
+        self.contacts = ContactIndex(workspace)
+        self.users = {
+            m.user.email.lower(): m.user_id
+            for m in Membership.objects.filter(workspace=workspace).select_related("user")
+        }
+
+    def check(self, line: int, raw: dict[str, str]) -> Staged | None:
+        reader = Reader(line, raw, self.mapping, self.report)
+        contact_id = self.contacts.find(reader)
         kind = reader.parse(
             "kind", lambda v: parsing.as_choice(v, OutreachKind, parsing.OUTREACH_KIND_ALIASES)
         )
@@ -628,45 +719,42 @@ def _import_outreach(workspace, format, table: Table, mapping, report: ImportRep
                 lambda v: parsing.as_choice(v, OutreachOutcome, parsing.OUTCOME_ALIASES),
             )
         by_label = reader.text("by", 200) if reader.has("by") else ""
-        if reader.ok:
-            wanted.append(
-                {
-                    "workspace_id": workspace.pk,
-                    "contact_id": contact_id,
-                    "account_id": contacts.account[contact_id],
-                    "by_id": users.get(by_label.lower()),
-                    "by_label": by_label or "imported",
-                    "kind": kind,
-                    "study": reader.text("study", 200) if reader.has("study") else "",
-                    "reason": reader.text("reason", 500) if reader.has("reason") else "",
-                    "outcome": outcome,
-                    "at": at,
-                }
-            )
-    if not report.errors:
-        _write_outreach(workspace, wanted, report)
+        if not reader.ok:
+            return None
+        outreach = {
+            "workspace_id": self.workspace.pk,
+            "contact_id": contact_id,
+            "account_id": self.contacts.account[contact_id],
+            "by_id": self.users.get(by_label.lower()),
+            "by_label": by_label or "imported",
+            "kind": kind,
+            "study": reader.text("study", 200) if reader.has("study") else "",
+            "reason": reader.text("reason", 500) if reader.has("reason") else "",
+            "outcome": outcome,
+            "at": at,
+        }
+        return contact_id, _utc(at), outreach
 
-
-def _write_outreach(workspace, wanted: list[dict], report: ImportReport) -> None:
-    existing = set(
-        Outreach.objects.filter(workspace=workspace).values_list(
-            "contact_id", "kind", "at", "study"
+    def write(self, plan: list[dict], journal: Journal, tally: ImportReport) -> None:
+        existing = set(
+            Outreach.objects.filter(contact_id__in=sorted({o["contact_id"] for o in plan}))
+            .order_by()
+            .values_list("contact_id", "kind", "at", "study")
         )
-    )
-    new = []
-    for outreach in wanted:
-        key = (outreach["contact_id"], outreach["kind"], outreach["at"], outreach["study"])
-        if key in existing:
-            report.unchanged += 1
-            continue
-        existing.add(key)
-        new.append(outreach)
-    insert_many(Outreach, new)
-    report.created = len(new)
-    _refresh_last_contacted({o["contact_id"] for o in new})
+        new = []
+        for outreach in plan:
+            key = (outreach["contact_id"], outreach["kind"], outreach["at"], outreach["study"])
+            if key in existing:
+                tally.unchanged += 1
+                continue
+            existing.add(key)
+            new.append(outreach)
+        journal.insert(Outreach, new)
+        tally.created += len(new)
+        _refresh_last_contacted({o["contact_id"] for o in new}, journal)
 
 
-def _refresh_last_contacted(contact_ids: set[int]) -> None:
+def _refresh_last_contacted(contact_ids: set[int], journal: Journal) -> None:
     for chunk in _chunks(sorted(contact_ids)):
         latest = dict(
             Outreach.objects.filter(contact_id__in=chunk)
@@ -674,18 +762,23 @@ def _refresh_last_contacted(contact_ids: set[int]) -> None:
             .annotate(last=Max("at"))
             .values_list("contact_id", "last")
         )
-        update_many(
-            Contact,
-            [{"pk": pk, "last_contacted_at": at} for pk, at in latest.items()],
-            ["last_contacted_at"],
-        )
+        before = {
+            row["pk"]: row
+            for row in Contact.objects.filter(pk__in=chunk).values("pk", "last_contacted_at")
+        }
+        changed = [
+            {"pk": pk, "last_contacted_at": at}
+            for pk, at in latest.items()
+            if before[pk]["last_contacted_at"] != at
+        ]
+        journal.update(Contact, changed, ["last_contacted_at"], before)
 
 
-IMPORTERS: dict[str, Callable[[Workspace, str, Table, dict, ImportReport], None]] = {
-    ImportKind.ACCOUNTS: _import_accounts,
-    ImportKind.CONTACTS: _import_contacts,
-    ImportKind.CONSENT: _import_consent,
-    ImportKind.OUTREACH: _import_outreach,
+IMPORTERS: dict[str, type[Importer]] = {
+    ImportKind.ACCOUNTS: AccountImporter,
+    ImportKind.CONTACTS: ContactImporter,
+    ImportKind.CONSENT: ConsentImporter,
+    ImportKind.OUTREACH: OutreachImporter,
 }
 
 

@@ -6,6 +6,7 @@ so the outreach history (and the contact limits it enforces) stays true.
 
 import hashlib
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +24,14 @@ from greenroom.customers.choices import (
 from greenroom.organisation.models import Market, Person, Plan, Region, Segment
 
 EXTERNAL_IDS = ("salesforce_id", "hubspot_id", "external_id")
+
+
+def _imported_by() -> models.ForeignKey:
+    # The import that created the row: undoing a failed import deletes exactly these rows.
+    return models.ForeignKey(
+        "ImportRun", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+",
+    )  # fmt: skip
 
 
 def _unique_external_ids(model_name: str) -> list[models.UniqueConstraint]:
@@ -52,6 +61,7 @@ class CrmRecord(models.Model):
     custom = models.JSONField(default=dict, blank=True, help_text="Custom attributes.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    import_run = _imported_by()
 
     class Meta:
         abstract = True
@@ -99,6 +109,7 @@ class ArrSnapshot(models.Model):
     on = models.DateField()
     arr = models.DecimalField(max_digits=14, decimal_places=2)
     source = models.CharField(max_length=32, default="crm")
+    import_run = _imported_by()
 
     class Meta:
         ordering = ["on", "id"]
@@ -173,6 +184,7 @@ class ConsentRecord(models.Model):
     )
     recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    import_run = _imported_by()
 
     class Meta:
         ordering = ["kind", "-version"]
@@ -233,6 +245,7 @@ class Outreach(models.Model):
     at = models.DateTimeField()
     owner_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    import_run = _imported_by()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -269,26 +282,65 @@ class ErasedIdentity(models.Model):
 
 
 class ImportRun(models.Model):
-    """One uploaded file on its way in: its column mapping, then what importing it did."""
+    """One import on its way in: the uploaded file and its column mapping, then the import's
+    progress, and what it did or why it did not."""
 
     class Status(models.TextChoices):
         MAPPING = "mapping", "Waiting for the column mapping"
+        QUEUED = "queued", "Queued"
+        CHECKING = "checking", "Checking every row"
+        APPLYING = "applying", "Saving"
+        UNDOING = "undoing", "Undoing a failed import"
         FAILED = "failed", "Rejected, nothing imported"
         DONE = "done", "Imported"
+
+    ACTIVE = (Status.QUEUED, Status.CHECKING, Status.APPLYING, Status.UNDOING)
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
     format = models.CharField(max_length=16, choices=ImportFormat.choices)
     filename = models.CharField(max_length=255)
-    stored_path = models.CharField(max_length=500)
+    stored_path = models.CharField(
+        max_length=500, blank=True, help_text="The uploaded file; empty for API records."
+    )
+    size = models.PositiveBigIntegerField(default=0, help_text="The file's size in bytes.")
     mapping = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.MAPPING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of this step.")
+    rows = models.PositiveIntegerField(default=0, help_text="Rows checked so far.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the process running it."
+    )
     report = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "status"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.filename}"
+
+    def is_active(self) -> bool:
+        """Queued or running: the page keeps showing its progress."""
+        return self.status in self.ACTIVE
+
+
+class ImportChange(models.Model):
+    """The previous values of a row an import updated, kept until the import has finished so
+    a failed or interrupted import can be undone (rows it created carry its run instead)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="changes")
+    table = models.CharField(max_length=64, help_text="The model's label, e.g. customers.contact.")
+    row_id = models.BigIntegerField()
+    before = models.JSONField(encoder=DjangoJSONEncoder)
+    after = models.JSONField(encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.table} #{self.row_id} in import {self.run_id}"

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -25,6 +26,7 @@ from greenroom.customers.models import (
     ImportRun,
     Outreach,
 )
+from greenroom.customers.tables import table_open
 from greenroom.metrics import selectors as metrics
 
 
@@ -211,6 +213,14 @@ def import_get(*, workspace: Workspace, pk: int) -> ImportRun:
     if run is None:
         raise Http404("No such import in this workspace.")
     return run
+
+
+def import_preview(*, run: ImportRun, rows: int = 8) -> tuple[list[str], list[dict[str, str]]]:
+    """The columns and first rows of a file waiting for its mapping (read as a stream: the
+    rest of the file is never loaded)."""
+    with open(run.stored_path, "rb") as stream:
+        table = table_open(name=run.filename, stream=stream)
+        return table.headers, [values for _, values in islice(table.rows, rows)]
 
 
 def contact_audit_trail(*, workspace: Workspace, contact: Contact) -> QuerySet[AuditEvent]:

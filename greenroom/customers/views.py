@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.customers import duplicates as dup
@@ -280,15 +281,13 @@ def study_export(request: HttpRequest, fmt: Format) -> HttpResponseBase:
 def import_list(request: HttpRequest) -> HttpResponse:
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
             run = services.import_upload(
                 actor=request.user,
                 workspace=request.workspace,
                 kind=form.cleaned_data["kind"],
                 format=form.cleaned_data["format"],
-                name=upload.name,
-                data=upload.read(),
+                upload=form.cleaned_data["file"],
             )
         except ValidationError as error:
             form.add_error("file", error)
@@ -302,34 +301,37 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @ability_required("manage_organisation")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.import_get(workspace=request.workspace, pk=pk)
+    if request.htmx and request.method == "GET":
+        # The progress card polls here; once the import is over, the whole page reloads.
+        if not run.is_active():
+            return HttpResponseClientRefresh()
+        return render(request, "customers/import_detail.html#progress", {"run": run})
     if run.status != ImportRun.Status.MAPPING:
-        # Finished: the upload is gone (see services._finish); the report is what is left.
+        # Started or finished: the upload is gone once finished; progress or report remain.
         return render(request, "customers/import_detail.html", {"run": run})
-    table = services.import_table(run=run)
-    guess = mapping_guess(kind=run.kind, format=run.format, headers=table.headers)
-    form = forms.mapping_form(run.kind, table.headers, guess, data=request.POST or None)
+    headers, rows = selectors.import_preview(run=run)
+    guess = run.mapping or mapping_guess(kind=run.kind, format=run.format, headers=headers)
+    form = forms.mapping_form(run.kind, headers, guess, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.import_run(actor=request.user, run=run, mapping=form.cleaned_data)
-        except ImportRejected:
-            messages.error(request, "Nothing was imported: fix the rows below and upload again.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, run.report["summary"])
+        _import_start(request, run, form.cleaned_data)
         return redirect("customers:import", pk=run.pk)
-    preview = [
-        [values.get(guess.get(t.name, ""), "") for t in FIELDS[run.kind]]
-        for _, values in table.rows[:8]
-    ]
-    context = {
-        "run": run,
-        "form": form,
-        "fields": FIELDS[run.kind],
-        "preview": preview,
-        "row_count": len(table.rows),
-    }
+    preview = [[values.get(guess.get(t.name, ""), "") for t in FIELDS[run.kind]] for values in rows]
+    context = {"run": run, "form": form, "fields": FIELDS[run.kind], "preview": preview}
     return render(request, "customers/import_detail.html", context)
+
+
+def _import_start(request: HttpRequest, run: ImportRun, mapping: dict[str, str]) -> None:
+    try:
+        run = services.import_start(actor=request.user, run=run, mapping=mapping)
+    except ImportRejected:
+        messages.error(request, "Nothing was imported: fix the rows below and upload again.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if run.status == ImportRun.Status.DONE:
+            messages.success(request, run.report["summary"])
+        else:
+            messages.info(request, "Importing in the background: this page shows how far it is.")
 
 
 @login_required

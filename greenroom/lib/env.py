@@ -82,7 +82,8 @@ def _seconds(text: str) -> int | None:
     return int(match.group(1)) * _SECONDS_PER[match.group(2).lower()]
 
 
-_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(k|m|g|t)i?b\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt])(i?)b\s*$", re.IGNORECASE)
+_POWER = {"k": 1, "m": 2, "g": 3, "t": 4}
 
 
 def env_size(name: str, default: str) -> str:
@@ -94,6 +95,33 @@ def env_size(name: str, default: str) -> str:
         return raw.strip()
     problems.append(ConfigProblem(name, raw, "expected a size such as 3GB or 512MB"))
     return default
+
+
+def size_bytes(text: str) -> int:
+    """The bytes in a size read by ``env_size``: KB, MB, GB, TB in powers of 1000 and KiB,
+    MiB... in powers of 1024, as DuckDB reads them."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise ValueError(f"not a size: {text!r}")
+    number, unit, binary = match.groups()
+    return int(float(number) * (1024 if binary else 1000) ** _POWER[unit.lower()])
+
+
+def env_bytes(name: str, default: str) -> int:
+    """A size (see ``env_size``) in bytes; zero is a problem too."""
+    size = size_bytes(env_size(name, default))
+    if size > 0:
+        return size
+    problems.append(ConfigProblem(name, os.environ.get(name, ""), "expected a size above 0"))
+    return size_bytes(default)
+
+
+def size_text(size: int) -> str:
+    """A size in bytes for people, in powers of 1000 like the settings: 100 MB, 2.5 GB."""
+    for power, unit in ((4, "TB"), (3, "GB"), (2, "MB"), (1, "KB")):
+        if size >= 1000**power:
+            return f"{size / 1000**power:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -4,12 +4,12 @@ organisation document at once from an import (the sandbox generator uses the sam
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
-from greenroom.organisation.kinds import IMPORT_ORDER, KINDS_BY_SLUG, Kind
+from greenroom.organisation.kinds import IMPORT_ORDER, KINDS, KINDS_BY_SLUG, Kind
 
 
 @transaction.atomic
@@ -90,6 +90,9 @@ def entity_delete(*, actor: User, workspace: Workspace, kind: Kind, instance: mo
     )
 
 
+KINDS_BY_MODEL = {kind.model: kind for kind in KINDS}
+
+
 class ImportReport:
     """What an organisation import did, kind by kind."""
 
@@ -113,7 +116,12 @@ class ImportReport:
         return "; ".join(parts) or "nothing to import"
 
 
-@transaction.atomic
+# An organisation is hundreds of rows, a large one a few thousand. A longer document is
+# refused rather than held in one transaction for seconds: split, it imports the same (each
+# import is idempotent, and a later document can refer to rows an earlier one created).
+MAX_IMPORT_ROWS = 20_000
+
+
 def organisation_import(
     *,
     actor: User | None,
@@ -125,34 +133,184 @@ def organisation_import(
     """Create or update the organisation from a document keyed by kind (see
     docs/import-formats.md). All or nothing: any error aborts the whole import and every
     problem is reported with its place (``products[3].product_line``). Re-importing the same
-    document changes nothing."""
-    unknown = sorted(set(document) - set(IMPORT_ORDER) - {"format"})
-    errors: list[str] = [f"{source}: unknown section '{name}'" for name in unknown]
-    report = ImportReport()
-    for slug in IMPORT_ORDER:
-        rows = document.get(slug, [])
-        if not isinstance(rows, list):
-            errors.append(f"{source}: '{slug}' must be a list")
-            continue
-        for index, raw in enumerate(rows):
-            place = f"{source}: {slug}[{index}]"
-            try:
-                _import_row(workspace, KINDS_BY_SLUG[slug], raw, report)
-            except ValidationError as error:
-                errors.extend(_describe(place, error))
+    document changes nothing. Every row is checked first, outside any transaction; then all
+    are saved in one short transaction, so other people's writes never wait for the checks."""
+    plan = ImportPlan(workspace)
+    errors = plan.check(document, source)
     if errors:
-        transaction.set_rollback(True)
         raise ValidationError(errors)
-    if dry_run:
-        transaction.set_rollback(True)
-        return report
-    audit_record(
-        actor=actor,
-        workspace=workspace,
-        action="organisation.import",
-        detail={"source": source, "summary": report.summary()},
+    if not dry_run:
+        plan.save(actor=actor, source=source)
+    return plan.report
+
+
+class ImportPlan:
+    """A document's rows checked against the workspace and held in memory until saved:
+    the rows to create (kind by kind, in import order) and the rows to update. A row refers
+    to the workspace's rows, or to rows new in this document, by name."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self.report = ImportReport()
+        self.known: dict[type[models.Model], dict[tuple, models.Model]] = {}
+        self.new: dict[str, list[models.Model]] = {slug: [] for slug in IMPORT_ORDER}
+        self.changed: dict[int, tuple[models.Model, set[str]]] = {}
+        self.unique: set[tuple] = set()
+
+    def check(self, document: dict[str, Any], source: str) -> list[str]:
+        """Every problem of the document, by place; none means it can be saved."""
+        unknown = sorted(set(document) - set(IMPORT_ORDER) - {"format"})
+        errors: list[str] = [f"{source}: unknown section '{name}'" for name in unknown]
+        sections = {slug: document.get(slug, []) for slug in IMPORT_ORDER}
+        rows = sum(len(found) for found in sections.values() if isinstance(found, list))
+        if rows > MAX_IMPORT_ROWS:
+            return [
+                f"{source}: {rows} rows, more than the {MAX_IMPORT_ROWS} one import takes; "
+                "split the document (kinds later in it may refer to rows imported before)"
+            ]
+        for slug, found in sections.items():
+            if not isinstance(found, list):
+                errors.append(f"{source}: '{slug}' must be a list")
+                continue
+            for index, raw in enumerate(found):
+                try:
+                    self._add(KINDS_BY_SLUG[slug], raw)
+                except ValidationError as error:
+                    errors.extend(_describe(f"{source}: {slug}[{index}]", error))
+        return errors
+
+    def save(self, *, actor: User | None, source: str) -> None:
+        """Create and update the checked rows, and audit the import, in one transaction."""
+        try:
+            with transaction.atomic():
+                for slug in IMPORT_ORDER:
+                    _create_all(KINDS_BY_SLUG[slug].model, self.new[slug])
+                for row, names in self.changed.values():
+                    row.save(update_fields=sorted(names))
+                audit_record(
+                    actor=actor,
+                    workspace=self.workspace,
+                    action="organisation.import",
+                    detail={"source": source, "summary": self.report.summary()},
+                )
+        except IntegrityError as error:
+            # The organisation changed between the check and the save (or the document
+            # repeats a product key or plan code): nothing was saved.
+            raise ValidationError(f"{source}: not imported, nothing changed ({error}).") from None
+
+    def _add(self, kind: Kind, raw: Any) -> None:
+        if not isinstance(raw, dict):
+            raise ValidationError("must be an object with at least a 'name'")
+        values = self._resolve(kind, raw)
+        rows = self._rows(kind)
+        key = _key(kind, values)
+        existing = rows.get(key)
+        # References to rows new in this document are checked here, not by full_clean():
+        # those rows have no id until the document is saved.
+        pending = [name for name, value in values.items() if isinstance(value, models.Model)]
+        if existing is None:
+            row = kind.model(workspace=self.workspace, **values)
+            row.full_clean(exclude=pending)
+            self._claim_unique(row)
+            rows[key] = row
+            self.new[kind.slug].append(row)
+            self.report.count(self.report.created, kind.slug)
+            return
+        changed = {name for name, value in values.items() if _differs(existing, name, value)}
+        if not changed:
+            self.report.count(self.report.unchanged, kind.slug)
+            return
+        for name in changed:
+            setattr(existing, name, values[name])
+        existing.full_clean(exclude=pending)
+        if existing.pk is not None:
+            names = self.changed.setdefault(id(existing), (existing, set()))[1]
+            names.update(kind.model._meta.get_field(name).attname for name in changed)
+        self.report.count(self.report.updated, kind.slug)
+
+    def _claim_unique(self, row: models.Model) -> None:
+        """full_clean() compares a new row with the database only: compare it with the
+        rows new in this document too (two products with one key, two plans with one code)."""
+        for constraint in row._meta.constraints:
+            fields = getattr(constraint, "fields", ())
+            if not isinstance(constraint, models.UniqueConstraint) or constraint.condition:
+                continue
+            value = (constraint.name, *(_part(row, name) for name in fields))
+            if value in self.unique:
+                label = row._meta.get_field(fields[-1]).verbose_name
+                raise ValidationError(
+                    {fields[-1]: f"another row of this document has this {label}"}
+                )
+            self.unique.add(value)
+
+    def _rows(self, kind: Kind) -> dict[tuple, models.Model]:
+        """The kind's rows by identity: the workspace's, then those new in this document."""
+        if kind.model not in self.known:
+            joined = [name for name in kind.identity if name in kind.references]
+            found = kind.model.objects.filter(workspace=self.workspace).select_related(*joined)
+            self.known[kind.model] = {_key(kind, _identity(kind, row)): row for row in found}
+        return self.known[kind.model]
+
+    def _resolve(self, kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
+        """Field values of one import row, with references looked up by name."""
+        unknown = sorted(set(raw) - set(kind.fields))
+        if unknown:
+            raise ValidationError({name: "unknown field" for name in unknown})
+        if not str(raw.get("name", "")).strip():
+            raise ValidationError({"name": "is required"})
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            target = kind.references.get(name)
+            if target is None:
+                values[name] = kind.model._meta.get_field(name).to_python(value)
+                continue
+            if value in (None, ""):
+                values[name] = None
+                continue
+            found = self._rows(KINDS_BY_MODEL[target]).get((value,))
+            if found is None:
+                label = target._meta.verbose_name
+                raise ValidationError({name: f"no {label} named '{value}'"})
+            values[name] = found
+        return values
+
+
+def _part(row: models.Model, name: str) -> Any:
+    # A related row may be new in this document, with no id yet: the object stands for it.
+    if row._meta.get_field(name).is_relation:
+        return id(getattr(row, name))
+    return getattr(row, name)
+
+
+def _identity(kind: Kind, row: models.Model) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in kind.identity}
+
+
+def _key(kind: Kind, values: dict[str, Any]) -> tuple:
+    # Rows referred to by identity are known by their names (unique in the workspace).
+    return tuple(
+        getattr(values.get(name), "name", None) if name in kind.references else values.get(name)
+        for name in kind.identity
     )
-    return report
+
+
+def _differs(row: models.Model, name: str, value: Any) -> bool:
+    field = row._meta.get_field(name)
+    if not field.is_relation:
+        return getattr(row, name) != value
+    # Compared by id, so the current related row is never fetched; a row new in this
+    # document (no id yet) is a change.
+    new_id = value.pk if value is not None else None
+    return (value is not None and new_id is None) or new_id != getattr(row, field.attname)
+
+
+def _create_all(model: type[models.Model], rows: list[models.Model]) -> None:
+    if connection.features.can_return_rows_from_bulk_insert:
+        # Ids come back, so rows of later kinds can refer to these.
+        model.objects.bulk_create(rows, batch_size=500)
+        return
+    for row in rows:  # SQLite before 3.35 returns no ids from a bulk insert
+        row.save()
 
 
 def _describe(place: str, error: ValidationError) -> list[str]:
@@ -163,50 +321,3 @@ def _describe(place: str, error: ValidationError) -> list[str]:
             for message in messages
         ]
     return [f"{place}: {message}" for message in error.messages]
-
-
-def _import_row(workspace: Workspace, kind: Kind, raw: Any, report: ImportReport) -> None:
-    if not isinstance(raw, dict):
-        raise ValidationError("must be an object with at least a 'name'")
-    values = _resolve(workspace, kind, raw)
-    lookup = {name: values.get(name) for name in kind.identity}
-    existing = kind.model.objects.filter(workspace=workspace, **lookup).first()
-    if existing is None:
-        row = kind.model(workspace=workspace, **values)
-        row.full_clean()
-        row.save()
-        report.count(report.created, kind.slug)
-        return
-    changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
-    if not changed:
-        report.count(report.unchanged, kind.slug)
-        return
-    for name, value in changed.items():
-        setattr(existing, name, value)
-    existing.full_clean()
-    existing.save()
-    report.count(report.updated, kind.slug)
-
-
-def _resolve(workspace: Workspace, kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
-    """Field values of one import row, with references looked up by name."""
-    unknown = sorted(set(raw) - set(kind.fields))
-    if unknown:
-        raise ValidationError({name: "unknown field" for name in unknown})
-    if not str(raw.get("name", "")).strip():
-        raise ValidationError({"name": "is required"})
-    values: dict[str, Any] = {}
-    for name, value in raw.items():
-        target = kind.references.get(name)
-        if target is None:
-            values[name] = kind.model._meta.get_field(name).to_python(value)
-            continue
-        if value in (None, ""):
-            values[name] = None
-            continue
-        found = target.objects.filter(workspace=workspace, name=value).first()
-        if found is None:
-            label = target._meta.verbose_name
-            raise ValidationError({name: f"no {label} named '{value}'"})
-        values[name] = found
-    return values

@@ -2,9 +2,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from greenroom.accounts.models import AuditEvent
+from greenroom.customers import services
 from greenroom.customers.models import Account, Contact, ErasedIdentity, Outreach
+from greenroom.customers.tasks import import_file
 from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
 from greenroom.customers.tests.test_import import SF_ACCOUNTS, SF_CONTACTS
+from greenroom.jobs.models import JobRun
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/customers"
@@ -212,3 +215,24 @@ def test_it_records_an_outcome_which_ends_the_active_study(personas, contact):
         viewer.patch(url, {"outcome": "declined"}, content_type="application/json").status_code
         == 403
     )
+
+
+def test_it_imports_a_large_upload_in_the_background_and_reports_how_far_it_is(
+    personas, monkeypatch, django_capture_on_commit_callbacks
+):
+    make_org(personas.workspace)
+    monkeypatch.setattr(services, "INLINE_IMPORT_MAX", 100)
+    client = personas.client(personas.ops)
+    upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"{BASE}/imports", {"file": upload, "kind": "accounts"})
+    assert response.status_code == 202, response.content
+    run = response.json()
+    assert (run["status"], run["report"], run["filename"]) == ("queued", None, "accounts.csv")
+    job = JobRun.objects.get(name="customers.import_file")
+    assert job.arguments == {"workspace_id": personas.workspace.pk, "run_id": run["id"]}
+    import_file.func(**job.arguments)
+    followed = client.get(f"{BASE}/imports/{run['id']}").json()
+    assert followed["status"] == "done" and followed["report"]["created"] == 2
+    assert personas.client(personas.outsider).get(f"{BASE}/imports/{run['id']}").status_code == 404
+    assert personas.client(personas.pm).get(f"{BASE}/imports/{run['id']}").status_code == 403

@@ -216,3 +216,18 @@ def test_it_imports_past_outreach_and_sets_last_contacted(personas, org):
     first = Outreach.objects.get(study="Onboarding")
     assert first.by == personas.pm and first.account == greta.account
     assert _import(personas, "outreach", "o.csv", outreach, format="generic").unchanged == 2
+
+
+def test_a_contact_known_from_the_other_crm_by_email_gains_this_crms_id(personas, org):
+    _import(personas, "accounts", "accounts.csv", SF_ACCOUNTS)
+    _import(personas, "contacts", "contacts.csv", SF_CONTACTS)
+    hubspot = (
+        "Record ID,Associated Company,First Name,Last Name,Email\n"
+        "501,Globex GmbH,Greta,Gruber,greta@globex.example\n"
+        "502,Globex GmbH,Neu,Mann,neu@globex.example\n"
+    )
+    report = _import(personas, "contacts", "hubspot-contacts.csv", hubspot)
+    assert (report.created, report.updated) == (1, 1)
+    greta = Contact.objects.get(email="greta@globex.example")
+    assert (greta.salesforce_id, greta.hubspot_id) == ("003A", "501")
+    assert Contact.objects.count() == 4

@@ -7,9 +7,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from greenroom.accounts.models import AuditEvent
-from greenroom.customers.models import Contact, ImportRun, Outreach
+from greenroom.customers import services
+from greenroom.customers.models import Account, Contact, ImportRun, Outreach
+from greenroom.customers.tasks import import_file
 from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
 from greenroom.customers.tests.test_import import SF_ACCOUNTS, SF_CONTACTS
+from greenroom.jobs.models import JobRun
 from greenroom.testing.queries import max_queries
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +232,52 @@ def test_study_exports_quote_formulas_in_csv_and_excel(personas, contact):
         ]
     assert xlsx["Content-Disposition"] == 'attachment; filename="participants.xlsx"'
     assert AuditEvent.objects.filter(action="contact.export").count() == 2
+
+
+def test_a_large_file_imports_in_the_background_while_its_page_follows_it(
+    personas, org, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "INLINE_IMPORT_MAX", 100)
+    client = personas.client(personas.ops)
+    upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
+    response = client.post(
+        "/customers/imports/", {"kind": "accounts", "format": "auto", "file": upload}
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(response.url, {"id": "Account ID", "name": "Account Name"})
+    assert ImportRun.objects.get().status == "queued" and not Account.objects.exists()
+    page = client.get(response.url).content.decode()
+    assert "Waiting for a background worker" in page and 'hx-trigger="every 1s"' in page
+    progress = client.get(response.url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="import-progress"' in progress and "<html" not in progress
+    job = JobRun.objects.get(name="customers.import_file", status="queued")
+    import_file.func(**job.arguments)
+    # The page polling for progress is told to reload once the import is over.
+    assert client.get(response.url, HTTP_HX_REQUEST="true").headers["HX-Refresh"] == "true"
+    page = client.get(response.url).content.decode()
+    assert "accounts.csv: 2 new, 0 updated" in page and "import-progress" not in page
+    assert Account.objects.count() == 2
+
+
+def test_an_uploaded_file_goes_to_disk_and_is_moved_into_place_not_read(
+    personas, org, settings, monkeypatch
+):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    def never(*args, **kwargs):
+        raise AssertionError("the whole upload was read into memory")
+
+    monkeypatch.setattr(TemporaryUploadedFile, "read", never)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # the Salesforce export is larger
+    client = personas.client(personas.ops)
+    upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
+    response = client.post(
+        "/customers/imports/", {"kind": "accounts", "format": "auto", "file": upload}
+    )
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert Path(run.stored_path).read_bytes() == SF_ACCOUNTS.encode()
+    assert run.size == len(SF_ACCOUNTS.encode())
+    assert list(Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir()) == []  # moved, not copied

@@ -2,7 +2,9 @@ import copy
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
+from greenroom.organisation import services
 from greenroom.organisation.models import Market, Product, ProductArea, Team
 from greenroom.organisation.services import organisation_import
 
@@ -104,3 +106,45 @@ def test_it_checks_without_changing_anything_in_a_dry_run(personas):
     )
     assert report.created["teams"] == 2
     assert not Team.objects.filter(workspace=personas.workspace).exists()
+
+
+def test_it_refuses_a_document_repeating_a_plan_code_by_place(personas):
+    document = {"plans": [{"name": "Team", "code": "t"}, {"name": "Teams", "code": "t"}]}
+    with pytest.raises(ValidationError) as caught:
+        organisation_import(actor=None, workspace=personas.workspace, document=document)
+    assert caught.value.messages == [
+        "document: plans[1].code: another row of this document has this code"
+    ]
+
+
+def test_it_refuses_a_document_longer_than_one_import_takes(personas, monkeypatch):
+    monkeypatch.setattr(services, "MAX_IMPORT_ROWS", 5)
+    with pytest.raises(ValidationError, match="10 rows, more than the 5 one import takes"):
+        organisation_import(actor=None, workspace=personas.workspace, document=DOCUMENT)
+    assert not Team.objects.filter(workspace=personas.workspace).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_checks_every_row_before_it_takes_a_transaction(personas, monkeypatch):
+    """Checks are most of an import's work: outside a transaction, other people's writes
+    (SQLite: the one write lock) wait only for the save."""
+    checked_in_transaction = []
+    full_clean = Team.full_clean
+
+    def watched(self, *args, **kwargs):
+        checked_in_transaction.append(connection.in_atomic_block)
+        return full_clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(Team, "full_clean", watched)
+    organisation_import(actor=None, workspace=personas.workspace, document=DOCUMENT)
+    assert checked_in_transaction == [False, False]
+    assert Team.objects.filter(workspace=personas.workspace).count() == 2
+
+
+def test_areas_of_two_new_products_may_share_a_name(personas):
+    document = copy.deepcopy(DOCUMENT)
+    document["products"].append({"name": "Payroll", "key": "payroll", "product_line": "Core"})
+    document["product-areas"].append({"name": "Invoices", "product": "Payroll"})
+    report = organisation_import(actor=None, workspace=personas.workspace, document=document)
+    assert report.created["product-areas"] == 2
+    assert ProductArea.objects.filter(name="Invoices").count() == 2
