@@ -42,8 +42,15 @@ api-schema: $(STAMP)
 	GREENROOM_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=greenroom.settings $(BIN)/python -c \
 	  "import django, json; django.setup(); from greenroom.tests.test_api_contract import SNAPSHOT, current_schema; SNAPSHOT.write_text(json.dumps(current_schema(), indent=1, sort_keys=True) + '\\n')"
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/demo_build.py --scale medium
+	$(BIN)/python benchmarks/load.py --scale medium
 
 clean:
 	rm -rf $(VENV) data var test-results

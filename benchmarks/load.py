@@ -17,6 +17,7 @@ Phases, one line per measure (``name: value unit (goal <= X unit)``):
 4. page_*: each top-level page alone, one user, median of repeated requests (server time
    plus a loopback round trip).
 
+    make bench   # or: .venv/bin/pip install -e '.[bench]' (locust), then
     .venv/bin/python benchmarks/load.py [--scale medium] [--users 50] [--seconds 60]
 """
 
