@@ -155,6 +155,8 @@ KINDS: tuple[type, ...] = (Section, NavEntry, OverviewCard, Measure, Panel, Sear
 
 
 _entries: dict[type, dict[Any, Any]] = {kind: {} for kind in KINDS}
+# Every page draws the sidebar: sort each kind once, not on every request.
+_ordered: dict[type, list[Any]] = {}
 
 
 def register(*entries: Entry) -> None:
@@ -170,11 +172,14 @@ def register(*entries: Entry) -> None:
                 f"{entry!r}. Keys are unique; a stand-in that waits for a capability is "
                 "deleted when the capability registers its own."
             )
+        _ordered.pop(type(entry), None)
 
 
 def entries(kind: type[E]) -> list[E]:
     """Every entry of one kind, by weight, then key (so equal weights keep a stable order)."""
-    return sorted(_entries[kind].values(), key=lambda e: (e.weight, str(e.key)))
+    if kind not in _ordered:
+        _ordered[kind] = sorted(_entries[kind].values(), key=lambda e: (e.weight, str(e.key)))
+    return list(_ordered[kind])
 
 
 def panels(page: str) -> list[Panel]:
@@ -192,3 +197,4 @@ def scratch() -> Iterator[None]:
         for kind, store in saved.items():
             _entries[kind].clear()
             _entries[kind].update(store)
+        _ordered.clear()

@@ -72,8 +72,17 @@ def test_it_refuses_what_is_not_an_entry():
 def test_it_forgets_what_was_registered_in_scratch():
     with registry.scratch():
         registry.register(NavEntry("toys", "Temporary", "home", weight=1))
+        assert [e.label for e in registry.entries(NavEntry) if e.section == "toys"]
 
     assert not [e for e in registry.entries(NavEntry) if e.section == "toys"]
+
+
+def test_it_orders_anew_after_each_registration():
+    with registry.scratch():
+        before = registry.entries(NavEntry)
+        registry.register(NavEntry("toys", "Late", "home", weight=-5))
+
+        assert registry.entries(NavEntry) == [NavEntry("toys", "Late", "home", -5), *before]
 
 
 def test_it_imports_nothing_from_greenroom_so_every_app_may_register():

@@ -19,25 +19,31 @@ def visible(request: HttpRequest, entries: Iterable[E]) -> list[E]:
     return [entry for entry in entries if can(request, entry.ability)]
 
 
+def _unknown(key: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"No app registered the section {key!r}.")
+
+
 def section_get(key: str) -> Section:
     """A registered section (entries naming an unknown one are a configuration error)."""
     section = next((s for s in registry.entries(Section) if s.key == key), None)
     if section is None:
-        raise ImproperlyConfigured(f"No app registered the section {key!r}.")
+        raise _unknown(key)
     return section
 
 
 def navigation_for(request: HttpRequest) -> list[dict]:
     """The sidebar sections this member may see, with the current page marked."""
-    links: dict[str, list[dict]] = {}
+    links: dict[str, list[dict]] = {s.key: [] for s in registry.entries(Section)}
     for entry in visible(request, registry.entries(NavEntry)):
         url = entry.url()
         link = {"label": entry.label, "url": url, "current": request.path == url}
-        links.setdefault(section_get(entry.section).key, []).append(link)
+        if entry.section not in links:
+            raise _unknown(entry.section)
+        links[entry.section].append(link)
     return [
         {"title": section.title, "links": links[section.key]}
         for section in registry.entries(Section)
-        if section.key in links
+        if links[section.key]
     ]
 
 
