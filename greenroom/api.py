@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts import services as account_services
-from greenroom.lib.apierrors import ErrorOut
+from greenroom.lib.apierrors import ErrorOut, error_body
 from greenroom.web.limits import UploadTooLarge, body_refusal, too_large, upload_refusal
 
 logger = logging.getLogger(__name__)
@@ -75,9 +75,7 @@ def error_response(
     request: HttpRequest, status: int, code: str, message: str, details=None
 ) -> HttpResponse:
     """The one error shape every endpoint answers with."""
-    return api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details}}, status=status
-    )
+    return api.create_response(request, error_body(code, message, details), status=status)
 
 
 @api.exception_handler(NinjaValidationError)

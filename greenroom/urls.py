@@ -7,10 +7,11 @@ from greenroom.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
-    path("data/", web_views.data_overview, name="data_overview"),
-    path("customers/", web_views.customers_overview, name="customers_overview"),
-    path("strategy/", web_views.strategy_overview, name="strategy_overview"),
+    path("data/", web_views.overview, {"section": "data"}, name="data_overview"),
+    path("customers/", web_views.overview, {"section": "customers"}, name="customers_overview"),
+    path("strategy/", web_views.overview, {"section": "strategy"}, name="strategy_overview"),
     path("scorecard/", web_views.scorecard, name="scorecard"),
+    path("search/", web_views.search, name="search"),
     path("organisation/", include("greenroom.organisation.urls")),
     path("settings/", include("greenroom.accounts.urls")),
     path("jobs/", include("greenroom.jobs.urls")),

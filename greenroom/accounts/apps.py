@@ -8,3 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from greenroom import checks  # noqa: F401  (registers the system checks)
+        from greenroom.accounts import contributions  # noqa: F401  (it registers)

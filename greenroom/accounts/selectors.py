@@ -1,6 +1,10 @@
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from greenroom.accounts.models import ApiToken, AuditEvent, Membership, User, Workspace
+from greenroom.registry import Ratio
 
 
 def membership_for(*, user: User) -> Membership | None:
@@ -25,6 +29,15 @@ def token_list(*, user: User) -> QuerySet[ApiToken]:
 def audit_event_list(*, workspace: Workspace) -> QuerySet[AuditEvent]:
     """The workspace's audit trail, newest first."""
     return AuditEvent.objects.filter(workspace=workspace).select_related("actor")
+
+
+def members_active(*, workspace: Workspace, days: int = 30) -> Ratio:
+    """Active members who signed in within ``days``, of all active members."""
+    since = timezone.now() - timedelta(days=days)
+    counts = Membership.objects.filter(workspace=workspace, user__is_active=True).aggregate(
+        recent=Count("id", filter=Q(user__last_login__gte=since)), total=Count("id")
+    )
+    return Ratio(counts["recent"], counts["total"])
 
 
 class WorkspaceNotChosen(Exception):

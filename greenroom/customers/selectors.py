@@ -153,6 +153,44 @@ def contact_list(
     return rows.order_by("last_name", "first_name", "pk")
 
 
+def _contact_words(query: str) -> Q:
+    # Every word somewhere in the name, title or account, so "jane acme" finds Jane at Acme.
+    match = Q()
+    for word in query.split():
+        match &= (
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(title__icontains=word)
+            | Q(account__name__icontains=word)
+        )
+    return match
+
+
+def account_search(*, workspace: Workspace, query: str, limit: int) -> list[Account]:
+    """Up to ``limit`` accounts whose name or domain contains ``query``, by name."""
+    rows = Account.objects.filter(workspace=workspace).filter(
+        Q(name__icontains=query) | Q(domain__icontains=query)
+    )
+    return list(rows.order_by("name", "pk")[:limit])
+
+
+def contact_search(*, workspace: Workspace, query: str, limit: int) -> list[Contact]:
+    """Up to ``limit`` contacts (erased ones left out) with every word of ``query`` in their
+    name, title or account, by name."""
+    rows = Contact.objects.filter(workspace=workspace, erased_at__isnull=True)
+    rows = rows.filter(_contact_words(query)).select_related("account")
+    return list(rows.order_by("last_name", "first_name", "pk")[:limit])
+
+
+def contact_detail_search(*, workspace: Workspace, query: str, limit: int) -> list[Contact]:
+    """Up to ``limit`` contacts found by their email or phone only: those ``contact_search``
+    already finds by name are left out, so nobody is listed twice."""
+    details = Q(email__icontains=query) | Q(phone__icontains=query)
+    rows = Contact.objects.filter(details, workspace=workspace, erased_at__isnull=True)
+    rows = rows.exclude(_contact_words(query)).select_related("account")
+    return list(rows.order_by("last_name", "first_name", "pk")[:limit])
+
+
 def contact_get(*, workspace: Workspace, pk: int) -> Contact:
     """One contact of the workspace, or 404."""
     contact = (

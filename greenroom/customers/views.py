@@ -12,16 +12,19 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.customers import duplicates as dup
 from greenroom.customers import finder, forms, selectors, services
 from greenroom.customers.choices import KIND_CONSENT
 from greenroom.customers.formats import FIELDS, mapping_guess
 from greenroom.customers.importers import ImportRejected
-from greenroom.customers.models import ImportRun
-from greenroom.customers.panels import panels_for
+from greenroom.customers.models import Account, ImportRun
 from greenroom.customers.privacy import details_for
 from greenroom.lib.exports import Format, export_response
+
+# The name other apps register their account-page panels under (greenroom/registry.py).
+ACCOUNT_PAGE = "customers.account"
 
 
 def _page(request: HttpRequest, rows, size: int = 50):
@@ -38,6 +41,16 @@ def account_list(request: HttpRequest) -> HttpResponse:
         account.billing_arr = billing.get(account.pk)
     template = "customers/account_list.html" + ("#rows" if request.htmx else "")
     return render(request, template, {"page": page, "search": search})
+
+
+def _panels(request: HttpRequest, account: Account) -> list[dict]:
+    # Other apps' sections of this page (feedback, research...), registered so that
+    # customers never imports them.
+    return [
+        {"title": p.title, "template": p.template, "context": p.context(request, account)}
+        for p in registry.panels(ACCOUNT_PAGE)
+        if can(request, p.ability)
+    ]
 
 
 @login_required
@@ -57,7 +70,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "figures": selectors.account_figures(account=account),
         "contacts": rows,
         "outreach": selectors.outreach_list(workspace=request.workspace, account=account)[:50],
-        "panels": panels_for(request, account),
+        "panels": _panels(request, account),
         "rules_form": forms.RulesForm(
             initial={"notify_owner_before_contact": account.notify_owner_before_contact}
         ),

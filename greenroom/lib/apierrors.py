@@ -19,6 +19,11 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+def error_body(code: str, message: str, details: Any = None) -> dict:
+    """The one error shape as plain data, for answers given outside the API's handlers."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """The error answers a route gives itself, for its ``response``, e.g.
     ``response={200: TeamOut, **errors(403, 404)}`` for an ability above viewer and a lookup.

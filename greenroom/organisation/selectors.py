@@ -3,7 +3,8 @@ from django.http import Http404
 
 from greenroom.accounts.models import Workspace
 from greenroom.organisation.kinds import Kind
-from greenroom.organisation.models import Product, Team
+from greenroom.organisation.models import Product, ProductArea, Team
+from greenroom.registry import Ratio
 
 
 def entity_list(*, workspace: Workspace, kind: Kind, search: str = "") -> QuerySet:
@@ -38,3 +39,48 @@ def portfolio_tree(*, workspace: Workspace) -> QuerySet[Product]:
 def entity_counts(*, workspace: Workspace, kinds: tuple[Kind, ...]) -> dict[str, int]:
     """How many rows of each kind the workspace holds."""
     return {kind.slug: kind.model.objects.filter(workspace=workspace).count() for kind in kinds}
+
+
+def name_search(*, workspace: Workspace, kind: Kind, query: str, limit: int) -> list:
+    """Up to ``limit`` rows of a kind whose name contains ``query``, by name."""
+    rows = kind.model.objects.filter(workspace=workspace, name__icontains=query)
+    return list(rows.select_related(*kind.related).order_by("name")[:limit])
+
+
+def workspace_glance(*, workspace: Workspace) -> dict[str, int]:
+    """Counts for the home page: products, areas, teams and the people in them."""
+    teams = Team.objects.filter(workspace=workspace).aggregate(
+        teams=Count("id", distinct=True), people=Count("people")
+    )
+    return {
+        "products": Product.objects.filter(workspace=workspace).count(),
+        "areas": ProductArea.objects.filter(workspace=workspace).count(),
+        "teams": teams["teams"],
+        "people": teams["people"],
+    }
+
+
+def _owned(model: type[Product] | type[ProductArea], workspace: Workspace) -> Ratio:
+    counts = model.objects.filter(workspace=workspace).aggregate(
+        owned=Count("id", filter=Q(owner_team__isnull=False)), total=Count("id")
+    )
+    return Ratio(counts["owned"], counts["total"])
+
+
+def products_owned(*, workspace: Workspace) -> Ratio:
+    """Products with an owning team, of all products."""
+    return _owned(Product, workspace)
+
+
+def areas_owned(*, workspace: Workspace) -> Ratio:
+    """Product areas with an owning team, of all areas."""
+    return _owned(ProductArea, workspace)
+
+
+def teams_staffed(*, workspace: Workspace) -> Ratio:
+    """Teams with at least their planned headcount, of the teams that have a plan."""
+    teams = Team.objects.filter(workspace=workspace, headcount_plan__isnull=False).annotate(
+        people_count=Count("people")
+    )
+    staffed = sum(1 for team in teams if team.people_count >= team.headcount_plan)
+    return Ratio(staffed, len(teams))

@@ -1,23 +1,42 @@
 """Reads for sources, always scoped to a workspace; plus what the store says about them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
 from greenroom.lib.redact import short_path
+from greenroom.registry import Ratio
 from greenroom.sources.connectors.files import source_files
 from greenroom.sources.connectors.registry import FILE_KINDS
 from greenroom.sources.models import Source, SyncRun
 from greenroom.sources.schedule import schedule_parse
 
+# A source counts as fresh when its data was committed within this long.
+FRESHNESS_WINDOW = timedelta(hours=24)
+
 
 def source_list(*, workspace: Workspace) -> QuerySet[Source]:
     """The workspace's sources, by name."""
     return Source.objects.filter(workspace=workspace).order_by("name")
+
+
+def sources_fresh(*, workspace: Workspace) -> Ratio:
+    """Enabled sources whose data was committed within the freshness window, of all enabled."""
+    since = timezone.now() - FRESHNESS_WINDOW
+    counts = Source.objects.filter(workspace=workspace, enabled=True).aggregate(
+        fresh=Count("id", filter=Q(last_synced_at__gte=since)), total=Count("id")
+    )
+    return Ratio(counts["fresh"], counts["total"])
+
+
+def source_search(*, workspace: Workspace, query: str, limit: int) -> list[Source]:
+    """Up to ``limit`` sources whose name contains ``query``, by name."""
+    return list(source_list(workspace=workspace).filter(name__icontains=query)[:limit])
 
 
 def source_get(*, workspace: Workspace, pk: int | None = None, name: str | None = None) -> Source:

@@ -83,7 +83,7 @@ def build_sandbox(data_dir: Path, env: dict[str, str]) -> None:
     command = greenroom_command(
         "demo", "--scale", "small", "--no-serve", "--data-dir", str(data_dir)
     )
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         raise RuntimeError(
             f"'greenroom demo' failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -109,7 +109,7 @@ def served(env: dict[str, str], log_path: Path) -> Iterator[str]:
 
 
 def _wait_until_answering(process: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"'greenroom serve' exited early:\n{log_path.read_text()}")
@@ -124,7 +124,7 @@ def _wait_until_answering(process: subprocess.Popen, url: str, log_path: Path) -
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"'greenroom serve' did not answer {url} in 60 s:\n{log_path.read_text()}")
+    raise RuntimeError(f"'greenroom serve' did not answer {url} in 120 s:\n{log_path.read_text()}")
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
 from greenroom.accounts.permissions import ABILITIES, can
-from greenroom.web.navigation import navigation_for
+from greenroom.web.shell import navigation_for
 
 
 def shell(request: HttpRequest) -> dict:

@@ -12,9 +12,10 @@ answers in its one error shape; pages with a page that says what to do.
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from greenroom.lib.apierrors import error_body
 from greenroom.lib.env import size_text
 
 
@@ -91,10 +92,7 @@ def too_large(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     """The 413 answer: the API's error shape, or a page saying what to do."""
     message, variable = refusal
     if request.path.startswith("/api/"):
-        # Imported here: the API module loads every app's routers.
-        from greenroom.api import error_response
-
-        return error_response(request, 413, "too_large", message, _limits())
+        return JsonResponse(error_body("too_large", message, _limits()), status=413)
     # Rendered without the request: this runs before sessions and sign-in are read.
     page = render_to_string(
         "413.html", {"message": message, "variable": variable, "back": request.get_full_path()}

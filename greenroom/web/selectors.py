@@ -1,29 +1,30 @@
-"""Reads for the shell pages: the workspace at a glance and the product ops scorecard."""
+"""Reads for the shell pages: the scorecard's values and the search box's results, both
+computed by the apps that registered them."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.db.models import Count, Q
-from django.utils import timezone
-
-from greenroom.accounts.models import Membership, Workspace
-from greenroom.jobs.selectors import run_outcomes_since
-from greenroom.organisation.models import Product, ProductArea, Team
-from greenroom.sources.models import Source
-
-# A source counts as fresh when its data was committed within this long.
-FRESHNESS_WINDOW = timedelta(hours=24)
+from greenroom.accounts.models import User, Workspace
+from greenroom.registry import Measure, Ratio, SearchProvider, SearchResult
 
 
 @dataclass(frozen=True)
-class Measure:
-    """One scorecard line: a share with its numerator and denominator, or not yet measurable."""
+class Score:
+    """A scorecard line as shown: the measure and its value, or what it waits for."""
 
-    name: str
-    explanation: str
-    numerator: int | None = None
-    denominator: int | None = None
-    pending_reason: str = ""
+    measure: Measure
+    ratio: Ratio | None
+
+    @property
+    def name(self) -> str:
+        return self.measure.title
+
+    @property
+    def numerator(self) -> int | None:
+        return self.ratio.numerator if self.ratio else None
+
+    @property
+    def denominator(self) -> int | None:
+        return self.ratio.denominator if self.ratio else None
 
     @property
     def percent(self) -> int | None:
@@ -39,84 +40,29 @@ class Measure:
         return "ok" if percent >= 80 else "warn" if percent >= 50 else "bad"
 
 
-def scorecard(*, workspace: Workspace) -> list[Measure]:
+def scorecard(*, workspace: Workspace, measures: list[Measure]) -> list[Score]:
     """The product ops function's own success measures, computed from the workspace's data."""
-    products = Product.objects.filter(workspace=workspace)
-    areas = ProductArea.objects.filter(workspace=workspace)
-    teams = Team.objects.filter(workspace=workspace, headcount_plan__isnull=False).annotate(
-        people_count=Count("people")
-    )
-    members = Membership.objects.filter(workspace=workspace, user__is_active=True)
-    month_ago = timezone.now() - timedelta(days=30)
-    outcomes = run_outcomes_since(since=timezone.now() - timedelta(days=7), workspace=workspace)
     return [
-        Measure(
-            "Products with an owning team",
-            "Every product needs a team accountable for it.",
-            products.filter(owner_team__isnull=False).count(),
-            products.count(),
-        ),
-        Measure(
-            "Product areas with an owning team",
-            "Areas without an owner are where feedback gets lost.",
-            areas.filter(owner_team__isnull=False).count(),
-            areas.count(),
-        ),
-        Measure(
-            "Teams staffed to plan",
-            "Teams whose people number at least their planned headcount.",
-            sum(1 for team in teams if team.people_count >= team.headcount_plan),
-            len(teams),
-        ),
-        Measure(
-            "Members active in the last 30 days",
-            "Accessibility of the platform: people who signed in recently.",
-            members.filter(user__last_login__gte=month_ago).count(),
-            members.count(),
-        ),
-        Measure(
-            "Background jobs succeeding (7 days)",
-            "Syncs and refreshes that finished without error.",
-            outcomes.succeeded,
-            outcomes.finished,
-        ),
-        Measure(
-            "Time to decision",
-            "Days from a question being raised to a logged decision.",
-            pending_reason="Measured once decisions are logged (cadences and decisions).",
-        ),
-        _freshness(workspace),
-        Measure(
-            "Feedback-to-insight turnaround",
-            "Days from feedback arriving to it being linked to a theme or insight.",
-            pending_reason="Measured once feedback flows in (feedback capability).",
-        ),
+        Score(measure, measure.compute(workspace=workspace) if measure.compute else None)
+        for measure in measures
     ]
 
 
-def _freshness(workspace: Workspace) -> Measure:
-    sources = Source.objects.filter(workspace=workspace, enabled=True)
-    fresh = sources.filter(last_synced_at__gte=timezone.now() - FRESHNESS_WINDOW)
-    return Measure(
-        "Data freshness",
-        "Enabled data sources whose data was last committed within 24 hours.",
-        fresh.count(),
-        sources.count(),
-    )
+@dataclass(frozen=True)
+class SearchGroup:
+    """What one provider found."""
+
+    provider: SearchProvider
+    results: list[SearchResult]
 
 
-def workspace_glance(*, workspace: Workspace) -> dict[str, int]:
-    """Counts for the home page."""
-    teams = Team.objects.filter(workspace=workspace).aggregate(
-        teams=Count("id", distinct=True), people=Count("people")
-    )
-    return {
-        "products": Product.objects.filter(workspace=workspace).count(),
-        "areas": ProductArea.objects.filter(workspace=workspace).count(),
-        "teams": teams["teams"],
-        "people": teams["people"],
-        "members": Membership.objects.filter(workspace=workspace, user__is_active=True).count(),
-        "unowned_products": Product.objects.filter(
-            Q(owner_team__isnull=True), workspace=workspace
-        ).count(),
-    }
+def search(
+    *, workspace: Workspace, actor: User, query: str, providers: list[SearchProvider], limit: int
+) -> list[SearchGroup]:
+    """Each provider's results for ``query`` in the workspace; providers that found nothing
+    are left out."""
+    groups = [
+        SearchGroup(p, p.search(workspace=workspace, actor=actor, query=query, limit=limit))
+        for p in providers
+    ]
+    return [group for group in groups if group.results]

@@ -2,57 +2,52 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from greenroom.accounts.permissions import ability_required, can
-from greenroom.accounts.selectors import audit_event_list
-from greenroom.organisation.kinds import KINDS_BY_SLUG
-from greenroom.organisation.selectors import entity_counts, portfolio_tree
+from greenroom import registry
+from greenroom.accounts.permissions import ability_required
 from greenroom.web import selectors
+from greenroom.web.forms import MIN_QUERY, SearchForm
+from greenroom.web.shell import cards_for, section_get, visible
+
+# Results per provider: a glance in the box, more on the search page.
+BOX_RESULTS = 5
+PAGE_RESULTS = 25
 
 
 @login_required
 @ability_required("view")
 def home(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace
-    context = {
-        "glance": selectors.workspace_glance(workspace=workspace),
-        "portfolio": portfolio_tree(workspace=workspace),
-        "scorecard": selectors.scorecard(workspace=workspace)[:5],
-        "recent_events": (
-            audit_event_list(workspace=workspace)[:8] if can(request, "view_audit_log") else None
-        ),
-    }
-    return render(request, "web/home.html", context)
-
-
-def _overview(request: HttpRequest, template: str, slugs: tuple[str, ...]) -> HttpResponse:
-    kinds = [KINDS_BY_SLUG[slug] for slug in slugs]
-    counts = entity_counts(workspace=request.workspace, kinds=tuple(kinds))
-    sections = [{"kind": kind, "count": counts[kind.slug]} for kind in kinds]
-    return render(request, template, {"sections": sections})
+    return render(request, "web/home.html", {"cards": cards_for(request, "home")})
 
 
 @login_required
 @ability_required("view")
-def data_overview(request: HttpRequest) -> HttpResponse:
-    return _overview(
-        request, "web/data_overview.html", ("product-lines", "products", "product-areas", "plans")
-    )
-
-
-@login_required
-@ability_required("view")
-def customers_overview(request: HttpRequest) -> HttpResponse:
-    return _overview(request, "web/customers_overview.html", ("segments", "regions", "markets"))
-
-
-@login_required
-@ability_required("view")
-def strategy_overview(request: HttpRequest) -> HttpResponse:
-    return _overview(request, "web/strategy_overview.html", ("teams", "people"))
+def overview(request: HttpRequest, section: str) -> HttpResponse:
+    context = {"section": section_get(section), "cards": cards_for(request, section)}
+    return render(request, "web/overview.html", context)
 
 
 @login_required
 @ability_required("view")
 def scorecard(request: HttpRequest) -> HttpResponse:
-    measures = selectors.scorecard(workspace=request.workspace)
-    return render(request, "web/scorecard.html", {"measures": measures})
+    measures = visible(request, registry.entries(registry.Measure))
+    scores = selectors.scorecard(workspace=request.workspace, measures=measures)
+    return render(request, "web/scorecard.html", {"measures": scores})
+
+
+@login_required
+@ability_required("view")
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    groups = []
+    if len(query) >= MIN_QUERY:
+        groups = selectors.search(
+            workspace=request.workspace,
+            actor=request.user,
+            query=query,
+            providers=visible(request, registry.entries(registry.SearchProvider)),
+            limit=BOX_RESULTS if request.htmx else PAGE_RESULTS,
+        )
+    context = {"form": form, "query": query, "groups": groups, "min_query": MIN_QUERY}
+    template = "web/search.html" + ("#results" if request.htmx else "")
+    return render(request, template, context, status=200 if form.is_valid() else 400)

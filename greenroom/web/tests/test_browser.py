@@ -12,24 +12,25 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils.text import slugify
 from playwright.sync_api import expect
 
+from greenroom import registry
 from greenroom.testing.browser import EMAILS, SCREENSHOTS, sign_in
 from greenroom.testing.browser_support import (
     BLOCKING_IMPACTS,
     PageProblems,
     axe_report,
 )
-from greenroom.web.navigation import NAVIGATION
 
 pytestmark = pytest.mark.browser
 
 
 def _pages() -> list[tuple[str, Callable[[], str]]]:
     """(screenshot name, URL) for every page in the navigation, plus the API docs."""
+    titles = {section.key: section.title for section in registry.entries(registry.Section)}
     pages = []
-    for title, items in NAVIGATION:
-        for item in items:
-            name = slugify(f"{title} {item.label}") if title else slugify(item.label)
-            pages.append((name, item.url))
+    for item in registry.entries(registry.NavEntry):
+        title = titles[item.section]
+        name = slugify(f"{title} {item.label}") if title else slugify(item.label)
+        pages.append((name, item.url))
     pages.append(("api-docs", lambda: "/api/v1/docs"))
     return pages
 
@@ -165,6 +166,25 @@ def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page, sand
     expect(rows.first).to_contain_text("Dashboards")
     expect(admin_page).to_have_url(re.compile(r"/organisation/teams/\?q=Dashboards$"))
     assert admin_page.evaluate("window.stillTheSamePage") is True
+    assert not problems.found + problems.csp_violations
+
+
+def test_it_finds_from_the_search_box_as_the_member_types(admin_page, sandbox_url):
+    problems = PageProblems(sandbox_url)
+    problems.watch(admin_page)
+    admin_page.goto("/")
+
+    with admin_page.expect_response(lambda r: "/search/?q=Dashboards" in r.url) as searched:
+        admin_page.get_by_role("searchbox", name="Find anything").fill("Dashboards")
+    results = admin_page.locator("#search-results")
+    team = results.get_by_role("link", name="Dashboards", exact=True)
+
+    assert searched.value.request.headers.get("hx-request") == "true"
+    expect(team).to_be_visible()
+    admin_page.screenshot(path=SCREENSHOTS / "search-box.png")
+    team.click()
+    expect(admin_page).to_have_url(re.compile(r"/organisation/teams/\?q=Dashboards$"))
+    expect(admin_page.locator("#rows tbody tr")).to_have_count(1)
     assert not problems.found + problems.csp_violations
 
 

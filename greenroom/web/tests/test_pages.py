@@ -2,13 +2,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from greenroom import registry
 from greenroom.accounts.permissions import ABILITIES
 from greenroom.testing.factories import ProductFactory, TeamFactory
-from greenroom.web.navigation import NAVIGATION
 
 pytestmark = pytest.mark.django_db
 
-PAGES = [item for _, items in NAVIGATION for item in items]
+PAGES = registry.entries(registry.NavEntry)
 
 
 @pytest.mark.parametrize("item", PAGES, ids=lambda item: item.label)

@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def test_it_serves_without_naming_the_server_and_with_a_control_socket_of_its_ow
     with served(env, tmp_path / "serve.log") as base_url:
         page = urllib.request.urlopen(f"{base_url}/login/", timeout=10)
         asset = urllib.request.urlopen(f"{base_url}/static/greenroom/greenroom.css", timeout=10)
-        socket = tmp_path / f"gunicorn-{base_url.rsplit(':', 1)[1]}.ctl"
+        socket = _appearing(tmp_path / f"gunicorn-{base_url.rsplit(':', 1)[1]}.ctl")
         mode = socket.stat().st_mode
         stats = _control(socket, "show stats")
 
@@ -29,6 +30,15 @@ def test_it_serves_without_naming_the_server_and_with_a_control_socket_of_its_ow
     assert stat.S_ISSOCK(mode)
     assert stat.S_IMODE(mode) == 0o600
     assert stats["workers_current"] >= 1
+
+
+def _appearing(path: Path, seconds: float = 15) -> Path:
+    # gunicorn's arbiter opens the control socket once its workers run, so with the
+    # application preloaded a worker may answer a moment before the socket exists.
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return path
 
 
 def _control(socket: Path, command: str) -> dict:

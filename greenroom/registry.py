@@ -1,0 +1,200 @@
+"""What each app contributes to the pages it does not own: sidebar links, overview cards,
+scorecard measures, panels on other apps' pages and search providers.
+
+Apps register from their ``AppConfig.ready()`` (a ``contributions.py`` imported there) and the
+shell iterates what was registered, so a new app plugs in without editing ``web``, and ``web``
+never imports the apps whose content it shows.
+
+This module imports nothing from Greenroom: every app, ``accounts`` included, may register
+here without a cycle. Entries name the ability they need as a string; whoever renders them
+checks it (``accounts.permissions.can``), and ``web``'s system checks reject unknown names.
+
+An entry whose ``waits_for`` names a capability not built yet stands in for it (the page says
+what it waits for). The app that brings the capability deletes the stand-in and registers its
+own entry under the same key: two different entries under one key are refused.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the shell: a heading in the sidebar and, with an intro, an overview page."""
+
+    key: str
+    title: str
+    weight: int
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the sidebar under a section."""
+
+    section: str
+    label: str
+    url_name: str
+    weight: int
+    kwargs: tuple[tuple[str, str], ...] = ()
+    ability: str = "view"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.section, self.label)
+
+    def url(self) -> str:
+        return reverse(self.url_name, kwargs=dict(self.kwargs))
+
+
+@dataclass(frozen=True)
+class OverviewCard:
+    """A card on a section's overview page (section ``home``: the home page).
+
+    ``context(request)`` gives the variables ``template`` renders as ``card``. A card with no
+    title is drawn bare (a row of figures); a wide one spans the page.
+    """
+
+    key: str
+    section: str
+    title: str
+    weight: int
+    template: str = ""
+    context: Callable[[HttpRequest], dict] | None = None
+    description: str = ""
+    ability: str = "view"
+    wide: bool = False
+    waits_for: str = ""
+
+    def __post_init__(self) -> None:
+        if bool(self.template) == bool(self.waits_for):
+            raise ImproperlyConfigured(
+                f"Overview card {self.key!r} needs a template or a waits_for, not both."
+            )
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A measure's value: how many of how many."""
+
+    numerator: int
+    denominator: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A line of the product ops scorecard, computed from one workspace's data by
+    ``compute(workspace=...)``."""
+
+    key: str
+    title: str
+    explanation: str
+    weight: int
+    compute: Callable[..., Ratio] | None = None
+    waits_for: str = ""
+    ability: str = "view"
+
+    def __post_init__(self) -> None:
+        if (self.compute is None) == (not self.waits_for):
+            raise ImproperlyConfigured(
+                f"Scorecard measure {self.key!r} needs a compute function or a waits_for, not both."
+            )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A titled section of another app's page about one object (``page`` names which, e.g.
+    ``customers.account``), rendered from ``template`` with ``context(request, obj)`` as
+    ``panel``."""
+
+    page: str
+    title: str
+    template: str
+    context: Callable[[HttpRequest, Any], dict]
+    weight: int
+    ability: str = "view"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.page, self.title)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One thing found by the search box."""
+
+    title: str
+    url: str
+    kind: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    """One kind of thing the search box finds: ``search(workspace=, actor=, query=, limit=)``
+    returns at most ``limit`` results of that workspace. ``actor`` is who searched, for the
+    audit trail of any personal data shown."""
+
+    key: str
+    title: str
+    search: Callable[..., list[SearchResult]]
+    weight: int
+    ability: str = "view"
+
+
+Entry = Section | NavEntry | OverviewCard | Measure | Panel | SearchProvider
+E = TypeVar("E", Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider)
+
+KINDS: tuple[type, ...] = (Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider)
+
+
+_entries: dict[type, dict[Any, Any]] = {kind: {} for kind in KINDS}
+# Every page draws the sidebar: sort each kind once, not on every request.
+_ordered: dict[type, list[Any]] = {}
+
+
+def register(*entries: Entry) -> None:
+    """Add entries; registering the same entry again changes nothing (``ready()`` may run
+    twice), a different entry under a key already taken is refused."""
+    for entry in entries:
+        if type(entry) not in _entries:
+            raise TypeError(f"{entry!r} is not a kind of entry the registry holds.")
+        taken = _entries[type(entry)].setdefault(entry.key, entry)
+        if taken != entry:
+            raise ImproperlyConfigured(
+                f"{type(entry).__name__} {entry.key!r} is registered twice: {taken!r} and "
+                f"{entry!r}. Keys are unique; a stand-in that waits for a capability is "
+                "deleted when the capability registers its own."
+            )
+        _ordered.pop(type(entry), None)
+
+
+def entries(kind: type[E]) -> list[E]:
+    """Every entry of one kind, by weight, then key (so equal weights keep a stable order)."""
+    if kind not in _ordered:
+        _ordered[kind] = sorted(_entries[kind].values(), key=lambda e: (e.weight, str(e.key)))
+    return list(_ordered[kind])
+
+
+def panels(page: str) -> list[Panel]:
+    """The panels registered for one kind of page, in order."""
+    return [panel for panel in entries(Panel) if panel.page == page]
+
+
+@contextmanager
+def scratch() -> Iterator[None]:
+    """Registrations made inside are forgotten afterwards: for tests that install a toy app."""
+    saved = {kind: dict(store) for kind, store in _entries.items()}
+    try:
+        yield
+    finally:
+        for kind, store in saved.items():
+            _entries[kind].clear()
+            _entries[kind].update(store)
+        _ordered.clear()
