@@ -222,16 +222,15 @@ def run_users(user_class, base_url: str, users: int, seconds: float) -> dict:
 
 
 def import_file(data_dir: Path, scale: str) -> Path:
-    """A Salesforce contacts export of IMPORT_ROWS rows for accounts the sandbox does not
-    have yet (their accounts are imported before the load starts)."""
+    """A Salesforce contacts export of IMPORT_ROWS rows for the sandbox's organisation, with
+    a sales team and accounts of its own (added before the load starts)."""
     out = data_dir / "load-import"
     if not (out / "contacts-100k.csv").exists():
         code = (
-            "from pathlib import Path; import json; from greenroom.sandbox import crm, generator;"
-            f"out = Path({str(out)!r});"
-            "org = generator.generate(out_dir=out, scale='large', seed=11);"
+            "from pathlib import Path; from greenroom.sandbox import crm;"
+            f"out = Path({str(out)!r}); out.mkdir(exist_ok=True);"
             "files = crm.crm_generate(out_dir=out, scale='bench', seed=11,"
-            " organisation=org.organisation);"
+            f" organisation=Path({str(data_dir / 'sandbox' / 'organisation.json')!r}));"
             "print(files.salesforce_accounts); print(files.salesforce_contacts)"
         )
         accounts, contacts = django_shell(data_dir, code).splitlines()[-2:]
@@ -249,6 +248,18 @@ def import_file(data_dir: Path, scale: str) -> Path:
     return out
 
 
+def add_sales_team(data_dir: Path, document: Path) -> None:
+    """The import file's account owners, as the organisation import adds them."""
+    django_shell(
+        data_dir,
+        "import json; from pathlib import Path; from greenroom.accounts.models import Workspace;"
+        "from greenroom.organisation.services import organisation_import;"
+        f"document = Path({str(document)!r});"
+        "organisation_import(actor=None, workspace=Workspace.objects.get(slug='harbor-systems'),"
+        " document=json.loads(document.read_text()), source=document.name)",
+    )
+
+
 def post_import(base_url: str, token: str, path: Path, kind: str) -> requests.Response:
     with open(path, "rb") as handle:
         return requests.post(
@@ -258,6 +269,18 @@ def post_import(base_url: str, token: str, path: Path, kind: str) -> requests.Re
             files={"file": (path.name, handle, "text/csv")},
             timeout=1800,
         )
+
+
+def import_finished(base_url: str, token: str, response: requests.Response) -> dict:
+    """The import's report: at once for a small file (200), or once its job is over (202)."""
+    if response.status_code != 202:
+        return {"status": response.status_code, "body": response.text[:300]}
+    url = f"{base_url}/api/v1/customers/imports/{response.json()['id']}"
+    while True:
+        run = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60).json()
+        if run["status"] in ("done", "failed"):
+            return {"status": run["status"], "body": str(run.get("report"))[:300]}
+        gevent.sleep(1)
 
 
 def busy_work(data_dir: Path, base_url: str, token: str, files: Path) -> list:
@@ -274,9 +297,8 @@ def busy_work(data_dir: Path, base_url: str, token: str, files: Path) -> list:
 
     def run_import() -> None:
         response = post_import(base_url, token, files / "contacts-100k.csv", "contacts")
-        outcome["status"] = response.status_code
+        outcome.update(import_finished(base_url, token, response))
         outcome["seconds"] = time.perf_counter() - started
-        outcome["body"] = response.text[:300]
 
     return [refresh, gevent.spawn(run_import), outcome]
 
@@ -372,8 +394,10 @@ def main() -> None:
         for name, median in page_times(base_url, repeats=10).items():
             print(f"page_{name}: {median:.0f} ms (goal <= {GOALS['page_ms']} ms)")
         if files is not None:
+            add_sales_team(data_dir, files / "sales-team.json")
             accounts = post_import(base_url, Sandbox.token, files / "accounts.csv", "accounts")
-            print(f"# accounts for the import: {accounts.status_code}")
+            accounts_outcome = import_finished(base_url, Sandbox.token, accounts)
+            print(f"# accounts for the import: {accounts_outcome['status']}")
             refresh, importer, outcome = busy_work(data_dir, base_url, Sandbox.token, files)
             busy = run_users(Member, base_url, args.users, args.seconds)
             report("load_busy", busy, GOALS["load_busy_p95_ms"], baseline["p95"])
@@ -382,11 +406,13 @@ def main() -> None:
             print(f"busy_refresh_exit: {refresh.returncode} (goal <= 0)")
             if refresh.returncode:
                 print(f"# refresh: {refresh_error.strip().splitlines()[-1:]}")
+            # The import runs as a job; it may end after the measured phase, and its time
+            # (from upload to report) says how much of the phase it overlapped.
             print(
                 f"busy_import_{IMPORT_ROWS // 1000}k_rows: {outcome.get('seconds', 0):.0f} s, "
-                f"HTTP {outcome.get('status')}"
+                f"{outcome.get('status')}"
             )
-            if outcome.get("status", 500) >= 300:
+            if outcome.get("status") != "done":
                 print(f"# import: {outcome.get('body')}")
     finally:
         stop(server)
