@@ -3,20 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make demo` installs the product only; the test tools (and Spark) come with `make test`.
+APP_STAMP := $(VENV)/.installed-app
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Tests keep their generated secret and scratch files out of ./data (the demo's folder).
 TEST_ENV := GREENROOM_DATA_DIR=$(CURDIR)/var/test-data
 
 .PHONY: demo test test-sqlite test-postgres lint format check-migrations api-schema bench clean
 
-$(STAMP): pyproject.toml
+$(APP_STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Greenroom needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(APP_STAMP)
+
+$(STAMP): $(APP_STAMP)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(APP_STAMP)
 	$(BIN)/greenroom demo
 
 test: lint check-migrations test-sqlite test-postgres

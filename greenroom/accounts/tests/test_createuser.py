@@ -89,3 +89,14 @@ def test_it_makes_an_install_operator_when_asked():
     assert AuditEvent.objects.get(action="user.create").detail["superuser"] is True
     _createuser("--email", "plain@example.com")
     assert not User.objects.get(email="plain@example.com").is_superuser
+
+
+def test_it_says_to_use_password_stdin_when_there_is_no_terminal(monkeypatch):
+    monkeypatch.setattr("sys.stdin", StringIO(""))
+
+    with pytest.raises(CommandError, match="--password-stdin"):
+        call_command(
+            "createuser", "--email", "ci@example.com", "--role", "viewer", "--workspace", "Acme"
+        )
+
+    assert not User.objects.filter(email="ci@example.com").exists()

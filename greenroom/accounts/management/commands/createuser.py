@@ -77,6 +77,13 @@ class Command(BaseCommand):
             return None
         if options["password_stdin"]:
             password = sys.stdin.readline().rstrip("\n")
+        elif not sys.stdin.isatty():
+            # getpass would fall back to reading the terminal device and crash without one.
+            raise CommandError(
+                "No terminal to ask for the password: pipe it in with --password-stdin "
+                '(echo "$PASSWORD" | greenroom createuser ... --password-stdin), or use '
+                "--no-password so they set it through a reset link."
+            )
         else:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
