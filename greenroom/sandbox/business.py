@@ -379,7 +379,11 @@ def _credit_note(customer: str, on: date, amount: int, price: dict) -> dict:
 
 
 def _write_events(path: Path, rng, subscriptions: list[dict], n_events: int, end: date) -> None:
-    """Segment tracks: one row per event, drawn in proportion to seats * active days."""
+    """Segment tracks: one row per event, drawn in proportion to seats * active days.
+
+    Everything is drawn, deduplicated-by-retry and sorted as numbers; text columns are built
+    once, at the end, from small dictionaries (accounts, products, features): reordering
+    millions of strings was most of the sandbox's generation time."""
     starts = np.array([(s["start"] - date(1970, 1, 1)).days for s in subscriptions])
     # The last day is included: usage runs up to and including ``end``.
     ends = np.array([(s["end"] - date(1970, 1, 1)).days + 1 for s in subscriptions])
@@ -387,60 +391,75 @@ def _write_events(path: Path, rng, subscriptions: list[dict], n_events: int, end
     weights = users * np.maximum(ends - starts, 1)
     picked = rng.choice(len(subscriptions), size=n_events, p=weights / weights.sum())
     days = starts[picked] + (rng.random(n_events) * (ends[picked] - starts[picked])).astype(int)
-    # Seasonality: keep fewer events on weekends, in August and in the last week of December.
+    kept = _seasonal(rng, days)
+    picked, days = picked[kept], days[kept]
+    n = len(picked)
+    # Heavy and light users: a user's share follows a power law within the account.
+    user_number = (users[picked] * rng.random(n) ** 2.5).astype(np.int64)
+    seconds = days.astype(np.int64) * DAY + rng.integers(6 * 3600, 22 * 3600, n)
+    anonymous = rng.random(n) < 0.02
+    account_names, account_of = np.unique(
+        [s["account"] for s in subscriptions], return_inverse=True
+    )
+    product_names, product_of = np.unique(
+        [s["product"] for s in subscriptions], return_inverse=True
+    )
+    product = product_of[picked]
+    feature_names = [name for key in product_names for name in FEATURES[key]]
+    first_feature = np.cumsum([0] + [len(FEATURES[key]) for key in product_names])[:-1]
+    feature_count = np.array([len(FEATURES[key]) for key in product_names])
+    feature = first_feature[product] + np.minimum(rng.integers(0, 3, n), feature_count[product] - 1)
+    no_feature = rng.random(n) < 0.5
+    delay = rng.exponential(5, n).astype(np.int64)
+    late = rng.random(n) < 0.01
+    delay[late] += rng.integers(DAY, 3 * DAY, late.sum())
+    # Segment retries deliver some messages twice; the file is in timestamp order.
+    duplicates = np.sort(rng.choice(n, size=n // 200, replace=False))
+    rows = np.concatenate([np.arange(n), duplicates])
+    rows = rows[np.argsort(seconds[rows], kind="stable")]
+    account = _text(account_of[picked[rows]], account_names)
+    user = pc.binary_join_element_wise(account, pa.array(user_number[rows]).cast(pa.string()), "-u")
+    is_anonymous = pa.array(anonymous[rows])
+    missing_feature = pa.array(no_feature[rows])
+    table = pa.table({
+        "id": pc.binary_join_element_wise(
+            pa.scalar("msg"), pa.array(rows).cast(pa.string()), "-"),
+        "event": pc.if_else(missing_feature, pa.scalar("Page Viewed"), pa.scalar("Feature Used")),
+        "user_id": pc.if_else(is_anonymous, pa.scalar(None, pa.string()), user),
+        "anonymous_id": pc.if_else(is_anonymous, pc.binary_join_element_wise(
+            pa.scalar("anon"), user, "-"), pa.scalar(None, pa.string())),
+        "group_id": account,
+        "timestamp": pa.array(seconds[rows] * 1_000_000, pa.timestamp("us", tz="UTC")),
+        "received_at": pa.array(
+            (seconds[rows] + delay[rows]) * 1_000_000, pa.timestamp("us", tz="UTC")),
+        "product": _text(product[rows], product_names),
+        "feature": pc.if_else(
+            missing_feature, pa.scalar(None, pa.string()), _text(feature[rows], feature_names)),
+    })  # fmt: skip
+    pq.write_table(table, path, row_group_size=256_000)
+
+
+def _seasonal(rng, days: np.ndarray) -> np.ndarray:
+    """Which drawn days to keep so weekends, August and the last week of December are
+    quieter, topped up from the kept ones so the count stays as asked."""
+    n = len(days)
     calendar = np.array(days, dtype="datetime64[D]")
     weekday = (days + 3) % 7  # 0 = Monday
     month_day = calendar - calendar.astype("datetime64[M]")
     month = calendar.astype("datetime64[M]").astype(int) % 12 + 1
-    keep = np.ones(n_events)
+    keep = np.ones(n)
     keep[weekday >= 5] = 0.35
     keep[month == 8] *= 0.8
     keep[(month == 12) & (month_day.astype(int) >= 23)] *= 0.5
-    kept = rng.random(n_events) < keep
-    # Top up so the count stays as asked: resample among kept events.
-    index = np.flatnonzero(kept)
-    index = np.concatenate([index, rng.choice(index, size=n_events - len(index))])
-    picked, days = picked[index], days[index]
-    n = len(picked)
-    # Heavy and light users: a user's share follows a power law within the account.
-    user_number = (users[picked] * rng.random(n) ** 2.5).astype(int)
-    seconds = days.astype(np.int64) * DAY + rng.integers(6 * 3600, 22 * 3600, n)
-    account_ids = pa.array([s["account"] for s in subscriptions])
-    products = pa.array([s["product"] for s in subscriptions])
-    account = account_ids.take(pa.array(picked))
-    product = products.take(pa.array(picked))
-    user = pc.binary_join_element_wise(account, pa.array(user_number).cast(pa.string()), "-u")
-    anonymous = rng.random(n) < 0.02
-    feature_of = {key: np.array(values) for key, values in FEATURES.items()}
-    feature_pick = rng.integers(0, 3, n)
-    product_np = np.asarray(product.to_numpy(zero_copy_only=False))
-    feature = np.empty(n, dtype=object)
-    for key, values in feature_of.items():
-        mask = product_np == key
-        feature[mask] = values[np.minimum(feature_pick[mask], len(values) - 1)]
-    feature[rng.random(n) < 0.5] = None
-    message = pc.binary_join_element_wise(
-        pa.array(np.full(n, "msg")), pa.array(np.arange(n)).cast(pa.string()), "-"
+    index = np.flatnonzero(rng.random(n) < keep)
+    return np.concatenate([index, rng.choice(index, size=n - len(index))])
+
+
+def _text(codes: np.ndarray, names) -> pa.Array:
+    """A plain string column from small integer codes into ``names``."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(names)).cast(
+        pa.string()
     )
-    delay = rng.exponential(5, n).astype(np.int64)
-    late = rng.random(n) < 0.01
-    delay[late] += rng.integers(DAY, 3 * DAY, late.sum())
-    table = pa.table({
-        "id": message,
-        "event": pa.array(np.where(feature == None, "Page Viewed", "Feature Used")),  # noqa: E711
-        "user_id": pc.if_else(pa.array(anonymous), pa.nulls(n, pa.string()), user),
-        "anonymous_id": pc.if_else(pa.array(anonymous), pc.binary_join_element_wise(
-            pa.array(np.full(n, "anon")), user, "-"), pa.nulls(n, pa.string())),
-        "group_id": account,
-        "timestamp": pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC")),
-        "received_at": pa.array((seconds + delay) * 1_000_000, pa.timestamp("us", tz="UTC")),
-        "product": product,
-        "feature": pa.array(feature, pa.string()),
-    })  # fmt: skip
-    # Segment retries deliver some messages twice.
-    duplicates = rng.choice(n, size=n // 200, replace=False)
-    table = pa.concat_tables([table, table.take(pa.array(np.sort(duplicates)))])
-    pq.write_table(table.sort_by("timestamp"), path, row_group_size=256_000)
 
 
 def _write_people_and_costs(files: BusinessFiles, rng, start: date, end: date) -> None:
