@@ -349,12 +349,32 @@ def participants_reserve(request: HttpRequest) -> HttpResponse:
 def study(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("study", "").strip()
     rows = selectors.outreach_list(workspace=request.workspace, study=name) if name else []
+    listing = Listing(
+        request,
+        rows,
+        columns=OUTREACH_COLUMNS,
+        default_sort="-when",
+        rows_template="customers/_outreach_table.html#rows",
+        noun=("contact", "contacts"),
+        scope=["study"],
+    )
     context = {
         "study": name,
-        "rows": rows,
+        "listing": listing,
         "studies": selectors.study_names(workspace=request.workspace),
     }
-    return render(request, "customers/study.html", context)
+    return render_list(request, "customers/study.html", context)
+
+
+OUTREACH_COLUMNS = [
+    Column("When", "when", "at"),
+    Column("Contact", "contact", ("contact__last_name", "contact__first_name")),
+    Column("Account", "account", "account__name"),
+    Column("Kind", "kind", "kind"),
+    Column("Study or reason"),
+    Column("By"),
+    Column("Outcome", "outcome", "outcome"),
+]
 
 
 @login_required
@@ -387,8 +407,25 @@ def import_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error)
         else:
             return redirect("customers:import", pk=run.pk)
-    runs = selectors.import_list(workspace=request.workspace)[:30]
-    return render(request, "customers/import_list.html", {"form": form, "runs": runs})
+    listing = Listing(
+        request,
+        selectors.import_list(workspace=request.workspace),
+        columns=IMPORT_COLUMNS,
+        default_sort="-when",
+        rows_template="customers/import_list.html#rows",
+        noun=("import", "imports"),
+    )
+    context = {"form": form, "listing": listing}
+    return render_list(request, "customers/import_list.html", context, status=200)
+
+
+IMPORT_COLUMNS = [
+    Column("File", "file", "filename"),
+    Column("Holds", "holds", "kind"),
+    Column("From", "from", "format"),
+    Column("Result", "result", "status"),
+    Column("When", "when", "created_at"),
+]
 
 
 @login_required
@@ -433,15 +470,16 @@ def _import_start(request: HttpRequest, run: ImportRun, mapping: dict[str, str])
 def duplicates(request: HttpRequest) -> HttpResponse:
     kind = "accounts" if request.GET.get("kind") == "accounts" else "contacts"
     finder_fn = dup.duplicate_accounts if kind == "accounts" else dup.duplicate_contacts
-    pairs = finder_fn(workspace=request.workspace)
+    # Pairs are cards, not table rows: the listing pages them and gives the empty state.
+    listing = Listing(request, finder_fn(workspace=request.workspace), page_size=20, scope=["kind"])
     if kind == "contacts":
         services.contact_details_shown(
             actor=request.user,
             workspace=request.workspace,
-            contacts=[c for p in pairs for c in (p.keep, p.other)],
+            contacts=[c for p in listing.rows for c in (p.keep, p.other)],
             where="duplicate review",
         )
-    return render(request, "customers/duplicates.html", {"pairs": pairs, "kind": kind})
+    return render_list(request, "customers/duplicates.html", {"listing": listing, "kind": kind})
 
 
 @require_POST

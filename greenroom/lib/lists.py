@@ -82,12 +82,15 @@ class Listing:
         export_name: str = "",
         prepare: Callable[[list], None] | None = None,
         noun: tuple[str, str] = ("row", "rows"),
+        scope: Sequence[str] = (),
     ) -> None:
         self.request = request
         self.columns = list(columns)
         self.rows_template = rows_template
         self.export_name = export_name
         self.noun = noun
+        # Parameters that choose which list this is (a study, a kind) rather than filter it.
+        self.scope = tuple(scope)
         self._prepare = prepare or (lambda rows: None)
         self._by_key = {column.key: column for column in self.columns if column.sortable}
         self.sort_key, self.descending = self._requested_sort(default_sort)
@@ -134,7 +137,7 @@ class Listing:
         return any(value.strip() for value in self._filters().values())
 
     def _filters(self) -> dict[str, str]:
-        owned = {PAGE, SORT, EXPORT}
+        owned = {PAGE, SORT, EXPORT, *self.scope}
         return {key: value for key, value in self.request.GET.items() if key not in owned}
 
     # URLs ---------------------------------------------------------------------------------
@@ -168,8 +171,10 @@ class Listing:
     @property
     def clear_url(self) -> str:
         """The list with no filter, in the same order."""
-        sort = self.request.GET.get(SORT)
-        return self.request.path + ("?" + urlencode({SORT: sort}) if sort else "")
+        kept = [
+            (key, self.request.GET[key]) for key in (*self.scope, SORT) if key in self.request.GET
+        ]
+        return self.request.path + ("?" + urlencode(kept) if kept else "")
 
     @property
     def headings(self) -> list[Heading]:

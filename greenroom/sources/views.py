@@ -133,7 +133,6 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         selectors.run_list(source=source),
         columns=SYNC_COLUMNS,
-        page_size=20,
         rows_template="sources/source_detail.html#rows",
         prepare=_with_tone,
         noun=("sync", "syncs"),
