@@ -138,7 +138,7 @@ def _contact_columns(request: HttpRequest) -> list[Column]:
         Column("Name", "name", ("last_name", "first_name"), value=str),
         Column("Title", "title", "title", value=lambda c: c.title),
         Column("Account", "account", "account__name", value=lambda c: c.account.name),
-        Column("Opted in to", value=lambda c: ", ".join(c.consent_labels)),
+        Column("Opted in to", value=lambda c: ", ".join(c.consent_labels())),
         Column("Last contacted", "contacted", "last_contacted_at", value=_contacted),
         # Only in exports, and only as this member may see them (masked otherwise).
         Column("Email", value=detail("email"), shown=False),
