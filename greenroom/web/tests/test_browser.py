@@ -87,7 +87,7 @@ def test_it_shows_the_home_page_at_a_glance(admin_page):
     admin_page.screenshot(path=SCREENSHOTS / "home-viewport.png")
     teams_on_card = int(teams_card.inner_text().split()[0])
     teams_card.click()
-    expect(admin_page.locator("#rows tbody tr")).to_have_count(teams_on_card)
+    expect(admin_page.locator("#list tbody tr")).to_have_count(teams_on_card)
 
 
 def test_it_explains_a_wrong_password_without_a_server_error(new_page, sandbox_url):
@@ -153,7 +153,7 @@ def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page, sand
     problems = PageProblems(sandbox_url)
     problems.watch(admin_page)
     admin_page.goto("/organisation/teams/")
-    rows = admin_page.locator("#rows tbody tr")
+    rows = admin_page.locator("#list tbody tr")
     assert rows.count() > 1
     # A full reload would start a new window object and lose this.
     admin_page.evaluate("window.stillTheSamePage = true")
@@ -184,7 +184,7 @@ def test_it_finds_from_the_search_box_as_the_member_types(admin_page, sandbox_ur
     admin_page.screenshot(path=SCREENSHOTS / "search-box.png")
     team.click()
     expect(admin_page).to_have_url(re.compile(r"/organisation/teams/\?q=Dashboards$"))
-    expect(admin_page.locator("#rows tbody tr")).to_have_count(1)
+    expect(admin_page.locator("#list tbody tr")).to_have_count(1)
     assert not problems.found + problems.csp_violations
 
 
