@@ -197,3 +197,25 @@ def test_it_makes_the_skip_link_the_first_tab_stop(admin_page):
     expect(skip_link).to_be_in_viewport()
     admin_page.keyboard.press("Enter")
     expect(admin_page.locator("main")).to_be_focused()
+
+
+def test_it_filters_and_sorts_the_accounts_in_place(admin_page, sandbox_url):
+    problems = PageProblems(sandbox_url)
+    problems.watch(admin_page)
+    admin_page.goto("/customers/accounts/")
+    admin_page.evaluate("window.stillTheSamePage = true")
+    heading = admin_page.locator("#list th", has_text="Account")
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+
+    with admin_page.expect_response(lambda r: "segment=" in r.url):
+        admin_page.get_by_label("Segment").select_option(label="Enterprise")
+    expect(admin_page.locator("#list")).to_contain_text("matching the filters")
+    expect(admin_page).to_have_url(re.compile(r"segment=\d+"))
+    heading.get_by_role("link").click()
+
+    expect(heading).to_have_attribute("aria-sort", "descending")
+    expect(admin_page).to_have_url(re.compile(r"segment=\d+.*sort=-name"))
+    cells = admin_page.locator("#list tbody tr td:nth-child(2)")
+    assert set(cells.all_inner_texts()) == {"Enterprise"}
+    assert admin_page.evaluate("window.stillTheSamePage") is True
+    assert not problems.found + problems.csp_violations
