@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -10,6 +9,7 @@ from greenroom.accounts import selectors, services
 from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm
 from greenroom.accounts.models import ApiToken, Membership
 from greenroom.accounts.permissions import ability_required
+from greenroom.lib.lists import Column, Listing, render_list
 
 
 @login_required
@@ -53,8 +53,19 @@ def users(request: HttpRequest) -> HttpResponse:
             _send_set_password_email(request, user)
             messages.success(request, f"Added {user.email}; they were emailed a link to sign in.")
             return redirect("accounts:users")
-    context = {"form": form, "members": selectors.member_list(workspace=request.workspace)}
-    return render(request, "accounts/users.html", context)
+    listing = Listing(
+        request,
+        selectors.member_list(workspace=request.workspace),
+        columns=MEMBER_COLUMNS,
+        rows_template="accounts/users.html#rows",
+        noun=("member", "members"),
+    )
+    return render_list(request, "accounts/users.html", {"form": form, "listing": listing})
+
+
+# Members sort by name only (the selector's order): a role or status sort would move a row
+# away from under the pointer as its role is changed in place.
+MEMBER_COLUMNS = [Column("Name"), Column("Role"), Column("Status")]
 
 
 def _send_set_password_email(request: HttpRequest, user) -> None:
@@ -105,5 +116,21 @@ def audit(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     if action:
         events = events.filter(action__startswith=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit.html", {"page": page, "action": action})
+    listing = Listing(
+        request,
+        events,
+        columns=AUDIT_COLUMNS,
+        default_sort="-when",
+        rows_template="accounts/audit.html#rows",
+        noun=("entry", "entries"),
+    )
+    return render_list(request, "accounts/audit.html", {"listing": listing, "action": action})
+
+
+AUDIT_COLUMNS = [
+    Column("When", "when", "at"),
+    Column("Who", "who", "actor_label"),
+    Column("Action", "action", "action"),
+    Column("Object"),
+    Column("Detail"),
+]

@@ -24,3 +24,18 @@ def details_for(request: HttpRequest, contact: Contact) -> dict[str, str]:
         "phone": HIDDEN if contact.phone else "",
         "visible": False,
     }
+
+
+def contacts_export_audited(
+    *, actor, workspace, contact_ids: list[int], with_details: bool, where: str
+) -> None:
+    """Record that ``actor`` downloaded these contacts (with their email and phone when
+    ``with_details``): every export of contacts is in the audit log, as the study export's."""
+    from greenroom.accounts.services import audit_record
+
+    audit_record(
+        actor=actor,
+        workspace=workspace,
+        action="contact.export",
+        detail={"where": where, "contacts": contact_ids, "with_details": with_details},
+    )

@@ -110,13 +110,41 @@ def accounts_usage(*, workspace: Workspace, accounts: list[Account], days: int =
     return {pk: value for pk, value in usage.items() if value is not None}
 
 
-def account_list(*, workspace: Workspace, search: str = "") -> QuerySet[Account]:
-    """Accounts with their place in the organisation and owners, by name."""
+# The account filters of the list pages (customers/filters.py) and the lookups they become.
+ACCOUNT_FILTERS = {
+    "segment": "segment",
+    "market": "market",
+    "plan": "plan",
+    "owner": "owner",
+    "lifecycle_stage": "lifecycle_stage",
+    "arr_min": "crm_arr__gte",
+    "arr_max": "crm_arr__lte",
+}
+
+
+def account_filter(filters: dict, *, prefix: str = "") -> Q:
+    """The accounts (or, with ``prefix="account__"``, the contacts of accounts) matching the
+    list filters given; unknown keys (the search words) are left to the caller."""
+    lookups = {
+        prefix + lookup: filters[name]
+        for name, lookup in ACCOUNT_FILTERS.items()
+        if name in filters
+    }
+    return Q(**lookups)
+
+
+def account_list(
+    *, workspace: Workspace, search: str = "", filters: dict | None = None
+) -> QuerySet[Account]:
+    """Accounts with their place in the organisation and owners, by name, narrowed by the
+    list filters (``ACCOUNT_FILTERS``) when given."""
     rows = Account.objects.filter(workspace=workspace).select_related(
         "segment", "market", "region", "plan", "owner"
     )
     if search:
         rows = rows.filter(Q(name__icontains=search) | Q(domain__icontains=search))
+    if filters:
+        rows = rows.filter(account_filter(filters))
     # A count per shown row, not a GROUP BY over every account: the page stays an index scan.
     contacts = (
         Contact.objects.filter(account=OuterRef("pk"))
@@ -141,12 +169,19 @@ def account_get(*, workspace: Workspace, pk: int) -> Account:
 
 
 def contact_list(
-    *, workspace: Workspace, search: str = "", account: Account | None = None
+    *,
+    workspace: Workspace,
+    search: str = "",
+    account: Account | None = None,
+    filters: dict | None = None,
 ) -> QuerySet[Contact]:
-    """Contacts (erased ones included, anonymised) with their account."""
+    """Contacts (erased ones included, anonymised) with their account, narrowed to accounts
+    matching the list filters (``ACCOUNT_FILTERS``) when given."""
     rows = Contact.objects.filter(workspace=workspace).select_related("account")
     if account is not None:
         rows = rows.filter(account=account)
+    if filters:
+        rows = rows.filter(account_filter(filters, prefix="account__"))
     if search:
         words = Q(first_name__icontains=search) | Q(last_name__icontains=search)
         rows = rows.filter(words | Q(title__icontains=search) | Q(account__name__icontains=search))

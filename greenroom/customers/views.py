@@ -3,7 +3,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -15,32 +14,72 @@ from django_htmx.http import HttpResponseClientRefresh
 from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.customers import duplicates as dup
-from greenroom.customers import finder, forms, selectors, services
+from greenroom.customers import finder, forms, privacy, selectors, services
 from greenroom.customers.choices import KIND_CONSENT
+from greenroom.customers.filters import AccountFilterForm
 from greenroom.customers.formats import FIELDS, mapping_guess
 from greenroom.customers.importers import ImportRejected
 from greenroom.customers.models import Account, ImportRun
 from greenroom.customers.privacy import details_for
 from greenroom.lib.exports import Format, export_response
+from greenroom.lib.lists import Column, Listing, render_list
 
 # The name other apps register their account-page panels under (greenroom/registry.py).
 ACCOUNT_PAGE = "customers.account"
 
 
-def _page(request: HttpRequest, rows, size: int = 50):
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+def _account_columns() -> list[Column]:
+    return [
+        Column("Account", "name", "name", value=lambda a: a.name),
+        Column("Segment", "segment", "segment__name", value=lambda a: _name(a.segment)),
+        Column("Market", "market", "market__name", value=lambda a: _name(a.market)),
+        Column("Plan", "plan", "plan__name", value=lambda a: _name(a.plan)),
+        # Sorted by the CRM's ARR: billing ARR is in the analytics store, not the database.
+        Column("ARR", "arr", "crm_arr", value=_account_arr, numeric=True),
+        Column("Owner", "owner", "owner__name", value=lambda a: _name(a.owner)),
+        Column(
+            "Contacts", "contacts", "contact_count", value=lambda a: a.contact_count, numeric=True
+        ),
+    ]
+
+
+def _name(related) -> str:
+    return str(related) if related is not None else ""
+
+
+def _account_arr(account: Account):
+    return account.billing_arr if account.billing_arr is not None else account.crm_arr
 
 
 @login_required
 @ability_required("view")
-def account_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    page = _page(request, selectors.account_list(workspace=request.workspace, search=search))
-    billing = selectors.accounts_billing_arr(workspace=request.workspace, accounts=page)
-    for account in page:
-        account.billing_arr = billing.get(account.pk)
-    template = "customers/account_list.html" + ("#rows" if request.htmx else "")
-    return render(request, template, {"page": page, "search": search})
+def account_list(request: HttpRequest) -> HttpResponseBase:
+    form = AccountFilterForm(request.workspace, request.GET, search_hint="Name or domain")
+    filters = form.values()
+    rows = selectors.account_list(
+        workspace=request.workspace, search=filters.pop("q", ""), filters=filters
+    )
+
+    def with_billing_arr(accounts: list[Account]) -> None:
+        billing = selectors.accounts_billing_arr(workspace=request.workspace, accounts=accounts)
+        for account in accounts:
+            account.billing_arr = billing.get(account.pk)
+
+    listing = Listing(
+        request,
+        rows,
+        columns=_account_columns(),
+        default_sort="name",
+        rows_template="customers/account_list.html#rows",
+        export_name="accounts",
+        prepare=with_billing_arr,
+        noun=("account", "accounts"),
+    )
+    if listing.export_format:
+        return listing.export()
+    return render_list(
+        request, "customers/account_list.html", {"listing": listing, "filter_form": form}
+    )
 
 
 def _panels(request: HttpRequest, account: Account) -> list[dict]:
@@ -91,13 +130,55 @@ def account_rules(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:account", pk=pk)
 
 
+def _contact_columns(request: HttpRequest) -> list[Column]:
+    def detail(name: str):
+        return lambda contact: details_for(request, contact)[name]
+
+    return [
+        Column("Name", "name", ("last_name", "first_name"), value=str),
+        Column("Title", "title", "title", value=lambda c: c.title),
+        Column("Account", "account", "account__name", value=lambda c: c.account.name),
+        Column("Opted in to", value=lambda c: ", ".join(c.consent_labels())),
+        Column("Last contacted", "contacted", "last_contacted_at", value=_contacted),
+        # Only in exports, and only as this member may see them (masked otherwise).
+        Column("Email", value=detail("email"), shown=False),
+        Column("Phone", value=detail("phone"), shown=False),
+    ]
+
+
+def _contacted(contact):
+    return contact.last_contacted_at.date() if contact.last_contacted_at else None
+
+
 @login_required
 @ability_required("view")
-def contact_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()
-    page = _page(request, selectors.contact_list(workspace=request.workspace, search=search))
-    template = "customers/contact_list.html" + ("#rows" if request.htmx else "")
-    return render(request, template, {"page": page, "search": search})
+def contact_list(request: HttpRequest) -> HttpResponseBase:
+    form = AccountFilterForm(request.workspace, request.GET, search_hint="Name, title or account")
+    filters = form.values()
+    rows = selectors.contact_list(
+        workspace=request.workspace, search=filters.pop("q", ""), filters=filters
+    )
+    listing = Listing(
+        request,
+        rows,
+        columns=_contact_columns(request),
+        default_sort="name",
+        rows_template="customers/contact_list.html#rows",
+        export_name="contacts",
+        noun=("contact", "contacts"),
+    )
+    if listing.export_format:
+        privacy.contacts_export_audited(
+            actor=request.user,
+            workspace=request.workspace,
+            contact_ids=list(listing.ordered.values_list("pk", flat=True)),
+            with_details=can(request, "view_contact_details"),
+            where="contact list",
+        )
+        return listing.export()
+    return render_list(
+        request, "customers/contact_list.html", {"listing": listing, "filter_form": form}
+    )
 
 
 @login_required
@@ -268,12 +349,32 @@ def participants_reserve(request: HttpRequest) -> HttpResponse:
 def study(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("study", "").strip()
     rows = selectors.outreach_list(workspace=request.workspace, study=name) if name else []
+    listing = Listing(
+        request,
+        rows,
+        columns=OUTREACH_COLUMNS,
+        default_sort="-when",
+        rows_template="customers/_outreach_table.html#rows",
+        noun=("contact", "contacts"),
+        scope=["study"],
+    )
     context = {
         "study": name,
-        "rows": rows,
+        "listing": listing,
         "studies": selectors.study_names(workspace=request.workspace),
     }
-    return render(request, "customers/study.html", context)
+    return render_list(request, "customers/study.html", context)
+
+
+OUTREACH_COLUMNS = [
+    Column("When", "when", "at"),
+    Column("Contact", "contact", ("contact__last_name", "contact__first_name")),
+    Column("Account", "account", "account__name"),
+    Column("Kind", "kind", "kind"),
+    Column("Study or reason"),
+    Column("By"),
+    Column("Outcome", "outcome", "outcome"),
+]
 
 
 @login_required
@@ -306,8 +407,25 @@ def import_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error)
         else:
             return redirect("customers:import", pk=run.pk)
-    runs = selectors.import_list(workspace=request.workspace)[:30]
-    return render(request, "customers/import_list.html", {"form": form, "runs": runs})
+    listing = Listing(
+        request,
+        selectors.import_list(workspace=request.workspace),
+        columns=IMPORT_COLUMNS,
+        default_sort="-when",
+        rows_template="customers/import_list.html#rows",
+        noun=("import", "imports"),
+    )
+    context = {"form": form, "listing": listing}
+    return render_list(request, "customers/import_list.html", context, status=200)
+
+
+IMPORT_COLUMNS = [
+    Column("File", "file", "filename"),
+    Column("Holds", "holds", "kind"),
+    Column("From", "from", "format"),
+    Column("Result", "result", "status"),
+    Column("When", "when", "created_at"),
+]
 
 
 @login_required
@@ -352,15 +470,16 @@ def _import_start(request: HttpRequest, run: ImportRun, mapping: dict[str, str])
 def duplicates(request: HttpRequest) -> HttpResponse:
     kind = "accounts" if request.GET.get("kind") == "accounts" else "contacts"
     finder_fn = dup.duplicate_accounts if kind == "accounts" else dup.duplicate_contacts
-    pairs = finder_fn(workspace=request.workspace)
+    # Pairs are cards, not table rows: the listing pages them and gives the empty state.
+    listing = Listing(request, finder_fn(workspace=request.workspace), page_size=20, scope=["kind"])
     if kind == "contacts":
         services.contact_details_shown(
             actor=request.user,
             workspace=request.workspace,
-            contacts=[c for p in pairs for c in (p.keep, p.other)],
+            contacts=[c for p in listing.rows for c in (p.keep, p.other)],
             where="duplicate review",
         )
-    return render(request, "customers/duplicates.html", {"pairs": pairs, "kind": kind})
+    return render_list(request, "customers/duplicates.html", {"listing": listing, "kind": kind})
 
 
 @require_POST

@@ -1,15 +1,24 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from pydantic import ValidationError
 
 from greenroom.accounts.permissions import ability_required
 from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
+from greenroom.lib.lists import Column, Listing, render_list
 
 PAGE_SIZE = 50
+
+
+COLUMNS = [
+    Column("Job", "job", "name", value=lambda run: run.name),
+    Column("Status", "status", "status", value=lambda run: run.get_status_display()),
+    Column("Attempt", numeric=True),
+    Column("Started", "started", "started_at"),
+    Column("Duration", numeric=True),
+    Column("Log"),
+]
 
 
 @login_required
@@ -18,25 +27,29 @@ def run_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     visible = {"workspace": request.workspace, "user": request.user}
     runs = selectors.job_run_list(**visible, filters=filters)
-    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for run in page.object_list:
-        run.shown_error = selectors.job_run_text(text=run.error, user=request.user)
-        run.shown_log = selectors.job_run_text(text=run.log_tail, user=request.user)
-    filtered = filters.name is not None or filters.status is not None
+
+    def with_shown_text(page: list) -> None:
+        for run in page:
+            run.shown_error = selectors.job_run_text(text=run.error, user=request.user)
+            run.shown_log = selectors.job_run_text(text=run.log_tail, user=request.user)
+
+    # No default sort: the selector's order (newest first) stands until a heading is chosen.
+    listing = Listing(
+        request,
+        runs,
+        columns=COLUMNS,
+        page_size=PAGE_SIZE,
+        rows_template="jobs/run_list.html#rows",
+        prepare=with_shown_text,
+        noun=("run", "runs"),
+    )
     context = {
-        "page": page,
+        "listing": listing,
         "filters": filters,
-        "filtered": filtered,
-        # Only asked when the filtered list is empty, to tell "none yet" from "none match".
-        "any_runs": bool(page.object_list)
-        or (filtered and selectors.job_run_list(**visible).exists()),
         "statuses": JobStatus.choices,
         "names": selectors.job_names(**visible),
     }
-    template = "jobs/run_list.html"
-    if request.htmx:
-        template += "#runs-table"
-    return render(request, template, context)
+    return render_list(request, "jobs/run_list.html", context)
 
 
 def _filters(request: HttpRequest) -> JobRunFilter:

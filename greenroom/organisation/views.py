@@ -1,12 +1,16 @@
+from datetime import date
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from greenroom.accounts.permissions import ability_required, can
+from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.organisation import selectors, services
 from greenroom.organisation.forms import entity_form
 from greenroom.organisation.kinds import KINDS_BY_SLUG, Kind
@@ -21,21 +25,55 @@ def _kind(slug: str) -> Kind:
 
 @login_required
 @ability_required("view")
-def entity_list(request: HttpRequest, kind: str) -> HttpResponse:
+def entity_list(request: HttpRequest, kind: str) -> HttpResponseBase:
     described = _kind(kind)
     search = request.GET.get("q", "").strip()
     rows = selectors.entity_list(workspace=request.workspace, kind=described, search=search)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    can_edit = can(request, "manage_organisation")
+    listing = Listing(
+        request,
+        rows,
+        columns=_columns(described) + ([Column("Actions")] if can_edit else []),
+        default_sort="name",
+        rows_template="organisation/entity_list.html#rows",
+        export_name=described.slug,
+        noun=(described.singular, described.title.lower()),
+    )
+    if listing.export_format:
+        return listing.export()
     context = {
         "kind": described,
-        "page": page,
+        "listing": listing,
         "search": search,
-        "can_edit": can(request, "manage_organisation"),
+        "can_edit": can_edit,
+        "empty_title": f"No {described.title.lower()} yet",
     }
-    template = "organisation/entity_list.html"
-    if request.htmx:
-        template += "#rows"
-    return render(request, template, context)
+    return render_list(request, "organisation/entity_list.html", context)
+
+
+def _columns(kind: Kind) -> list[Column]:
+    """The kind's columns; those holding a field (or a count the selector adds) sort, a
+    link to another row by that row's name."""
+    fields = {field.name: field for field in kind.model._meta.get_fields()}
+    columns = []
+    for label, attr in kind.columns:
+        field = fields.get(attr)
+        if field is None:
+            order = attr if attr.endswith("_count") else ()
+        elif field.is_relation:
+            order = f"{attr}__name" if field.many_to_one else ()
+        else:
+            order = attr if field.concrete else ()
+        columns.append(Column(label, attr, order, value=_cell(attr)))
+    return columns
+
+
+def _cell(attr: str):
+    def value(row):
+        found = getattr(row, attr, None)
+        return found if isinstance(found, int | float | Decimal | date | None) else str(found)
+
+    return value
 
 
 @login_required

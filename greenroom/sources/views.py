@@ -3,12 +3,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from greenroom.accounts.permissions import ability_required, can
+from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.sources import selectors, services
 from greenroom.sources.choices import STATUS_TONE, Trigger
 from greenroom.sources.connectors.registry import FILE_KINDS
@@ -20,12 +21,47 @@ MANAGE = "manage_organisation"
 
 @login_required
 @ability_required("view")
-def source_list(request: HttpRequest) -> HttpResponse:
-    sources = list(selectors.source_list(workspace=request.workspace))
-    for source in sources:
-        source.tone = STATUS_TONE.get(source.status, "muted")
-    context = {"sources": sources, "can_manage": can(request, MANAGE)}
-    return render(request, "sources/source_list.html", context)
+def source_list(request: HttpRequest) -> HttpResponseBase:
+    listing = Listing(
+        request,
+        selectors.source_list(workspace=request.workspace),
+        columns=SOURCE_COLUMNS,
+        default_sort="name",
+        rows_template="sources/source_list.html#rows",
+        export_name="sources",
+        prepare=_with_tone,
+        noun=("source", "sources"),
+    )
+    if listing.export_format:
+        return listing.export()
+    context = {"listing": listing, "can_manage": can(request, MANAGE)}
+    return render_list(request, "sources/source_list.html", context)
+
+
+SOURCE_COLUMNS = [
+    Column("Source", "name", "name", value=lambda s: s.name),
+    Column("Kind", "kind", "kind", value=lambda s: s.get_kind_display()),
+    Column("Status", "status", "status", value=lambda s: s.get_status_display()),
+    Column("Last sync", "synced", "last_synced_at", value=lambda s: s.last_synced_at),
+    Column(
+        "Rows loaded (all syncs)", "rows", "rows_total", value=lambda s: s.rows_total, numeric=True
+    ),
+    Column("Schedule", value=lambda s: s.schedule or "manual"),
+]
+SYNC_COLUMNS = [
+    Column("Started", "started", "started_at"),
+    Column("Status", "status", "status"),
+    Column("By"),
+    Column("Rows in", "in", "rows_in", numeric=True),
+    Column("Loaded", "loaded", "rows_loaded", numeric=True),
+    Column("Rejected", "rejected", "rows_rejected", numeric=True),
+    Column("Report"),
+]
+
+
+def _with_tone(rows: list) -> None:
+    for row in rows:
+        row.tone = STATUS_TONE.get(row.status, "muted")
 
 
 @login_required
@@ -93,23 +129,25 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @ability_required("view")
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
-    page = Paginator(selectors.run_list(source=source), 20).get_page(request.GET.get("page"))
-    for run in page.object_list:
-        run.tone = STATUS_TONE.get(run.status, "muted")
+    listing = Listing(
+        request,
+        selectors.run_list(source=source),
+        columns=SYNC_COLUMNS,
+        rows_template="sources/source_detail.html#rows",
+        prepare=_with_tone,
+        noun=("sync", "syncs"),
+    )
     can_manage = can(request, MANAGE)
     preview = column_preview(source) if can_manage else None
     context = {
         "source": source,
         "tone": STATUS_TONE.get(source.status, "muted"),
-        "page": page,
+        "listing": listing,
         "can_manage": can_manage,
         "upload_form": UploadForm() if can_manage and source.kind in FILE_KINDS else None,
         "preview": preview,
     }
-    template = "sources/source_detail.html"
-    if request.htmx:
-        template += "#history"
-    return render(request, template, context)
+    return render_list(request, "sources/source_detail.html", context)
 
 
 @require_POST

@@ -87,7 +87,7 @@ def test_it_shows_the_home_page_at_a_glance(admin_page):
     admin_page.screenshot(path=SCREENSHOTS / "home-viewport.png")
     teams_on_card = int(teams_card.inner_text().split()[0])
     teams_card.click()
-    expect(admin_page.locator("#rows tbody tr")).to_have_count(teams_on_card)
+    expect(admin_page.locator("#list tbody tr")).to_have_count(teams_on_card)
 
 
 def test_it_explains_a_wrong_password_without_a_server_error(new_page, sandbox_url):
@@ -153,7 +153,7 @@ def test_it_filters_a_list_with_htmx_without_reloading_the_page(admin_page, sand
     problems = PageProblems(sandbox_url)
     problems.watch(admin_page)
     admin_page.goto("/organisation/teams/")
-    rows = admin_page.locator("#rows tbody tr")
+    rows = admin_page.locator("#list tbody tr")
     assert rows.count() > 1
     # A full reload would start a new window object and lose this.
     admin_page.evaluate("window.stillTheSamePage = true")
@@ -184,7 +184,7 @@ def test_it_finds_from_the_search_box_as_the_member_types(admin_page, sandbox_ur
     admin_page.screenshot(path=SCREENSHOTS / "search-box.png")
     team.click()
     expect(admin_page).to_have_url(re.compile(r"/organisation/teams/\?q=Dashboards$"))
-    expect(admin_page.locator("#rows tbody tr")).to_have_count(1)
+    expect(admin_page.locator("#list tbody tr")).to_have_count(1)
     assert not problems.found + problems.csp_violations
 
 
@@ -197,3 +197,25 @@ def test_it_makes_the_skip_link_the_first_tab_stop(admin_page):
     expect(skip_link).to_be_in_viewport()
     admin_page.keyboard.press("Enter")
     expect(admin_page.locator("main")).to_be_focused()
+
+
+def test_it_filters_and_sorts_the_accounts_in_place(admin_page, sandbox_url):
+    problems = PageProblems(sandbox_url)
+    problems.watch(admin_page)
+    admin_page.goto("/customers/accounts/")
+    admin_page.evaluate("window.stillTheSamePage = true")
+    heading = admin_page.locator("#list th", has_text="Account")
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+
+    with admin_page.expect_response(lambda r: "segment=" in r.url):
+        admin_page.get_by_label("Segment").select_option(label="Enterprise")
+    expect(admin_page.locator("#list")).to_contain_text("matching the filters")
+    expect(admin_page).to_have_url(re.compile(r"segment=\d+"))
+    heading.get_by_role("link").click()
+
+    expect(heading).to_have_attribute("aria-sort", "descending")
+    expect(admin_page).to_have_url(re.compile(r"segment=\d+.*sort=-name"))
+    cells = admin_page.locator("#list tbody tr td:nth-child(2)")
+    assert set(cells.all_inner_texts()) == {"Enterprise"}
+    assert admin_page.evaluate("window.stillTheSamePage") is True
+    assert not problems.found + problems.csp_violations
