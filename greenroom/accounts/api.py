@@ -98,7 +98,9 @@ def member_list(request: HttpRequest, role: Role | None = None):
 def member_create(request: HttpRequest, payload: MemberIn):
     require(request, "manage_users")
     user = services.user_create(actor=request.user, workspace=request.workspace, **payload.dict())
-    return Status(201, user.memberships.select_related("user").get(workspace=request.workspace))
+    return Status(
+        201, user.memberships.for_workspace(request.workspace).select_related("user").get()
+    )
 
 
 @router.put(
@@ -108,7 +110,7 @@ def member_create(request: HttpRequest, payload: MemberIn):
 )
 def member_set_role(request: HttpRequest, pk: int, payload: RoleIn):
     require(request, "manage_users")
-    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    membership = get_object_or_404(Membership.objects.for_workspace(request.workspace), pk=pk)
     services.membership_set_role(actor=request.user, membership=membership, role=payload.role)
     return membership
 

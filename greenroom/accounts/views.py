@@ -65,7 +65,7 @@ def _send_set_password_email(request: HttpRequest, user) -> None:
 @login_required
 @ability_required("manage_users")
 def member_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    membership = get_object_or_404(Membership.objects.for_workspace(request.workspace), pk=pk)
     form = RoleForm(request.POST)
     error = None
     if form.is_valid():
@@ -86,7 +86,7 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @ability_required("manage_users")
 def member_active(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    membership = get_object_or_404(Membership.objects.for_workspace(request.workspace), pk=pk)
     active = request.POST.get("active") == "1"
     try:
         services.user_set_active(actor=request.user, membership=membership, active=active)

@@ -181,7 +181,7 @@ def upsert_accounts(request: HttpRequest, payload: UpsertIn):
     """Records keyed by ``id`` (their id in ``source``), with the same fields as an import:
     name, domain, country, employees, segment, market, region, plan, arr, owner... All or
     nothing: any bad record rejects the request with every problem listed."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     report = services.records_upsert(
         actor=request.user,
         workspace=request.workspace,
@@ -227,7 +227,7 @@ def get_contact(request: HttpRequest, pk: int):
 def upsert_contacts(request: HttpRequest, payload: UpsertIn):
     """Records keyed by ``id`` in ``source``, linked to accounts by ``account_id`` (the
     account's id in the same source) or ``account_name``. All or nothing."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     report = services.records_upsert(
         actor=request.user,
         workspace=request.workspace,
@@ -481,7 +481,7 @@ def import_file(
     column names match Greenroom's fields. All or nothing; idempotent. A file up to 1 MB is
     imported at once (200, the report); a larger one by a background job (202, the import:
     follow it at ``GET /imports/{id}`` until its ``report`` is there)."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     run = services.import_upload(
         actor=request.user, workspace=request.workspace, kind=kind, format=format, upload=file
     )
@@ -498,7 +498,7 @@ def import_file(
 )
 def get_import(request: HttpRequest, pk: int):
     """An import's progress, then what it did (``report``)."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     return selectors.import_get(workspace=request.workspace, pk=pk)
 
 
@@ -512,7 +512,7 @@ class EraseIn(Schema):
     summary="Erase a contact",
 )
 def erase_contact(request: HttpRequest, pk: int, payload: EraseIn):
-    require(request, "manage_organisation")
+    require(request, "handle_privacy_requests")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     services.contact_erase(actor=request.user, contact=contact, reason=payload.reason)
     return _contact_out(request, contact)
@@ -525,7 +525,7 @@ def erase_contact(request: HttpRequest, pk: int, payload: EraseIn):
 )
 def subject_access(request: HttpRequest, pk: int):
     """Everything held about one contact (audited)."""
-    require(request, "manage_organisation")
+    require(request, "handle_privacy_requests")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     return services.contact_subject_access(actor=request.user, contact=contact)
 

@@ -92,7 +92,7 @@ class FinderResult:
 
 def who_matches(*, workspace: Workspace, criteria: Criteria) -> QuerySet[Contact]:
     """Contacts who are the kind of person asked for, eligible or not."""
-    rows = Contact.objects.filter(workspace=workspace)
+    rows = Contact.objects.for_workspace(workspace)
     accounts = matching_accounts(workspace=workspace, criteria=criteria)
     if accounts is not None:
         # A subquery, not joined filters: the planner then starts from the few matching
@@ -117,7 +117,7 @@ def matching_accounts(*, workspace: Workspace, criteria: Criteria) -> QuerySet[A
     banded = criteria.arr_min is not None or criteria.arr_max is not None
     if not filters and not banded and not criteria.wants_usage():
         return None
-    accounts = Account.objects.filter(workspace=workspace, **filters)
+    accounts = Account.objects.for_workspace(workspace).filter(**filters)
     if banded:
         accounts = accounts.filter(_arr_band(workspace, criteria))
     if criteria.wants_usage():
@@ -149,7 +149,7 @@ def _active_accounts(workspace: Workspace, criteria: Criteria, accounts) -> list
     if not business_data_available(workspace=workspace):
         raise ValidationError(NO_USAGE_DATA)
     product = criteria.active_in_product
-    if product and not Product.objects.filter(workspace=workspace, key=product).exists():
+    if product and not Product.objects.for_workspace(workspace).filter(key=product).exists():
         raise ValidationError({"active_in_product": f"No product with key '{product}'."})
     candidates = list(accounts.only("pk", *EXTERNAL_IDS))
     usage = accounts_usage(workspace=workspace, accounts=candidates, days=USAGE_DAYS)

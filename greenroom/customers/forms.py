@@ -72,12 +72,12 @@ class FinderForm(forms.Form):
             ("markets", Market),
             ("plans", Plan),
         ):
-            self.fields[name].queryset = model.objects.filter(workspace=workspace)
+            self.fields[name].queryset = model.objects.for_workspace(workspace)
             self.fields[name].widget.attrs["size"] = 4
         # Usage criteria are offered only when the data engine holds usage to answer them.
         self.usage_available = business_data_available(workspace=workspace)
         if self.usage_available:
-            products = Product.objects.filter(workspace=workspace).order_by("name")
+            products = Product.objects.for_workspace(workspace).order_by("name")
             self.fields["active_in_product"].choices = [
                 ("", "Any product"),
                 *products.values_list("key", "name"),

@@ -2,10 +2,11 @@ from django.db import models
 from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
+from greenroom.accounts.scoping import WorkspaceOwned
 from greenroom.jobs.choices import STATUS_TONE, JobStatus
 
 
-class JobRun(models.Model):
+class JobRun(WorkspaceOwned):
     """One attempt at running a background job, with its outcome and the end of its log."""
 
     name = models.CharField(max_length=100)

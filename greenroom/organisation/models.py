@@ -6,17 +6,17 @@ name and re-running an import changes nothing.
 
 from django.db import models
 
-from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.models import User
+from greenroom.accounts.scoping import WorkspaceOwned
 
 
-class WorkspaceScoped(models.Model):
+class WorkspaceScoped(WorkspaceOwned):
     """Base for rows that belong to one workspace and are known by a unique name."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(WorkspaceOwned.Meta):
         abstract = True
         ordering = ["name"]
 

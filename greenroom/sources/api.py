@@ -18,7 +18,7 @@ from greenroom.sources import selectors, services
 from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
 
 router = Router(tags=["sources"])
-MANAGE = "manage_organisation"
+MANAGE = "manage_sources"
 
 
 class SourceOut(Schema):

@@ -6,14 +6,14 @@ committed together; these rows are the application's view: settings, schedule, o
 
 from django.db import models
 
-from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.models import User
+from greenroom.accounts.scoping import WorkspaceOwned
 from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
 
 
-class Source(models.Model):
+class Source(WorkspaceOwned):
     """A configured connector: what it reads, how often, and how its last sync went."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     # Unique within the workspace: its raw tables record the source by name.
     name = models.SlugField(max_length=80)
     kind = models.CharField(max_length=20, choices=SourceKind.choices)

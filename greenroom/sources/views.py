@@ -15,7 +15,7 @@ from greenroom.sources.connectors.registry import FILE_KINDS
 from greenroom.sources.forms import SourceEditForm, SourceForm, UploadForm, column_map_form
 from greenroom.sources.previews import column_preview
 
-MANAGE = "manage_organisation"
+MANAGE = "manage_sources"
 
 
 @login_required
