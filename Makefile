@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/mypy
 
 check-migrations: $(STAMP)
 	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/greenroom manage makemigrations --check --dry-run

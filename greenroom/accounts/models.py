@@ -74,7 +74,8 @@ class ApiToken(models.Model):
 class AuditEvent(WorkspaceOwned):
     """Who did what to which object, and when; written by services, never edited."""
 
-    workspace = models.ForeignKey(
+    # Nullable, unlike WorkspaceOwned's: sign-in and system events belong to no workspace.
+    workspace = models.ForeignKey(  # type: ignore[assignment]
         Workspace, on_delete=models.CASCADE, related_name="audit_events", null=True
     )
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -187,7 +187,8 @@ def participants_find(
         )
     ordered = candidates.order_by(F("last_contacted_at").asc(nulls_first=True), "pk")
     quiet = quiet_today(workspace, now)
-    eligible, per_account = [], Counter()
+    eligible: list[dict] = []
+    per_account: Counter[int] = Counter()
     # One query read in chunks (not OFFSET pages, which re-run it): a narrow search that
     # has to walk every candidate stays linear.
     rows = ordered.values(*ROW_FIELDS).iterator(chunk_size=CHUNK)
@@ -240,7 +241,9 @@ def quiet_today(workspace: Workspace, now: datetime) -> tuple[set[int], set[int]
 
 def facts_for(*, ids: list[int], now: datetime, quiet: tuple[set[int], set[int]]) -> Facts:
     """Recent outreach counts and open studies for these contacts, in one query."""
-    last_30, last_90, in_study = Counter(), Counter(), set()
+    last_30: Counter[int] = Counter()
+    last_90: Counter[int] = Counter()
+    in_study: set[int] = set()
     since_30, since_90 = now - timedelta(days=30), now - timedelta(days=90)
     recent = Outreach.objects.filter(contact_id__in=ids).filter(
         Q(at__gte=since_90) | Q(outcome__in=ACTIVE_OUTCOMES)

@@ -35,7 +35,7 @@ def _imported_by() -> models.ForeignKey:
     )  # fmt: skip
 
 
-def _unique_external_ids(model_name: str) -> list[models.UniqueConstraint]:
+def _unique_external_ids(model_name: str) -> list[models.BaseConstraint]:
     # Blank ids are allowed many times; a given CRM id belongs to one row per workspace.
     return [
         models.UniqueConstraint(

@@ -12,7 +12,8 @@ class JobRun(WorkspaceOwned):
     name = models.CharField(max_length=100)
     # Huey's task id: the same for every attempt of one enqueued job, so retries can be grouped.
     task_id = models.CharField(max_length=64, blank=True, db_index=True)
-    workspace = models.ForeignKey(
+    # Nullable, unlike WorkspaceOwned's: system jobs belong to no workspace.
+    workspace = models.ForeignKey(  # type: ignore[assignment]
         Workspace,
         on_delete=models.CASCADE,
         null=True,

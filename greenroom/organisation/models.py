@@ -24,7 +24,7 @@ class WorkspaceScoped(WorkspaceOwned):
         return self.name
 
 
-def _unique_name(model_name: str) -> list[models.UniqueConstraint]:
+def _unique_name(model_name: str) -> list[models.BaseConstraint]:
     return [
         models.UniqueConstraint(
             fields=["workspace", "name"], name=f"{model_name}_unique_name_per_workspace"

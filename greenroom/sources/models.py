@@ -8,7 +8,7 @@ from django.db import models
 
 from greenroom.accounts.models import User
 from greenroom.accounts.scoping import WorkspaceOwned
-from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
+from greenroom.sources.choices import STATUS_TONE, RunStatus, SourceKind, SourceStatus, Trigger
 
 
 class Source(WorkspaceOwned):
@@ -42,6 +42,10 @@ class Source(WorkspaceOwned):
     def __str__(self) -> str:
         return self.name
 
+    def tone(self) -> str:
+        """The badge colour for the last sync's outcome: ok, warn, bad or muted."""
+        return STATUS_TONE.get(self.status, "muted")
+
 
 class SyncRun(models.Model):
     """One sync of a source: counts, the row-level error report and the cursor it moved."""
@@ -71,6 +75,10 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} sync at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def tone(self) -> str:
+        """The badge colour for this sync's outcome: ok, warn, bad or muted."""
+        return STATUS_TONE.get(self.status, "muted")
 
     def duration_s(self) -> float | None:
         """Seconds the sync took, once finished."""

@@ -43,7 +43,7 @@ def source_search(*, workspace: Workspace, query: str, limit: int) -> list[Sourc
 
 def source_get(*, workspace: Workspace, pk: int | None = None, name: str | None = None) -> Source:
     """One source of the workspace, by id or name, or 404."""
-    filters = {"pk": pk} if pk is not None else {"name": name}
+    filters: dict[str, int | str | None] = {"pk": pk} if pk is not None else {"name": name}
     source = Source.objects.for_workspace(workspace).filter(**filters).first()
     if source is None:
         raise Http404("No such source in this workspace.")

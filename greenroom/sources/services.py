@@ -140,7 +140,7 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
     folder = upload_dir(source.workspace_id, source.name)
     folder.mkdir(parents=True, exist_ok=True)
     # The time prefix keeps upload order (files load in name order) and never overwrites.
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(upload.name).stem)[:80] or "upload"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(upload.name or "").stem)[:80] or "upload"
     target = folder / f"{timezone.now():%Y%m%dT%H%M%S%f}-{stem}{suffix}"
     with open(target, "wb") as handle:
         for chunk in upload.chunks():
@@ -284,7 +284,7 @@ def _run_finish(run: SyncRun, source: Source) -> SyncRun:
         RunStatus.SUCCEEDED: SourceStatus.OK,
         RunStatus.QUARANTINED: SourceStatus.QUARANTINED,
         RunStatus.REJECTED: SourceStatus.REJECTED,
-    }[run.status]
+    }[RunStatus(run.status)]
     source.status = status
     source.rows_total += run.rows_loaded
     if status != SourceStatus.REJECTED:
