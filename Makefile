@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # Tests keep their generated secret and scratch files out of ./data (the demo's folder).
 TEST_ENV := GREENROOM_DATA_DIR=$(CURDIR)/var/test-data
 
-.PHONY: demo test test-sqlite test-postgres lint format check-migrations api-schema bench clean
+.PHONY: demo test test-sqlite test-postgres lint format check-migrations api-schema architecture-map bench clean
 
 $(APP_STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Greenroom needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -30,6 +30,8 @@ test: lint check-migrations test-sqlite test-postgres
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/mypy
 
 check-migrations: $(STAMP)
 	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/greenroom manage makemigrations --check --dry-run
@@ -47,6 +49,10 @@ format: $(STAMP)
 api-schema: $(STAMP)
 	GREENROOM_DATA_DIR=$$(mktemp -d) DJANGO_SETTINGS_MODULE=greenroom.settings $(BIN)/python -c \
 	  "import django, json; django.setup(); from greenroom.tests.test_api_contract import SNAPSHOT, current_schema; SNAPSHOT.write_text(json.dumps(current_schema(), indent=1, sort_keys=True) + '\\n')"
+
+# ARCHITECTURE.md's dependency map, drawn again from [tool.importlinter] in pyproject.toml.
+architecture-map: $(STAMP)
+	$(BIN)/python -m greenroom.tests.test_architecture
 
 BENCH_STAMP := $(VENV)/.installed-bench
 

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts import services as account_services
+from greenroom.accounts.requests import membership_attach
 from greenroom.lib.apierrors import ErrorOut, error_body
 from greenroom.web.limits import UploadTooLarge, body_refusal, too_large, upload_refusal
 
@@ -35,9 +36,9 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
-        request.membership = account_selectors.membership_for(user=user)
-        request.workspace = request.membership.workspace if request.membership else None
-        return user if request.membership else None
+        membership = account_selectors.membership_for(user=user)
+        membership_attach(request, membership)
+        return user if membership else None
 
 
 class MemberSessionAuth(SessionAuth):

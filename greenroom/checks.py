@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from greenroom.lib import env, proxyheaders
 
@@ -44,7 +44,7 @@ def data_folder_writable(app_configs, **kwargs) -> list:
 @register(Tags.security, deploy=True)
 def production_settings(app_configs, **kwargs) -> list:
     """What a production deployment must set explicitly."""
-    problems = []
+    problems: list[CheckMessage] = []
     if not os.environ.get("GREENROOM_ALLOWED_HOSTS"):
         problems.append(
             Warning(
@@ -76,7 +76,7 @@ def production_settings(app_configs, **kwargs) -> list:
 @register(Tags.compatibility)
 def source_folders(app_configs, **kwargs) -> list:
     """The folders sources may read: each must exist, and none may hold the data folder."""
-    problems = []
+    problems: list[CheckMessage] = []
     data = Path(settings.DATA_DIR).resolve()
     configured = bool(os.environ.get("GREENROOM_SOURCE_FOLDERS", "").strip())
     for folder in settings.SOURCES_FILE_ROOTS:

@@ -138,7 +138,7 @@ def _databases() -> dict[str, dict]:
     test_name = env_str("GREENROOM_TEST_DATABASE_NAME")
     if test_name:
         config["TEST"] = {"NAME": test_name}
-    return {"default": config}
+    return {"default": dict(config)}
 
 
 def _sqlite(path: Path) -> dict:

@@ -1,6 +1,5 @@
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -9,6 +8,7 @@ from greenroom.accounts import selectors, services
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import Membership
 from greenroom.accounts.permissions import ABILITIES, can, require
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 
@@ -68,7 +68,7 @@ class AuditEventOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="Who the caller is")
-def me(request: HttpRequest):
+def me(request: MemberRequest):
     user = request.user
     return {
         "id": user.pk,
@@ -86,7 +86,7 @@ def me(request: HttpRequest):
     summary="List members and their roles",
 )
 @paginate(LimitOffsetPagination)
-def member_list(request: HttpRequest, role: Role | None = None):
+def member_list(request: MemberRequest, role: Role | None = None):
     require(request, "manage_users")
     members = selectors.member_list(workspace=request.workspace)
     if role:
@@ -95,10 +95,12 @@ def member_list(request: HttpRequest, role: Role | None = None):
 
 
 @router.post("/members", response={201: MemberOut, **errors(403)}, summary="Add a member")
-def member_create(request: HttpRequest, payload: MemberIn):
+def member_create(request: MemberRequest, payload: MemberIn):
     require(request, "manage_users")
     user = services.user_create(actor=request.user, workspace=request.workspace, **payload.dict())
-    return Status(201, user.memberships.select_related("user").get(workspace=request.workspace))
+    return Status(
+        201, user.memberships.for_workspace(request.workspace).select_related("user").get()
+    )
 
 
 @router.put(
@@ -106,9 +108,9 @@ def member_create(request: HttpRequest, payload: MemberIn):
     response={200: MemberOut, **errors(403, 404)},
     summary="Change a member's role",
 )
-def member_set_role(request: HttpRequest, pk: int, payload: RoleIn):
+def member_set_role(request: MemberRequest, pk: int, payload: RoleIn):
     require(request, "manage_users")
-    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+    membership = get_object_or_404(Membership.objects.for_workspace(request.workspace), pk=pk)
     services.membership_set_role(actor=request.user, membership=membership, role=payload.role)
     return membership
 
@@ -117,7 +119,7 @@ def member_set_role(request: HttpRequest, pk: int, payload: RoleIn):
     "/audit-events", response={200: list[AuditEventOut], **errors(403)}, summary="The audit trail"
 )
 @paginate(LimitOffsetPagination)
-def audit_events(request: HttpRequest, action: str = ""):
+def audit_events(request: MemberRequest, action: str = ""):
     require(request, "view_audit_log")
     events = selectors.audit_event_list(workspace=request.workspace)
     if action:

@@ -2,16 +2,15 @@
 scorecard, and recent activity from the audit log on the home page (for those who may read
 it)."""
 
-from django.http import HttpRequest
-
 from greenroom import registry
 from greenroom.accounts import selectors
+from greenroom.accounts.requests import MemberRequest
 from greenroom.registry import Measure, NavEntry, OverviewCard
 
 RECENT_EVENTS = 8
 
 
-def _recent_activity(request: HttpRequest) -> dict:
+def _recent_activity(request: MemberRequest) -> dict:
     return {"events": selectors.audit_event_list(workspace=request.workspace)[:RECENT_EVENTS]}
 
 

@@ -3,6 +3,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from greenroom.accounts import selectors
+from greenroom.accounts.requests import membership_attach
 
 
 class WorkspaceMiddleware:
@@ -15,6 +16,5 @@ class WorkspaceMiddleware:
         membership = None
         if request.user.is_authenticated:
             membership = selectors.membership_for(user=request.user)
-        request.membership = membership
-        request.workspace = membership.workspace if membership else None
+        membership_attach(request, membership)
         return self.get_response(request)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from greenroom.accounts.choices import ROLE_RANK, Role
+from greenroom.accounts.scoping import WorkspaceOwned
 
 
 class Workspace(models.Model):
@@ -27,7 +28,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class Membership(models.Model):
+class Membership(WorkspaceOwned):
     """A user's role in a workspace."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
@@ -70,10 +71,11 @@ class ApiToken(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class AuditEvent(models.Model):
+class AuditEvent(WorkspaceOwned):
     """Who did what to which object, and when; written by services, never edited."""
 
-    workspace = models.ForeignKey(
+    # Nullable, unlike WorkspaceOwned's: sign-in and system events belong to no workspace.
+    workspace = models.ForeignKey(  # type: ignore[assignment]
         Workspace, on_delete=models.CASCADE, related_name="audit_events", null=True
     )
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -12,11 +12,24 @@ from django.http import HttpRequest
 
 from greenroom.accounts.choices import Role
 
+# One ability per capability, each named for what it allows, so a company could later give
+# one of them to another role without touching a view; several map to the same role today.
 ABILITIES: dict[str, str] = {
     "view": Role.VIEWER,
     "write": Role.PRODUCT_MANAGER,
-    "manage_organisation": Role.PRODUCT_OPS,
     "view_contact_details": Role.PRODUCT_MANAGER,
+    # Teams, people, the portfolio, markets, segments, plans and the organisation document.
+    "manage_organisation": Role.PRODUCT_OPS,
+    # Adding, changing, uploading to and syncing data sources.
+    "manage_sources": Role.PRODUCT_OPS,
+    # CRM imports (files and the upsert API) and the list of past imports.
+    "import_customers": Role.PRODUCT_OPS,
+    # Finding and merging duplicate accounts and contacts.
+    "merge_customers": Role.PRODUCT_OPS,
+    # Per-account contact rules (tell the owner before anyone contacts its people).
+    "set_contact_rules": Role.PRODUCT_OPS,
+    # Privacy requests: erasing a contact's personal data and their subject access export.
+    "handle_privacy_requests": Role.PRODUCT_OPS,
     "manage_users": Role.ADMIN,
     "view_jobs": Role.ADMIN,
     "view_audit_log": Role.ADMIN,

@@ -15,7 +15,7 @@ def membership_for(*, user: User) -> Membership | None:
 def member_list(*, workspace: Workspace) -> QuerySet[Membership]:
     """Everyone in a workspace with their role, by name."""
     return (
-        Membership.objects.filter(workspace=workspace)
+        Membership.objects.for_workspace(workspace)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__username")
     )
@@ -28,14 +28,16 @@ def token_list(*, user: User) -> QuerySet[ApiToken]:
 
 def audit_event_list(*, workspace: Workspace) -> QuerySet[AuditEvent]:
     """The workspace's audit trail, newest first."""
-    return AuditEvent.objects.filter(workspace=workspace).select_related("actor")
+    return AuditEvent.objects.for_workspace(workspace).select_related("actor")
 
 
 def members_active(*, workspace: Workspace, days: int = 30) -> Ratio:
     """Active members who signed in within ``days``, of all active members."""
     since = timezone.now() - timedelta(days=days)
-    counts = Membership.objects.filter(workspace=workspace, user__is_active=True).aggregate(
-        recent=Count("id", filter=Q(user__last_login__gte=since)), total=Count("id")
+    counts = (
+        Membership.objects.for_workspace(workspace)
+        .filter(user__is_active=True)
+        .aggregate(recent=Count("id", filter=Q(user__last_login__gte=since)), total=Count("id"))
     )
     return Ratio(counts["recent"], counts["total"])
 

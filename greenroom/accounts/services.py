@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
-from greenroom.accounts.choices import Role
+from greenroom.accounts.choices import AuditAction, Role
 from greenroom.accounts.models import ApiToken, AuditEvent, Membership, User, Workspace
 
 
@@ -25,16 +25,16 @@ def audit_record(
     *,
     actor: User | None,
     workspace: Workspace | None,
-    action: str,
+    action: models.TextChoices,
     target: models.Model | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail."""
+    """Append one event to the audit trail; ``action`` is a member of an app's AuditAction."""
     return AuditEvent.objects.create(
         workspace=workspace,
         actor=actor,
         actor_label=_label(actor) if actor else "system",
-        action=action,
+        action=str(action),
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
         object_label=str(target)[:300] if target is not None else "",
@@ -123,7 +123,9 @@ def user_create(
     user.save()
     Membership.objects.create(workspace=workspace, user=user, role=role)
     detail = {"role": role, **({"superuser": True} if superuser else {})}
-    audit_record(actor=actor, workspace=workspace, action="user.create", target=user, detail=detail)
+    audit_record(
+        actor=actor, workspace=workspace, action=AuditAction.USER_CREATE, target=user, detail=detail
+    )
     return user
 
 
@@ -157,7 +159,7 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     audit_record(
         actor=actor,
         workspace=membership.workspace,
-        action="user.role_change",
+        action=AuditAction.USER_CHANGE_ROLE,
         target=membership.user,
         detail={"from": previous, "to": role},
     )
@@ -175,7 +177,7 @@ def user_set_active(*, actor: User, membership: Membership, active: bool) -> Use
     audit_record(
         actor=actor,
         workspace=membership.workspace,
-        action="user.activate" if active else "user.deactivate",
+        action=AuditAction.USER_ACTIVATE if active else AuditAction.USER_DEACTIVATE,
         target=user,
     )
     return user
@@ -184,7 +186,8 @@ def user_set_active(*, actor: User, membership: Membership, active: bool) -> Use
 def _ensure_another_admin(membership: Membership) -> None:
     others = (
         Membership.objects.select_for_update()
-        .filter(workspace=membership.workspace, role=Role.ADMIN, user__is_active=True)
+        .for_workspace(membership.workspace)
+        .filter(role=Role.ADMIN, user__is_active=True)
         .exclude(pk=membership.pk)
     )
     if not others.exists():
@@ -205,7 +208,7 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     audit_record(
         actor=user,
         workspace=membership.workspace if membership else None,
-        action="token.create",
+        action=AuditAction.TOKEN_CREATE,
         target=token,
     )
     return token, secret
@@ -220,7 +223,7 @@ def token_revoke(*, user: User, token: ApiToken) -> None:
     audit_record(
         actor=user,
         workspace=membership.workspace if membership else None,
-        action="token.revoke",
+        action=AuditAction.TOKEN_REVOKE,
         target=token,
     )
 

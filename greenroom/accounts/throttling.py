@@ -50,6 +50,7 @@ def _address_locked(request: HttpRequest) -> bool:
 def address_failures(request: HttpRequest) -> int:
     """Failed sign-ins from the request's address within the cool-off time, for any email."""
     attempts = AccessAttempt.objects.filter(
-        ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)
+        ip_address=getattr(request, "axes_ip_address", None),
+        attempt_time__gte=get_cool_off_threshold(request),
     )
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,12 +9,13 @@ from greenroom.accounts import selectors, services
 from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm
 from greenroom.accounts.models import ApiToken, Membership
 from greenroom.accounts.permissions import ability_required
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.lists import Column, Listing, render_list
 
 
 @login_required
 @ability_required("view")
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: MemberRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -31,7 +32,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("view")
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: MemberRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
     services.token_revoke(user=request.user, token=token)
     messages.success(request, f"Revoked the token “{token.name}”. It no longer works.")
@@ -40,7 +41,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("manage_users")
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: MemberRequest) -> HttpResponse:
     form = UserInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,15 +69,17 @@ def users(request: HttpRequest) -> HttpResponse:
 MEMBER_COLUMNS = [Column("Name"), Column("Role"), Column("Status")]
 
 
-def _send_set_password_email(request: HttpRequest, user) -> None:
-    services.user_send_invitation(user=user, protocol=request.scheme, domain=request.get_host())
+def _send_set_password_email(request: MemberRequest, user) -> None:
+    services.user_send_invitation(
+        user=user, protocol=request.scheme or "https", domain=request.get_host()
+    )
 
 
 @require_POST
 @login_required
 @ability_required("manage_users")
-def member_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+def member_role(request: MemberRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.for_workspace(request.workspace), pk=pk)
     form = RoleForm(request.POST)
     error = None
     if form.is_valid():
@@ -96,8 +99,8 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("manage_users")
-def member_active(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(Membership, pk=pk, workspace=request.workspace)
+def member_active(request: MemberRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.for_workspace(request.workspace), pk=pk)
     active = request.POST.get("active") == "1"
     try:
         services.user_set_active(actor=request.user, membership=membership, active=active)
@@ -111,7 +114,7 @@ def member_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("view_audit_log")
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: MemberRequest) -> HttpResponse:
     events = selectors.audit_event_list(workspace=request.workspace)
     action = request.GET.get("action", "").strip()
     if action:

@@ -9,12 +9,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.accounts.requests import MemberRequest
 from greenroom.customers import finder, selectors, services
 from greenroom.customers.choices import ImportKind
 from greenroom.customers.models import Account, Contact, ImportRun, Outreach
@@ -80,12 +80,13 @@ class AccountOut(Schema):
         return "billing" if obj.pk in _billing_arr(context["request"]) else "crm"
 
 
-def _billing_arr(request: HttpRequest) -> dict[int, Decimal]:
+def _billing_arr(request: MemberRequest) -> dict[int, Decimal]:
     # Read once per request for the whole workspace: a page of accounts then costs one
     # store query, not one per account.
+    # Kept on the request itself, which lives exactly as long as the answer it serves.
     if not hasattr(request, "_billing_arr"):
-        request._billing_arr = selectors.accounts_billing_arr(workspace=request.workspace)
-    return request._billing_arr
+        request._billing_arr = selectors.accounts_billing_arr(workspace=request.workspace)  # type: ignore[attr-defined]
+    return request._billing_arr  # type: ignore[attr-defined]
 
 
 class ContactOut(Schema):
@@ -114,7 +115,7 @@ class ContactOut(Schema):
     custom: dict
 
 
-def _contact_out(request: HttpRequest, contact: Contact) -> ContactOut:
+def _contact_out(request: MemberRequest, contact: Contact) -> ContactOut:
     details = details_for(request, contact)
     plain = (
         "id", "account_id", "first_name", "last_name", "title", "role", "lifecycle_stage",
@@ -133,7 +134,7 @@ def _contact_out(request: HttpRequest, contact: Contact) -> ContactOut:
     )
 
 
-def _audit_shown(request: HttpRequest, contacts: list[Contact], where: str) -> None:
+def _audit_shown(request: MemberRequest, contacts: list[Contact], where: str) -> None:
     shown = [c for c in contacts if details_for(request, c)["visible"]]
     services.contact_details_shown(
         actor=request.user, workspace=request.workspace, contacts=shown, where=where
@@ -158,7 +159,7 @@ class ImportReportOut(Schema):
 
 @router.get("/accounts", response=list[AccountOut], summary="List accounts")
 @paginate(LimitOffsetPagination)
-def list_accounts(request: HttpRequest, q: str = ""):
+def list_accounts(request: MemberRequest, q: str = ""):
     require(request, "view")
     rows = selectors.account_list(workspace=request.workspace, search=q)
     return rows.select_related("success_manager")
@@ -167,7 +168,7 @@ def list_accounts(request: HttpRequest, q: str = ""):
 @router.get(
     "/accounts/{int:pk}", response={200: AccountOut, **errors(404)}, summary="Get an account"
 )
-def get_account(request: HttpRequest, pk: int):
+def get_account(request: MemberRequest, pk: int):
     require(request, "view")
     return selectors.account_get(workspace=request.workspace, pk=pk)
 
@@ -177,11 +178,11 @@ def get_account(request: HttpRequest, pk: int):
     response={200: ImportReportOut, **errors(403)},
     summary="Create or update accounts",
 )
-def upsert_accounts(request: HttpRequest, payload: UpsertIn):
+def upsert_accounts(request: MemberRequest, payload: UpsertIn):
     """Records keyed by ``id`` (their id in ``source``), with the same fields as an import:
     name, domain, country, employees, segment, market, region, plan, arr, owner... All or
     nothing: any bad record rejects the request with every problem listed."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     report = services.records_upsert(
         actor=request.user,
         workspace=request.workspace,
@@ -194,7 +195,11 @@ def upsert_accounts(request: HttpRequest, payload: UpsertIn):
 
 @router.get("/contacts", response={200: list[ContactOut], **errors(404)}, summary="List contacts")
 def list_contacts(
-    request: HttpRequest, q: str = "", account: int | None = None, limit: int = 100, offset: int = 0
+    request: MemberRequest,
+    q: str = "",
+    account: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ):
     """Contacts with email and phone masked for viewers; showing them is audited."""
     require(request, "view")
@@ -212,7 +217,7 @@ def list_contacts(
 @router.get(
     "/contacts/{int:pk}", response={200: ContactOut, **errors(404)}, summary="Get a contact"
 )
-def get_contact(request: HttpRequest, pk: int):
+def get_contact(request: MemberRequest, pk: int):
     require(request, "view")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     _audit_shown(request, [contact], "api contact")
@@ -224,10 +229,10 @@ def get_contact(request: HttpRequest, pk: int):
     response={200: ImportReportOut, **errors(403)},
     summary="Create or update contacts",
 )
-def upsert_contacts(request: HttpRequest, payload: UpsertIn):
+def upsert_contacts(request: MemberRequest, payload: UpsertIn):
     """Records keyed by ``id`` in ``source``, linked to accounts by ``account_id`` (the
     account's id in the same source) or ``account_name``. All or nothing."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     report = services.records_upsert(
         actor=request.user,
         workspace=request.workspace,
@@ -251,7 +256,7 @@ class ConsentIn(Schema):
     response={201: dict, **errors(403, 404)},
     summary="Record a consent change",
 )
-def set_consent(request: HttpRequest, pk: int, payload: ConsentIn):
+def set_consent(request: MemberRequest, pk: int, payload: ConsentIn):
     require(request, "write")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     record = services.consent_set(actor=request.user, contact=contact, **payload.dict())
@@ -271,7 +276,7 @@ class PreferencesIn(Schema):
     response={200: ContactOut, **errors(403, 404)},
     summary="Set contact limits",
 )
-def set_preferences(request: HttpRequest, pk: int, payload: PreferencesIn):
+def set_preferences(request: MemberRequest, pk: int, payload: PreferencesIn):
     require(request, "write")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     services.contact_set_preferences(actor=request.user, contact=contact, **payload.dict())
@@ -307,7 +312,7 @@ class OutreachOut(Schema):
     response={201: OutreachOut, **errors(403, 404)},
     summary="Log outreach",
 )
-def log_outreach(request: HttpRequest, pk: int, payload: OutreachIn):
+def log_outreach(request: MemberRequest, pk: int, payload: OutreachIn):
     require(request, "write")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     outreach = services.outreach_log(actor=request.user, contact=contact, **payload.dict())
@@ -316,7 +321,7 @@ def log_outreach(request: HttpRequest, pk: int, payload: OutreachIn):
 
 @router.get("/outreach", response={200: list[OutreachOut], **errors(404)}, summary="List outreach")
 @paginate(LimitOffsetPagination)
-def list_outreach(request: HttpRequest, account: int | None = None, study: str = ""):
+def list_outreach(request: MemberRequest, account: int | None = None, study: str = ""):
     require(request, "view")
     scope = selectors.account_get(workspace=request.workspace, pk=account) if account else None
     rows = selectors.outreach_list(workspace=request.workspace, account=scope, study=study)
@@ -334,7 +339,7 @@ class OutcomeIn(Schema):
     response={200: OutreachOut, **errors(403, 404)},
     summary="Record an outreach outcome",
 )
-def set_outreach_outcome(request: HttpRequest, pk: int, payload: OutcomeIn):
+def set_outreach_outcome(request: MemberRequest, pk: int, payload: OutcomeIn):
     """E.g. mark a reserved participant completed or declined; a contact stays "in an active
     study" while their outreach is reserved, contacted or scheduled."""
     require(request, "write")
@@ -395,7 +400,7 @@ def _candidate(row: dict) -> CandidateOut:
 
 
 @router.post("/finder", response=FinderOut, summary="Find eligible participants")
-def find_participants(request: HttpRequest, payload: CriteriaIn):
+def find_participants(request: MemberRequest, payload: CriteriaIn):
     """Eligible contacts, least recently contacted first, at most ``per_account`` from one
     account; with ``explain``, also why each matching contact was left out."""
     require(request, "view")
@@ -429,7 +434,7 @@ class ReserveOut(Schema):
 @router.post(
     "/reservations", response={201: ReserveOut, **errors(403)}, summary="Reserve for a study"
 )
-def reserve(request: HttpRequest, payload: ReserveIn):
+def reserve(request: MemberRequest, payload: ReserveIn):
     """Log the outreach for each contact and enforce their caps atomically; contacts who
     became ineligible are refused with the reason."""
     require(request, "write")
@@ -472,7 +477,7 @@ class ImportRunOut(Schema):
     summary="Import a CRM export",
 )
 def import_file(
-    request: HttpRequest,
+    request: MemberRequest,
     file: File[UploadedFile],
     kind: Form[Literal["accounts", "contacts", "consent", "outreach"]],
     format: Form[Literal["auto", "salesforce", "hubspot", "generic"]] = "auto",
@@ -481,7 +486,7 @@ def import_file(
     column names match Greenroom's fields. All or nothing; idempotent. A file up to 1 MB is
     imported at once (200, the report); a larger one by a background job (202, the import:
     follow it at ``GET /imports/{id}`` until its ``report`` is there)."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     run = services.import_upload(
         actor=request.user, workspace=request.workspace, kind=kind, format=format, upload=file
     )
@@ -496,9 +501,9 @@ def import_file(
     response={200: ImportRunOut, **errors(403, 404)},
     summary="Follow an import",
 )
-def get_import(request: HttpRequest, pk: int):
+def get_import(request: MemberRequest, pk: int):
     """An import's progress, then what it did (``report``)."""
-    require(request, "manage_organisation")
+    require(request, "import_customers")
     return selectors.import_get(workspace=request.workspace, pk=pk)
 
 
@@ -511,8 +516,8 @@ class EraseIn(Schema):
     response={200: ContactOut, **errors(403, 404)},
     summary="Erase a contact",
 )
-def erase_contact(request: HttpRequest, pk: int, payload: EraseIn):
-    require(request, "manage_organisation")
+def erase_contact(request: MemberRequest, pk: int, payload: EraseIn):
+    require(request, "handle_privacy_requests")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     services.contact_erase(actor=request.user, contact=contact, reason=payload.reason)
     return _contact_out(request, contact)
@@ -523,9 +528,9 @@ def erase_contact(request: HttpRequest, pk: int, payload: EraseIn):
     response={200: dict, **errors(403, 404)},
     summary="Subject access export",
 )
-def subject_access(request: HttpRequest, pk: int):
+def subject_access(request: MemberRequest, pk: int):
     """Everything held about one contact (audited)."""
-    require(request, "manage_organisation")
+    require(request, "handle_privacy_requests")
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     return services.contact_subject_access(actor=request.user, contact=contact)
 
@@ -541,7 +546,7 @@ class QuietIn(Schema):
 @router.post(
     "/quiet-periods", response={201: dict, **errors(403, 404)}, summary="Add a quiet period"
 )
-def add_quiet_period(request: HttpRequest, payload: QuietIn):
+def add_quiet_period(request: MemberRequest, payload: QuietIn):
     require(request, "write")
     ws = request.workspace
     account = (

@@ -100,3 +100,34 @@ class ImportFormat(models.TextChoices):
     SALESFORCE = "salesforce", "Salesforce export"
     HUBSPOT = "hubspot", "HubSpot export"
     GENERIC = "generic", "Other CSV or Excel file"
+
+
+class AuditAction(models.TextChoices):
+    """What the audit log records about customers (`<entity>.<verb>`, see accounts/choices.py)."""
+
+    ACCOUNT_CHANGE_RULES = "account.change_rules"
+    ACCOUNT_MERGE = "account.merge"
+    ACCOUNT_IMPORT = "account.import"
+    CONTACT_CHANGE_CONSENT = "contact.change_consent"
+    CONTACT_CHANGE_PREFERENCES = "contact.change_preferences"
+    CONTACT_RESERVE = "contact.reserve"
+    CONTACT_EXPORT = "contact.export"
+    CONTACT_VIEW_DETAILS = "contact.view_details"
+    CONTACT_ERASE = "contact.erase"
+    CONTACT_ANSWER_SUBJECT_ACCESS = "contact.answer_subject_access"
+    CONTACT_MERGE = "contact.merge"
+    CONTACT_IMPORT = "contact.import"
+    CONSENT_IMPORT = "consent.import"
+    OUTREACH_LOG = "outreach.log"
+    OUTREACH_CHANGE_OUTCOME = "outreach.change_outcome"
+    OUTREACH_IMPORT = "outreach.import"
+    QUIET_PERIOD_ADD = "quiet_period.add"
+
+
+# The event a finished import records, by what the file held.
+IMPORT_AUDIT_ACTION = {
+    ImportKind.ACCOUNTS: AuditAction.ACCOUNT_IMPORT,
+    ImportKind.CONTACTS: AuditAction.CONTACT_IMPORT,
+    ImportKind.CONSENT: AuditAction.CONSENT_IMPORT,
+    ImportKind.OUTREACH: AuditAction.OUTREACH_IMPORT,
+}

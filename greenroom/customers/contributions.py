@@ -51,7 +51,7 @@ registry.register(
         "Customer imports",
         "customers:imports",
         weight=40,
-        ability="manage_organisation",
+        ability="import_customers",
     ),
     OverviewCard(
         key="customer-database",

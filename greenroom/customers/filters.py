@@ -6,6 +6,7 @@ cleaned values into a query.
 """
 
 from django import forms
+from django.db.models import QuerySet
 
 from greenroom.accounts.models import Workspace
 from greenroom.customers.choices import LifecycleStage
@@ -35,12 +36,16 @@ class AccountFilterForm(forms.Form):
     def __init__(self, workspace: Workspace, data=None, *, search_hint: str = "") -> None:
         super().__init__(data)
         for name, model in (("segment", Segment), ("market", Market), ("plan", Plan)):
-            self.fields[name].queryset = model.objects.filter(workspace=workspace)
-            self.fields[name].empty_label = "Any"
-        owners = Person.objects.filter(workspace=workspace, owned_accounts__isnull=False)
-        self.fields["owner"].queryset = owners.distinct().order_by("name")
-        self.fields["owner"].empty_label = "Anyone"
+            self._choose_from(name, model.objects.for_workspace(workspace), "Any")
+        owners = Person.objects.for_workspace(workspace).filter(owned_accounts__isnull=False)
+        self._choose_from("owner", owners.distinct().order_by("name"), "Anyone")
         self.fields["q"].widget.attrs["placeholder"] = search_hint
+
+    def _choose_from(self, name: str, rows: QuerySet, empty_label: str) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = rows
+        field.empty_label = empty_label
 
     def values(self) -> dict:
         """The filters that were given and are valid (an invalid one, such as a segment

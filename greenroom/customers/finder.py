@@ -92,7 +92,7 @@ class FinderResult:
 
 def who_matches(*, workspace: Workspace, criteria: Criteria) -> QuerySet[Contact]:
     """Contacts who are the kind of person asked for, eligible or not."""
-    rows = Contact.objects.filter(workspace=workspace)
+    rows = Contact.objects.for_workspace(workspace)
     accounts = matching_accounts(workspace=workspace, criteria=criteria)
     if accounts is not None:
         # A subquery, not joined filters: the planner then starts from the few matching
@@ -117,7 +117,7 @@ def matching_accounts(*, workspace: Workspace, criteria: Criteria) -> QuerySet[A
     banded = criteria.arr_min is not None or criteria.arr_max is not None
     if not filters and not banded and not criteria.wants_usage():
         return None
-    accounts = Account.objects.filter(workspace=workspace, **filters)
+    accounts = Account.objects.for_workspace(workspace).filter(**filters)
     if banded:
         accounts = accounts.filter(_arr_band(workspace, criteria))
     if criteria.wants_usage():
@@ -149,7 +149,7 @@ def _active_accounts(workspace: Workspace, criteria: Criteria, accounts) -> list
     if not business_data_available(workspace=workspace):
         raise ValidationError(NO_USAGE_DATA)
     product = criteria.active_in_product
-    if product and not Product.objects.filter(workspace=workspace, key=product).exists():
+    if product and not Product.objects.for_workspace(workspace).filter(key=product).exists():
         raise ValidationError({"active_in_product": f"No product with key '{product}'."})
     candidates = list(accounts.only("pk", *EXTERNAL_IDS))
     usage = accounts_usage(workspace=workspace, accounts=candidates, days=USAGE_DAYS)
@@ -187,7 +187,8 @@ def participants_find(
         )
     ordered = candidates.order_by(F("last_contacted_at").asc(nulls_first=True), "pk")
     quiet = quiet_today(workspace, now)
-    eligible, per_account = [], Counter()
+    eligible: list[dict] = []
+    per_account: Counter[int] = Counter()
     # One query read in chunks (not OFFSET pages, which re-run it): a narrow search that
     # has to walk every candidate stays linear.
     rows = ordered.values(*ROW_FIELDS).iterator(chunk_size=CHUNK)
@@ -240,7 +241,9 @@ def quiet_today(workspace: Workspace, now: datetime) -> tuple[set[int], set[int]
 
 def facts_for(*, ids: list[int], now: datetime, quiet: tuple[set[int], set[int]]) -> Facts:
     """Recent outreach counts and open studies for these contacts, in one query."""
-    last_30, last_90, in_study = Counter(), Counter(), set()
+    last_30: Counter[int] = Counter()
+    last_90: Counter[int] = Counter()
+    in_study: set[int] = set()
     since_30, since_90 = now - timedelta(days=30), now - timedelta(days=90)
     recent = Outreach.objects.filter(contact_id__in=ids).filter(
         Q(at__gte=since_90) | Q(outcome__in=ACTIVE_OUTCOMES)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -72,13 +74,15 @@ class FinderForm(forms.Form):
             ("markets", Market),
             ("plans", Plan),
         ):
-            self.fields[name].queryset = model.objects.filter(workspace=workspace)
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = model.objects.for_workspace(
+                workspace
+            )
             self.fields[name].widget.attrs["size"] = 4
         # Usage criteria are offered only when the data engine holds usage to answer them.
         self.usage_available = business_data_available(workspace=workspace)
         if self.usage_available:
-            products = Product.objects.filter(workspace=workspace).order_by("name")
-            self.fields["active_in_product"].choices = [
+            products = Product.objects.for_workspace(workspace).order_by("name")
+            cast(forms.ChoiceField, self.fields["active_in_product"]).choices = [
                 ("", "Any product"),
                 *products.values_list("key", "name"),
             ]

@@ -10,7 +10,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
-from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.models import User
+from greenroom.accounts.scoping import WorkspaceOwned
 from greenroom.customers.choices import (
     Channel,
     ConsentMethod,
@@ -34,7 +35,7 @@ def _imported_by() -> models.ForeignKey:
     )  # fmt: skip
 
 
-def _unique_external_ids(model_name: str) -> list[models.UniqueConstraint]:
+def _unique_external_ids(model_name: str) -> list[models.BaseConstraint]:
     # Blank ids are allowed many times; a given CRM id belongs to one row per workspace.
     return [
         models.UniqueConstraint(
@@ -46,10 +47,9 @@ def _unique_external_ids(model_name: str) -> list[models.UniqueConstraint]:
     ]
 
 
-class CrmRecord(models.Model):
+class CrmRecord(WorkspaceOwned):
     """Base for rows imported from CRMs: their ids there, lifecycle and custom attributes."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     salesforce_id = models.CharField(max_length=64, blank=True)
     hubspot_id = models.CharField(max_length=64, blank=True)
     external_id = models.CharField(
@@ -63,7 +63,7 @@ class CrmRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     import_run = _imported_by()
 
-    class Meta:
+    class Meta(WorkspaceOwned.Meta):
         abstract = True
 
 
@@ -199,10 +199,9 @@ class ConsentRecord(models.Model):
         return f"{self.get_kind_display()} {state} (v{self.version})"
 
 
-class QuietPeriod(models.Model):
+class QuietPeriod(WorkspaceOwned):
     """Dates when nobody may contact one contact, or anyone at one account."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="quiet_periods"
     )
@@ -230,10 +229,9 @@ class QuietPeriod(models.Model):
         return f"Quiet {self.starts_on} to {self.ends_on}: {self.reason}"
 
 
-class Outreach(models.Model):
+class Outreach(WorkspaceOwned):
     """Someone at the company contacted (or reserved) a contact: who, when, why, outcome."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="outreach")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="outreach")
     by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -259,11 +257,10 @@ class Outreach(models.Model):
         return f"{self.get_kind_display()} with {self.contact} on {self.at:%Y-%m-%d}"
 
 
-class ErasedIdentity(models.Model):
+class ErasedIdentity(WorkspaceOwned):
     """A digest of an erased contact's email or CRM id, so a later import cannot bring the
     person back without anyone noticing."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     digest = models.CharField(max_length=64)
     erased_at = models.DateTimeField()
 
@@ -281,7 +278,7 @@ class ErasedIdentity(models.Model):
         return hashlib.sha256(value.strip().lower().encode()).hexdigest()
 
 
-class ImportRun(models.Model):
+class ImportRun(WorkspaceOwned):
     """One import on its way in: the uploaded file and its column mapping, then the import's
     progress, and what it did or why it did not."""
 
@@ -296,7 +293,6 @@ class ImportRun(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.CHECKING, Status.APPLYING, Status.UNDOING)
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
     format = models.CharField(max_length=16, choices=ImportFormat.choices)
     filename = models.CharField(max_length=255)

@@ -1,8 +1,10 @@
 """Who may see contact details, and what everyone else sees instead."""
 
-from django.http import HttpRequest
+from typing import Any
 
 from greenroom.accounts.permissions import can
+from greenroom.accounts.requests import MemberRequest
+from greenroom.customers.choices import AuditAction
 from greenroom.customers.models import Contact
 
 HIDDEN = "hidden"
@@ -15,7 +17,7 @@ def mask_email(email: str) -> str:
     return "•••@" + email.rsplit("@", 1)[-1]
 
 
-def details_for(request: HttpRequest, contact: Contact) -> dict[str, str]:
+def details_for(request: MemberRequest, contact: Contact) -> dict[str, Any]:
     """A contact's email and phone as this member may see them."""
     if can(request, "view_contact_details") and not contact.erased_at:
         return {"email": contact.email, "phone": contact.phone, "visible": True}
@@ -36,6 +38,6 @@ def contacts_export_audited(
     audit_record(
         actor=actor,
         workspace=workspace,
-        action="contact.export",
+        action=AuditAction.CONTACT_EXPORT,
         detail={"where": where, "contacts": contact_ids, "with_details": with_details},
     )

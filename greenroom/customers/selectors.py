@@ -88,7 +88,7 @@ def accounts_billing_arr(
     if not metrics.business_data_available(workspace=workspace):
         return {}
     if accounts is None:
-        rows = Account.objects.filter(workspace=workspace).values_list("pk", *EXTERNAL_IDS)
+        rows = Account.objects.for_workspace(workspace).values_list("pk", *EXTERNAL_IDS)
         keys = {pk: [key for key in ids if key] for pk, *ids in rows}
     else:
         keys = {account.pk: account_keys(account) for account in accounts}
@@ -138,7 +138,7 @@ def account_list(
 ) -> QuerySet[Account]:
     """Accounts with their place in the organisation and owners, by name, narrowed by the
     list filters (``ACCOUNT_FILTERS``) when given."""
-    rows = Account.objects.filter(workspace=workspace).select_related(
+    rows = Account.objects.for_workspace(workspace).select_related(
         "segment", "market", "region", "plan", "owner"
     )
     if search:
@@ -159,7 +159,8 @@ def account_list(
 def account_get(*, workspace: Workspace, pk: int) -> Account:
     """One account of the workspace, or 404."""
     account = (
-        Account.objects.filter(workspace=workspace, pk=pk)
+        Account.objects.for_workspace(workspace)
+        .filter(pk=pk)
         .select_related("segment", "market", "region", "plan", "owner", "success_manager")
         .first()
     )
@@ -177,7 +178,7 @@ def contact_list(
 ) -> QuerySet[Contact]:
     """Contacts (erased ones included, anonymised) with their account, narrowed to accounts
     matching the list filters (``ACCOUNT_FILTERS``) when given."""
-    rows = Contact.objects.filter(workspace=workspace).select_related("account")
+    rows = Contact.objects.for_workspace(workspace).select_related("account")
     if account is not None:
         rows = rows.filter(account=account)
     if filters:
@@ -203,7 +204,7 @@ def _contact_words(query: str) -> Q:
 
 def account_search(*, workspace: Workspace, query: str, limit: int) -> list[Account]:
     """Up to ``limit`` accounts whose name or domain contains ``query``, by name."""
-    rows = Account.objects.filter(workspace=workspace).filter(
+    rows = Account.objects.for_workspace(workspace).filter(
         Q(name__icontains=query) | Q(domain__icontains=query)
     )
     return list(rows.order_by("name", "pk")[:limit])
@@ -212,7 +213,7 @@ def account_search(*, workspace: Workspace, query: str, limit: int) -> list[Acco
 def contact_search(*, workspace: Workspace, query: str, limit: int) -> list[Contact]:
     """Up to ``limit`` contacts (erased ones left out) with every word of ``query`` in their
     name, title or account, by name."""
-    rows = Contact.objects.filter(workspace=workspace, erased_at__isnull=True)
+    rows = Contact.objects.for_workspace(workspace).filter(erased_at__isnull=True)
     rows = rows.filter(_contact_words(query)).select_related("account")
     return list(rows.order_by("last_name", "first_name", "pk")[:limit])
 
@@ -221,7 +222,7 @@ def contact_detail_search(*, workspace: Workspace, query: str, limit: int) -> li
     """Up to ``limit`` contacts found by their email or phone only: those ``contact_search``
     already finds by name are left out, so nobody is listed twice."""
     details = Q(email__icontains=query) | Q(phone__icontains=query)
-    rows = Contact.objects.filter(details, workspace=workspace, erased_at__isnull=True)
+    rows = Contact.objects.for_workspace(workspace).filter(details, erased_at__isnull=True)
     rows = rows.exclude(_contact_words(query)).select_related("account")
     return list(rows.order_by("last_name", "first_name", "pk")[:limit])
 
@@ -229,7 +230,8 @@ def contact_detail_search(*, workspace: Workspace, query: str, limit: int) -> li
 def contact_get(*, workspace: Workspace, pk: int) -> Contact:
     """One contact of the workspace, or 404."""
     contact = (
-        Contact.objects.filter(workspace=workspace, pk=pk)
+        Contact.objects.for_workspace(workspace)
+        .filter(pk=pk)
         .select_related("account", "account__owner")
         .first()
     )
@@ -246,7 +248,7 @@ def outreach_list(
     study: str = "",
 ) -> QuerySet[Outreach]:
     """Outreach, newest first, for an account, a contact or a study."""
-    rows = Outreach.objects.filter(workspace=workspace).select_related("contact", "account")
+    rows = Outreach.objects.for_workspace(workspace).select_related("contact", "account")
     if account is not None:
         rows = rows.filter(account=account)
     if contact is not None:
@@ -258,7 +260,7 @@ def outreach_list(
 
 def outreach_get(*, workspace: Workspace, pk: int) -> Outreach:
     """One outreach of the workspace, or 404."""
-    outreach = Outreach.objects.filter(workspace=workspace, pk=pk).first()
+    outreach = Outreach.objects.for_workspace(workspace).filter(pk=pk).first()
     if outreach is None:
         raise Http404("No such outreach in this workspace.")
     return outreach
@@ -267,7 +269,8 @@ def outreach_get(*, workspace: Workspace, pk: int) -> Outreach:
 def study_names(*, workspace: Workspace) -> list[str]:
     """Studies with contacts currently reserved or in progress."""
     return list(
-        Outreach.objects.filter(workspace=workspace, outcome__in=ACTIVE_OUTCOMES)
+        Outreach.objects.for_workspace(workspace)
+        .filter(outcome__in=ACTIVE_OUTCOMES)
         .exclude(study="")
         .values_list("study", flat=True)
         .distinct()
@@ -277,12 +280,12 @@ def study_names(*, workspace: Workspace) -> list[str]:
 
 def import_list(*, workspace: Workspace) -> QuerySet[ImportRun]:
     """Uploaded files, newest first."""
-    return ImportRun.objects.filter(workspace=workspace).select_related("created_by")
+    return ImportRun.objects.for_workspace(workspace).select_related("created_by")
 
 
 def import_get(*, workspace: Workspace, pk: int) -> ImportRun:
     """One import of the workspace, or 404."""
-    run = ImportRun.objects.filter(workspace=workspace, pk=pk).first()
+    run = ImportRun.objects.for_workspace(workspace).filter(pk=pk).first()
     if run is None:
         raise Http404("No such import in this workspace.")
     return run

@@ -113,14 +113,14 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rules_form": forms.RulesForm(
             initial={"notify_owner_before_contact": account.notify_owner_before_contact}
         ),
-        "can_manage": can(request, "manage_organisation"),
+        "can_set_rules": can(request, "set_contact_rules"),
     }
     return render(request, "customers/account_detail.html", context)
 
 
 @require_POST
 @login_required
-@ability_required("manage_organisation")
+@ability_required("set_contact_rules")
 def account_rules(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(workspace=request.workspace, pk=pk)
     form = forms.RulesForm(request.POST)
@@ -201,7 +201,7 @@ def _contact_page(request: HttpRequest, contact, **forms_given) -> HttpResponse:
         "outreach": selectors.outreach_list(workspace=request.workspace, contact=contact),
         "quiet_periods": contact.quiet_periods.all(),
         "can_write": can(request, "write") and not contact.erased_at,
-        "can_manage": can(request, "manage_organisation") and not contact.erased_at,
+        "can_handle_privacy": can(request, "handle_privacy_requests") and not contact.erased_at,
         "preferences_form": forms_given.get("preferences_form")
         or forms.PreferencesForm(
             initial={name: getattr(contact, name) for name in forms.PreferencesForm.base_fields}
@@ -263,7 +263,7 @@ def contact_outreach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@ability_required("manage_organisation")
+@ability_required("handle_privacy_requests")
 def contact_erase(request: HttpRequest, pk: int) -> HttpResponse:
     def write(contact, data):
         services.contact_erase(actor=request.user, contact=contact, reason=data["reason"])
@@ -273,7 +273,7 @@ def contact_erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@ability_required("manage_organisation")
+@ability_required("handle_privacy_requests")
 def contact_subject_access(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     document = services.contact_subject_access(actor=request.user, contact=contact)
@@ -391,7 +391,7 @@ def study_export(request: HttpRequest, fmt: Format) -> HttpResponseBase:
 
 
 @login_required
-@ability_required("manage_organisation")
+@ability_required("import_customers")
 def import_list(request: HttpRequest) -> HttpResponse:
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -429,7 +429,7 @@ IMPORT_COLUMNS = [
 
 
 @login_required
-@ability_required("manage_organisation")
+@ability_required("import_customers")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.import_get(workspace=request.workspace, pk=pk)
     if request.htmx and request.method == "GET":
@@ -466,7 +466,7 @@ def _import_start(request: HttpRequest, run: ImportRun, mapping: dict[str, str])
 
 
 @login_required
-@ability_required("manage_organisation")
+@ability_required("merge_customers")
 def duplicates(request: HttpRequest) -> HttpResponse:
     kind = "accounts" if request.GET.get("kind") == "accounts" else "contacts"
     finder_fn = dup.duplicate_accounts if kind == "accounts" else dup.duplicate_contacts
@@ -484,7 +484,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-@ability_required("manage_organisation")
+@ability_required("merge_customers")
 def duplicates_merge(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind")
     get = selectors.account_get if kind == "accounts" else selectors.contact_get

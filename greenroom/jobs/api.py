@@ -1,11 +1,11 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.accounts.requests import MemberRequest
 from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
@@ -45,7 +45,7 @@ class JobRunOut(Schema):
     "/runs", response={200: list[JobRunOut], **errors(403)}, summary="List job runs, newest first"
 )
 @paginate(LimitOffsetPagination)
-def run_list(request: HttpRequest, filters: Query[JobRunFilter]):
+def run_list(request: MemberRequest, filters: Query[JobRunFilter]):
     """This workspace's runs (install-wide ones too for a superuser); filter by job ``name``
     and ``status``."""
     require(request, "view_jobs")
@@ -53,7 +53,7 @@ def run_list(request: HttpRequest, filters: Query[JobRunFilter]):
 
 
 @router.get("/runs/{run_id}", response={200: JobRunOut, **errors(403, 404)}, summary="One job run")
-def run_detail(request: HttpRequest, run_id: int):
+def run_detail(request: MemberRequest, run_id: int):
     """A run with its full log tail and error."""
     require(request, "view_jobs")
     return selectors.job_run_get(workspace=request.workspace, user=request.user, pk=run_id)

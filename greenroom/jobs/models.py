@@ -2,16 +2,18 @@ from django.db import models
 from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
+from greenroom.accounts.scoping import WorkspaceOwned
 from greenroom.jobs.choices import STATUS_TONE, JobStatus
 
 
-class JobRun(models.Model):
+class JobRun(WorkspaceOwned):
     """One attempt at running a background job, with its outcome and the end of its log."""
 
     name = models.CharField(max_length=100)
     # Huey's task id: the same for every attempt of one enqueued job, so retries can be grouped.
     task_id = models.CharField(max_length=64, blank=True, db_index=True)
-    workspace = models.ForeignKey(
+    # Nullable, unlike WorkspaceOwned's: system jobs belong to no workspace.
+    workspace = models.ForeignKey(  # type: ignore[assignment]
         Workspace,
         on_delete=models.CASCADE,
         null=True,

@@ -57,7 +57,7 @@ def run_outcomes_since(*, since: datetime, workspace: Workspace | None = None) -
     workspace's own)."""
     runs = JobRun.objects.filter(started_at__gte=since)
     if workspace is not None:
-        runs = runs.filter(workspace=workspace)
+        runs = runs.for_workspace(workspace)
     counts = runs.aggregate(
         succeeded=Count("id", filter=Q(status=JobStatus.SUCCEEDED)),
         failed=Count("id", filter=Q(status=JobStatus.FAILED)),

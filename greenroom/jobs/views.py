@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from pydantic import ValidationError
 
 from greenroom.accounts.permissions import ability_required
+from greenroom.accounts.requests import MemberRequest
 from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
@@ -23,9 +26,9 @@ COLUMNS = [
 
 @login_required
 @ability_required("view_jobs")
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: MemberRequest) -> HttpResponse:
     filters = _filters(request)
-    visible = {"workspace": request.workspace, "user": request.user}
+    visible: dict[str, Any] = {"workspace": request.workspace, "user": request.user}
     runs = selectors.job_run_list(**visible, filters=filters)
 
     def with_shown_text(page: list) -> None:
@@ -52,10 +55,10 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "jobs/run_list.html", context)
 
 
-def _filters(request: HttpRequest) -> JobRunFilter:
+def _filters(request: MemberRequest) -> JobRunFilter:
     # Blank select options mean "any"; an unknown status (a stale bookmark) shows everything
     # rather than an error page.
-    values = {key: request.GET.get(key) or None for key in ("name", "status")}
+    values: dict[str, Any] = {key: request.GET.get(key) or None for key in ("name", "status")}
     try:
         return JobRunFilter(**values)
     except ValidationError:

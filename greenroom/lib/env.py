@@ -66,12 +66,14 @@ _SECONDS_PER = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def env_duration(name: str, default: str) -> int:
     """A positive duration in seconds, written ``45m``, ``12h``, ``14d``, ``2w`` or in seconds."""
     raw = os.environ.get(name)
+    fallback = _seconds(default)
+    assert fallback is not None, f"{name}: the default {default!r} is no duration"
     if raw is None or raw.strip() == "":
-        return _seconds(default)
+        return fallback
     seconds = _seconds(raw)
     if seconds is None:
         problems.append(ConfigProblem(name, raw, "expected a duration such as 45m, 12h or 14d"))
-        return _seconds(default)
+        return fallback
     return seconds
 
 

@@ -138,7 +138,7 @@ class Listing:
 
     def _filters(self) -> dict[str, str]:
         owned = {PAGE, SORT, EXPORT, *self.scope}
-        return {key: value for key, value in self.request.GET.items() if key not in owned}
+        return {key: self.request.GET.get(key, "") for key in self.request.GET if key not in owned}
 
     # URLs ---------------------------------------------------------------------------------
 
@@ -235,6 +235,7 @@ def render_list(
 ) -> HttpResponse:
     """The page, or for htmx (a filter, sort or page link) only its ``list`` partial."""
     # Going back to a list asks htmx for the whole page again (a history restore).
-    partial = request.htmx and not request.htmx.history_restore_request
+    htmx = getattr(request, "htmx", None)  # django-htmx's middleware sets it on every request
+    partial = htmx and not htmx.history_restore_request
     name = f"{template}#{PARTIAL}" if partial else template
     return render(request, name, context, status=status)

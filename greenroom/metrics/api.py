@@ -4,11 +4,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.metrics import selectors
@@ -64,14 +65,14 @@ class MetricOut(Schema):
 
 @router.get("/", response=list[DefinitionOut])
 @paginate(LimitOffsetPagination)
-def list_metrics(request: HttpRequest):
+def list_metrics(request: MemberRequest):
     """Every metric with its definition, formula, sources, grains and dimensions."""
     require(request, "view")
     return selectors.metric_definitions()
 
 
 @router.get("/{name}", response={200: MetricOut, **errors(404)})
-def get_metric(request: HttpRequest, name: str, params: Query[MetricQueryIn]):
+def get_metric(request: MemberRequest, name: str, params: Query[MetricQueryIn]):
     """One metric's rows for the slices (by), filters (where=dimension:value), grain and dates."""
     require(request, "view")
     try:

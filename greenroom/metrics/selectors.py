@@ -14,7 +14,7 @@ pandas (``pandas.DataFrame(result.rows)``) alike.
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -62,7 +62,7 @@ def metric(
     *,
     workspace: Workspace,
     by: Iterable[str] = (),
-    where: dict[str, Iterable[str] | str] | None = None,
+    where: Mapping[str, Iterable[str] | str] | None = None,
     grain: str | None = None,
     period: tuple[date | None, date | None] | None = None,
 ) -> MetricResult:

@@ -19,11 +19,11 @@ logger = logging.getLogger(__name__)
 def reference_for(*, workspace: Workspace) -> Reference:
     """The organisation facts the model needs: product keys, markets, team ownership."""
     products = list(
-        Product.objects.filter(workspace=workspace).select_related("owner_team").order_by("key")
+        Product.objects.for_workspace(workspace).select_related("owner_team").order_by("key")
     )
     markets = [
         (code, market.name, market.region.name)
-        for market in Market.objects.filter(workspace=workspace).select_related("region")
+        for market in Market.objects.for_workspace(workspace).select_related("region")
         for code in market.country_codes()
     ]
     return Reference(
@@ -38,7 +38,7 @@ def _team_products(workspace: Workspace, products: list[Product]) -> list[tuple]
     # A team's cost is shared equally among the areas it owns; a team that owns a product
     # but none of its areas carries the product as one share.
     shares: dict[str, list[tuple[str, str]]] = {}
-    areas = ProductArea.objects.filter(workspace=workspace, owner_team__isnull=False)
+    areas = ProductArea.objects.for_workspace(workspace).filter(owner_team__isnull=False)
     for area in areas.select_related("product", "owner_team"):
         shares.setdefault(area.owner_team.name, []).append((area.product.key, area.name))
     for product in products:

@@ -1,17 +1,18 @@
 """The Metrics page: MRR, its movements, retention and MAU, with freshness and lineage."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from greenroom.accounts.permissions import ability_required
+from greenroom.accounts.requests import MemberRequest
 from greenroom.metrics import selectors
 from greenroom.metrics.definitions import MOVEMENTS
 
 
 @login_required
 @ability_required("view")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: MemberRequest) -> HttpResponse:
     """The metrics dashboard, or what to do when there is no data yet."""
     try:
         results = selectors.dashboard(workspace=request.workspace)

@@ -6,12 +6,12 @@ workspace so clients can also look rows up with ``?q=``.
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Body, Router, Schema, Status
 from ninja.orm import create_schema
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.organisation import selectors, services
@@ -48,7 +48,7 @@ def _register(kind: Kind) -> None:
         operation_id=f"list_{kind.model.__name__.lower()}",
     )
     @paginate(LimitOffsetPagination)
-    def list_rows(request: HttpRequest, q: str = ""):
+    def list_rows(request: MemberRequest, q: str = ""):
         require(request, "view")
         return selectors.entity_list(workspace=request.workspace, kind=kind, search=q)
 
@@ -58,7 +58,7 @@ def _register(kind: Kind) -> None:
         summary=f"Get a {kind.singular}",
         operation_id=f"get_{kind.model.__name__.lower()}",
     )
-    def get_row(request: HttpRequest, pk: int):
+    def get_row(request: MemberRequest, pk: int):
         require(request, "view")
         return selectors.entity_get(workspace=request.workspace, kind=kind, pk=pk)
 
@@ -68,7 +68,7 @@ def _register(kind: Kind) -> None:
         summary=f"Create a {kind.singular}",
         operation_id=f"create_{kind.model.__name__.lower()}",
     )
-    def create_row(request: HttpRequest, payload: in_schema):  # type: ignore[valid-type]
+    def create_row(request: MemberRequest, payload: in_schema):  # type: ignore[valid-type]
         require(request, "manage_organisation")
         return Status(201, _save(request, kind, payload.dict(exclude_unset=True), instance=None))
 
@@ -78,7 +78,7 @@ def _register(kind: Kind) -> None:
         summary=f"Update a {kind.singular}",
         operation_id=f"update_{kind.model.__name__.lower()}",
     )
-    def update_row(request: HttpRequest, pk: int, payload: patch_schema):  # type: ignore[valid-type]
+    def update_row(request: MemberRequest, pk: int, payload: patch_schema):  # type: ignore[valid-type]
         require(request, "manage_organisation")
         instance = selectors.entity_get(workspace=request.workspace, kind=kind, pk=pk)
         return _save(request, kind, payload.dict(exclude_unset=True), instance=instance)
@@ -89,7 +89,7 @@ def _register(kind: Kind) -> None:
         summary=f"Delete a {kind.singular}",
         operation_id=f"delete_{kind.model.__name__.lower()}",
     )
-    def delete_row(request: HttpRequest, pk: int):
+    def delete_row(request: MemberRequest, pk: int):
         require(request, "manage_organisation")
         instance = selectors.entity_get(workspace=request.workspace, kind=kind, pk=pk)
         services.entity_delete(
@@ -98,7 +98,7 @@ def _register(kind: Kind) -> None:
         return Status(204, None)
 
 
-def _save(request: HttpRequest, kind: Kind, data: dict[str, Any], instance):
+def _save(request: MemberRequest, kind: Kind, data: dict[str, Any], instance):
     # The schema names related rows ``<field>_id``, as Django's attribute for the id does.
     by_field = {
         (name[:-3] if name[:-3] in kind.references else name): value for name, value in data.items()
@@ -127,7 +127,7 @@ class OrganisationImportOut(Schema):
     summary="Import an organisation document",
     operation_id="import_organisation",
 )
-def import_document(request: HttpRequest, document: Body[dict[str, Any]]):
+def import_document(request: MemberRequest, document: Body[dict[str, Any]]):
     """Create or update teams, people, the portfolio, regions, markets, segments and plans
     from one document (docs/import-formats.md). All or nothing; idempotent."""
     require(request, "manage_organisation")

@@ -6,11 +6,11 @@ the teams here are what goals and roadmaps will hang on."""
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import HttpRequest
 from django.urls import reverse
 
 from greenroom import registry
 from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.requests import MemberRequest
 from greenroom.organisation import selectors
 from greenroom.organisation.kinds import KINDS_BY_SLUG
 from greenroom.registry import Measure, NavEntry, OverviewCard, SearchProvider, SearchResult
@@ -25,17 +25,17 @@ def _tile(label: str, count: int, slug: str) -> dict:
     return {"label": label, "count": count, "url": _list_url(slug)}
 
 
-def _counts(*slugs: str) -> Callable[[HttpRequest], dict]:
+def _counts(*slugs: str) -> Callable[[MemberRequest], dict]:
     kinds = tuple(KINDS_BY_SLUG[slug] for slug in slugs)
 
-    def context(request: HttpRequest) -> dict:
+    def context(request: MemberRequest) -> dict:
         counts = selectors.entity_counts(workspace=request.workspace, kinds=kinds)
         return {"tiles": [_tile(kind.title, counts[kind.slug], kind.slug) for kind in kinds]}
 
     return context
 
 
-def _glance(request: HttpRequest) -> dict:
+def _glance(request: MemberRequest) -> dict:
     glance = selectors.workspace_glance(workspace=request.workspace)
     return {
         "tiles": [
@@ -47,7 +47,7 @@ def _glance(request: HttpRequest) -> dict:
     }
 
 
-def _portfolio(request: HttpRequest) -> dict:
+def _portfolio(request: MemberRequest) -> dict:
     return {"products": selectors.portfolio_tree(workspace=request.workspace)}
 
 

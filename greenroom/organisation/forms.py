@@ -22,7 +22,7 @@ def entity_form(kind: Kind, workspace: Workspace, **kwargs) -> forms.ModelForm:
     """A form for a kind whose choices of related rows are limited to the workspace."""
     form = entity_form_class(kind)(**kwargs)
     for name, target in kind.references.items():
-        form.fields[name].queryset = target.objects.filter(workspace=workspace)
+        form.fields[name].queryset = target.objects.for_workspace(workspace)
     # Uniqueness is per workspace; validate_unique needs the workspace set before it runs.
     form.instance.workspace = workspace
     return form

@@ -6,15 +6,14 @@ the list page, the form, the API endpoints and the import document instead of ni
 
 from dataclasses import dataclass, field
 
-from django.db import models
-
+from greenroom.accounts.scoping import WorkspaceOwned
 from greenroom.organisation import models as m
 
 
 @dataclass(frozen=True)
 class Kind:
     slug: str
-    model: type[models.Model]
+    model: type[WorkspaceOwned]
     title: str
     singular: str
     fields: tuple[str, ...]
@@ -22,7 +21,7 @@ class Kind:
     empty_hint: str
     related: tuple[str, ...] = ()
     # Foreign keys that imports and the API refer to by the target's name.
-    references: dict[str, type[models.Model]] = field(default_factory=dict)
+    references: dict[str, type[WorkspaceOwned]] = field(default_factory=dict)
     # Fields (besides name) that identify a row in an import, e.g. an area within its product.
     identity: tuple[str, ...] = ("name",)
 

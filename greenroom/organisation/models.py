@@ -6,17 +6,17 @@ name and re-running an import changes nothing.
 
 from django.db import models
 
-from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.models import User
+from greenroom.accounts.scoping import WorkspaceOwned
 
 
-class WorkspaceScoped(models.Model):
+class WorkspaceScoped(WorkspaceOwned):
     """Base for rows that belong to one workspace and are known by a unique name."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(WorkspaceOwned.Meta):
         abstract = True
         ordering = ["name"]
 
@@ -24,7 +24,7 @@ class WorkspaceScoped(models.Model):
         return self.name
 
 
-def _unique_name(model_name: str) -> list[models.UniqueConstraint]:
+def _unique_name(model_name: str) -> list[models.BaseConstraint]:
     return [
         models.UniqueConstraint(
             fields=["workspace", "name"], name=f"{model_name}_unique_name_per_workspace"

@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
+from greenroom.organisation.choices import AuditAction
 from greenroom.organisation.kinds import IMPORT_ORDER, KINDS, KINDS_BY_SLUG, Kind
 
 
@@ -34,7 +35,7 @@ def entity_save(
     audit_record(
         actor=actor,
         workspace=workspace,
-        action=f"{kind.model._meta.model_name}.{'update' if instance else 'create'}",
+        action=_audit_action(kind, "update" if instance else "create"),
         target=row,
     )
     return row
@@ -48,7 +49,7 @@ def references_by_id(*, workspace: Workspace, kind: Kind, data: dict[str, Any]) 
         value = resolved.get(name)
         if value is None:
             continue
-        found = target.objects.filter(workspace=workspace, pk=value).first()
+        found = target.objects.for_workspace(workspace).filter(pk=value).first()
         if found is None:
             label = target._meta.verbose_name
             raise ValidationError({name: f"No {label} with id {value} in this workspace."})
@@ -85,12 +86,18 @@ def entity_delete(*, actor: User, workspace: Workspace, kind: Kind, instance: mo
     audit_record(
         actor=actor,
         workspace=workspace,
-        action=f"{kind.model._meta.model_name}.delete",
+        action=_audit_action(kind, "delete"),
         detail={"name": label},
     )
 
 
 KINDS_BY_MODEL = {kind.model: kind for kind in KINDS}
+
+
+def _audit_action(kind: Kind, verb: str) -> AuditAction:
+    # `product line` -> `product_line.create`: the enum holds every kind's verbs, so a new
+    # kind without its members fails here at once rather than writing an unknown name.
+    return AuditAction(f"{kind.singular.replace(' ', '_')}.{verb}")
 
 
 class ImportReport:
@@ -190,7 +197,7 @@ class ImportPlan:
                 audit_record(
                     actor=actor,
                     workspace=self.workspace,
-                    action="organisation.import",
+                    action=AuditAction.ORGANISATION_DOCUMENT_IMPORT,
                     detail={"source": source, "summary": self.report.summary()},
                 )
         except IntegrityError as error:
@@ -247,7 +254,7 @@ class ImportPlan:
         """The kind's rows by identity: the workspace's, then those new in this document."""
         if kind.model not in self.known:
             joined = [name for name in kind.identity if name in kind.references]
-            found = kind.model.objects.filter(workspace=self.workspace).select_related(*joined)
+            found = kind.model.objects.for_workspace(self.workspace).select_related(*joined)
             self.known[kind.model] = {_key(kind, _identity(kind, row)): row for row in found}
         return self.known[kind.model]
 

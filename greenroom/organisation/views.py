@@ -4,12 +4,13 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from greenroom.accounts.permissions import ability_required, can
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.organisation import selectors, services
 from greenroom.organisation.forms import entity_form
@@ -25,7 +26,7 @@ def _kind(slug: str) -> Kind:
 
 @login_required
 @ability_required("view")
-def entity_list(request: HttpRequest, kind: str) -> HttpResponseBase:
+def entity_list(request: MemberRequest, kind: str) -> HttpResponseBase:
     described = _kind(kind)
     search = request.GET.get("q", "").strip()
     rows = selectors.entity_list(workspace=request.workspace, kind=described, search=search)
@@ -78,7 +79,7 @@ def _cell(attr: str):
 
 @login_required
 @ability_required("manage_organisation")
-def entity_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+def entity_edit(request: MemberRequest, kind: str, pk: int | None = None) -> HttpResponse:
     described = _kind(kind)
     instance = (
         selectors.entity_get(workspace=request.workspace, kind=described, pk=pk) if pk else None
@@ -105,7 +106,7 @@ def entity_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpR
 @require_POST
 @login_required
 @ability_required("manage_organisation")
-def entity_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def entity_delete(request: MemberRequest, kind: str, pk: int) -> HttpResponse:
     described = _kind(kind)
     instance = selectors.entity_get(workspace=request.workspace, kind=described, pk=pk)
     try:
@@ -121,6 +122,6 @@ def entity_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def portfolio(request: HttpRequest) -> HttpResponse:
+def portfolio(request: MemberRequest) -> HttpResponse:
     products = selectors.portfolio_tree(workspace=request.workspace)
     return render(request, "organisation/portfolio.html", {"products": products})

@@ -6,19 +6,19 @@ Product ops and admins manage sources; every member reads them and their sync re
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.sources import selectors, services
 from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
 
 router = Router(tags=["sources"])
-MANAGE = "manage_organisation"
+MANAGE = "manage_sources"
 
 
 class SourceOut(Schema):
@@ -106,13 +106,13 @@ class UploadOut(Schema):
 
 @router.get("", response=list[SourceOut], summary="List sources")
 @paginate(LimitOffsetPagination)
-def source_list(request: HttpRequest):
+def source_list(request: MemberRequest):
     require(request, "view")
     return selectors.source_list(workspace=request.workspace)
 
 
 @router.post("", response={201: SourceOut, **errors(403)}, summary="Add a source")
-def source_create(request: HttpRequest, payload: SourceIn):
+def source_create(request: MemberRequest, payload: SourceIn):
     require(request, MANAGE)
     source = services.source_create(
         actor=request.user, workspace=request.workspace, **payload.dict()
@@ -121,20 +121,20 @@ def source_create(request: HttpRequest, payload: SourceIn):
 
 
 @router.get("/{pk}", response={200: SourceOut, **errors(404)}, summary="Get a source")
-def source_get(request: HttpRequest, pk: int):
+def source_get(request: MemberRequest, pk: int):
     require(request, "view")
     return selectors.source_get(workspace=request.workspace, pk=pk)
 
 
 @router.patch("/{pk}", response={200: SourceOut, **errors(403, 404)}, summary="Change a source")
-def source_update(request: HttpRequest, pk: int, payload: SourcePatch):
+def source_update(request: MemberRequest, pk: int, payload: SourcePatch):
     require(request, MANAGE)
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     return services.source_update(actor=request.user, source=source, **payload.dict())
 
 
 @router.post("/{pk}/files", response={201: UploadOut, **errors(403, 404)}, summary="Upload a file")
-def source_upload(request: HttpRequest, pk: int, file: File[UploadedFile]):
+def source_upload(request: MemberRequest, pk: int, file: File[UploadedFile]):
     require(request, MANAGE)
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     saved = services.source_upload(actor=request.user, source=source, upload=file)
@@ -144,7 +144,7 @@ def source_upload(request: HttpRequest, pk: int, file: File[UploadedFile]):
 @router.post(
     "/{pk}/sync", response={202: SyncQueuedOut, **errors(403, 404)}, summary="Start a sync"
 )
-def source_sync(request: HttpRequest, pk: int):
+def source_sync(request: MemberRequest, pk: int):
     require(request, MANAGE)
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     job_run = services.source_sync_request(actor=request.user, source=source, trigger=Trigger.API)
@@ -155,7 +155,7 @@ def source_sync(request: HttpRequest, pk: int):
     "/{pk}/runs", response={200: list[SyncRunOut], **errors(404)}, summary="List a source's syncs"
 )
 @paginate(LimitOffsetPagination)
-def run_list(request: HttpRequest, pk: int):
+def run_list(request: MemberRequest, pk: int):
     require(request, "view")
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     return selectors.run_list(source=source)
@@ -164,7 +164,7 @@ def run_list(request: HttpRequest, pk: int):
 @router.get(
     "/{pk}/runs/{run_pk}", response={200: SyncRunOut, **errors(404)}, summary="Get one sync"
 )
-def run_get(request: HttpRequest, pk: int, run_pk: int):
+def run_get(request: MemberRequest, pk: int, run_pk: int):
     require(request, "view")
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     return selectors.run_get(source=source, pk=run_pk)

@@ -57,3 +57,12 @@ STATUS_TONE: dict[str, str] = {
     RunStatus.SUCCEEDED: "ok",
     RunStatus.INTERRUPTED: "warn",
 }
+
+
+class AuditAction(models.TextChoices):
+    """What the audit log records about sources (`<entity>.<verb>`, see accounts/choices.py)."""
+
+    SOURCE_CREATE = "source.create"
+    SOURCE_UPDATE = "source.update"
+    SOURCE_UPLOAD = "source.upload"
+    SOURCE_SYNC = "source.sync"

@@ -1,17 +1,17 @@
 """What sources adds to the shell: the sources list in the sidebar, their state on the data
 overview, data freshness on the scorecard, and finding a source by name."""
 
-from django.http import HttpRequest
 from django.urls import reverse
 
 from greenroom import registry
 from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.requests import MemberRequest
 from greenroom.registry import Measure, NavEntry, OverviewCard, SearchProvider, SearchResult
 from greenroom.sources import selectors
 from greenroom.sources.choices import STATUS_TONE
 
 
-def _summary(request: HttpRequest) -> dict:
+def _summary(request: MemberRequest) -> dict:
     sources = list(selectors.source_list(workspace=request.workspace))
     return {"sources": [(source, STATUS_TONE.get(source.status, "muted")) for source in sources]}
 

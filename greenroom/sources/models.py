@@ -6,14 +6,14 @@ committed together; these rows are the application's view: settings, schedule, o
 
 from django.db import models
 
-from greenroom.accounts.models import User, Workspace
-from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
+from greenroom.accounts.models import User
+from greenroom.accounts.scoping import WorkspaceOwned
+from greenroom.sources.choices import STATUS_TONE, RunStatus, SourceKind, SourceStatus, Trigger
 
 
-class Source(models.Model):
+class Source(WorkspaceOwned):
     """A configured connector: what it reads, how often, and how its last sync went."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     # Unique within the workspace: its raw tables record the source by name.
     name = models.SlugField(max_length=80)
     kind = models.CharField(max_length=20, choices=SourceKind.choices)
@@ -41,6 +41,10 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def tone(self) -> str:
+        """The badge colour for the last sync's outcome: ok, warn, bad or muted."""
+        return STATUS_TONE.get(self.status, "muted")
 
 
 class SyncRun(models.Model):
@@ -71,6 +75,10 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} sync at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def tone(self) -> str:
+        """The badge colour for this sync's outcome: ok, warn, bad or muted."""
+        return STATUS_TONE.get(self.status, "muted")
 
     def duration_s(self) -> float | None:
         """Seconds the sync took, once finished."""

@@ -9,6 +9,7 @@ from greenroom.sources.choices import SourceKind
 from greenroom.sources.connectors.events import PostHogConnector
 from greenroom.sources.connectors.readers import map_columns
 from greenroom.sources.connectors.registry import TABULAR_KINDS, connector_for
+from greenroom.sources.connectors.tabular import TabularConnector
 from greenroom.sources.models import Source
 from greenroom.sources.paths import OutsideFolders
 from greenroom.sources.selectors import source_file_list
@@ -70,6 +71,7 @@ def _fields(kind: str) -> tuple[dict[str, tuple[str, ...]], set[str]]:
     if kind == SourceKind.POSTHOG:
         return PostHogConnector.csv_fields, {"uuid", "event", "distinct_id", "timestamp"}
     connector = connector_for(kind)
+    assert issubclass(connector, TabularConnector), f"{kind} sources have no column preview"
     return connector.fields, connector.required
 
 

@@ -22,14 +22,16 @@ FRESHNESS_WINDOW = timedelta(hours=24)
 
 def source_list(*, workspace: Workspace) -> QuerySet[Source]:
     """The workspace's sources, by name."""
-    return Source.objects.filter(workspace=workspace).order_by("name")
+    return Source.objects.for_workspace(workspace).order_by("name")
 
 
 def sources_fresh(*, workspace: Workspace) -> Ratio:
     """Enabled sources whose data was committed within the freshness window, of all enabled."""
     since = timezone.now() - FRESHNESS_WINDOW
-    counts = Source.objects.filter(workspace=workspace, enabled=True).aggregate(
-        fresh=Count("id", filter=Q(last_synced_at__gte=since)), total=Count("id")
+    counts = (
+        Source.objects.for_workspace(workspace)
+        .filter(enabled=True)
+        .aggregate(fresh=Count("id", filter=Q(last_synced_at__gte=since)), total=Count("id"))
     )
     return Ratio(counts["fresh"], counts["total"])
 
@@ -41,8 +43,8 @@ def source_search(*, workspace: Workspace, query: str, limit: int) -> list[Sourc
 
 def source_get(*, workspace: Workspace, pk: int | None = None, name: str | None = None) -> Source:
     """One source of the workspace, by id or name, or 404."""
-    filters = {"pk": pk} if pk is not None else {"name": name}
-    source = Source.objects.filter(workspace=workspace, **filters).first()
+    filters: dict[str, int | str | None] = {"pk": pk} if pk is not None else {"name": name}
+    source = Source.objects.for_workspace(workspace).filter(**filters).first()
     if source is None:
         raise Http404("No such source in this workspace.")
     return source

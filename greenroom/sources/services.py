@@ -23,7 +23,7 @@ from greenroom.accounts.services import audit_record
 from greenroom.lib.redact import redact_paths, short_path
 from greenroom.metrics import store
 from greenroom.metrics.rawschema import ensure_raw_and_meta
-from greenroom.sources.choices import RunStatus, SourceKind, SourceStatus, Trigger
+from greenroom.sources.choices import AuditAction, RunStatus, SourceKind, SourceStatus, Trigger
 from greenroom.sources.connectors.base import MAX_REPORTED_ERRORS
 from greenroom.sources.connectors.files import FILE_SUFFIXES, upload_dir
 from greenroom.sources.connectors.registry import FILE_KINDS, connector_for
@@ -68,7 +68,7 @@ def source_create(
         raise ValidationError(
             {"kind": f"Unknown kind {kind!r}; use one of {', '.join(SourceKind.values)}."}
         )
-    if Source.objects.filter(workspace=workspace, name=name).exists():
+    if Source.objects.for_workspace(workspace).filter(name=name).exists():
         raise ValidationError({"name": f"A source named {name!r} already exists."})
     schedule_parse(schedule)
     cleaned = settings_clean(kind, settings or {})
@@ -85,7 +85,7 @@ def source_create(
     audit_record(
         actor=actor,
         workspace=workspace,
-        action="source.create",
+        action=AuditAction.SOURCE_CREATE,
         target=source,
         detail={"kind": kind},
     )
@@ -119,7 +119,9 @@ def source_update(
     if enabled is not None:
         source.enabled = enabled
     source.save()
-    audit_record(actor=actor, workspace=source.workspace, action="source.update", target=source)
+    audit_record(
+        actor=actor, workspace=source.workspace, action=AuditAction.SOURCE_UPDATE, target=source
+    )
     return source
 
 
@@ -138,7 +140,7 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
     folder = upload_dir(source.workspace_id, source.name)
     folder.mkdir(parents=True, exist_ok=True)
     # The time prefix keeps upload order (files load in name order) and never overwrites.
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(upload.name).stem)[:80] or "upload"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(upload.name or "").stem)[:80] or "upload"
     target = folder / f"{timezone.now():%Y%m%dT%H%M%S%f}-{stem}{suffix}"
     with open(target, "wb") as handle:
         for chunk in upload.chunks():
@@ -146,7 +148,7 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
     audit_record(
         actor=actor,
         workspace=source.workspace,
-        action="source.upload",
+        action=AuditAction.SOURCE_UPLOAD,
         target=source,
         detail={"file": target.name, "bytes": upload.size},
     )
@@ -162,7 +164,7 @@ def source_sync_request(*, actor: User, source: Source, trigger: str) -> Any:
     audit_record(
         actor=actor,
         workspace=source.workspace,
-        action="source.sync",
+        action=AuditAction.SOURCE_SYNC,
         target=source,
         detail={"trigger": trigger},
     )
@@ -282,7 +284,7 @@ def _run_finish(run: SyncRun, source: Source) -> SyncRun:
         RunStatus.SUCCEEDED: SourceStatus.OK,
         RunStatus.QUARANTINED: SourceStatus.QUARANTINED,
         RunStatus.REJECTED: SourceStatus.REJECTED,
-    }[run.status]
+    }[RunStatus(run.status)]
     source.status = status
     source.rows_total += run.rows_loaded
     if status != SourceStatus.REJECTED:

@@ -24,7 +24,7 @@ def sync_source(
     actor_id: int | None = None,
 ) -> None:
     """Load what is new in one source (a failed attempt is retried twice)."""
-    source = Source.objects.filter(pk=source_id, workspace_id=workspace_id).first()
+    source = Source.objects.for_workspace(workspace_id).filter(pk=source_id).first()
     if source is None:
         logger.warning("Source %s no longer exists; nothing to sync.", source_id)
         return

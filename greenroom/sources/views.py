@@ -3,25 +3,26 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from greenroom.accounts.permissions import ability_required, can
+from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.sources import selectors, services
-from greenroom.sources.choices import STATUS_TONE, Trigger
+from greenroom.sources.choices import Trigger
 from greenroom.sources.connectors.registry import FILE_KINDS
 from greenroom.sources.forms import SourceEditForm, SourceForm, UploadForm, column_map_form
 from greenroom.sources.previews import column_preview
 
-MANAGE = "manage_organisation"
+MANAGE = "manage_sources"
 
 
 @login_required
 @ability_required("view")
-def source_list(request: HttpRequest) -> HttpResponseBase:
+def source_list(request: MemberRequest) -> HttpResponseBase:
     listing = Listing(
         request,
         selectors.source_list(workspace=request.workspace),
@@ -29,7 +30,6 @@ def source_list(request: HttpRequest) -> HttpResponseBase:
         default_sort="name",
         rows_template="sources/source_list.html#rows",
         export_name="sources",
-        prepare=_with_tone,
         noun=("source", "sources"),
     )
     if listing.export_format:
@@ -59,14 +59,9 @@ SYNC_COLUMNS = [
 ]
 
 
-def _with_tone(rows: list) -> None:
-    for row in rows:
-        row.tone = STATUS_TONE.get(row.status, "muted")
-
-
 @login_required
 @ability_required(MANAGE)
-def source_create(request: HttpRequest) -> HttpResponse:
+def source_create(request: MemberRequest) -> HttpResponse:
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,7 +95,7 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @login_required
 @ability_required(MANAGE)
-def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def source_edit(request: MemberRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     initial = {
         "schedule": source.schedule,
@@ -127,21 +122,20 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def source_detail(request: MemberRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     listing = Listing(
         request,
         selectors.run_list(source=source),
         columns=SYNC_COLUMNS,
         rows_template="sources/source_detail.html#rows",
-        prepare=_with_tone,
         noun=("sync", "syncs"),
     )
     can_manage = can(request, MANAGE)
     preview = column_preview(source) if can_manage else None
     context = {
         "source": source,
-        "tone": STATUS_TONE.get(source.status, "muted"),
+        "tone": source.tone(),
         "listing": listing,
         "can_manage": can_manage,
         "upload_form": UploadForm() if can_manage and source.kind in FILE_KINDS else None,
@@ -153,7 +147,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required(MANAGE)
-def source_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def source_upload(request: MemberRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -173,7 +167,7 @@ def source_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required(MANAGE)
-def source_sync(request: HttpRequest, pk: int) -> HttpResponse:
+def source_sync(request: MemberRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     services.source_sync_request(actor=request.user, source=source, trigger=Trigger.WEB)
     messages.success(request, f"Sync of “{source.name}” started; its result appears below.")
@@ -183,7 +177,7 @@ def source_sync(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required(MANAGE)
-def source_columns(request: HttpRequest, pk: int) -> HttpResponse:
+def source_columns(request: MemberRequest, pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     preview = column_preview(source)
     if not preview or not preview.columns:
@@ -206,10 +200,9 @@ def source_columns(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+def run_detail(request: MemberRequest, pk: int, run_pk: int) -> HttpResponse:
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     run = selectors.run_get(source=source, pk=run_pk)
-    run.tone = STATUS_TONE.get(run.status, "muted")
     context = {
         "source": source,
         "run": run,

@@ -1,6 +1,9 @@
+from typing import cast
+
 from django.http import HttpRequest
 
 from greenroom.accounts.permissions import ABILITIES, can
+from greenroom.accounts.requests import MemberRequest
 from greenroom.web.shell import navigation_for
 
 
@@ -8,6 +11,7 @@ def shell(request: HttpRequest) -> dict:
     """What the layout needs on every page: navigation, workspace and the member's abilities."""
     if getattr(request, "membership", None) is None:
         return {}
+    request = cast(MemberRequest, request)
     return {
         "navigation": navigation_for(request),
         "workspace": request.workspace,

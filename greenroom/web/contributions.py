@@ -1,9 +1,8 @@
 """The shell's own part of the registry: its sections, the links to its pages and the
 scorecard's summary on the home page. Everything else on these pages comes from the apps."""
 
-from django.http import HttpRequest
-
 from greenroom import registry
+from greenroom.accounts.requests import MemberRequest
 from greenroom.registry import NavEntry, OverviewCard, Section
 from greenroom.web import selectors
 from greenroom.web.shell import visible
@@ -12,7 +11,7 @@ from greenroom.web.shell import visible
 HOME_MEASURES = 5
 
 
-def _scorecard_summary(request: HttpRequest) -> dict:
+def _scorecard_summary(request: MemberRequest) -> dict:
     measures = visible(request, registry.entries(registry.Measure))[:HOME_MEASURES]
     return {"scores": selectors.scorecard(workspace=request.workspace, measures=measures)}
 

@@ -5,16 +5,16 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
 
 from greenroom import registry
 from greenroom.accounts.permissions import can
+from greenroom.accounts.requests import MemberRequest
 from greenroom.registry import NavEntry, OverviewCard, Section
 
 E = TypeVar("E", NavEntry, OverviewCard, registry.Measure, registry.SearchProvider)
 
 
-def visible(request: HttpRequest, entries: Iterable[E]) -> list[E]:
+def visible(request: MemberRequest, entries: Iterable[E]) -> list[E]:
     """The entries whose ability this member has."""
     return [entry for entry in entries if can(request, entry.ability)]
 
@@ -31,7 +31,7 @@ def section_get(key: str) -> Section:
     return section
 
 
-def navigation_for(request: HttpRequest) -> list[dict]:
+def navigation_for(request: MemberRequest) -> list[dict]:
     """The sidebar sections this member may see, with the current page marked."""
     links: dict[str, list[dict]] = {s.key: [] for s in registry.entries(Section)}
     for entry in visible(request, registry.entries(NavEntry)):
@@ -47,7 +47,7 @@ def navigation_for(request: HttpRequest) -> list[dict]:
     ]
 
 
-def cards_for(request: HttpRequest, section: str) -> list[dict]:
+def cards_for(request: MemberRequest, section: str) -> list[dict]:
     """A section's cards this member may see, each with the content its app computed."""
     cards = [card for card in registry.entries(OverviewCard) if card.section == section]
     return [

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from greenroom import registry
 from greenroom.accounts.permissions import ability_required
+from greenroom.accounts.requests import MemberRequest
 from greenroom.web import selectors
 from greenroom.web.forms import MIN_QUERY, SearchForm
 from greenroom.web.shell import cards_for, section_get, visible
@@ -15,20 +16,20 @@ PAGE_RESULTS = 25
 
 @login_required
 @ability_required("view")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: MemberRequest) -> HttpResponse:
     return render(request, "web/home.html", {"cards": cards_for(request, "home")})
 
 
 @login_required
 @ability_required("view")
-def overview(request: HttpRequest, section: str) -> HttpResponse:
+def overview(request: MemberRequest, section: str) -> HttpResponse:
     context = {"section": section_get(section), "cards": cards_for(request, section)}
     return render(request, "web/overview.html", context)
 
 
 @login_required
 @ability_required("view")
-def scorecard(request: HttpRequest) -> HttpResponse:
+def scorecard(request: MemberRequest) -> HttpResponse:
     measures = visible(request, registry.entries(registry.Measure))
     scores = selectors.scorecard(workspace=request.workspace, measures=measures)
     return render(request, "web/scorecard.html", {"measures": scores})
@@ -36,7 +37,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: MemberRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     groups = []

@@ -99,7 +99,7 @@ def test_it_changes_a_role_in_place_and_audits_it(personas):
     assert f'id="member-{membership.pk}"' in response.content.decode()
     membership.refresh_from_db()
     assert membership.role == Role.PRODUCT_OPS
-    event = AuditEvent.objects.get(action="user.role_change")
+    event = AuditEvent.objects.get(action="user.change_role")
     assert event.detail == {"from": "product_manager", "to": "product_ops"}
     assert event.actor == personas.admin
 

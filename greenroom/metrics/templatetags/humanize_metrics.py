@@ -16,7 +16,7 @@ def money(value: float | None) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     """0.9876 → '98.8 %' ('—' when there is no value, e.g. no base to retain)."""
-    if value in (None, ""):
+    if value is None or value == "":
         return "—"
     return f"{100 * value:.1f} %"
 

@@ -56,7 +56,9 @@ class StartingAfterPaginator(BasePaginator):
             self._has_next_page = False
 
     def update_request(self, request: Request) -> None:
-        request.params = {**(request.params or {}), "starting_after": self.last_id}
+        # Only ever set as a dict by this paginator and dlt's client.
+        params = request.params if isinstance(request.params, dict) else {}
+        request.params = {**params, "starting_after": self.last_id}
 
 
 class StripeApiConnector(Connector):

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         getattr(self, f"_{options['action']}")(options)
 
     def _list(self, options) -> None:
-        sources = Source.objects.filter(workspace=_workspace(options["workspace"])).order_by("name")
+        sources = Source.objects.for_workspace(_workspace(options["workspace"])).order_by("name")
         if not sources:
             self.stdout.write("No sources yet: add one with 'greenroom sources add NAME --kind …'.")
             return
@@ -88,7 +88,7 @@ class Command(BaseCommand):
         workspace = _workspace(options["workspace"])
         if options["all"]:
             sources = list(
-                Source.objects.filter(workspace=workspace, enabled=True).order_by("name")
+                Source.objects.for_workspace(workspace).filter(enabled=True).order_by("name")
             )
         elif options["names"]:
             sources = [_source(workspace, name) for name in options["names"]]
@@ -146,7 +146,7 @@ def _workspace(slug: str | None) -> Workspace:
 
 
 def _source(workspace: Workspace, name: str) -> Source:
-    source = Source.objects.filter(workspace=workspace, name=name).first()
+    source = Source.objects.for_workspace(workspace).filter(name=name).first()
     if source is None:
         raise CommandError(
             f"No source named {name!r} in {workspace.slug}; 'greenroom sources list' shows them."

@@ -1,0 +1,35 @@
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    """What the audit log records about the organisation (`<entity>.<verb>`, see
+    accounts/choices.py): each kind of row created, updated or deleted, and the document."""
+
+    TEAM_CREATE = "team.create"
+    TEAM_UPDATE = "team.update"
+    TEAM_DELETE = "team.delete"
+    PERSON_CREATE = "person.create"
+    PERSON_UPDATE = "person.update"
+    PERSON_DELETE = "person.delete"
+    PRODUCT_LINE_CREATE = "product_line.create"
+    PRODUCT_LINE_UPDATE = "product_line.update"
+    PRODUCT_LINE_DELETE = "product_line.delete"
+    PRODUCT_CREATE = "product.create"
+    PRODUCT_UPDATE = "product.update"
+    PRODUCT_DELETE = "product.delete"
+    PRODUCT_AREA_CREATE = "product_area.create"
+    PRODUCT_AREA_UPDATE = "product_area.update"
+    PRODUCT_AREA_DELETE = "product_area.delete"
+    REGION_CREATE = "region.create"
+    REGION_UPDATE = "region.update"
+    REGION_DELETE = "region.delete"
+    MARKET_CREATE = "market.create"
+    MARKET_UPDATE = "market.update"
+    MARKET_DELETE = "market.delete"
+    SEGMENT_CREATE = "segment.create"
+    SEGMENT_UPDATE = "segment.update"
+    SEGMENT_DELETE = "segment.delete"
+    PLAN_CREATE = "plan.create"
+    PLAN_UPDATE = "plan.update"
+    PLAN_DELETE = "plan.delete"
+    ORGANISATION_DOCUMENT_IMPORT = "organisation_document.import"
