@@ -18,10 +18,10 @@ from greenroom.customers import duplicates as dup
 from greenroom.customers import finder, forms, selectors, services
 from greenroom.customers.choices import KIND_CONSENT
 from greenroom.customers.formats import FIELDS, mapping_guess
-from greenroom.customers.importers import ImportRejected
 from greenroom.customers.models import Account, ImportRun
 from greenroom.customers.privacy import details_for
 from greenroom.lib.exports import Format, export_response
+from greenroom.lib.imports.report import ImportRejected
 
 # The name other apps register their account-page panels under (greenroom/registry.py).
 ACCOUNT_PAGE = "customers.account"

@@ -3,8 +3,8 @@ from django.utils import timezone
 
 from greenroom.customers import services
 from greenroom.customers.duplicates import duplicate_accounts, duplicate_contacts
-from greenroom.customers.importers import consent_append
 from greenroom.customers.models import Account, Contact, Outreach
+from greenroom.customers.services.consent import consent_append
 from greenroom.customers.tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
