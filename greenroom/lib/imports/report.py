@@ -6,6 +6,7 @@ field (a column, or a bracketed word such as ``(file)`` when no single column is
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,15 @@ class ImportReport:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem], total: int | None = None) -> None:
+        """Add problems found elsewhere; ``total`` also counts those its finder left out."""
+        listed = 0
+        for problem in problems:
+            self.add(problem)
+            listed += 1
+        if total is not None and total > listed:
+            self.problem_count += total - listed
 
     def skip(self, row: int | str | None, message: str) -> None:
         """A row left out on purpose (not a problem: the import goes on)."""
