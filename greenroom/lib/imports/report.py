@@ -55,7 +55,7 @@ class ImportReport:
     that stopped it.
 
     ``kind`` is what a file of one kind holds (accounts, contacts...); a document of several
-    kinds (the organisation) also counts each kind on its own (``by_kind``).
+    kinds (the organisation) has none, and counts each kind on its own (``by_kind``).
     """
 
     file: str
@@ -138,7 +138,7 @@ class ImportReport:
         """One line: what was imported, or how many problems stopped it."""
         if self.problem_count:
             return f"{self.file}: {self.problem_count} problems, nothing imported"
-        if not self.by_kind:
+        if self.kind:
             skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
             return f"{self.file}: {_counted(self.created, self.updated, self.unchanged)}{skipped}"
         # A document: kind by kind, in the order they were first counted.
