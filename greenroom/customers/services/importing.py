@@ -115,9 +115,10 @@ def run_import(
         except ImportRejected:
             pass  # the report holds the problems
         except ValidationError as error:
-            # A file found unreadable halfway (bad UTF-8) is a problem of the file too.
+            # A file found unreadable halfway (bad UTF-8) is a problem of the file too; the
+            # problem names the file already.
             for message in error.messages:
-                report.problem(None, "(file)", message)
+                report.problem(None, "(file)", message.removeprefix(f"{report.file}: "))
         if report.rejected:
             _finish(run, Status.FAILED, report)
             raise ImportRejected(report)
