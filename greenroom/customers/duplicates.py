@@ -84,7 +84,7 @@ def _normal_company(name: str) -> str:
 def duplicate_accounts(*, workspace: Workspace, limit: int = LIMIT) -> list[Pair]:
     """Likely duplicate accounts: same domain, same CRM id, or near-identical names."""
     rows = list(
-        Account.objects.filter(workspace=workspace).values(
+        Account.objects.for_workspace(workspace).values(
             "pk", "name", "domain", "country", *EXTERNAL_IDS
         )
     )
@@ -112,9 +112,9 @@ def duplicate_contacts(*, workspace: Workspace, limit: int = LIMIT) -> list[Pair
     """Likely duplicate contacts: same email, same CRM id, or near-identical names at the
     same account."""
     rows = list(
-        Contact.objects.filter(workspace=workspace, erased_at__isnull=True).values(
-            "pk", "first_name", "last_name", "email", "account_id", *EXTERNAL_IDS
-        )
+        Contact.objects.for_workspace(workspace)
+        .filter(erased_at__isnull=True)
+        .values("pk", "first_name", "last_name", "email", "account_id", *EXTERNAL_IDS)
     )
     reasons = _shared_ids(rows)
     by_email: dict[str, list[int]] = defaultdict(list)
@@ -145,7 +145,7 @@ def _pairs(kind, model, workspace, reasons: dict, fields, limit: int) -> list[Pa
         for f in fields
         if f in {"segment", "market", "region", "plan", "owner", "success_manager", "account"}
     ]
-    loaded = model.objects.filter(workspace=workspace, pk__in=wanted).select_related(*related)
+    loaded = model.objects.for_workspace(workspace).filter(pk__in=wanted).select_related(*related)
     by_pk = {row.pk: row for row in loaded}
     return [
         _pair(kind, by_pk[a], by_pk[b], reasons[(a, b)], fields)

@@ -1,21 +1,12 @@
-"""Which column of an export holds which field: Salesforce and HubSpot presets, and guesses
-for any other file that the person importing confirms in the mapping step.
-
-Column names are the ones the tools write in their CSV exports (Salesforce report exports
-use field labels, Data Loader uses API names; HubSpot exports use property labels).
+"""Which column of an export holds which field: the fields of each kind of customer import,
+the Salesforce and HubSpot presets (their exports are defined once, in
+``greenroom.lib.imports.formats``), and guesses for any other file that the person
+importing confirms in the mapping step.
 """
 
-from dataclasses import dataclass
-
 from greenroom.customers.choices import ImportFormat, ImportKind
-
-
-@dataclass(frozen=True)
-class TargetField:
-    name: str
-    label: str
-    required: bool = False
-
+from greenroom.lib.imports.columns import TargetField, column_key, column_match
+from greenroom.lib.imports.formats import export_format
 
 FIELDS: dict[str, tuple[TargetField, ...]] = {
     ImportKind.ACCOUNTS: (
@@ -78,99 +69,35 @@ ID_FIELD = {
     ImportFormat.GENERIC: "external_id",
 }
 
-_SALESFORCE = {
-    ImportKind.ACCOUNTS: {
-        "id": ["Account ID", "Id"],
-        "name": ["Account Name", "Name"],
-        "domain": ["Website"],
-        "country": ["Billing Country", "BillingCountry"],
-        "industry": ["Industry"],
-        "employees": ["Employees", "NumberOfEmployees"],
-        "segment": ["Segment", "Segment__c"],
-        "region": ["Region", "Region__c"],
-        "plan": ["Plan", "Plan__c"],
-        "arr": ["ARR", "ARR__c", "Annual Recurring Revenue"],
-        "owner": ["Account Owner", "Owner Name"],
-        "success_manager": ["Customer Success Manager", "CSM__c"],
-        "lifecycle_stage": ["Type"],
-        "notify_owner_before_contact": ["Strategic Account", "Strategic__c"],
-    },
-    ImportKind.CONTACTS: {
-        "id": ["Contact ID", "Id"],
-        "account_id": ["Account ID", "AccountId"],
-        "account_name": ["Account Name"],
-        "first_name": ["First Name", "FirstName"],
-        "last_name": ["Last Name", "LastName"],
-        "email": ["Email"],
-        "phone": ["Phone"],
-        "title": ["Title"],
-        "role": ["Persona", "Persona__c", "Contact Role"],
-        "do_not_contact": ["Do Not Contact", "Email Opt Out", "HasOptedOutOfEmail"],
-    },
-}
-
-_HUBSPOT = {
-    ImportKind.ACCOUNTS: {
-        "id": ["Record ID", "Company ID"],
-        "name": ["Company name", "Name"],
-        "domain": ["Company Domain Name", "Website URL"],
-        "country": ["Country/Region", "Country"],
-        "industry": ["Industry"],
-        "employees": ["Number of Employees"],
-        "segment": ["Segment", "Customer Segment"],
-        "region": ["Region"],
-        "plan": ["Plan"],
-        "arr": ["Annual Recurring Revenue", "ARR"],
-        "owner": ["Company owner"],
-        "success_manager": ["Customer Success Manager"],
-        "lifecycle_stage": ["Lifecycle Stage"],
-        "notify_owner_before_contact": ["Strategic Account"],
-    },
-    ImportKind.CONTACTS: {
-        "id": ["Record ID", "Contact ID"],
-        "account_id": ["Associated Company ID", "Associated Company IDs (Primary)"],
-        "account_name": ["Associated Company", "Company Name"],
-        "first_name": ["First Name"],
-        "last_name": ["Last Name"],
-        "email": ["Email"],
-        "phone": ["Phone Number"],
-        "title": ["Job Title"],
-        "role": ["Persona", "Role"],
-        "lifecycle_stage": ["Lifecycle Stage"],
-        "preferred_channel": ["Preferred channel"],
-        "do_not_contact": ["Do Not Contact", "Unsubscribed from all email"],
-    },
-}
-
-PRESETS = {ImportFormat.SALESFORCE: _SALESFORCE, ImportFormat.HUBSPOT: _HUBSPOT}
+# The exports a preset reads: each defined once, shared with the CRM source connectors.
+PRESETS = {ImportFormat.SALESFORCE: "salesforce", ImportFormat.HUBSPOT: "hubspot"}
 
 
-def _normal(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+def _preset_aliases(format: str, kind: str, field: str) -> tuple[str, ...]:
+    export = export_format(PRESETS[format], kind)
+    return export.aliases(field) if export else ()
 
 
 def mapping_guess(*, kind: str, format: str, headers: list[str]) -> dict[str, str]:
     """Field name → column for the columns a preset (or, for other files, the field's own
     name, label or any preset alias) recognises."""
-    by_normal = {_normal(header): header for header in headers}
     mapping = {}
     for target in FIELDS[kind]:
-        aliases = [target.name, target.label]
         if format in PRESETS:
-            aliases = PRESETS[format].get(kind, {}).get(target.name, [])
+            aliases = list(_preset_aliases(format, kind, target.name))
         else:
-            for preset in PRESETS.values():
-                aliases += preset.get(kind, {}).get(target.name, [])
-        for alias in aliases:
-            if _normal(alias) in by_normal:
-                mapping[target.name] = by_normal[_normal(alias)]
-                break
+            aliases = [target.name, target.label]
+            for preset in PRESETS:
+                aliases += _preset_aliases(preset, kind, target.name)
+        column = column_match(headers, aliases)
+        if column is not None:
+            mapping[target.name] = column
     return mapping
 
 
 def format_detect(headers: list[str]) -> str:
     """Whose export a header row looks like."""
-    names = {_normal(header) for header in headers}
+    names = {column_key(header) for header in headers}
     if names & {"accountid", "contactid"} and "recordid" not in names:
         return ImportFormat.SALESFORCE
     if "recordid" in names:

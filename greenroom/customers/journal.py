@@ -15,7 +15,6 @@ from collections.abc import Callable
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 
-from greenroom.customers.bulk import delete_many, insert_many, update_many
 from greenroom.customers.models import (
     Account,
     ArrSnapshot,
@@ -25,6 +24,7 @@ from greenroom.customers.models import (
     ImportRun,
     Outreach,
 )
+from greenroom.lib.imports.bulk import delete_many, insert_many, update_many
 
 UNDO_CHUNK = 500
 # Rows that refer to others go first, so the rows they refer to can go after them.

@@ -4,7 +4,6 @@ from typing import Any
 
 from greenroom.accounts.permissions import can
 from greenroom.accounts.requests import MemberRequest
-from greenroom.customers.choices import AuditAction
 from greenroom.customers.models import Contact
 
 HIDDEN = "hidden"
@@ -26,18 +25,3 @@ def details_for(request: MemberRequest, contact: Contact) -> dict[str, Any]:
         "phone": HIDDEN if contact.phone else "",
         "visible": False,
     }
-
-
-def contacts_export_audited(
-    *, actor, workspace, contact_ids: list[int], with_details: bool, where: str
-) -> None:
-    """Record that ``actor`` downloaded these contacts (with their email and phone when
-    ``with_details``): every export of contacts is in the audit log, as the study export's."""
-    from greenroom.accounts.services import audit_record
-
-    audit_record(
-        actor=actor,
-        workspace=workspace,
-        action=AuditAction.CONTACT_EXPORT,
-        detail={"where": where, "contacts": contact_ids, "with_details": with_details},
-    )

@@ -26,7 +26,7 @@ from greenroom.customers.models import (
     ImportRun,
     Outreach,
 )
-from greenroom.customers.tables import table_open
+from greenroom.lib.imports.tables import table_open
 from greenroom.metrics import selectors as metrics
 
 

@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 def import_file(*, workspace_id: int, run_id: int) -> None:
     """Check and save one uploaded file (queued when its column mapping is confirmed)."""
     run = (
-        ImportRun.objects.filter(pk=run_id, workspace_id=workspace_id)
+        ImportRun.objects.for_workspace(workspace_id)
+        .filter(pk=run_id)
         .select_related("workspace", "created_by")
         .first()
     )

@@ -3,7 +3,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,15 +13,16 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can
+from greenroom.accounts.requests import MemberRequest
 from greenroom.customers import duplicates as dup
-from greenroom.customers import finder, forms, privacy, selectors, services
+from greenroom.customers import finder, forms, selectors, services
 from greenroom.customers.choices import KIND_CONSENT
 from greenroom.customers.filters import AccountFilterForm
 from greenroom.customers.formats import FIELDS, mapping_guess
-from greenroom.customers.importers import ImportRejected
 from greenroom.customers.models import Account, ImportRun
 from greenroom.customers.privacy import details_for
 from greenroom.lib.exports import Format, export_response
+from greenroom.lib.imports.report import ImportRejected
 from greenroom.lib.lists import Column, Listing, render_list
 
 # The name other apps register their account-page panels under (greenroom/registry.py).
@@ -53,7 +54,7 @@ def _account_arr(account: Account):
 
 @login_required
 @ability_required("view")
-def account_list(request: HttpRequest) -> HttpResponseBase:
+def account_list(request: MemberRequest) -> HttpResponseBase:
     form = AccountFilterForm(request.workspace, request.GET, search_hint="Name or domain")
     filters = form.values()
     rows = selectors.account_list(
@@ -82,7 +83,7 @@ def account_list(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _panels(request: HttpRequest, account: Account) -> list[dict]:
+def _panels(request: MemberRequest, account: Account) -> list[dict]:
     # Other apps' sections of this page (feedback, research...), registered so that
     # customers never imports them.
     return [
@@ -94,7 +95,7 @@ def _panels(request: HttpRequest, account: Account) -> list[dict]:
 
 @login_required
 @ability_required("view")
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: MemberRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(workspace=request.workspace, pk=pk)
     contacts = list(selectors.contact_list(workspace=request.workspace, account=account))
     rows = [{"contact": c, "details": details_for(request, c)} for c in contacts]
@@ -121,7 +122,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("set_contact_rules")
-def account_rules(request: HttpRequest, pk: int) -> HttpResponse:
+def account_rules(request: MemberRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(workspace=request.workspace, pk=pk)
     form = forms.RulesForm(request.POST)
     if form.is_valid():
@@ -130,7 +131,7 @@ def account_rules(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:account", pk=pk)
 
 
-def _contact_columns(request: HttpRequest) -> list[Column]:
+def _contact_columns(request: MemberRequest) -> list[Column]:
     def detail(name: str):
         return lambda contact: details_for(request, contact)[name]
 
@@ -152,7 +153,7 @@ def _contacted(contact):
 
 @login_required
 @ability_required("view")
-def contact_list(request: HttpRequest) -> HttpResponseBase:
+def contact_list(request: MemberRequest) -> HttpResponseBase:
     form = AccountFilterForm(request.workspace, request.GET, search_hint="Name, title or account")
     filters = form.values()
     rows = selectors.contact_list(
@@ -168,7 +169,7 @@ def contact_list(request: HttpRequest) -> HttpResponseBase:
         noun=("contact", "contacts"),
     )
     if listing.export_format:
-        privacy.contacts_export_audited(
+        services.contacts_exported(
             actor=request.user,
             workspace=request.workspace,
             contact_ids=list(listing.ordered.values_list("pk", flat=True)),
@@ -183,12 +184,12 @@ def contact_list(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 @ability_required("view")
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: MemberRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     return _contact_page(request, contact)
 
 
-def _contact_page(request: HttpRequest, contact, **forms_given) -> HttpResponse:
+def _contact_page(request: MemberRequest, contact, **forms_given) -> HttpResponse:
     details = details_for(request, contact)
     if details["visible"]:
         services.contact_details_shown(
@@ -231,7 +232,7 @@ def _contact_write(request, pk: int, form_class, form_name: str, write) -> HttpR
 @require_POST
 @login_required
 @ability_required("write")
-def contact_preferences(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_preferences(request: MemberRequest, pk: int) -> HttpResponse:
     def write(contact, data):
         services.contact_set_preferences(actor=request.user, contact=contact, **data)
         return "Saved the contact's preferences."
@@ -242,7 +243,7 @@ def contact_preferences(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("write")
-def contact_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_consent(request: MemberRequest, pk: int) -> HttpResponse:
     def write(contact, data):
         services.consent_set(actor=request.user, contact=contact, **data)
         return "Recorded the consent change."
@@ -253,7 +254,7 @@ def contact_consent(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("write")
-def contact_outreach(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_outreach(request: MemberRequest, pk: int) -> HttpResponse:
     def write(contact, data):
         services.outreach_log(actor=request.user, contact=contact, **data)
         return "Logged the outreach."
@@ -264,7 +265,7 @@ def contact_outreach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("handle_privacy_requests")
-def contact_erase(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_erase(request: MemberRequest, pk: int) -> HttpResponse:
     def write(contact, data):
         services.contact_erase(actor=request.user, contact=contact, reason=data["reason"])
         return "Erased the contact's personal data; their anonymised history is kept."
@@ -274,7 +275,7 @@ def contact_erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("handle_privacy_requests")
-def contact_subject_access(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_subject_access(request: MemberRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     document = services.contact_subject_access(actor=request.user, contact=contact)
     response = HttpResponse(
@@ -286,7 +287,7 @@ def contact_subject_access(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def participant_finder(request: HttpRequest) -> HttpResponse:
+def participant_finder(request: MemberRequest) -> HttpResponse:
     searched = "limit" in request.GET
     form = forms.FinderForm(request.workspace, request.GET if searched else None)
     result = None
@@ -318,7 +319,7 @@ def _outreach_kind(form: forms.FinderForm) -> str | None:
 @require_POST
 @login_required
 @ability_required("write")
-def participants_reserve(request: HttpRequest) -> HttpResponse:
+def participants_reserve(request: MemberRequest) -> HttpResponse:
     form = forms.ReserveForm(request.POST)
     ids = [int(v) for v in request.POST.getlist("contact") if v.isdigit()]
     if not form.is_valid() or not ids:
@@ -346,7 +347,7 @@ def participants_reserve(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def study(request: HttpRequest) -> HttpResponse:
+def study(request: MemberRequest) -> HttpResponse:
     name = request.GET.get("study", "").strip()
     rows = selectors.outreach_list(workspace=request.workspace, study=name) if name else []
     listing = Listing(
@@ -379,7 +380,7 @@ OUTREACH_COLUMNS = [
 
 @login_required
 @ability_required("view")
-def study_export(request: HttpRequest, fmt: Format) -> HttpResponseBase:
+def study_export(request: MemberRequest, fmt: Format) -> HttpResponseBase:
     name = request.GET.get("study", "").strip()
     rows = services.reserved_export(
         actor=request.user,
@@ -392,7 +393,7 @@ def study_export(request: HttpRequest, fmt: Format) -> HttpResponseBase:
 
 @login_required
 @ability_required("import_customers")
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: MemberRequest) -> HttpResponse:
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -430,7 +431,7 @@ IMPORT_COLUMNS = [
 
 @login_required
 @ability_required("import_customers")
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: MemberRequest, pk: int) -> HttpResponse:
     run = selectors.import_get(workspace=request.workspace, pk=pk)
     if request.htmx and request.method == "GET":
         # The progress card polls here; once the import is over, the whole page reloads.
@@ -451,7 +452,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/import_detail.html", context)
 
 
-def _import_start(request: HttpRequest, run: ImportRun, mapping: dict[str, str]) -> None:
+def _import_start(request: MemberRequest, run: ImportRun, mapping: dict[str, str]) -> None:
     try:
         run = services.import_start(actor=request.user, run=run, mapping=mapping)
     except ImportRejected:
@@ -467,7 +468,7 @@ def _import_start(request: HttpRequest, run: ImportRun, mapping: dict[str, str])
 
 @login_required
 @ability_required("merge_customers")
-def duplicates(request: HttpRequest) -> HttpResponse:
+def duplicates(request: MemberRequest) -> HttpResponse:
     kind = "accounts" if request.GET.get("kind") == "accounts" else "contacts"
     finder_fn = dup.duplicate_accounts if kind == "accounts" else dup.duplicate_contacts
     # Pairs are cards, not table rows: the listing pages them and gives the empty state.
@@ -485,7 +486,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 @ability_required("merge_customers")
-def duplicates_merge(request: HttpRequest) -> HttpResponse:
+def duplicates_merge(request: MemberRequest) -> HttpResponse:
     kind = request.POST.get("kind")
     get = selectors.account_get if kind == "accounts" else selectors.contact_get
     merge = services.accounts_merge if kind == "accounts" else services.contacts_merge

@@ -134,7 +134,12 @@ def import_document(request: MemberRequest, document: Body[dict[str, Any]]):
     report = services.organisation_import(
         actor=request.user, workspace=request.workspace, document=document, source="request"
     )
-    return {**vars(report), "summary": report.summary()}
+    return {
+        "created": report.counts("created"),
+        "updated": report.counts("updated"),
+        "unchanged": report.counts("unchanged"),
+        "summary": report.summary(),
+    }
 
 
 for _kind in KINDS:

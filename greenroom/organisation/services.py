@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
+from greenroom.lib.imports.report import ImportRejected, ImportReport
 from greenroom.organisation.choices import AuditAction
 from greenroom.organisation.kinds import IMPORT_ORDER, KINDS, KINDS_BY_SLUG, Kind
 
@@ -100,29 +101,6 @@ def _audit_action(kind: Kind, verb: str) -> AuditAction:
     return AuditAction(f"{kind.singular.replace(' ', '_')}.{verb}")
 
 
-class ImportReport:
-    """What an organisation import did, kind by kind."""
-
-    def __init__(self) -> None:
-        self.created: dict[str, int] = {}
-        self.updated: dict[str, int] = {}
-        self.unchanged: dict[str, int] = {}
-
-    def count(self, bucket: dict[str, int], slug: str) -> None:
-        bucket[slug] = bucket.get(slug, 0) + 1
-
-    def summary(self) -> str:
-        parts = []
-        for slug in IMPORT_ORDER:
-            total = sum(b.get(slug, 0) for b in (self.created, self.updated, self.unchanged))
-            if total:
-                parts.append(
-                    f"{slug}: {self.created.get(slug, 0)} new, {self.updated.get(slug, 0)} "
-                    f"updated, {self.unchanged.get(slug, 0)} unchanged"
-                )
-        return "; ".join(parts) or "nothing to import"
-
-
 # An organisation is hundreds of rows, a large one a few thousand. A longer document is
 # refused rather than held in one transaction for seconds: split, it imports the same (each
 # import is idempotent, and a later document can refer to rows an earlier one created).
@@ -142,12 +120,12 @@ def organisation_import(
     problem is reported with its place (``products[3].product_line``). Re-importing the same
     document changes nothing. Every row is checked first, outside any transaction; then all
     are saved in one short transaction, so other people's writes never wait for the checks."""
-    plan = ImportPlan(workspace)
-    errors = plan.check(document, source)
-    if errors:
-        raise ValidationError(errors)
+    plan = ImportPlan(workspace, source)
+    plan.check(document)
+    if plan.report.rejected:
+        raise ImportRejected(plan.report)
     if not dry_run:
-        plan.save(actor=actor, source=source)
+        plan.save(actor=actor)
     return plan.report
 
 
@@ -156,37 +134,41 @@ class ImportPlan:
     the rows to create (kind by kind, in import order) and the rows to update. A row refers
     to the workspace's rows, or to rows new in this document, by name."""
 
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
-        self.report = ImportReport()
+    def __init__(self, workspace: Workspace, source: str):
+        self.workspace, self.source = workspace, source
+        self.report = ImportReport(file=source)
         self.known: dict[type[models.Model], dict[tuple, models.Model]] = {}
         self.new: dict[str, list[models.Model]] = {slug: [] for slug in IMPORT_ORDER}
         self.changed: dict[int, tuple[models.Model, set[str]]] = {}
         self.unique: set[tuple] = set()
 
-    def check(self, document: dict[str, Any], source: str) -> list[str]:
-        """Every problem of the document, by place; none means it can be saved."""
-        unknown = sorted(set(document) - set(IMPORT_ORDER) - {"format"})
-        errors: list[str] = [f"{source}: unknown section '{name}'" for name in unknown]
+    def check(self, document: dict[str, Any]) -> None:
+        """Report every problem of the document by place (``products[3]``, the field); a
+        report with none can be saved."""
+        report = self.report
         sections = {slug: document.get(slug, []) for slug in IMPORT_ORDER}
         rows = sum(len(found) for found in sections.values() if isinstance(found, list))
         if rows > MAX_IMPORT_ROWS:
-            return [
-                f"{source}: {rows} rows, more than the {MAX_IMPORT_ROWS} one import takes; "
-                "split the document (kinds later in it may refer to rows imported before)"
-            ]
+            report.problem(
+                None,
+                "",
+                f"{rows} rows, more than the {MAX_IMPORT_ROWS} one import takes; split the "
+                "document (kinds later in it may refer to rows imported before)",
+            )
+            return
+        for name in sorted(set(document) - set(IMPORT_ORDER) - {"format"}):
+            report.problem(None, "", f"unknown section '{name}'")
         for slug, found in sections.items():
             if not isinstance(found, list):
-                errors.append(f"{source}: '{slug}' must be a list")
+                report.problem(None, "", f"'{slug}' must be a list")
                 continue
             for index, raw in enumerate(found):
                 try:
                     self._add(KINDS_BY_SLUG[slug], raw)
                 except ValidationError as error:
-                    errors.extend(_describe(f"{source}: {slug}[{index}]", error))
-        return errors
+                    _describe(report, f"{slug}[{index}]", error)
 
-    def save(self, *, actor: User | None, source: str) -> None:
+    def save(self, *, actor: User | None) -> None:
         """Create and update the checked rows, and audit the import, in one transaction."""
         try:
             with transaction.atomic():
@@ -198,12 +180,13 @@ class ImportPlan:
                     actor=actor,
                     workspace=self.workspace,
                     action=AuditAction.ORGANISATION_DOCUMENT_IMPORT,
-                    detail={"source": source, "summary": self.report.summary()},
+                    detail={"source": self.source, "summary": self.report.summary()},
                 )
         except IntegrityError as error:
             # The organisation changed between the check and the save (or the document
             # repeats a product key or plan code): nothing was saved.
-            raise ValidationError(f"{source}: not imported, nothing changed ({error}).") from None
+            self.report.problem(None, "", f"not imported, nothing changed ({error}).")
+            raise ImportRejected(self.report) from None
 
     def _add(self, kind: Kind, raw: Any) -> None:
         if not isinstance(raw, dict):
@@ -221,11 +204,11 @@ class ImportPlan:
             self._claim_unique(row)
             rows[key] = row
             self.new[kind.slug].append(row)
-            self.report.count(self.report.created, kind.slug)
+            self.report.count("created", kind=kind.slug)
             return
         changed = {name for name, value in values.items() if _differs(existing, name, value)}
         if not changed:
-            self.report.count(self.report.unchanged, kind.slug)
+            self.report.count("unchanged", kind=kind.slug)
             return
         for name in changed:
             setattr(existing, name, values[name])
@@ -233,7 +216,7 @@ class ImportPlan:
         if existing.pk is not None:
             names = self.changed.setdefault(id(existing), (existing, set()))[1]
             names.update(kind.model._meta.get_field(name).attname for name in changed)
-        self.report.count(self.report.updated, kind.slug)
+        self.report.count("updated", kind=kind.slug)
 
     def _claim_unique(self, row: models.Model) -> None:
         """full_clean() compares a new row with the database only: compare it with the
@@ -320,11 +303,11 @@ def _create_all(model: type[models.Model], rows: list[models.Model]) -> None:
         row.save()
 
 
-def _describe(place: str, error: ValidationError) -> list[str]:
+def _describe(report: ImportReport, place: str, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
-        return [
-            f"{place}.{field}: {message}"
-            for field, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return [f"{place}: {message}" for message in error.messages]
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                report.problem(place, field, message)
+        return
+    for message in error.messages:
+        report.problem(place, "", message)

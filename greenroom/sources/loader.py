@@ -15,13 +15,13 @@ from typing import Any
 
 import duckdb
 
+from greenroom.lib.imports.report import ImportReport, Problem
 from greenroom.metrics.rawschema import RAW_TABLES, columns_of
 from greenroom.sources.connectors.base import (
     MAX_REPORTED_ERRORS,
     Batch,
     BatchInvalid,
     Check,
-    RowError,
     Stage,
 )
 from greenroom.sources.connectors.readers import unreadable
@@ -35,7 +35,7 @@ REJECTED_COLUMNS = 'batch, source, table_name, file, "row", field, reason, recor
 
 @dataclass
 class BatchResult:
-    """What happened to one batch."""
+    """What happened to one batch: its rows, and its problems in the import report."""
 
     label: str
     batch_id: str
@@ -43,9 +43,20 @@ class BatchResult:
     rows_in: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    errors_total: int = 0
     notices: list[str] = field(default_factory=list)
+    report: ImportReport = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.report = ImportReport(file=self.label)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems listed (the first MAX_REPORTED_ERRORS)."""
+        return self.report.problems
+
+    @property
+    def errors_total(self) -> int:
+        return self.report.problem_count
 
 
 def last_cursor(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
@@ -71,36 +82,27 @@ def batch_commit(
     started = conn.execute("SELECT now()").fetchone()[0]
     if batch.errors and not quarantine:
         # Bad bytes: DuckDB would refuse the file anyway, and the scan said where.
-        result.errors = batch.errors[:MAX_REPORTED_ERRORS]
-        result.errors_total = len(batch.errors)
+        result.report.extend(batch.errors)
         return result
     try:
         result.rows_in = batch.prepare(conn)
     except BatchInvalid as invalid:
-        result.errors = invalid.errors + batch.errors
-        result.errors_total = len(result.errors)
+        result.report.extend([*invalid.errors, *batch.errors])
         return result
     except duckdb.Error as error:
         # A file DuckDB cannot read at all (connectors translate the errors they foresee).
-        result.errors = [unreadable(batch.label, error, line_one=None), *batch.errors]
-        result.errors_total = len(result.errors)
+        result.report.extend([unreadable(batch.label, error, line_one=None), *batch.errors])
         return result
-    errors_total = len(batch.errors)
-    errors = list(batch.errors)
-    input_errors, input_total = _input_errors(conn, batch)
-    errors += input_errors
-    errors_total += input_total
+    result.report.extend(batch.errors)
+    result.report.extend(*_input_errors(conn, batch))
     bad: dict[str, str] = {}  # stage table → SQL for its bad-row filter
     for stage in batch.stages:
         _stage(conn, stage)
         stage_errors, stage_total, notices = _validate(conn, stage, batch.label)
-        errors += stage_errors
-        errors_total += stage_total
+        result.report.extend(stage_errors, total=stage_total)
         result.notices += notices
         bad[stage.table] = _bad_filter(stage)
-    result.errors = errors[:MAX_REPORTED_ERRORS]
-    result.errors_total = errors_total
-    if errors_total and not quarantine:
+    if result.report.rejected and not quarantine:
         return result
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -121,7 +123,7 @@ def batch_commit(
     return result
 
 
-def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[RowError], int]:
+def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[Problem], int]:
     if not batch.input_checks:
         return [], 0
     parts = [
@@ -136,7 +138,7 @@ def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[R
     rows = conn.execute(
         f"SELECT * FROM ({union}) ORDER BY _row, field LIMIT {MAX_REPORTED_ERRORS}"
     ).fetchall()
-    return [RowError(batch.label, row, name, reason) for row, name, reason in rows], total
+    return [Problem(batch.label, row, name, reason) for row, name, reason in rows], total
 
 
 def _stage(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
@@ -155,7 +157,7 @@ def _bad_filter(stage: Stage) -> str:
 
 def _validate(
     conn: duckdb.DuckDBPyConnection, stage: Stage, file: str
-) -> tuple[list[RowError], int, list[str]]:
+) -> tuple[list[Problem], int, list[str]]:
     staged = _staged(stage)
     key = RAW_TABLES[stage.table][1]
     notices = _mark_duplicates(conn, staged, key, file)
@@ -183,7 +185,7 @@ def _validate(
         f"SELECT _row, field, reason FROM ({union}) "
         f"ORDER BY _row, field LIMIT {MAX_REPORTED_ERRORS}"
     ).fetchall()
-    return [RowError(file, row, name, reason) for row, name, reason in rows], total, notices
+    return [Problem(file, row, name, reason) for row, name, reason in rows], total, notices
 
 
 def _mark_duplicates(
@@ -394,7 +396,7 @@ def _quarantine_scan_errors(
         conn.execute(
             f"INSERT INTO meta.rejected_rows ({REJECTED_COLUMNS}) "
             "VALUES (?, ?, NULL, ?, ?, ?, ?, NULL, now())",
-            [batch_id, source, error.file, error.row, error.field, error.reason],
+            [batch_id, source, error.file, error.row, error.field, error.message],
         )
     return len(batch.bad_rows)
 

@@ -63,7 +63,7 @@ def column_preview(source: Source) -> Preview | None:
         fields=list(fields),
         required=required,
         matched=matched,
-        problems=[error.reason for error in errors],
+        problems=[error.message for error in errors],
     )
 
 

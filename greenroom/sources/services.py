@@ -264,7 +264,11 @@ def _run_add(run: SyncRun, result: BatchResult) -> None:
     else:
         run.rows_rejected += result.rows_in
     room = MAX_REPORTED_ERRORS - len(run.errors)
-    run.errors += [error.as_dict() for error in result.errors[: max(room, 0)]]
+    # Kept (and shown by the API) as file, row, field and reason, as published.
+    run.errors += [
+        {"file": error.file, "row": error.row, "field": error.field, "reason": error.message}
+        for error in result.errors[: max(room, 0)]
+    ]
     run.errors_total += result.errors_total
     if not result.committed:
         run.status = RunStatus.REJECTED

@@ -24,9 +24,9 @@ HEADER = "Contact ID,Account ID,First Name,Last Name,Title,Email,Phone,Persona,E
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenroom.settings")
     django.setup()
-    from greenroom.customers import importing, services
+    from greenroom.customers.services import importing, imports
 
-    importing.CHUNK, services.INLINE_IMPORT_MAX = CHUNK, 0
+    importing.CHUNK, imports.INLINE_IMPORT_MAX = CHUNK, 0
     command = sys.argv[1]
     if command == "setup":
         _setup(Path(sys.argv[2]))
@@ -63,7 +63,7 @@ def _import_and_die(path: Path) -> None:
 
     from greenroom.accounts.models import User
     from greenroom.customers import services
-    from greenroom.customers.importers import ContactImporter
+    from greenroom.customers.services.contacts import ContactImporter
     from greenroom.customers.tasks import import_file
 
     user = User.objects.get(username="ops@killed.example")
@@ -86,8 +86,9 @@ def _import_and_die(path: Path) -> None:
 
 
 def _recover() -> None:
-    from greenroom.customers import importing, services
+    from greenroom.customers import services
     from greenroom.customers.models import ImportRun
+    from greenroom.customers.services import importing
     from greenroom.customers.tasks import import_file
 
     # The killed run beat a moment ago; recovery waits minutes before it calls a run dead.

@@ -2,11 +2,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from greenroom.accounts.models import AuditEvent
-from greenroom.customers import services
 from greenroom.customers.models import Account, Contact, ErasedIdentity, Outreach
+from greenroom.customers.services import imports
 from greenroom.customers.tasks import import_file
 from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
-from greenroom.customers.tests.test_import import SF_ACCOUNTS, SF_CONTACTS
+from greenroom.customers.tests.services.test_imports import SF_ACCOUNTS, SF_CONTACTS
 from greenroom.jobs.models import JobRun
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_it_upserts_accounts_by_external_id_and_reports_bad_records(personas):
     bad = {"records": [{"id": "1", "name": "X", "owner": "Nobody"}]}
     rejected = client.post(f"{BASE}/accounts/upsert", bad, content_type="application/json")
     assert rejected.status_code == 422
-    assert "request row 1, owner" in rejected.json()["error"]["details"][0]
+    assert "request, row 1, owner" in rejected.json()["error"]["details"][0]
     viewer = personas.client(personas.viewer)
     assert (
         viewer.post(f"{BASE}/accounts/upsert", payload, content_type="application/json").status_code
@@ -204,7 +204,7 @@ def test_it_records_an_outcome_which_ends_the_active_study(personas, contact):
     url = f"{BASE}/outreach/{outreach.pk}"
     response = client.patch(url, {"outcome": "completed"}, content_type="application/json")
     assert response.json()["outcome"] == "completed"
-    assert AuditEvent.objects.filter(action="outreach.outcome_change").exists()
+    assert AuditEvent.objects.filter(action="outreach.change_outcome").exists()
     outsider = personas.client(personas.outsider)
     assert (
         outsider.patch(url, {"outcome": "declined"}, content_type="application/json").status_code
@@ -221,7 +221,7 @@ def test_it_imports_a_large_upload_in_the_background_and_reports_how_far_it_is(
     personas, monkeypatch, django_capture_on_commit_callbacks
 ):
     make_org(personas.workspace)
-    monkeypatch.setattr(services, "INLINE_IMPORT_MAX", 100)
+    monkeypatch.setattr(imports, "INLINE_IMPORT_MAX", 100)
     client = personas.client(personas.ops)
     upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
     with django_capture_on_commit_callbacks(execute=False):

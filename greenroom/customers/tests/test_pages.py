@@ -9,9 +9,10 @@ from openpyxl import load_workbook
 from greenroom.accounts.models import AuditEvent
 from greenroom.customers import services
 from greenroom.customers.models import Account, Contact, ImportRun, Outreach
+from greenroom.customers.services import imports
 from greenroom.customers.tasks import import_file
 from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
-from greenroom.customers.tests.test_import import SF_ACCOUNTS, SF_CONTACTS
+from greenroom.customers.tests.services.test_imports import SF_ACCOUNTS, SF_CONTACTS
 from greenroom.jobs.models import JobRun
 from greenroom.testing.queries import max_queries
 
@@ -172,8 +173,6 @@ def test_it_records_consent_and_erases_from_the_contact_page(personas, contact):
 def test_it_keeps_no_copy_of_an_upload_once_imported_or_when_its_person_is_erased(personas, org):
     from pathlib import Path
 
-    from greenroom.customers import services
-
     client = personas.client(personas.ops)
     upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
     response = client.post(
@@ -239,7 +238,7 @@ def test_study_exports_quote_formulas_in_csv_and_excel(personas, contact):
 def test_a_large_file_imports_in_the_background_while_its_page_follows_it(
     personas, org, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "INLINE_IMPORT_MAX", 100)
+    monkeypatch.setattr(imports, "INLINE_IMPORT_MAX", 100)
     client = personas.client(personas.ops)
     upload = SimpleUploadedFile("accounts.csv", SF_ACCOUNTS.encode(), "text/csv")
     response = client.post(

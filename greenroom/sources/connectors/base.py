@@ -12,30 +12,16 @@ from typing import Any
 
 import duckdb
 
-MAX_REPORTED_ERRORS = 1000
+from greenroom.lib.imports.report import MAX_PROBLEMS, Problem
 
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem with one row: where it is and what is wrong."""
-
-    file: str
-    row: int | None
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
-
-    def __str__(self) -> str:
-        place = f"{self.file}, row {self.row}" if self.row is not None else self.file
-        return f"{place}, {self.field}: {self.reason}"
+# Problems listed per batch (beyond them, counted): as many as any import report keeps.
+MAX_REPORTED_ERRORS = MAX_PROBLEMS
 
 
 class BatchInvalid(Exception):
     """The batch cannot be read at all (e.g. a required column is missing): rejected whole."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[Problem]) -> None:
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
 
@@ -77,7 +63,7 @@ class Batch:
     # Checks over the input itself (``_in``), e.g. "is a JSON object"; failing rows reach
     # no stage.
     input_checks: list[Check] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     # Rows whose problem the input scan already found (bad bytes): excluded in quarantine mode.
     bad_rows: set[int] = field(default_factory=set)

@@ -1,7 +1,9 @@
 """Finance, people and CRM exports: GL costs, HR headcount, Salesforce/HubSpot accounts, FX."""
 
+from greenroom.lib.imports.formats import HUBSPOT_COMPANIES, SALESFORCE_ACCOUNTS, ExportFormat
 from greenroom.sources.connectors.base import Check, Stage
 from greenroom.sources.connectors.tabular import (
+    Fields,
     TabularConnector,
     bad_value,
     currency_check,
@@ -146,11 +148,38 @@ def _country_sql(column: str) -> str:
     return f"(SELECT alpha2 FROM _countries WHERE name = lower(trim({column})))"
 
 
+# Each staged column of raw.crm_accounts and the field of the CRM export that fills it.
+CRM_COLUMNS = {
+    "account_id": "id",
+    "name": "name",
+    "domain": "domain",
+    "segment": "segment",
+    "industry": "industry",
+    "country": "country",
+    "owner": "owner",
+    "plan": "plan",
+    "arr": "arr",
+    "currency": "currency",
+    "stripe_customer_id": "stripe_customer_id",
+    "employees": "employees",
+    "annual_revenue": "annual_revenue",
+}
+
+
+def crm_fields(export: ExportFormat) -> Fields:
+    """The connector's fields with the header names the export is defined with (shared with
+    the customer importers); the owner may also be the owner's id column, kept as text."""
+    fields = {column: export.aliases(field) for column, field in CRM_COLUMNS.items()}
+    fields["owner"] += export.aliases("owner_id")
+    return fields
+
+
 class CrmConnector(TabularConnector):
-    """CRM accounts; subclasses give the CRM's export column names."""
+    """CRM accounts; subclasses name the export they read (``lib/imports/formats.py``)."""
 
     tables = ("crm_accounts",)
     crm = ""
+    export: ExportFormat
     required = {"account_id", "name"}
 
     def stage(self) -> Stage:
@@ -191,44 +220,18 @@ class CrmConnector(TabularConnector):
 
 
 class SalesforceConnector(CrmConnector):
-    """Salesforce Account export (Data Loader / report) column names."""
+    """A Salesforce Account export (report or Data Loader)."""
 
     kind = "salesforce"
     crm = "salesforce"
-    fields = {
-        "account_id": ("Id", "Account ID", "AccountId"),
-        "name": ("Name", "Account Name"),
-        "domain": ("Website",),
-        "segment": ("Segment__c", "Customer Segment"),
-        "industry": ("Industry",),
-        "country": ("BillingCountry", "Billing Country", "BillingCountryCode"),
-        "owner": ("Owner.Name", "Owner Name", "Account Owner", "OwnerId"),
-        "plan": ("Plan__c",),
-        "arr": ("ARR__c", "ARR"),
-        "currency": ("CurrencyIsoCode", "Account Currency"),
-        "stripe_customer_id": ("Stripe_Customer_ID__c", "Stripe Customer ID"),
-        "employees": ("NumberOfEmployees", "Employees"),
-        "annual_revenue": ("AnnualRevenue", "Annual Revenue"),
-    }
+    export = SALESFORCE_ACCOUNTS
+    fields = crm_fields(SALESFORCE_ACCOUNTS)
 
 
 class HubSpotConnector(CrmConnector):
-    """HubSpot Companies export column names."""
+    """A HubSpot Companies export."""
 
     kind = "hubspot"
     crm = "hubspot"
-    fields = {
-        "account_id": ("Record ID", "Company ID"),
-        "name": ("Company name", "Name"),
-        "domain": ("Company Domain Name", "Website URL", "Domain"),
-        "segment": ("Segment",),
-        "industry": ("Industry",),
-        "country": ("Country/Region", "Country"),
-        "owner": ("Company owner", "HubSpot Owner", "Owner"),
-        "plan": ("Plan",),
-        "arr": ("ARR", "Annual recurring revenue"),
-        "currency": ("Currency",),
-        "stripe_customer_id": ("Stripe Customer ID",),
-        "employees": ("Number of Employees",),
-        "annual_revenue": ("Annual Revenue",),
-    }
+    export = HUBSPOT_COMPANIES
+    fields = crm_fields(HUBSPOT_COMPANIES)

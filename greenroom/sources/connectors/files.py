@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 
-from greenroom.sources.connectors.base import RowError
+from greenroom.lib.imports.report import Problem
 from greenroom.sources.paths import FILE_SUFFIXES, contained, path_matches
 
 CHUNK = 16 * 1024 * 1024
@@ -69,7 +69,7 @@ class Scan:
     end: int = 0  # where complete lines end; the load reads [start, end)
     lines: int = 0
     crlf: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     bad_lines: set[int] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)
     header: bytes = b""
@@ -126,11 +126,11 @@ def _check_utf8(result: Scan, data: bytes, base: int, line_no: int) -> None:
             result.bad_lines.add(line)
             if len(result.errors) < MAX_BAD_BYTES_REPORTED:
                 result.errors.append(
-                    RowError(
+                    Problem(
                         file=result.path.name,
                         row=line,
                         field="(encoding)",
-                        reason=f"invalid UTF-8 byte 0x{data[bad]:02x} at byte offset {base + bad}",
+                        message=f"invalid UTF-8 byte 0x{data[bad]:02x} at byte offset {base + bad}",
                     )
                 )
             # Go on after the end of the bad line: one report per line is enough.

@@ -12,8 +12,10 @@ from typing import Any
 
 import duckdb
 
+from greenroom.lib.imports.columns import column_key
+from greenroom.lib.imports.report import Problem
 from greenroom.lib.redact import redact_paths
-from greenroom.sources.connectors.base import BatchInvalid, RowError
+from greenroom.sources.connectors.base import BatchInvalid
 from greenroom.sources.connectors.files import Scan, slice_for_reading
 
 # Column names listed in an error: enough to spot a typo, not a dump of a wide file.
@@ -164,15 +166,15 @@ def map_columns(
     fields: dict[str, tuple[str, ...]],
     required: set[str],
     overrides: dict[str, str],
-) -> tuple[dict[str, str], list[RowError]]:
+) -> tuple[dict[str, str], list[Problem]]:
     """Match wanted fields to the file's columns by alias (case and spacing ignored).
 
     ``overrides`` is the source's own column map (field → column). A missing required field
     is one error naming what was expected and what the file has.
     """
-    by_key = {_key(column): column for column in found}
+    by_key = {column_key(column): column for column in found}
     mapped: dict[str, str] = {}
-    errors: list[RowError] = []
+    errors: list[Problem] = []
     for name, aliases in fields.items():
         wanted = overrides.get(name)
         if wanted:
@@ -180,7 +182,7 @@ def map_columns(
                 mapped[name] = wanted
                 continue
             errors.append(
-                RowError(
+                Problem(
                     file_name,
                     1,
                     name,
@@ -190,14 +192,14 @@ def map_columns(
             )
             continue
         for alias in (name, *aliases):
-            if _key(alias) in by_key:
-                mapped[name] = by_key[_key(alias)]
+            if column_key(alias) in by_key:
+                mapped[name] = by_key[column_key(alias)]
                 break
         else:
             if name in required:
                 expected = " or ".join(repr(a) for a in (name, *aliases))
                 errors.append(
-                    RowError(
+                    Problem(
                         file_name,
                         1,
                         name,
@@ -227,7 +229,7 @@ def found_columns(found: list[str]) -> str:
     return f"found columns: {listed}" + (f" and {more} more" if more > 0 else "")
 
 
-def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> RowError:
+def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> Problem:
     """A DuckDB error reading ``file_name`` as a problem its owner can act on.
 
     DuckDB's own message names the server path and may quote the offending line; this keeps
@@ -244,7 +246,7 @@ def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> 
             else "this line cannot be read as CSV (an unclosed quote?)"
         )
         row = line_one + int(line[1]) - 1 if line_one is not None else None
-        return RowError(file_name, row, "(line)", reason)
+        return Problem(file_name, row, "(line)", reason)
     if Path(file_name).suffix.lower() == ".parquet":
         reason = "not a readable Parquet file: it is damaged or cut short (copy it again whole)"
     elif "sniffing" in text:
@@ -258,11 +260,7 @@ def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> 
         # Unforeseen: DuckDB's first line says what kind of problem, minus what it quotes.
         first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text.splitlines()[0] if text else "")
         reason = f"cannot be read: {redact_paths(first)}"
-    return RowError(file_name, None, "(file)", reason)
-
-
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    return Problem(file_name, None, "(file)", reason)
 
 
 def _ident(name: str) -> str:

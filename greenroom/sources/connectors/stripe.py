@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from greenroom.lib.imports.report import Problem
 from greenroom.metrics.rawschema import STRIPE_TABLES
-from greenroom.sources.connectors.base import Batch, BatchInvalid, Check, RowError, Stage
+from greenroom.sources.connectors.base import Batch, BatchInvalid, Check, Stage
 from greenroom.sources.connectors.files import advance, file_cursor, file_unchanged, scan
 from greenroom.sources.connectors.jsonlines import NOT_AN_OBJECT, JsonLinesConnector
 from greenroom.sources.connectors.readers import jsonl_prepare
@@ -197,7 +198,7 @@ def _list_items_as_lines(path: Path) -> Path:
         line = data.count(b"\n", 0, error.start) + 1
         raise BatchInvalid(
             [
-                RowError(
+                Problem(
                     name,
                     line,
                     "(encoding)",
@@ -210,7 +211,7 @@ def _list_items_as_lines(path: Path) -> Path:
     except json.JSONDecodeError as error:
         raise BatchInvalid(
             [
-                RowError(
+                Problem(
                     name,
                     error.lineno,
                     "(json)",
@@ -225,7 +226,7 @@ def _list_items_as_lines(path: Path) -> Path:
     elif isinstance(document, dict):
         items = [document]
     else:
-        raise BatchInvalid([RowError(name, 1, "(json)", "expected a Stripe list or object")])
+        raise BatchInvalid([Problem(name, 1, "(json)", "expected a Stripe list or object")])
     with tempfile.NamedTemporaryFile(
         "w", suffix=".jsonl", delete=False, encoding="utf-8"
     ) as handle:

@@ -33,18 +33,26 @@ from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
-from greenroom.customers.bulk import analyze, delete_many
-from greenroom.customers.importers import (
-    ANALYZED,
-    IMPORTERS,
-    Importer,
-    ImportRejected,
-    ImportReport,
-    mapping_check,
-)
+from greenroom.customers.choices import IMPORT_AUDIT_ACTION, ImportKind
+from greenroom.customers.formats import FIELDS
 from greenroom.customers.journal import Journal, journal_undo
-from greenroom.customers.models import ImportChange, ImportRun
-from greenroom.customers.tables import Table
+from greenroom.customers.models import (
+    Account,
+    ConsentRecord,
+    Contact,
+    ImportChange,
+    ImportRun,
+    Outreach,
+)
+from greenroom.customers.services.accounts import AccountImporter
+from greenroom.customers.services.base import Importer
+from greenroom.customers.services.consent import ConsentImporter
+from greenroom.customers.services.contacts import ContactImporter
+from greenroom.customers.services.outreach import OutreachImporter
+from greenroom.lib.imports.bulk import analyze, delete_many
+from greenroom.lib.imports.columns import mapping_check
+from greenroom.lib.imports.report import ImportRejected, ImportReport
+from greenroom.lib.imports.tables import Table
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +69,20 @@ STALE_AFTER = timedelta(minutes=2)
 QUEUED_STALE_AFTER = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
 BEAT_EVERY = 1.0
+
+IMPORTERS: dict[str, type[Importer]] = {
+    ImportKind.ACCOUNTS: AccountImporter,
+    ImportKind.CONTACTS: ContactImporter,
+    ImportKind.CONSENT: ConsentImporter,
+    ImportKind.OUTREACH: OutreachImporter,
+}
+# The tables whose statistics a large import of each kind changes.
+ANALYZED = {
+    ImportKind.ACCOUNTS: (Account,),
+    ImportKind.CONTACTS: (Contact,),
+    ImportKind.CONSENT: (ConsentRecord, Contact),
+    ImportKind.OUTREACH: (Outreach, Contact),
+}
 
 
 class ImportBusy(ValidationError):
@@ -82,21 +104,28 @@ def run_import(
     beat = Heartbeat(run)
     with Stage(stage_path(run)) as stage:
         try:
-            mapping_check(kind=run.kind, mapping=run.mapping, headers=table.headers, report=report)
+            mapping_check(
+                fields=FIELDS[run.kind],
+                what=run.kind,
+                mapping=run.mapping,
+                headers=table.headers,
+                report=report,
+            )
             _check(importer, table, stage, beat)
         except ImportRejected:
             pass  # the report holds the problems
         except ValidationError as error:
-            # A file found unreadable halfway (bad UTF-8) is a problem of the file too.
+            # A file found unreadable halfway (bad UTF-8) is a problem of the file too; the
+            # problem names the file already.
             for message in error.messages:
-                report.error(0, "(file)", message)
-        if report.problems:
+                report.problem(None, "(file)", message.removeprefix(f"{report.file}: "))
+        if report.rejected:
             _finish(run, Status.FAILED, report)
             raise ImportRejected(report)
         try:
             _claim(run, beat, wait)
         except ImportBusy as busy:
-            report.error(0, "(import)", busy.messages[0])
+            report.problem(None, "(import)", busy.messages[0])
             _finish(run, Status.FAILED, report)
             raise
         _apply(run, importer, stage, beat)
@@ -185,12 +214,12 @@ def _check(importer: Importer, table: Table, stage: Stage, beat: Heartbeat) -> N
         rows += 1
         # Once the import is rejected, rows are still checked (to report every problem)
         # but no longer kept.
-        if staged is not None and not report.problems:
+        if staged is not None and not report.rejected:
             stage.add(*staged)
         if beat.due():
             beat.now(progress=int(table.done() * 100), rows=rows)
     for line, problem in table.problems:
-        report.error(line, "(row)", problem)
+        report.problem(line, "(row)", problem)
     beat.now(progress=100, rows=rows)
     logger.info("Checked %d rows in %.1f s.", rows, time.monotonic() - started)
 
@@ -263,7 +292,7 @@ def _save_chunk(
     once if a row changed in between (the write then fails on a constraint)."""
     for attempt in (1, 2):
         plan = importer.plan(chunk, journal)
-        tally = ImportReport(file="", kind="")
+        tally = ImportReport(file="", kind=importer.report.kind)
         pacer.wait()
         try:
             with pacer.holding(), transaction.atomic():
@@ -273,10 +302,7 @@ def _save_chunk(
             if attempt == 2:
                 raise
             continue
-        report = importer.report
-        report.created += tally.created
-        report.updated += tally.updated
-        report.unchanged += tally.unchanged
+        importer.report.merge(tally)
         return
 
 
@@ -315,8 +341,8 @@ class Pacer:
 def _undo_failed(run: ImportRun, report: ImportReport, error: Exception) -> None:
     ImportRun.objects.filter(pk=run.pk).update(status=Status.UNDOING, progress=0)
     undone = journal_undo(run=run, beat=Heartbeat(run).now)
-    report.created = report.updated = report.unchanged = 0
-    report.error(0, "(import)", f"saving failed, so nothing was kept: {error}"[:500])
+    report.forget_counts()
+    report.problem(None, "(import)", f"saving failed, so nothing was kept: {error}"[:500])
     _finish(run, Status.FAILED, report, undone=undone)
 
 
@@ -325,7 +351,7 @@ def _done(run: ImportRun, report: ImportReport, actor: User | None) -> None:
         audit_record(
             actor=actor,
             workspace=run.workspace,
-            action=f"customers.import_{run.kind}",
+            action=IMPORT_AUDIT_ACTION[run.kind],
             detail={"file": run.filename, "format": run.format, "summary": report.summary()},
         )
         _finish(run, Status.DONE, report)
@@ -386,7 +412,7 @@ def import_recover_one(*, run: ImportRun) -> bool:
         _requeue(run)
         return True
     report = ImportReport(file=run.filename, kind=run.kind)
-    report.error(0, "(import)", "the import was interrupted, so nothing of it was kept")
+    report.problem(None, "(import)", "the import was interrupted, so nothing of it was kept")
     _finish(run, Status.FAILED, report, undone=undone)
     if stored:
         stored.unlink(missing_ok=True)

@@ -6,9 +6,9 @@ from openpyxl import Workbook
 
 from greenroom.accounts.models import AuditEvent
 from greenroom.customers import services
-from greenroom.customers.importers import ImportRejected
 from greenroom.customers.models import Account, ArrSnapshot, ConsentRecord, Contact, Outreach
 from greenroom.customers.tests.factories import make_org
+from greenroom.lib.imports.report import ImportRejected
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def _import(personas, kind, name, text, **kwargs):
 
 def test_it_imports_a_salesforce_account_export_into_the_organisation(personas, org):
     report = _import(personas, "accounts", "accounts.csv", SF_ACCOUNTS)
-    assert (report.created, report.updated, report.errors) == (2, 0, [])
+    assert (report.created, report.updated, report.problems) == (2, 0, [])
     globex = Account.objects.get(salesforce_id="001A")
     assert globex.domain == "globex.example"
     assert (globex.market, globex.region, globex.segment) == (org.dach, org.emea, org.mid)
@@ -63,7 +63,7 @@ def test_it_imports_a_salesforce_account_export_into_the_organisation(personas, 
     # No segment in the file: it follows from the employee count.
     assert (initech.segment, initech.market, initech.owner) == (org.smb, org.uk, org.rep)
     assert ArrSnapshot.objects.filter(account=globex, arr=Decimal("120000.00")).exists()
-    assert AuditEvent.objects.filter(action="customers.import_accounts").count() == 1
+    assert AuditEvent.objects.filter(action="account.import").count() == 1
 
 
 def test_it_changes_nothing_when_the_same_export_is_imported_again(personas, org):
@@ -119,7 +119,7 @@ def test_it_reports_every_bad_row_and_imports_nothing(personas, org):
     )
     with pytest.raises(ImportRejected) as caught:
         _import(personas, "accounts", "accounts.csv", bad)
-    errors = {(e["row"], e["column"]): e["message"] for e in caught.value.report.errors}
+    errors = {(p.row, p.field): p.message for p in caught.value.report.problems}
     assert "not a person in the organisation" in errors[(4, "Account Owner")]
     assert "not a country" in errors[(5, "Billing Country")]
     assert "not a whole number" in errors[(6, "Employees")]
@@ -128,7 +128,7 @@ def test_it_reports_every_bad_row_and_imports_nothing(personas, org):
     assert "also on row 2" in errors[(7, "Account ID")]
     assert "15 values" in errors[(8, "(row)")]
     assert not Account.objects.exists()
-    assert "accounts.csv row 4, Account Owner" in caught.value.messages[0]
+    assert "accounts.csv, row 4, Account Owner" in caught.value.messages[0]
 
 
 def test_it_rejects_contacts_with_invalid_emails_or_unknown_accounts(personas, org):
@@ -138,7 +138,7 @@ def test_it_rejects_contacts_with_invalid_emails_or_unknown_accounts(personas, o
     )
     with pytest.raises(ImportRejected) as caught:
         _import(personas, "contacts", "contacts.csv", bad)
-    errors = {(e["row"], e["column"]): e["message"] for e in caught.value.report.errors}
+    errors = {(p.row, p.field): p.message for p in caught.value.report.problems}
     assert "not a valid email" in errors[(5, "Email")]
     assert "no account with the id '001Z'" in errors[(6, "Account ID")]
     assert not Contact.objects.exists()
@@ -197,8 +197,8 @@ def test_it_imports_versioned_consent_and_refuses_unknown_contacts(personas, org
     unknown = consent + "nobody@nowhere.example,survey,yes,2026-01-01,,\n"
     with pytest.raises(ImportRejected) as caught:
         _import(personas, "consent", "consent.csv", unknown, format="generic")
-    assert caught.value.report.errors[0]["row"] == 6
-    assert "no contact with the email" in caught.value.report.errors[0]["message"]
+    assert caught.value.report.problems[0].row == 6
+    assert "no contact with the email" in caught.value.report.problems[0].message
 
 
 def test_it_imports_past_outreach_and_sets_last_contacted(personas, org):

@@ -23,8 +23,7 @@ from django.utils import timezone
 
 from greenroom.accounts.models import AuditEvent
 from greenroom.accounts.services import audit_record
-from greenroom.customers import importing, services
-from greenroom.customers.importers import AccountImporter, ConsentImporter, ContactImporter
+from greenroom.customers import services
 from greenroom.customers.models import (
     Account,
     ArrSnapshot,
@@ -34,10 +33,14 @@ from greenroom.customers.models import (
     ImportRun,
     Outreach,
 )
+from greenroom.customers.services import importing, imports
+from greenroom.customers.services.accounts import AccountImporter
+from greenroom.customers.services.consent import ConsentImporter
+from greenroom.customers.services.contacts import ContactImporter
 from greenroom.customers.tasks import import_file
 from greenroom.customers.tests import interrupted
 from greenroom.customers.tests.factories import make_org
-from greenroom.customers.tests.test_import import SF_ACCOUNTS, SF_CONTACTS
+from greenroom.customers.tests.services.test_imports import SF_ACCOUNTS, SF_CONTACTS
 from greenroom.jobs.models import JobRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -274,7 +277,7 @@ def test_an_interrupted_import_is_undone_and_completed_by_the_next_run(
     undoes the chunks it saved and queues it again from its file, and the next run imports
     it whole."""
     before = _state()
-    monkeypatch.setattr(services, "INLINE_IMPORT_MAX", 0)
+    monkeypatch.setattr(imports, "INLINE_IMPORT_MAX", 0)
     run = _uploaded(crm, _contacts_file(300))
     run = services.import_start(actor=crm.ops, run=run, mapping=run.mapping)
     _fail_on_write(monkeypatch, ContactImporter, call=4, error=KeyboardInterrupt())
@@ -302,7 +305,7 @@ def test_a_second_import_waits_for_the_first_to_finish_saving(crm, monkeypatch):
         workspace=crm.workspace, kind="contacts", format="salesforce", filename="other.csv",
         status="applying", heartbeat_at=timezone.now(),
     )  # fmt: skip
-    monkeypatch.setattr(services, "INLINE_WAIT", 0.5)
+    monkeypatch.setattr(imports, "INLINE_WAIT", 0.5)
     with pytest.raises(importing.ImportBusy):
         services.records_import(
             actor=crm.ops, workspace=crm.workspace, kind="contacts", name="second.csv",

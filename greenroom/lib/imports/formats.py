@@ -1,0 +1,126 @@
+"""The real exports Greenroom reads, each defined once: which header names hold which field.
+
+The customer importers (accounts and contacts) and the CRM source connectors (accounts into
+the analytics store) both read Salesforce and HubSpot exports; both take their column names
+from here, so a name added for one is accepted by the other. Each field lists the header
+names the tool writes, in order of preference (the first one found in a file is used):
+Salesforce report exports use field labels (``Billing Country``) and Data Loader exports
+API names (``BillingCountry``); HubSpot exports use property labels. Names are compared
+ignoring case, spaces and punctuation (``columns.column_key``).
+
+Field names are Greenroom's: an importer uses the fields it has and ignores the others.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export of one tool: what it holds and the header names of each field."""
+
+    tool: str  # "salesforce", "hubspot"
+    holds: str  # "accounts", "contacts"
+    title: str
+    columns: dict[str, tuple[str, ...]]
+
+    def aliases(self, field: str) -> tuple[str, ...]:
+        """The header names of ``field`` (none if the export does not have it)."""
+        return self.columns.get(field, ())
+
+
+SALESFORCE_ACCOUNTS = ExportFormat(
+    tool="salesforce",
+    holds="accounts",
+    title="Salesforce Account export (report or Data Loader)",
+    columns={
+        "id": ("Account ID", "Id", "AccountId"),
+        "name": ("Account Name", "Name"),
+        "domain": ("Website",),
+        "country": ("Billing Country", "BillingCountry", "BillingCountryCode"),
+        "industry": ("Industry",),
+        "employees": ("Employees", "NumberOfEmployees"),
+        "segment": ("Segment", "Segment__c", "Customer Segment"),
+        "region": ("Region", "Region__c"),
+        "plan": ("Plan", "Plan__c"),
+        "arr": ("ARR", "ARR__c", "Annual Recurring Revenue"),
+        # Names of the owner; OwnerId (a Salesforce user id) is a field of its own.
+        "owner": ("Account Owner", "Owner Name", "Owner.Name"),
+        "owner_id": ("OwnerId",),
+        "success_manager": ("Customer Success Manager", "CSM__c"),
+        "lifecycle_stage": ("Type",),
+        "notify_owner_before_contact": ("Strategic Account", "Strategic__c"),
+        "currency": ("CurrencyIsoCode", "Account Currency"),
+        "stripe_customer_id": ("Stripe_Customer_ID__c", "Stripe Customer ID"),
+        "annual_revenue": ("AnnualRevenue", "Annual Revenue"),
+    },
+)
+
+SALESFORCE_CONTACTS = ExportFormat(
+    tool="salesforce",
+    holds="contacts",
+    title="Salesforce Contact export (report or Data Loader)",
+    columns={
+        "id": ("Contact ID", "Id"),
+        "account_id": ("Account ID", "AccountId"),
+        "account_name": ("Account Name",),
+        "first_name": ("First Name", "FirstName"),
+        "last_name": ("Last Name", "LastName"),
+        "email": ("Email",),
+        "phone": ("Phone",),
+        "title": ("Title",),
+        "role": ("Persona", "Persona__c", "Contact Role"),
+        "do_not_contact": ("Do Not Contact", "Email Opt Out", "HasOptedOutOfEmail"),
+    },
+)
+
+HUBSPOT_COMPANIES = ExportFormat(
+    tool="hubspot",
+    holds="accounts",
+    title="HubSpot Companies export",
+    columns={
+        "id": ("Record ID", "Company ID"),
+        "name": ("Company name", "Name"),
+        "domain": ("Company Domain Name", "Website URL", "Domain"),
+        "country": ("Country/Region", "Country"),
+        "industry": ("Industry",),
+        "employees": ("Number of Employees",),
+        "segment": ("Segment", "Customer Segment"),
+        "region": ("Region",),
+        "plan": ("Plan",),
+        "arr": ("Annual Recurring Revenue", "ARR"),
+        "owner": ("Company owner", "HubSpot Owner", "Owner"),
+        "success_manager": ("Customer Success Manager",),
+        "lifecycle_stage": ("Lifecycle Stage",),
+        "notify_owner_before_contact": ("Strategic Account",),
+        "currency": ("Currency",),
+        "stripe_customer_id": ("Stripe Customer ID",),
+        "annual_revenue": ("Annual Revenue",),
+    },
+)
+
+HUBSPOT_CONTACTS = ExportFormat(
+    tool="hubspot",
+    holds="contacts",
+    title="HubSpot Contacts export",
+    columns={
+        "id": ("Record ID", "Contact ID"),
+        "account_id": ("Associated Company ID", "Associated Company IDs (Primary)"),
+        "account_name": ("Associated Company", "Company Name"),
+        "first_name": ("First Name",),
+        "last_name": ("Last Name",),
+        "email": ("Email",),
+        "phone": ("Phone Number",),
+        "title": ("Job Title",),
+        "role": ("Persona", "Role"),
+        "lifecycle_stage": ("Lifecycle Stage",),
+        "preferred_channel": ("Preferred channel",),
+        "do_not_contact": ("Do Not Contact", "Unsubscribed from all email"),
+    },
+)
+
+FORMATS = (SALESFORCE_ACCOUNTS, SALESFORCE_CONTACTS, HUBSPOT_COMPANIES, HUBSPOT_CONTACTS)
+
+
+def export_format(tool: str, holds: str) -> ExportFormat | None:
+    """The export of ``tool`` holding ``holds``, if Greenroom knows one."""
+    return next((f for f in FORMATS if f.tool == tool and f.holds == holds), None)
