@@ -66,6 +66,22 @@ api = NinjaAPI(
         '`{"error": {"code", "message", "details"}}`.'
     ),
     urls_namespace="api",
+    # "accounts" is both Greenroom's own sign-ins and the companies you sell to: the tags say
+    # which is which (ARCHITECTURE.md says why the app keeps its name).
+    openapi_extra={
+        "tags": [
+            {
+                "name": "accounts",
+                "description": "Greenroom's own users, workspaces, roles and API tokens. "
+                "The companies you sell to are customer accounts: `/api/v1/customers/accounts`.",
+            },
+            {
+                "name": "customers",
+                "description": "The customer database: accounts (companies), contacts, "
+                "consent, outreach, the participant finder, imports and privacy requests.",
+            },
+        ]
+    },
     auth=[TokenAuth(), MemberSessionAuth()],
     # Deep links nest a link inside each operation's button, which screen readers can't use.
     docs=Swagger(settings={"deepLinking": False}),
