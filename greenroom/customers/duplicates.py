@@ -100,10 +100,10 @@ def duplicate_accounts(*, workspace: Workspace, limit: int = LIMIT) -> list[Pair
         for a, b in combinations(sorted(pks), 2):
             reasons[(a, b)].append(f"same domain {domain}")
     for block in blocks.values():
-        for a, b in combinations(block, 2):
-            score = fuzz.token_sort_ratio(a["normal"], b["normal"])
+        for one, other in combinations(block, 2):
+            score = fuzz.token_sort_ratio(one["normal"], other["normal"])
             if score >= NAME_SCORE:
-                key = tuple(sorted((a["pk"], b["pk"])))
+                key = tuple(sorted((one["pk"], other["pk"])))
                 reasons[key].append(f"similar names ({score:.0f}%)")
     return _pairs("accounts", Account, workspace, reasons, ACCOUNT_FIELDS, limit)
 
@@ -127,11 +127,11 @@ def duplicate_contacts(*, workspace: Workspace, limit: int = LIMIT) -> list[Pair
         for a, b in combinations(sorted(pks), 2):
             reasons[(a, b)].append(f"same email {email}")
     for people in by_account.values():
-        for a, b in combinations(people, 2):
-            names = [f"{p['first_name']} {p['last_name']}".lower() for p in (a, b)]
+        for one, other in combinations(people, 2):
+            names = [f"{p['first_name']} {p['last_name']}".lower() for p in (one, other)]
             score = fuzz.token_sort_ratio(*names)
             if score >= NAME_SCORE:
-                reasons[tuple(sorted((a["pk"], b["pk"])))].append(
+                reasons[tuple(sorted((one["pk"], other["pk"])))].append(
                     f"similar names at the same account ({score:.0f}%)"
                 )
     return _pairs("contacts", Contact, workspace, reasons, CONTACT_FIELDS, limit)

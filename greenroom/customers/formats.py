@@ -74,7 +74,7 @@ PRESETS = {ImportFormat.SALESFORCE: "salesforce", ImportFormat.HUBSPOT: "hubspot
 
 
 def _preset_aliases(format: str, kind: str, field: str) -> tuple[str, ...]:
-    export = export_format(PRESETS[format], kind)
+    export = export_format(PRESETS[ImportFormat(format)], kind)
     return export.aliases(field) if export else ()
 
 

@@ -10,7 +10,8 @@ points at them. Undo is itself done in short transactions and can be resumed.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
@@ -24,7 +25,7 @@ from greenroom.customers.models import (
     ImportRun,
     Outreach,
 )
-from greenroom.lib.imports.bulk import delete_many, insert_many, update_many
+from greenroom.lib.imports.bulk import concrete_field, delete_many, insert_many, update_many
 
 UNDO_CHUNK = 500
 # Rows that refer to others go first, so the rows they refer to can go after them.
@@ -58,8 +59,11 @@ class Journal:
             insert_many(ImportChange, list(self._changes(model, rows, names, before)))
         update_many(model, rows, names)
 
-    def _changes(self, model, rows: list[dict], names: list[str], before: dict):
-        columns = [model._meta.get_field(name).attname for name in names]
+    def _changes(
+        self, model: type[models.Model], rows: list[dict], names: list[str], before: dict
+    ) -> Iterator[dict]:
+        assert self.run is not None  # update() journals only with a run
+        columns = [concrete_field(model, name).attname for name in names]
         for row in rows:
             old = before[row["pk"]]
             changed = [c for c in columns if old[c] != row[c]]
@@ -108,7 +112,7 @@ def _restore_rows(model: type[models.Model], changes: list[ImportChange]) -> tup
     columns = sorted({column for change in changes for column in change.before})
     current = {
         row["pk"]: row
-        for row in model.objects.filter(pk__in=[c.row_id for c in changes])
+        for row in model._default_manager.filter(pk__in=[c.row_id for c in changes])
         .order_by()
         .values("pk", *columns)
     }
@@ -129,9 +133,9 @@ def _restore_rows(model: type[models.Model], changes: list[ImportChange]) -> tup
     return sum(len(rows) for rows in groups.values()), edited
 
 
-def _value(model: type[models.Model], column: str, stored):
+def _value(model: type[models.Model], column: str, stored: Any) -> Any:
     # The journal keeps values as JSON (amounts and times as text): typed again here.
-    return model._meta.get_field(column).to_python(stored)
+    return concrete_field(model, column).to_python(stored)
 
 
 def _delete_created(run: ImportRun, beat: Callable[[], None]) -> tuple[int, int]:
@@ -145,17 +149,19 @@ def _delete_created(run: ImportRun, beat: Callable[[], None]) -> tuple[int, int]
                     break
                 delete_many(model, ids)
                 deleted += len(ids)
-        kept += model.objects.filter(import_run=run).count()
+        kept += model._default_manager.filter(import_run=run).count()
     return deleted, kept
 
 
 def _unreferenced(model: type[models.Model], run: ImportRun) -> models.QuerySet:
     """Rows created by ``run`` that nothing else points at (yet): someone may have logged
     outreach for a contact the import added; that contact is kept rather than lose it."""
-    rows = model.objects.filter(import_run=run)
+    rows = model._default_manager.filter(import_run=run)
     for relation in model._meta.get_fields(include_hidden=True):
         if relation.auto_created and not relation.concrete and relation.one_to_many:
-            related = relation.related_model._default_manager.filter(
+            # The other side of a foreign key to ``model``; its model holds that key.
+            assert isinstance(relation, models.ForeignObjectRel)
+            related = relation.field.model._default_manager.filter(
                 **{relation.field.name: OuterRef("pk")}
             )
             rows = rows.exclude(Exists(related))

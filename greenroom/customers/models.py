@@ -5,6 +5,7 @@ so the outreach history (and the contact limits it enforces) stays true.
 """
 
 import hashlib
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -69,6 +70,9 @@ class CrmRecord(WorkspaceOwned):
 
 class Account(CrmRecord):
     """A customer company, with where it sits in the organisation and who looks after it."""
+
+    # Not a column: set by the account list on the rows it shows, from the analytics store.
+    billing_arr: Decimal | None
 
     name = models.CharField(max_length=255)
     domain = models.CharField(max_length=255, blank=True, db_index=True)

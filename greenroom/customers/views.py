@@ -1,8 +1,14 @@
 import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.forms import Form
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -19,7 +25,7 @@ from greenroom.customers import finder, forms, selectors, services
 from greenroom.customers.choices import KIND_CONSENT
 from greenroom.customers.filters import AccountFilterForm
 from greenroom.customers.formats import FIELDS, mapping_guess
-from greenroom.customers.models import Account, ImportRun
+from greenroom.customers.models import Account, Contact, ImportRun, Outreach
 from greenroom.customers.privacy import details_for
 from greenroom.lib.exports import Format, export_response
 from greenroom.lib.imports.report import ImportRejected
@@ -44,11 +50,11 @@ def _account_columns() -> list[Column]:
     ]
 
 
-def _name(related) -> str:
+def _name(related: Model | None) -> str:
     return str(related) if related is not None else ""
 
 
-def _account_arr(account: Account):
+def _account_arr(account: Account) -> Decimal | None:
     return account.billing_arr if account.billing_arr is not None else account.crm_arr
 
 
@@ -98,7 +104,9 @@ def _panels(request: MemberRequest, account: Account) -> list[dict]:
 def account_detail(request: MemberRequest, pk: int) -> HttpResponse:
     account = selectors.account_get(workspace=request.workspace, pk=pk)
     contacts = list(selectors.contact_list(workspace=request.workspace, account=account))
-    rows = [{"contact": c, "details": details_for(request, c)} for c in contacts]
+    rows: list[dict[str, Any]] = [
+        {"contact": c, "details": details_for(request, c)} for c in contacts
+    ]
     services.contact_details_shown(
         actor=request.user,
         workspace=request.workspace,
@@ -132,7 +140,7 @@ def account_rules(request: MemberRequest, pk: int) -> HttpResponse:
 
 
 def _contact_columns(request: MemberRequest) -> list[Column]:
-    def detail(name: str):
+    def detail(name: str) -> Callable[[Contact], Any]:
         return lambda contact: details_for(request, contact)[name]
 
     return [
@@ -147,7 +155,7 @@ def _contact_columns(request: MemberRequest) -> list[Column]:
     ]
 
 
-def _contacted(contact):
+def _contacted(contact: Contact) -> date | None:
     return contact.last_contacted_at.date() if contact.last_contacted_at else None
 
 
@@ -169,10 +177,12 @@ def contact_list(request: MemberRequest) -> HttpResponseBase:
         noun=("contact", "contacts"),
     )
     if listing.export_format:
+        ordered = listing.ordered
+        assert isinstance(ordered, QuerySet)  # a queryset stays one when sorted
         services.contacts_exported(
             actor=request.user,
             workspace=request.workspace,
-            contact_ids=list(listing.ordered.values_list("pk", flat=True)),
+            contact_ids=list(ordered.values_list("pk", flat=True)),
             with_details=can(request, "view_contact_details"),
             where="contact list",
         )
@@ -189,7 +199,7 @@ def contact_detail(request: MemberRequest, pk: int) -> HttpResponse:
     return _contact_page(request, contact)
 
 
-def _contact_page(request: MemberRequest, contact, **forms_given) -> HttpResponse:
+def _contact_page(request: MemberRequest, contact: Contact, **forms_given: Form) -> HttpResponse:
     details = details_for(request, contact)
     if details["visible"]:
         services.contact_details_shown(
@@ -215,7 +225,13 @@ def _contact_page(request: MemberRequest, contact, **forms_given) -> HttpRespons
     return render(request, "customers/contact_detail.html", context, status=status)
 
 
-def _contact_write(request, pk: int, form_class, form_name: str, write) -> HttpResponse:
+def _contact_write(
+    request: MemberRequest,
+    pk: int,
+    form_class: type[Form],
+    form_name: str,
+    write: Callable[[Contact, dict[str, Any]], str],
+) -> HttpResponse:
     contact = selectors.contact_get(workspace=request.workspace, pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
@@ -233,7 +249,7 @@ def _contact_write(request, pk: int, form_class, form_name: str, write) -> HttpR
 @login_required
 @ability_required("write")
 def contact_preferences(request: MemberRequest, pk: int) -> HttpResponse:
-    def write(contact, data):
+    def write(contact: Contact, data: dict[str, Any]) -> str:
         services.contact_set_preferences(actor=request.user, contact=contact, **data)
         return "Saved the contact's preferences."
 
@@ -244,7 +260,7 @@ def contact_preferences(request: MemberRequest, pk: int) -> HttpResponse:
 @login_required
 @ability_required("write")
 def contact_consent(request: MemberRequest, pk: int) -> HttpResponse:
-    def write(contact, data):
+    def write(contact: Contact, data: dict[str, Any]) -> str:
         services.consent_set(actor=request.user, contact=contact, **data)
         return "Recorded the consent change."
 
@@ -255,7 +271,7 @@ def contact_consent(request: MemberRequest, pk: int) -> HttpResponse:
 @login_required
 @ability_required("write")
 def contact_outreach(request: MemberRequest, pk: int) -> HttpResponse:
-    def write(contact, data):
+    def write(contact: Contact, data: dict[str, Any]) -> str:
         services.outreach_log(actor=request.user, contact=contact, **data)
         return "Logged the outreach."
 
@@ -266,7 +282,7 @@ def contact_outreach(request: MemberRequest, pk: int) -> HttpResponse:
 @login_required
 @ability_required("handle_privacy_requests")
 def contact_erase(request: MemberRequest, pk: int) -> HttpResponse:
-    def write(contact, data):
+    def write(contact: Contact, data: dict[str, Any]) -> str:
         services.contact_erase(actor=request.user, contact=contact, reason=data["reason"])
         return "Erased the contact's personal data; their anonymised history is kept."
 
@@ -349,7 +365,9 @@ def participants_reserve(request: MemberRequest) -> HttpResponse:
 @ability_required("view")
 def study(request: MemberRequest) -> HttpResponse:
     name = request.GET.get("study", "").strip()
-    rows = selectors.outreach_list(workspace=request.workspace, study=name) if name else []
+    rows: QuerySet[Outreach] | list[Outreach] = (
+        selectors.outreach_list(workspace=request.workspace, study=name) if name else []
+    )
     listing = Listing(
         request,
         rows,
@@ -488,14 +506,28 @@ def duplicates(request: MemberRequest) -> HttpResponse:
 @ability_required("merge_customers")
 def duplicates_merge(request: MemberRequest) -> HttpResponse:
     kind = request.POST.get("kind")
-    get = selectors.account_get if kind == "accounts" else selectors.contact_get
-    merge = services.accounts_merge if kind == "accounts" else services.contacts_merge
     try:
-        keep = get(workspace=request.workspace, pk=int(request.POST.get("keep", 0)))
-        other = get(workspace=request.workspace, pk=int(request.POST.get("other", 0)))
-        merge(actor=request.user, keep=keep, other=other)
+        keep = _merge_posted(request, kind)
     except (ValueError, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, f"Merged into “{keep}”.")
     return redirect(reverse("customers:duplicates") + f"?kind={kind}")
+
+
+def _merge_posted(request: MemberRequest, kind: str | None) -> Account | Contact:
+    """Merge the posted ``other`` into the posted ``keep``, accounts or contacts; ``keep``."""
+
+    def posted(name: str) -> int:
+        return int(request.POST.get(name, 0))
+
+    workspace = request.workspace
+    if kind == "accounts":
+        account = selectors.account_get(workspace=workspace, pk=posted("keep"))
+        other_account = selectors.account_get(workspace=workspace, pk=posted("other"))
+        services.accounts_merge(actor=request.user, keep=account, other=other_account)
+        return account
+    contact = selectors.contact_get(workspace=workspace, pk=posted("keep"))
+    other_contact = selectors.contact_get(workspace=workspace, pk=posted("other"))
+    services.contacts_merge(actor=request.user, keep=contact, other=other_contact)
+    return contact

@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from greenroom.accounts.models import Workspace
+from greenroom.customers.choices import ImportFormat
 from greenroom.customers.formats import ID_FIELD
 from greenroom.customers.journal import Journal
 from greenroom.customers.models import CrmRecord
@@ -69,7 +70,7 @@ class RecordImporter(Importer):
 
     def __init__(self, workspace: Workspace, format: str, mapping: dict, report: ImportReport):
         super().__init__(workspace, format, mapping, report)
-        self.id_field = ID_FIELD[format]
+        self.id_field = ID_FIELD[ImportFormat(format)]
         self.seen: dict[str, int] = {}
 
     def check(self, line: int, raw: dict[str, str]) -> Staged | None:

@@ -78,6 +78,7 @@ class ConsentImporter(Importer):
         source = reader.text("source", 300) if reader.has("source") else ""
         if not reader.ok:
             return None
+        assert contact_id is not None  # find() fails the row when it finds no contact
         record = (contact_id, kind, granted, given_at, method, source or self.report.file)
         return contact_id, f"{kind} {utc_order(given_at)}", record
 
@@ -96,7 +97,8 @@ def consent_append(
     each contact's current consent to its latest; identical versions are not added twice."""
     records = sorted(records, key=lambda r: (r[0], r[1], r[3]))
     contact_ids = {r[0] for r in records}
-    seen, version = set(), defaultdict(int)
+    seen: set[tuple] = set()
+    version: defaultdict[tuple[int, str], int] = defaultdict(int)
     for chunk in chunks(sorted(contact_ids)):
         for row in ConsentRecord.objects.filter(contact_id__in=chunk).values(
             "contact_id", "kind", "version", "granted", "given_at"

@@ -108,7 +108,11 @@ class AccountIndex:
     def find(self, reader: RowReader, format: str) -> int | None:
         if reader.has("account_id") and reader.text("account_id"):
             value = reader.text("account_id")
-            names = EXTERNAL_IDS if format == ImportFormat.GENERIC else (ID_FIELD[format],)
+            names = (
+                EXTERNAL_IDS
+                if format == ImportFormat.GENERIC
+                else (ID_FIELD[ImportFormat(format)],)
+            )
             for name in names:
                 if value in self.by_id[name]:
                     return self.by_id[name][value]

@@ -145,7 +145,8 @@ class Stage:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
-        self.path, self.count, self.pending = path, 0, []
+        self.path, self.count = path, 0
+        self.pending: list[tuple[int, str, bytes]] = []
         self.db = sqlite3.connect(path)
         self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -351,14 +352,14 @@ def _done(run: ImportRun, report: ImportReport, actor: User | None) -> None:
         audit_record(
             actor=actor,
             workspace=run.workspace,
-            action=IMPORT_AUDIT_ACTION[run.kind],
+            action=IMPORT_AUDIT_ACTION[ImportKind(run.kind)],
             detail={"file": run.filename, "format": run.format, "summary": report.summary()},
         )
         _finish(run, Status.DONE, report)
     # The previous values are no longer needed once the import is complete.
     _forget_changes(run)
     if report.created + report.updated >= ANALYZE_AFTER:
-        analyze(*ANALYZED[run.kind])
+        analyze(*ANALYZED[ImportKind(run.kind)])
 
 
 def _finish(run: ImportRun, status: str, report: ImportReport, **extra: Any) -> None:

@@ -140,7 +140,9 @@ def _reserve_locked(actor, workspace, ids: list[int], kind: str, study: str) -> 
     if len(contacts) != len(ids):
         raise ValidationError("Some contacts are not in this workspace.")
     now = timezone.now()
-    criteria = finder.Criteria(opted_in=[KIND_CONSENT[kind]], per_account=len(ids) + 1)
+    criteria = finder.Criteria(
+        opted_in=[KIND_CONSENT[OutreachKind(kind)]], per_account=len(ids) + 1
+    )
     rows = {row["pk"]: row for row in Contact.objects.filter(pk__in=ids).values(*finder.ROW_FIELDS)}
     quiet = finder.quiet_today(workspace, now)
     facts = finder.facts_for(ids=ids, now=now, quiet=quiet)
@@ -181,6 +183,8 @@ def _notify_owners(actor: User, result: Reservation, study: str, now: datetime) 
             by_account.setdefault(account.pk, []).append(outreach)
     for outreach_rows in by_account.values():
         account = outreach_rows[0].contact.account
+        owner = account.owner
+        assert owner is not None  # only accounts with an owner to tell were kept above
         names = ", ".join(str(o.contact) for o in outreach_rows)
         body = (
             f"{_by_label(actor)} reserved {names} at {account.name} for the study "
@@ -188,10 +192,10 @@ def _notify_owners(actor: User, result: Reservation, study: str, now: datetime) 
         )
         subject = f"Research contact planned at {account.name}"
         transaction.on_commit(
-            partial(send_mail, subject, body, None, [account.owner.email], fail_silently=True)
+            partial(send_mail, subject, body, None, [owner.email], fail_silently=True)
         )
         Outreach.objects.filter(pk__in=[o.pk for o in outreach_rows]).update(owner_notified_at=now)
-        result.owners_notified.append(account.owner.name)
+        result.owners_notified.append(owner.name)
 
 
 def reserved_export(
@@ -264,6 +268,7 @@ class OutreachImporter(Importer):
         by_label = reader.text("by", 200) if reader.has("by") else ""
         if not reader.ok:
             return None
+        assert contact_id is not None  # find() fails the row when it finds no contact
         outreach = {
             "workspace_id": self.workspace.pk,
             "contact_id": contact_id,

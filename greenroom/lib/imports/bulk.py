@@ -29,18 +29,23 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if kind == "DateTimeField":
         return lambda value: connection.ops.adapt_datetimefield_value(value)
     if kind == "JSONField":
-        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+        assert isinstance(field, models.JSONField)
+        encoder = field.encoder
+        return lambda value: connection.ops.adapt_json_value(value, encoder)
     return lambda value: field.get_db_prep_save(value, connection)
 
 
 _MISSING = object()
 
+# (attname, converter, fallback, is_stamp): how one column's value is written.
+Column = tuple[str, Callable[[Any], Any] | None, Any, bool]
 
-def _plan(model: type[models.Model], attnames: set[str] | None) -> list[tuple]:
+
+def _plan(model: type[models.Model], attnames: set[str] | None) -> list[Column]:
     """(attname, converter, fallback, is_stamp) per column written; ``attnames`` None means
     an INSERT of every column, where the fallback is the field's default."""
     now = timezone.now()
-    plan = []
+    plan: list[Column] = []
     for field in model._meta.concrete_fields:
         if field.primary_key:
             continue
@@ -60,7 +65,7 @@ def _plan(model: type[models.Model], attnames: set[str] | None) -> list[tuple]:
     return plan
 
 
-def _values(row: dict, plan: list[tuple]) -> list:
+def _values(row: dict, plan: list[Column]) -> list:
     values = []
     for attname, convert, fallback, stamp in plan:
         value = fallback if stamp else row.get(attname, _MISSING)
@@ -71,6 +76,13 @@ def _values(row: dict, plan: list[tuple]) -> list:
         else:
             values.append(convert(value))
     return values
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field:
+    """The field of a column by name or attname: a column is always a concrete field."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
 
 
 @dataclass(frozen=True)
@@ -92,7 +104,7 @@ def insert_statement(model: type[models.Model], rows: list[dict]) -> Statement:
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
-        ", ".join(quote(model._meta.get_field(attname).column) for attname, *_ in plan),
+        ", ".join(quote(concrete_field(model, attname).column) for attname, *_ in plan),
         ", ".join(["%s"] * len(plan)),
     )
     return Statement(sql, [_values(row, plan) for row in rows])
@@ -108,12 +120,12 @@ def update_many(model: type[models.Model], rows: list[dict], names: list[str]) -
     """UPDATE the named columns of each row (dicts with ``pk``), plus auto_now stamps."""
     if not rows:
         return
-    attnames = {model._meta.get_field(name).attname for name in names}
+    attnames = {concrete_field(model, name).attname for name in names}
     plan = _plan(model, attnames)
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(model._meta.db_table),
-        ", ".join(f"{quote(model._meta.get_field(a).column)} = %s" for a, *_ in plan),
+        ", ".join(f"{quote(concrete_field(model, a).column)} = %s" for a, *_ in plan),
         quote(model._meta.pk.column),
     )
     _execute(sql, [[*_values(row, plan), row["pk"]] for row in rows])

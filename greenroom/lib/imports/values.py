@@ -6,6 +6,7 @@ place (file, row, field) when it reports the problem.
 """
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -13,6 +14,7 @@ from functools import cache
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 
 TRUE = {"yes", "y", "true", "1", "x", "opted in", "granted", "checked"}
 FALSE = {"no", "n", "false", "0", "", "opted out", "withdrawn", "unchecked"}
@@ -105,7 +107,9 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-def as_choice(value: str, choices: type, aliases: dict[str, str] | None = None) -> str:
+def as_choice(
+    value: str, choices: type[models.TextChoices], aliases: Mapping[str, str] | None = None
+) -> str:
     """A choice of a Django choices class from its value or label, in any case and spacing;
     ``aliases`` maps other words (letters only, lower case) to a value."""
     found = _choice_index(choices).get(_letters(value))
@@ -117,9 +121,9 @@ def as_choice(value: str, choices: type, aliases: dict[str, str] | None = None) 
 
 
 @cache
-def _choice_index(choices: type) -> dict[str, str]:
+def _choice_index(choices: type[models.TextChoices]) -> dict[str, str]:
     # Built once per choices class: imports look up the same few values 100,000 times.
-    index = {}
+    index: dict[str, str] = {}
     for choice_value, label in choices.choices:
         index[_letters(choice_value)] = index[_letters(label)] = choice_value
     return index
