@@ -1,8 +1,10 @@
 """Factories and a small organisation for the customer database's tests."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
 from greenroom.customers.models import Account, Contact
@@ -71,3 +73,20 @@ class ContactFactory(factory.django.DjangoModelFactory):
     title = "Administrator"
     role = "admin"
     external_id = factory.Sequence(lambda n: f"con-{n}")
+
+
+# The participant finder's and reservation's tests: accounts placed in the organisation, and
+# contacts opted in to prototype tests, last contacted `days_ago` (never, by default).
+FINDER_CRITERIA = {"opted_in": ["prototype_test"], "not_contacted_days": 60, "role": "admin"}
+
+
+def placed_account(personas, org: Org, **kwargs) -> Account:
+    defaults = {"segment": org.mid, "market": org.dach, "region": org.emea}
+    return AccountFactory(workspace=personas.workspace, **(defaults | kwargs))
+
+
+def reachable_contact(account: Account, days_ago: int | None = None, **kwargs) -> Contact:
+    last = timezone.now() - timedelta(days=days_ago) if days_ago is not None else None
+    return ContactFactory(
+        account=account, last_contacted_at=last, **({"consent_prototype_test": True} | kwargs)
+    )

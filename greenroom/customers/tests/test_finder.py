@@ -5,7 +5,12 @@ from django.utils import timezone
 
 from greenroom.customers.finder import Criteria, participants_find
 from greenroom.customers.models import Outreach, QuietPeriod
-from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
+from greenroom.customers.tests.factories import (
+    FINDER_CRITERIA,
+    make_org,
+    placed_account,
+    reachable_contact,
+)
 
 
 @pytest.fixture
@@ -13,30 +18,15 @@ def org(personas):
     return make_org(personas.workspace)
 
 
-def _account(personas, org, **kwargs):
-    defaults = {"segment": org.mid, "market": org.dach, "region": org.emea}
-    return AccountFactory(workspace=personas.workspace, **(defaults | kwargs))
-
-
-def _contact(account, days_ago=None, **kwargs):
-    last = timezone.now() - timedelta(days=days_ago) if days_ago is not None else None
-    return ContactFactory(
-        account=account, last_contacted_at=last, **({"consent_prototype_test": True} | kwargs)
-    )
-
-
-CRITERIA = {"opted_in": ["prototype_test"], "not_contacted_days": 60, "role": "admin"}
-
-
 @pytest.mark.django_db
 def test_it_finds_eligible_contacts_least_recently_contacted_first(personas, org):
-    account = _account(personas, org)
-    other = _account(personas, org)
-    never = _contact(account)
-    old = _contact(other, days_ago=200)
-    older = _contact(other, days_ago=300)
-    recent = _contact(account, days_ago=10)
-    criteria = Criteria(segment_ids=[org.mid.pk], region_ids=[org.emea.pk], **CRITERIA)
+    account = placed_account(personas, org)
+    other = placed_account(personas, org)
+    never = reachable_contact(account)
+    old = reachable_contact(other, days_ago=200)
+    older = reachable_contact(other, days_ago=300)
+    recent = reachable_contact(account, days_ago=10)
+    criteria = Criteria(segment_ids=[org.mid.pk], region_ids=[org.emea.pk], **FINDER_CRITERIA)
     found = participants_find(workspace=personas.workspace, criteria=criteria, explain=True)
     assert [row["pk"] for row in found.eligible] == [never.pk, older.pk, old.pk]
     reasons = {row["pk"]: row["reason"] for row in found.excluded}
@@ -45,12 +35,12 @@ def test_it_finds_eligible_contacts_least_recently_contacted_first(personas, org
 
 @pytest.mark.django_db
 def test_it_takes_at_most_k_per_account_and_filters_by_who(personas, org):
-    big = _account(personas, org)
-    contacts = [_contact(big, days_ago=100 + i) for i in range(5)]
-    us = _account(personas, org, market=org.us, region=org.na)
-    _contact(us)
-    _contact(big, title="Finance lead", role="finance")
-    criteria = Criteria(region_ids=[org.emea.pk], per_account=2, **CRITERIA)
+    big = placed_account(personas, org)
+    contacts = [reachable_contact(big, days_ago=100 + i) for i in range(5)]
+    us = placed_account(personas, org, market=org.us, region=org.na)
+    reachable_contact(us)
+    reachable_contact(big, title="Finance lead", role="finance")
+    criteria = Criteria(region_ids=[org.emea.pk], per_account=2, **FINDER_CRITERIA)
     found = participants_find(workspace=personas.workspace, criteria=criteria, explain=True)
     assert [row["pk"] for row in found.eligible] == [contacts[4].pk, contacts[3].pk]
     assert found.excluded_counts == {"2 already chosen from this account": 3}
@@ -58,12 +48,12 @@ def test_it_takes_at_most_k_per_account_and_filters_by_who(personas, org):
 
 @pytest.mark.django_db
 def test_it_explains_each_exclusion(personas, org):
-    account = _account(personas, org)
-    quiet_account = _account(personas, org)
-    dnc = _contact(account, do_not_contact=True, do_not_contact_reason="Asked us to stop")
-    no_consent = _contact(account, consent_prototype_test=False)
-    capped = _contact(account, max_per_30_days=1, max_per_90_days=3)
-    quiet = _contact(quiet_account)
+    account = placed_account(personas, org)
+    quiet_account = placed_account(personas, org)
+    dnc = reachable_contact(account, do_not_contact=True, do_not_contact_reason="Asked us to stop")
+    no_consent = reachable_contact(account, consent_prototype_test=False)
+    capped = reachable_contact(account, max_per_30_days=1, max_per_90_days=3)
+    quiet = reachable_contact(quiet_account)
     today = timezone.localdate()
     QuietPeriod.objects.create(
         workspace=personas.workspace,

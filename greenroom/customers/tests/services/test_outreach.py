@@ -6,16 +6,19 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
 
 from greenroom.customers import services
 from greenroom.customers.models import Outreach
-from greenroom.customers.tests.factories import AccountFactory, ContactFactory, make_org
+from greenroom.customers.tests.factories import (
+    ContactFactory,
+    make_org,
+    placed_account,
+    reachable_contact,
+)
 
 
 @pytest.fixture
@@ -23,27 +26,12 @@ def org(personas):
     return make_org(personas.workspace)
 
 
-def _account(personas, org, **kwargs):
-    defaults = {"segment": org.mid, "market": org.dach, "region": org.emea}
-    return AccountFactory(workspace=personas.workspace, **(defaults | kwargs))
-
-
-def _contact(account, days_ago=None, **kwargs):
-    last = timezone.now() - timedelta(days=days_ago) if days_ago is not None else None
-    return ContactFactory(
-        account=account, last_contacted_at=last, **({"consent_prototype_test": True} | kwargs)
-    )
-
-
-CRITERIA = {"opted_in": ["prototype_test"], "not_contacted_days": 60, "role": "admin"}
-
-
 @pytest.mark.django_db
 def test_it_reserves_logs_outreach_and_tells_the_owner_of_a_strategic_account(
     personas, org, django_capture_on_commit_callbacks
 ):
-    strategic = _account(personas, org, owner=org.rep, notify_owner_before_contact=True)
-    first, second = _contact(strategic), _contact(strategic)
+    strategic = placed_account(personas, org, owner=org.rep, notify_owner_before_contact=True)
+    first, second = reachable_contact(strategic), reachable_contact(strategic)
     with django_capture_on_commit_callbacks(execute=True):
         result = services.participants_reserve(
             actor=personas.pm,
@@ -88,7 +76,7 @@ def test_it_refuses_to_reserve_contacts_of_another_workspace(personas, org):
 def test_it_never_lets_two_simultaneous_reservations_pass_a_cap(personas, org):
     if connection.vendor == "sqlite":
         pytest.skip("threads cannot share SQLite's in-memory test database; see the next test")
-    contact = _contact(_account(personas, org), max_per_30_days=1)
+    contact = reachable_contact(placed_account(personas, org), max_per_30_days=1)
     barrier = threading.Barrier(2)
     results, errors = [], []
 
