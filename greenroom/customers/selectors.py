@@ -40,6 +40,8 @@ class AccountFigures:
     usage: dict | None
     currency: str = ""
     mrr_trend: list[tuple[date, float]] = field(default_factory=list)
+    mrr_running_month: date | None = None  # the trend's month still running: MRR to date
+    arr_month: date | None = None  # billing ARR is the last complete month's
 
 
 def arr_field() -> str:
@@ -74,6 +76,8 @@ def account_figures(*, account: Account, with_trend: bool = True) -> AccountFigu
             usage=usage,
             currency=revenue["currency"],
             mrr_trend=revenue["trend"] if with_trend else [],
+            mrr_running_month=revenue["running_month"],
+            arr_month=revenue["arr_month"],
         )
     trend = list(account.arr_history.order_by("on")) if with_trend else []
     return AccountFigures(arr=account.crm_arr, arr_source="crm", arr_trend=trend, usage=usage)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
@@ -44,7 +44,13 @@ class FreshnessOut(Schema):
     refresh_id: str
     mode: str
     refreshed_at: datetime
-    as_of: date
+    as_of: date = Field(
+        description="The date the metric is computed as of: where its data ends, unless given"
+    )
+    as_of_given: bool = Field(False, description="Whether the refresh was asked for this date")
+    data_ends: dict[str, date | None] = Field(
+        {}, description="The last day each family of data (revenue, usage, cost) covers"
+    )
 
 
 class LineageOut(Schema):
@@ -58,7 +64,10 @@ class LineageOut(Schema):
 class MetricOut(Schema):
     definition: DefinitionOut
     query: dict[str, Any]
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]] = Field(
+        description="One per period and slice; `partial` is true for a period still running "
+        "at the as-of date (its figures are to date)"
+    )
     freshness: FreshnessOut
     lineage: list[LineageOut]
 
@@ -73,7 +82,8 @@ def list_metrics(request: MemberRequest):
 
 @router.get("/{name}", response={200: MetricOut, **errors(404)})
 def get_metric(request: MemberRequest, name: str, params: Query[MetricQueryIn]):
-    """One metric's rows for the slices (by), filters (where=dimension:value), grain and dates."""
+    """One metric's rows for the slices (by), filters (where=dimension:value), grain and dates;
+    a row whose period is still running at the metric's as-of date is ``partial``."""
     require(request, "view")
     try:
         result = selectors.metric(

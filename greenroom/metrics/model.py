@@ -139,10 +139,15 @@ def load_fx(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def build_revenue(connection: duckdb.DuckDBPyConnection, *, as_of: date, currency: str) -> None:
-    """model.subscription_lines, model.days, model.mrr and model.billings from invoices."""
+def build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
+    """model.subscription_lines from invoices (the refresh reads how far billing runs from
+    them before choosing the as-of date of build_revenue)."""
     _build_prices(connection)
     _build_subscription_lines(connection)
+
+
+def build_revenue(connection: duckdb.DuckDBPyConnection, *, as_of: date, currency: str) -> None:
+    """model.days, model.mrr and model.billings from model.subscription_lines and invoices."""
     _build_days(connection, as_of=as_of)
     _build_mrr(connection, currency=currency.lower())
     _build_billings(connection, currency=currency.lower())

@@ -2,7 +2,11 @@
 
 A full refresh rebuilds everything. An incremental one reads ``meta.batches`` for batches no
 earlier refresh consumed, rebuilds the billing model only if billing, CRM or FX batches
-arrived (it is small), and rebuilds activity only for the days the new event batches touched.
+arrived (it is small) or the revenue as-of date moved, and rebuilds activity only for the
+days the new event batches touched.
+
+Metrics are computed as of the data's end, per family (``coverage``), unless an as-of date is
+given.
 """
 
 import logging
@@ -13,7 +17,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from greenroom.metrics import model, rollups, summaries
+from greenroom.metrics import coverage, model, rollups, summaries
 from greenroom.metrics.rawschema import ensure_raw_and_meta
 
 logger = logging.getLogger(__name__)
@@ -44,18 +48,20 @@ class RefreshReport:
     batches: list[str] = field(default_factory=list)
     rebuilt: list[str] = field(default_factory=list)
     days_rebuilt: int = 0
+    data_coverage: coverage.Coverage | None = None
 
 
 def refresh_connection(
     connection: duckdb.DuckDBPyConnection,
     *,
     reference: model.Reference,
-    as_of: date,
+    as_of: date | None = None,
     full: bool = False,
     progress: Callable[[str], None] = logger.info,
 ) -> RefreshReport:
     """The refresh, on an open writer connection (metrics.services holds the writer and
-    publishes the result; tests and the benchmark pass their own connection)."""
+    publishes the result; tests and the benchmark pass their own connection). Without
+    ``as_of``, each family of metrics is computed as of the end of its data."""
     started = datetime.now(UTC)
     ensure_raw_and_meta(connection)
     new_batches = _unconsumed_batches(connection)
@@ -70,9 +76,20 @@ def refresh_connection(
         model.build_accounts(connection)
         model.load_fx(connection)
         report.rebuilt.append("model.accounts")
-        if full or changed_tables & _BILLING_TABLES:
+        billing_changed = full or bool(changed_tables & _BILLING_TABLES)
+        if billing_changed:
+            model.build_subscription_lines(connection)
+        previous = coverage.recorded(connection)
+        measured = coverage.measure(connection, today=started.date(), forced=as_of)
+        report.data_coverage = measured
+        progress(_describe(measured))
+        if billing_changed or _moved(previous, measured, "revenue"):
             progress("Revenue: subscription lines, MRR per account per day, billings")
-            model.build_revenue(connection, as_of=as_of, currency=reference.reporting_currency)
+            model.build_revenue(
+                connection,
+                as_of=measured.as_ofs["revenue"],
+                currency=reference.reporting_currency,
+            )
             summaries.build_revenue_series(connection)
             report.rebuilt += [
                 "model.subscription_lines",
@@ -81,10 +98,16 @@ def refresh_connection(
                 "rollup.revenue_accounts",
                 "rollup.revenue_account_products",
             ]
-        if full or changed_tables & {"costs", "headcount", "fx_rates"}:
+        if (
+            full
+            or changed_tables & {"costs", "headcount", "fx_rates"}
+            or _moved(previous, measured, "cost")
+        ):
             progress("Cost and headcount per team and month")
             model.build_team_costs(
-                connection, as_of=as_of, currency=reference.reporting_currency.lower()
+                connection,
+                as_of=measured.as_ofs["cost"],
+                currency=reference.reporting_currency.lower(),
             )
             report.rebuilt.append("model.team_costs")
         if full:
@@ -98,14 +121,30 @@ def refresh_connection(
             report.days_rebuilt = rollups.build_days(connection, days)
             summaries.build_active_counts(connection, days)
             report.rebuilt.append("rollup.* (activity, changed days)")
-        summaries.build_account_activity(connection, as_of=as_of)
-        _record(connection, report, started=started, as_of=as_of)
+        summaries.build_account_activity(connection, as_of=measured.as_ofs["usage"])
+        coverage.record(connection, measured)
+        _record(connection, report, started=started, as_of=measured.as_of)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
     progress(f"Done: {report.mode} refresh, {report.days_rebuilt} day(s) of activity rebuilt")
     return report
+
+
+def _moved(previous: coverage.Coverage | None, measured: coverage.Coverage, family: str) -> bool:
+    # A model built at another as-of date ends elsewhere: rebuilt even when no data arrived.
+    return previous is None or previous.as_ofs.get(family) != measured.as_ofs[family]
+
+
+def _describe(measured: coverage.Coverage) -> str:
+    if measured.forced:
+        return f"As of {measured.as_of} (given)"
+    parts = [
+        f"{family} {measured.as_ofs[family]}" + ("" if measured.data_ends[family] else " (no data)")
+        for family in coverage.FAMILIES
+    ]
+    return "As of the data's end: " + ", ".join(parts)
 
 
 def _unconsumed_batches(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

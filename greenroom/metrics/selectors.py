@@ -4,11 +4,13 @@
                     period=(date(2026, 1, 1), date(2026, 6, 30)))
     result.rows        # [{"period": date(2026, 1, 1), "product": "workspace", "value": 1234.5}]
     result.definition  # what the number means (docs/metrics.md)
-    result.freshness   # when the refresh that produced it ran, and its as-of date
+    result.freshness   # when the refresh that produced it ran, the metric's as-of date, and
+                       # how far each family of data runs
     result.lineage     # which sources feed it, and when each last synced
 
 Rows are a tidy list of dicts (one per period and slice), plain enough for templates, JSON and
-pandas (``pandas.DataFrame(result.rows)``) alike.
+pandas (``pandas.DataFrame(result.rows)``) alike. Each row says whether its period is
+``partial``: still running at the metric's as-of date, its figures are "to date".
 """
 
 import copy
@@ -17,14 +19,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 from django.conf import settings
 
 from greenroom.accounts.models import Workspace
-from greenroom.metrics import store
+from greenroom.metrics import coverage, store
 from greenroom.metrics.definitions import (
     METRICS,
     Catalog,
@@ -86,7 +88,7 @@ def dashboard(*, workspace: Workspace, months: int = 12) -> dict[str, MetricResu
 
 
 def _dashboard(connection, workspace: Workspace, months: int) -> dict[str, MetricResult]:
-    as_of = _freshness(connection)["as_of"]
+    as_of = _freshness(connection, METRICS["mrr"].sources)["as_of"]
     first = as_of.year * 12 + as_of.month - months  # months counted from year 0
     start = date(first // 12, first % 12 + 1, 1)
     plan = {
@@ -122,7 +124,10 @@ def _query(name, by=(), where=None, grain=None, period=None) -> Query:
 
 def _result(connection, workspace: Workspace, name: str, query: Query) -> MetricResult:
     definition = METRICS[name]
+    freshness = _freshness(connection, definition.sources)
     rows = _compute(connection, workspace, name, query)
+    for row in rows:
+        row["partial"] = _partial(row.get("period"), query.grain, freshness["as_of"])
     return MetricResult(
         definition=definition.definition(),
         query={
@@ -133,7 +138,7 @@ def _result(connection, workspace: Workspace, name: str, query: Query) -> Metric
             "end": query.end,
         },
         rows=rows,
-        freshness=_freshness(connection),
+        freshness=freshness,
         lineage=_lineage(connection, definition.sources),
     )
 
@@ -188,12 +193,31 @@ def _compute(connection, workspace: Workspace, name: str, query: Query) -> list[
     return expression(catalog, name, query).to_pyarrow().to_pylist()
 
 
-def _freshness(connection) -> dict:
+def _freshness(connection, sources: tuple[str, ...] = ()) -> dict:
+    """The last refresh, the as-of date of metrics reading ``sources`` and how far each
+    family of data runs (snapshots older than model.coverage: the refresh's as-of date)."""
     row = connection.execute(
         "SELECT refresh_id, mode, finished_at, as_of FROM meta.refreshes "
         "ORDER BY finished_at DESC LIMIT 1"
     ).fetchone()
-    return {"refresh_id": row[0], "mode": row[1], "refreshed_at": row[2], "as_of": row[3]}
+    freshness = {"refresh_id": row[0], "mode": row[1], "refreshed_at": row[2], "as_of": row[3]}
+    measured = coverage.recorded(connection)
+    if measured is None:
+        return {**freshness, "as_of_given": False, "data_ends": {}}
+    return {
+        **freshness,
+        "as_of": coverage.metric_as_of(measured, sources),
+        "as_of_given": measured.forced,
+        "data_ends": measured.data_ends,
+    }
+
+
+def _partial(period: Any, grain: str | None, as_of: date) -> bool:
+    if grain is None or not isinstance(period, date):
+        return False  # rows without a period (none today) cannot be running
+    if isinstance(period, datetime):
+        period = period.date()
+    return coverage.is_partial(period, grain, as_of)
 
 
 def _lineage(connection, sources: tuple[str, ...]) -> list[dict]:
@@ -233,6 +257,8 @@ def account_revenue(
     *, workspace: Workspace, account_ids: Iterable[str], months: int = 12
 ) -> dict[str, dict]:
     """Billing ARR and the last ``months`` of MRR per account, keyed by the ids asked for.
+    ARR is the last complete month's (``arr_month``); a month still running at the as-of date
+    is the trend's ``running_month``, its MRR "to date".
 
     Ids may be CRM or Stripe customer ids. Accounts billing never saw are left out, and so is
     everything when the store has no refreshed data for ``workspace``: callers fall back.
@@ -248,27 +274,43 @@ def account_revenue(
 
 
 def _account_revenue(connection, workspace: Workspace, ids: list[str], months: int) -> dict:
-    as_of = _freshness(connection)["as_of"]
+    as_of = _freshness(connection, METRICS["mrr"].sources)["as_of"]
+    # One month more than shown: while the as-of month is running, ARR is the last complete
+    # month's, which may lie just outside the trend.
     rows = connection.execute(
         f"""
         WITH {_WANTED_KEYS}
-        SELECT w.given, r.period, r.mrr
+        SELECT w.given, r.period, r.mrr,
+               r.period > CAST($as_of AS DATE) - to_months($months) AS shown
         FROM wanted w JOIN rollup.revenue_accounts r ON r.account_id = w.account_id
-        WHERE r.period > CAST($as_of AS DATE) - to_months($months)
+        WHERE r.period > CAST($as_of AS DATE) - to_months($months + 1)
         ORDER BY w.given, r.period
         """,
         {"ids": ids, "as_of": as_of, "months": months},
     ).fetchall()
     currency = workspace.reporting_currency
     result: dict[str, dict] = {}
-    for given, period, mrr in rows:
+    for given, period, mrr, shown in rows:
         entry = result.setdefault(
-            given, {"arr": 0.0, "currency": currency, "trend": [], "as_of": as_of}
+            given,
+            {
+                "arr": 0.0,
+                "arr_month": None,
+                "currency": currency,
+                "trend": [],
+                "running_month": None,
+                "as_of": as_of,
+            },
         )
-        entry["trend"].append((period, round(mrr, 2)))
-        # The series runs to the as-of month for every account that was ever billed.
-        entry["arr"] = round(mrr * 12, 2)
-    return result
+        partial = coverage.is_partial(period, "month", as_of)
+        if shown:
+            entry["trend"].append((period, round(mrr, 2)))
+        if partial:
+            entry["running_month"] = period
+        else:
+            # The series runs to the as-of month for every account that was ever billed.
+            entry["arr"], entry["arr_month"] = round(mrr * 12, 2), period
+    return {given: entry for given, entry in result.items() if entry["trend"]}
 
 
 def account_usage(
@@ -299,7 +341,7 @@ def _account_usage(connection, ids: list[str], days: int, last_active: bool) -> 
 
 
 def _account_usage_scanned(connection, ids: list[str], days: int, last_active: bool) -> dict:
-    as_of = _freshness(connection)["as_of"]
+    as_of = _freshness(connection, METRICS["active_users"].sources)["as_of"]
     pairs = connection.execute(
         f"""
         WITH {_WANTED_KEYS}
@@ -356,7 +398,7 @@ def _account_usage_scanned(connection, ids: list[str], days: int, last_active: b
 def _account_usage_summarised(connection, ids: list[str], last_active: bool) -> dict:
     """The same answer as the scan of the daily rollups, read from rollup.account_activity
     (built by the refresh for the usual window)."""
-    as_of = _freshness(connection)["as_of"]
+    as_of = _freshness(connection, METRICS["active_users"].sources)["as_of"]
     rows = connection.execute(
         f"""
         WITH {_WANTED_KEYS}

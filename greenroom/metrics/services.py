@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 import ibis
 from django.conf import settings
@@ -61,14 +61,15 @@ def metrics_refresh(
     as_of: date | None = None,
     progress: Callable[[str], None] = logger.info,
 ) -> RefreshReport:
-    """Refresh the workspace's model and rollup layers, publish them to the warehouse if one
-    is set, then switch readers to them."""
+    """Refresh the workspace's model and rollup layers (as of ``as_of``, else as of the end of
+    each family's data), publish them to the warehouse if one is set, then switch readers to
+    them."""
     reference = reference_for(workspace=workspace)
     with store.writer(workspace.pk) as connection:
         report = refresh_connection(
             connection,
             reference=reference,
-            as_of=as_of or datetime.now(UTC).date(),
+            as_of=as_of,
             full=full,
             progress=progress,
         )

@@ -63,7 +63,7 @@ def test_it_keeps_the_crm_arr_and_no_usage_without_the_engine(personas, accounts
 def test_it_shows_billing_arr_trend_and_usage_on_the_account_page(personas, engine):
     page = personas.client(personas.viewer).get(f"/customers/accounts/{engine['acme'].pk}/")
     html = page.content.decode()
-    assert "ARR (from billing, USD)" in html
+    assert "ARR at May 2026 (from billing, USD)" in html
     assert "2,400" in html
     assert "MRR trend (from billing)" in html and "2026-05" in html
     assert "<strong>2</strong> active users" in html

@@ -100,8 +100,8 @@ def test_it_computes_a_metric_over_the_api(loaded):
     assert response.status_code == 200
     body = response.json()
     assert body["rows"] == [
-        {"period": "2026-01-01", "product": "workspace", "value": 2},
-        {"period": "2026-02-01", "product": "workspace", "value": 3},
+        {"period": "2026-01-01", "product": "workspace", "value": 2, "partial": False},
+        {"period": "2026-02-01", "product": "workspace", "value": 3, "partial": False},
     ]
     assert body["lineage"][0]["table"] == "raw.crm_accounts"
     assert body["freshness"]["as_of"] == "2026-05-31"

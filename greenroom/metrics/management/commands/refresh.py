@@ -30,7 +30,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of",
             type=date.fromisoformat,
-            help="read the current month as of this date (YYYY-MM-DD; default today, UTC)",
+            help=(
+                "compute every metric as of this date (YYYY-MM-DD; default: the end of each"
+                " family's data, see docs/metrics.md)"
+            ),
         )
         parser.add_argument("--workspace", help="workspace slug (needed when there are several)")
 
