@@ -263,5 +263,32 @@ def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> 
     return Problem(file_name, None, "(file)", reason)
 
 
+def sniff_format(path: Path) -> str:
+    """What a text file's first line looks like: "json" (an object or a list), "csv" (a
+    header of several names split by , ; tab or |), or "other". A file given to the wrong
+    connector is told apart once, by this, instead of failing on every row."""
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if text[:1] in ("{", "["):
+        return "json"
+    first = text.split("\n", 1)[0]
+    if any(first.count(sep) >= 1 for sep in (",", ";", "\t", "|")) and not first.startswith('"{'):
+        return "csv"
+    return "other"
+
+
+def json_refused(connector: Any, path: Path) -> Problem:
+    """The one problem for a JSON file given to a connector that reads tables."""
+    return Problem(
+        path.name,
+        None,
+        "(file)",
+        f"this looks like JSON; the {connector.kind} connector reads CSV or Parquet — "
+        "use a connector that reads JSON lines (Stripe objects, Segment, Amplitude, PostHog) "
+        "or export the data as CSV",
+    )
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
