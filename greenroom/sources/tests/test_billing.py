@@ -222,3 +222,20 @@ def test_the_recurly_preset_reads_recurlys_subscription_export(workspace, files)
         "SELECT subscription_id, customer, amount, quantity, start_date, end_date "
         "FROM raw.billing_subscription_lines"
     ) == [("abc123", "acme", 50, 2, date(2026, 1, 5), date(2026, 3, 5))]
+
+
+def test_the_column_preview_reads_a_packed_billing_file_and_guesses_its_columns(workspace, files):
+    from greenroom.sources.previews import column_preview
+
+    path = files / "charges.csv.gz"
+    path.write_bytes(gzip.compress(CHARGES.encode()))
+    preview = column_preview(make_source(workspace, "billing_charges", path))
+    assert preview is not None and not preview.problems
+    assert preview.columns == ["customer", "month", "amount", "currency", "plan"]
+    assert preview.matched == {
+        "customer": "customer",
+        "period": "month",
+        "amount": "amount",
+        "currency": "currency",
+        "plan": "plan",
+    }
