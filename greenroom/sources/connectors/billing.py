@@ -45,6 +45,8 @@ PACKED_SUFFIXES = frozenset({".gz", ".zip", ".xlsx"})
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".parquet", ".xlsx"})
 # Rows a grouped problem names: enough to find the pattern, not a list of a million.
 FIRST_ROWS = 5
+# The column a spreadsheet written out as CSV carries its own row numbers in.
+SHEET_ROW = "_greenroom_sheet_row"
 OPEN_END = "DATE '9999-12-31'"
 
 
@@ -120,15 +122,10 @@ def _sheet_as_csv(named: Path, path: Path, made: list[Path]) -> Path:
             target = _temporary(".csv", made)
             with open(target, "w", newline="", encoding="utf-8") as out:
                 writer = csv.writer(out)
-                writer.writerow(table.headers)
-                last = 1
+                # Blank sheet rows are left out: each row keeps its number in the sheet.
+                writer.writerow([SHEET_ROW, *table.headers])
                 for line, values in table.rows:
-                    # Blank spreadsheet rows are skipped: keep numbering rows as the sheet does.
-                    while last + 1 < line:
-                        writer.writerow([""] * len(table.headers))
-                        last += 1
-                    writer.writerow([values[h] for h in table.headers])
-                    last = line
+                    writer.writerow([line, *(values[h] for h in table.headers)])
     except ValidationError as error:
         message = " ".join(error.messages).removeprefix(f"{named.name}: ")
         if "no name in the first row" in message or "must name the columns" in message:
@@ -228,8 +225,11 @@ def date_sql(column: str, date_format: str | None) -> str:
 
 
 def date_shape_sql(column: str) -> str:
-    """A date's written shape (``2024-03-01`` → ``9999-99-99``): how formats are told apart."""
-    return f"regexp_replace(trim({column}), '[0-9]', '9', 'g')"
+    """A date's written shape, how formats are told apart: a time after it dropped, each run
+    of digits a 9 and of letters an a (``2024-03-01`` and ``2024-3-1 10:00`` → ``9-9-9``,
+    ``01/03/2024`` → ``9/9/9``, ``1 Mar 2024`` → ``9 a 9``)."""
+    date_part = f"regexp_replace(trim({column}), '[T ][0-9]{{1,2}}:[0-9]{{2}}.*$', '')"
+    return f"regexp_replace(regexp_replace({date_part}, '[0-9]+', '9', 'g'), '[A-Za-z]+', 'a', 'g')"
 
 
 # Interval words billing systems write → (Stripe's interval, months or units it multiplies).
@@ -447,14 +447,18 @@ class BillingConnector(Connector):
             found_columns = table_columns(conn, readable)
             columns, mapping_errors = map_columns(
                 path.name,
-                found_columns,
+                [column for column in found_columns if column != SHEET_ROW],
                 self.fields,
                 self.required,
                 self.settings.get("columns") or {},
             )
             if mapping_errors:
                 raise BatchInvalid(mapping_errors)
+            if SHEET_ROW in found_columns:
+                columns["_sheet_row"] = SHEET_ROW
             count = csv_prepare(conn, readable, columns, first_row=1 if parquet else 2, drop=set())
+            if SHEET_ROW in found_columns:
+                conn.execute("UPDATE _in SET _row = CAST(_sheet_row AS BIGINT)")
         except duckdb.Error as error:
             raise BatchInvalid([unreadable(path.name, error, line_one=1)]) from None
         for name in self.fields:
@@ -548,10 +552,16 @@ class BillingChargesConnector(BillingConnector):
         """
 
     def derived_sql(self) -> str:
+        # Each charge covers a month from its start: one starting before the previous charge
+        # of the same customer, plan and currency has ended overlaps it (the same month twice
+        # is the plainest case).
         return """
             SELECT customer || '|' || plan || '|' || currency || '|' || period_start
-                       AS charge_id, *
+                       AS charge_id, *,
+                   lag(period_start) OVER earlier + INTERVAL 1 MONTH > period_start AS _overlaps,
+                   lag(_row) OVER earlier AS _overlap_row
             FROM _typed
+            WINDOW earlier AS (PARTITION BY customer, plan, currency ORDER BY period_start, _row)
         """
 
     def checks(self) -> list[Check]:
@@ -560,6 +570,12 @@ class BillingChargesConnector(BillingConnector):
             *date_checks("period", "_period", "period_start", required=True),
             *amount_checks("amount", "_amount", "amount", required=True),
             currency_check(),
+            Check(
+                "period",
+                "_overlaps",
+                "'period overlaps the charge at row ' || _overlap_row || ' for the same "
+                "customer, plan and currency (each charge covers a month from its period)'",
+            ),
         ]
 
 
@@ -634,12 +650,10 @@ class BillingSubscriptionsConnector(BillingConnector):
         return f"""
             SELECT subscription_id || '@' || start_date AS line_id, *,
                    max(coalesce(end_date, {OPEN_END})) OVER earlier > start_date AS _overlaps,
-                   first(_row) OVER earlier_first AS _overlap_row
+                   arg_max(_row, coalesce(end_date, {OPEN_END})) OVER earlier AS _overlap_row
             FROM _typed
             WINDOW earlier AS (PARTITION BY subscription_id ORDER BY start_date, _row
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-                   earlier_first AS (PARTITION BY subscription_id ORDER BY start_date, _row
-                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         """
 
     def checks(self) -> list[Check]:

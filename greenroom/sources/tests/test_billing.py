@@ -239,3 +239,31 @@ def test_the_column_preview_reads_a_packed_billing_file_and_guesses_its_columns(
         "currency": "currency",
         "plan": "plan",
     }
+
+
+def test_a_charge_overlapping_another_of_the_same_customer_and_plan_is_refused(workspace, files):
+    content = (
+        "customer,period,amount,currency,plan\n"
+        "acme,2026-01-15,10,USD,team\n"
+        "acme,2026-02-01,10,USD,team\n"
+        "acme,2026-02-01,10,USD,other\n"
+    )
+    run = _sync(workspace, files, "charges.csv", content, "billing_charges")
+    assert _messages(run) == [
+        "period overlaps the charge at row 2 for the same customer, plan and currency "
+        "(each charge covers a month from its period) — 1 row (rows 3)"
+    ]
+
+
+def test_a_spreadsheets_problems_name_the_sheets_own_rows(workspace, files):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["customer", "month", "amount", "currency"])
+    sheet.append(["acme", "2026-01", "10", "USD"])
+    sheet.append([])
+    sheet.append(["beta", "2026-01", "ten", "USD"])
+    content = io.BytesIO()
+    book.save(content)
+    run = _sync(workspace, files, "charges.xlsx", content.getvalue(), "billing_charges")
+    assert run.errors[0]["row"] == 4
+    assert _messages(run)[0].endswith("1 row (rows 4)")
