@@ -6,7 +6,8 @@ same run:
 
 - baseline: `CREATE TABLE AS SELECT * FROM read_csv(file)` into a fresh DuckDB file;
 - import: `greenroom sources sync` of a billing_charges source reading that file into an
-  empty analytics store (typing every value, the checks, the merge and the cursor).
+  empty analytics store (typing every value, the checks, the merge and the cursor); each
+  attempt uses a workspace (and so a store) of its own.
 
 Each is run ``--repeat`` times, interleaved; the fastest run of each counts (on a shared
 machine that is the closest to the cost of the work itself). Prints
@@ -57,21 +58,29 @@ def baseline_seconds(path: Path, folder: Path, attempt: int) -> float:
     return time.perf_counter() - started
 
 
-def import_seconds() -> tuple[float, int]:
-    """One full sync of the billing source into its store."""
+def import_seconds(charges: Path, attempt: int) -> tuple[float, int]:
+    """One sync of a new billing source, in a workspace of its own, into an empty store."""
+    from greenroom.accounts.models import Workspace
     from greenroom.sources import services
-    from greenroom.sources.models import Source
 
-    source = Source.objects.get(name="bench-charges")
+    workspace = Workspace.objects.create(name=f"Bench {attempt}", slug=f"bench-{attempt}")
+    source = services.source_create(
+        actor=None,
+        workspace=workspace,
+        name="bench-charges",
+        kind="billing_charges",
+        settings={"path": str(charges)},
+        trusted=True,
+    )
     started = time.perf_counter()
-    run = services.source_sync(source=source, full=True, progress=lambda message: None)
+    run = services.source_sync(source=source, progress=lambda message: None)
     elapsed = time.perf_counter() - started
     if run.status != "succeeded":
         raise SystemExit(f"The import did not succeed: {run.status} {run.errors[:3]}")
     return elapsed, run.rows_loaded
 
 
-def setup_django(folder: Path, charges: Path) -> None:
+def setup_django(folder: Path) -> None:
     os.environ.pop("GREENROOM_DATABASE_URL", None)
     os.environ["GREENROOM_DATA_DIR"] = str(folder / "data")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenroom.settings")
@@ -80,18 +89,6 @@ def setup_django(folder: Path, charges: Path) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    from greenroom.accounts.models import Workspace
-    from greenroom.sources import services
-
-    workspace = Workspace.objects.create(name="Bench", slug="bench")
-    services.source_create(
-        actor=None,
-        workspace=workspace,
-        name="bench-charges",
-        kind="billing_charges",
-        settings={"path": str(charges)},
-        trusted=True,
-    )
 
 
 def main() -> None:
@@ -104,11 +101,11 @@ def main() -> None:
         folder = Path(tmp)
         charges = folder / "charges.csv"
         write_charges(charges, rows=args.rows, customers=CUSTOMERS[args.scale])
-        setup_django(folder, charges)
+        setup_django(folder)
         baselines, imports, loaded = [], [], 0
         for attempt in range(args.repeat):
             baselines.append(baseline_seconds(charges, folder, attempt))
-            elapsed, loaded = import_seconds()
+            elapsed, loaded = import_seconds(charges, attempt)
             imports.append(elapsed)
         baseline, best = min(baselines), min(imports)
     runs = "/".join(f"{value:.2f}" for value in imports)

@@ -45,6 +45,8 @@ PACKED_SUFFIXES = frozenset({".gz", ".zip", ".xlsx"})
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".parquet", ".xlsx"})
 # Rows a grouped problem names: enough to find the pattern, not a list of a million.
 FIRST_ROWS = 5
+# A stage's one check when the whole file was checked before staging (the loader wants one).
+ALREADY_CHECKED = Check("(file)", "false", "'checked with the whole file'")
 # The column a spreadsheet written out as CSV carries its own row numbers in.
 SHEET_ROW = "_greenroom_sheet_row"
 OPEN_END = "DATE '9999-12-31'"
@@ -397,8 +399,11 @@ class BillingConnector(Connector):
         raise NotImplementedError
 
     def derived_sql(self) -> str:
-        """Columns computed across rows (e.g. overlaps) added to ``_billing``: a SELECT."""
-        return "SELECT * FROM _typed"
+        """``_billing``: the typed rows (``_typed``) with the columns computed across rows."""
+        return f"SELECT * FROM ({self.typed_sql()}) _typed"
+
+    def after_typed(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Tables the checks read beside ``_billing`` (none unless a subclass says)."""
 
     def batches(self, cursor: dict[str, Any]) -> Iterator[Batch]:
         for path in self.files:
@@ -456,7 +461,14 @@ class BillingConnector(Connector):
                 raise BatchInvalid(mapping_errors)
             if SHEET_ROW in found_columns:
                 columns["_sheet_row"] = SHEET_ROW
-            count = csv_prepare(conn, readable, columns, first_row=1 if parquet else 2, drop=set())
+            count = csv_prepare(
+                conn,
+                readable,
+                columns,
+                first_row=1 if parquet else 2,
+                drop=set(),
+                keep_record=bool(self.settings.get("quarantine")),
+            )
             if SHEET_ROW in found_columns:
                 conn.execute("UPDATE _in SET _row = CAST(_sheet_row AS BIGINT)")
         except duckdb.Error as error:
@@ -468,13 +480,13 @@ class BillingConnector(Connector):
 
     def _check(self, conn: duckdb.DuckDBPyConnection, path: Path, batch: Batch) -> None:
         conn.execute(AMOUNT_MACROS)
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {self.typed_sql()}")
         conn.execute(f"CREATE OR REPLACE TEMP TABLE _billing AS {self.derived_sql()}")
+        self.after_typed(conn)
         if self.settings.get("quarantine"):
             return  # bad rows are kept aside row by row by the stage's checks
         problems = []
         if not self.settings.get("date_format"):
-            problems += mixed_date_formats(conn, list(self.date_fields), path.name)
+            problems += mixed_date_formats(conn, self._unparsed_date_fields(conn), path.name)
         # A column of mixed date formats is that one problem, not also "not a date".
         mixed = {problem.field for problem in problems}
         checks = [c for c in self.checks() if c.field not in mixed]
@@ -492,8 +504,29 @@ class BillingConnector(Connector):
                 f"negative revenue (rows {rows}{' …' if credits[0] > FIRST_ROWS else ''})."
             )
 
+    def _unparsed_date_fields(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+        # Shapes are only compared where some date did not parse: a column that reads
+        # whole as ISO dates (with or without a time) has no format problem to explain.
+        failing = [
+            check.field
+            for check in self.checks()
+            if check.field in self.date_fields and check.reason.startswith("'not a date")
+        ]
+        if not failing:
+            return []
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE {check.bad})"
+            for check in self.checks()
+            if check.field in failing and check.reason.startswith("'not a date")
+        )
+        found = conn.execute(f"SELECT {counts} FROM _billing").fetchone() or ()
+        return [field for field, count in zip(failing, found, strict=True) if count]
+
     def _stage(self) -> Stage:
-        return Stage(self.table, "SELECT * FROM _billing", self.checks())
+        # Without quarantine every check already ran over the whole file, grouped, before
+        # staging (a failure rejects the file there): the loader need not run them again.
+        checks = self.checks() if self.settings.get("quarantine") else [ALREADY_CHECKED]
+        return Stage(self.table, "SELECT * FROM _billing", checks)
 
     def date(self, column: str) -> str:
         return date_sql(column, self.settings.get("date_format"))
@@ -552,17 +585,51 @@ class BillingChargesConnector(BillingConnector):
         """
 
     def derived_sql(self) -> str:
-        # Each charge covers a month from its start: one starting before the previous charge
-        # of the same customer, plan and currency has ended overlaps it (the same month twice
-        # is the plainest case).
-        return """
+        return f"""
             SELECT customer || '|' || plan || '|' || currency || '|' || period_start
-                       AS charge_id, *,
-                   lag(period_start) OVER earlier + INTERVAL 1 MONTH > period_start AS _overlaps,
-                   lag(_row) OVER earlier AS _overlap_row
-            FROM _typed
-            WINDOW earlier AS (PARTITION BY customer, plan, currency ORDER BY period_start, _row)
+                       AS charge_id, *
+            FROM ({self.typed_sql()}) _typed
         """
+
+    def after_typed(self, conn: duckdb.DuckDBPyConnection) -> None:
+        # Each charge covers a month from its start: one starting before the previous charge
+        # of the same customer, plan and currency has ended overlaps it. Sorting a million
+        # charges by key to compare neighbours costs more than reading them, so only the
+        # candidates are compared: charges sharing a key and a start month, and a charge
+        # starting after the 1st with the next month's charges of its key.
+        conn.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _charge_overlaps AS
+            WITH k AS (
+                SELECT _row, customer, plan, currency, period_start,
+                       date_trunc('month', period_start) AS month
+                FROM _billing WHERE period_start IS NOT NULL AND customer IS NOT NULL
+            ),
+            repeated AS (
+                SELECT customer, plan, currency, month FROM k GROUP BY ALL HAVING count(*) > 1
+            ),
+            candidates AS (
+                SELECT k.* FROM k SEMI JOIN repeated USING (customer, plan, currency, month)
+                UNION
+                SELECT b.* FROM k a JOIN k b USING (customer, plan, currency)
+                WHERE day(a.period_start) > 1 AND b.month = a.month + INTERVAL 1 MONTH
+                  AND b.period_start < a.period_start + INTERVAL 1 MONTH
+                UNION
+                SELECT a.* FROM k a JOIN k b USING (customer, plan, currency)
+                WHERE day(a.period_start) > 1 AND b.month = a.month + INTERVAL 1 MONTH
+                  AND b.period_start < a.period_start + INTERVAL 1 MONTH
+            )
+            SELECT _row, lag(_row) OVER earlier AS _overlap_row
+            FROM candidates
+            WINDOW earlier AS (PARTITION BY customer, plan, currency ORDER BY period_start, _row)
+            QUALIFY lag(period_start) OVER earlier + INTERVAL 1 MONTH > period_start
+            """
+        )
+        conn.execute("ALTER TABLE _billing ADD COLUMN _overlap_row BIGINT DEFAULT NULL")
+        conn.execute(
+            "UPDATE _billing SET _overlap_row = o._overlap_row FROM _charge_overlaps o "
+            "WHERE _billing._row = o._row"
+        )
 
     def checks(self) -> list[Check]:
         return [
@@ -572,7 +639,7 @@ class BillingChargesConnector(BillingConnector):
             currency_check(),
             Check(
                 "period",
-                "_overlaps",
+                "_overlap_row IS NOT NULL",
                 "'period overlaps the charge at row ' || _overlap_row || ' for the same "
                 "customer, plan and currency (each charge covers a month from its period)'",
             ),
@@ -651,7 +718,7 @@ class BillingSubscriptionsConnector(BillingConnector):
             SELECT subscription_id || '@' || start_date AS line_id, *,
                    max(coalesce(end_date, {OPEN_END})) OVER earlier > start_date AS _overlaps,
                    arg_max(_row, coalesce(end_date, {OPEN_END})) OVER earlier AS _overlap_row
-            FROM _typed
+            FROM ({self.typed_sql()}) _typed
             WINDOW earlier AS (PARTITION BY subscription_id ORDER BY start_date, _row
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         """

@@ -118,12 +118,16 @@ def csv_prepare(
     *,
     first_row: int,
     drop: set[int],
+    keep_record: bool = True,
 ) -> int:
     """Create ``_in(_row, _record, <field>...)`` from a CSV or Parquet file, columns mapped.
 
     ``columns`` maps each wanted field to the file's column; ``first_row`` is the row number
     of the first record (2 for a whole CSV: the header is row 1); ``drop`` rows were blanked.
+    Without ``keep_record`` the row is not kept as JSON (only quarantine needs it, and writing
+    it costs more than reading the file).
     """
+    record = "to_json(r)::VARCHAR" if keep_record else "NULL::VARCHAR"
     # Text throughout, Parquet too: values are converted (and checked) by the stages.
     selected = ", ".join(
         f"r.{_ident(column)}::VARCHAR AS {_ident(name)}" for name, column in columns.items()
@@ -131,7 +135,7 @@ def csv_prepare(
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _in AS
-        SELECT row_number() OVER () + {first_row - 1} AS _row, to_json(r)::VARCHAR AS _record,
+        SELECT row_number() OVER () + {first_row - 1} AS _row, {record} AS _record,
                {selected}
         FROM {_relation(path)} r
         """
