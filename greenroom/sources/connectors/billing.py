@@ -18,6 +18,7 @@ import gzip
 import shutil
 import tempfile
 import zipfile
+from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -391,12 +392,13 @@ class BillingConnector(Connector):
     required: set[str] = set()
     date_fields: tuple[str, ...] = ()
 
+    @abstractmethod
     def typed_sql(self) -> str:
         """SELECT over ``_in``: the raw table's columns, ``_row`` and raw text for messages."""
-        raise NotImplementedError
 
+    @abstractmethod
     def checks(self) -> list[Check]:
-        raise NotImplementedError
+        """Every check a row must pass (each reported once, grouped, over the whole file)."""
 
     def derived_sql(self) -> str:
         """``_billing``: the typed rows (``_typed``) with the columns computed across rows."""
