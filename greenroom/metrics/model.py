@@ -140,10 +140,11 @@ def load_fx(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
-    """model.subscription_lines from invoices (the refresh reads how far billing runs from
-    them before choosing the as-of date of build_revenue)."""
+    """model.subscription_lines from Stripe invoices and billing files (the refresh reads how
+    far billing runs from them before choosing the as-of date of build_revenue)."""
     _build_prices(connection)
     _build_subscription_lines(connection)
+    _add_billing_file_lines(connection)
 
 
 def build_revenue(connection: duckdb.DuckDBPyConnection, *, as_of: date, currency: str) -> None:
@@ -278,6 +279,62 @@ def _build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
         FROM factored f
         LEFT JOIN model.account_keys k ON k.key = f.customer_id
         WHERE f.list_amount IS NOT NULL
+        """
+    )
+
+
+def _add_billing_file_lines(connection: duckdb.DuckDBPyConnection) -> None:
+    """Billing exported by any system (raw.billing_subscription_lines, raw.billing_charges)
+    as lines of model.subscription_lines, with the same meaning as a Stripe line.
+
+    Their amounts are major units; a line's MRR is kept in the currency's minor units like
+    Stripe's, so the MRR build divides every line the same way. A subscription line is in
+    force from its start to the day before its end (open: to the end of time), at
+    (amount * quantity - discount) a month, scaled by its interval; a charge covers the month
+    from its period's start, and is that month's MRR. The customer column joins accounts as a
+    Stripe customer id does (model.account_keys: a CRM account id, or the CRM's billing
+    customer id); a plan joins products by key or name, else stays the product key itself.
+    """
+    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
+    connection.execute(
+        f"""
+        INSERT INTO model.subscription_lines
+        WITH file_lines AS (
+            SELECT 'file:' || line_id AS line_id, subscription_id, customer, plan,
+                   lower(currency) AS currency, quantity,
+                   CAST(start_date AS TIMESTAMP) AS period_start,
+                   CAST(coalesce(end_date, DATE '9999-12-31') AS TIMESTAMP) AS period_end,
+                   CAST(amount AS DOUBLE) * quantity AS list_amount,
+                   CAST(amount AS DOUBLE) * quantity - CAST(discount AS DOUBLE) AS net_amount,
+                   CASE interval_unit
+                       WHEN 'month' THEN 1.0 / interval_count
+                       WHEN 'year' THEN 1.0 / (12 * interval_count)
+                       WHEN 'week' THEN 52.0 / (12 * interval_count)
+                       WHEN 'day' THEN 365.0 / (12 * interval_count)
+                   END AS monthly_factor
+            FROM raw.billing_subscription_lines
+            UNION ALL
+            SELECT 'file:' || charge_id, customer || '|' || plan || '|' || currency, customer,
+                   plan, lower(currency), 1, CAST(period_start AS TIMESTAMP),
+                   CAST(period_start + INTERVAL 1 MONTH AS TIMESTAMP),
+                   CAST(amount AS DOUBLE), CAST(amount AS DOUBLE), 1.0
+            FROM raw.billing_charges
+        ),
+        unit AS (
+            SELECT *, CASE WHEN currency IN ({zero}) THEN 1 ELSE 100 END AS minor_per_major
+            FROM file_lines
+        )
+        SELECT u.line_id, NULL AS invoice_id, u.subscription_id, u.customer AS customer_id,
+               coalesce(k.account_id, u.customer) AS account_id,
+               coalesce(r.product_key, n.product_key, nullif(lower(u.plan), ''), 'unassigned')
+                   AS product_key,
+               u.currency, u.quantity, false AS proration, u.period_start, u.period_end,
+               u.list_amount * u.minor_per_major * u.monthly_factor AS list_mrr_minor,
+               u.net_amount * u.minor_per_major * u.monthly_factor AS mrr_minor
+        FROM unit u
+        LEFT JOIN model.account_keys k ON k.key = u.customer
+        LEFT JOIN model.ref_products r ON r.product_key = lower(u.plan)
+        LEFT JOIN model.ref_products n ON lower(n.name) = lower(u.plan)
         """
     )
 

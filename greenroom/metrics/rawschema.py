@@ -52,6 +52,18 @@ RAW_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("account_id",),
     ),
     "fx_rates": ("date DATE, currency VARCHAR(3), rate DECIMAL(18,8)", ("date", "currency")),
+    # Billing from any system (sources/connectors/billing.py): amounts in major units.
+    "billing_subscription_lines": (
+        "line_id VARCHAR, subscription_id VARCHAR, customer VARCHAR, plan VARCHAR, "
+        "amount DECIMAL(18,4), currency VARCHAR(3), interval_unit VARCHAR, interval_count INTEGER, "
+        "start_date DATE, end_date DATE, quantity INTEGER, discount DECIMAL(18,4)",
+        ("line_id",),
+    ),
+    "billing_charges": (
+        "charge_id VARCHAR, customer VARCHAR, plan VARCHAR, period_start DATE, "
+        "amount DECIMAL(18,4), currency VARCHAR(3)",
+        ("charge_id",),
+    ),
 }
 
 META_COLUMNS = {

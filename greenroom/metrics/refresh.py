@@ -34,6 +34,8 @@ _BILLING_TABLES = {
     "stripe_credit_notes",
     "crm_accounts",
     "fx_rates",
+    "billing_subscription_lines",
+    "billing_charges",
 }
 # Bumped when the shape of model or rollup tables changes: the next refresh is then full.
 MODEL_VERSION = "4"

@@ -14,6 +14,9 @@ class SourceKind(models.TextChoices):
     HUBSPOT = "hubspot", "HubSpot companies (CSV)"
     FX_RATES = "fx_rates", "FX rates (CSV)"
     STRIPE_API = "stripe_api", "Stripe API"
+    BILLING_CHARGES = "billing_charges", "Billing charges per period (CSV, XLSX, Parquet)"
+    BILLING_LINES = "billing_lines", "Billing subscription lines (CSV, XLSX, Parquet)"
+    RECURLY = "recurly", "Recurly subscriptions export (CSV)"
 
 
 class SourceStatus(models.TextChoices):

@@ -78,10 +78,10 @@ def batch_commit(
 ) -> BatchResult:
     """Load ``batch`` all-or-nothing; see the module docstring."""
     result = BatchResult(label=batch.label, batch_id=uuid.uuid4().hex, committed=False)
-    result.notices += batch.notices
     started = conn.execute("SELECT now()").fetchone()[0]
     if batch.errors and not quarantine:
         # Bad bytes: DuckDB would refuse the file anyway, and the scan said where.
+        result.notices += batch.notices
         result.report.extend(batch.errors)
         return result
     try:
@@ -93,6 +93,9 @@ def batch_commit(
         # A file DuckDB cannot read at all (connectors translate the errors they foresee).
         result.report.extend([unreadable(batch.label, error, line_one=None), *batch.errors])
         return result
+    finally:
+        # After prepare: reading the file may add notices (e.g. credits counted).
+        result.notices += batch.notices
     result.report.extend(batch.errors)
     result.report.extend(*_input_errors(conn, batch))
     bad: dict[str, str] = {}  # stage table → SQL for its bad-row filter

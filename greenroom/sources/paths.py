@@ -29,6 +29,8 @@ from greenroom.lib.redact import short_path
 GLOB_CHARS = "*?["
 TEXT_SUFFIXES = {".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv"}
 FILE_SUFFIXES = TEXT_SUFFIXES | {".parquet"}
+# Read by billing sources only (connectors/billing.py): uploads of these are refused elsewhere.
+PACKED_SUFFIXES = {".gz", ".zip", ".xlsx"}
 # Separators a browser, a Windows habit or a double decoder would read as "/" or "..".
 _DISGUISED = re.compile(r"\\|%2f|%5c|%2e|[\x00-\x1f\x7f]", re.IGNORECASE)
 

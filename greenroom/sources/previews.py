@@ -6,9 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenroom.sources.choices import SourceKind
+from greenroom.sources.connectors.base import BatchInvalid
+from greenroom.sources.connectors.billing import (
+    PACKED_SUFFIXES,
+    BillingConnector,
+    readable_table,
+)
 from greenroom.sources.connectors.events import PostHogConnector
 from greenroom.sources.connectors.readers import map_columns
-from greenroom.sources.connectors.registry import TABULAR_KINDS, connector_for
+from greenroom.sources.connectors.registry import BILLING_KINDS, TABULAR_KINDS, connector_for
 from greenroom.sources.connectors.tabular import TabularConnector
 from greenroom.sources.models import Source
 from greenroom.sources.paths import OutsideFolders
@@ -43,13 +49,19 @@ def column_preview(source: Source) -> Preview | None:
         files = source_file_list(source)
     except OutsideFolders as outside:
         return Preview(outside.name, [], [], list(fields), required, problems=[str(outside)])
-    tables = [p for p in files if p.suffix.lower() in {".csv", ".parquet"}]
+    # Billing sources also read spreadsheets and packed files: previewed once unpacked.
+    suffixes = {".csv", ".parquet"} | (PACKED_SUFFIXES if source.kind in BILLING_KINDS else set())
+    tables = [p for p in files if p.suffix.lower() in suffixes]
     existing = [p for p in tables if p.is_file()]
     if not existing:
         return None
     path = max(existing, key=lambda p: p.stat().st_mtime)
     try:
-        columns, rows = _read_head(path)
+        with readable_table(path) as readable:
+            columns, rows = _read_head(readable)
+    except BatchInvalid as invalid:
+        problems = [problem.message for problem in invalid.errors]
+        return Preview(path.name, [], [], list(fields), required, problems=problems)
     # pyarrow's errors for a damaged file are ValueErrors (ArrowInvalid).
     except (OSError, ValueError, csv.Error):
         problem = f"{path.name} cannot be read as {path.suffix[1:].upper()}: damaged or cut short."
@@ -71,7 +83,9 @@ def _fields(kind: str) -> tuple[dict[str, tuple[str, ...]], set[str]]:
     if kind == SourceKind.POSTHOG:
         return PostHogConnector.csv_fields, {"uuid", "event", "distinct_id", "timestamp"}
     connector = connector_for(kind)
-    assert issubclass(connector, TabularConnector), f"{kind} sources have no column preview"
+    assert issubclass(connector, TabularConnector | BillingConnector), (
+        f"{kind} sources have no column preview"
+    )
     return connector.fields, connector.required
 
 

@@ -26,11 +26,11 @@ from greenroom.metrics.rawschema import ensure_raw_and_meta
 from greenroom.sources.choices import AuditAction, RunStatus, SourceKind, SourceStatus, Trigger
 from greenroom.sources.connectors.base import MAX_REPORTED_ERRORS
 from greenroom.sources.connectors.files import FILE_SUFFIXES, upload_dir
-from greenroom.sources.connectors.registry import FILE_KINDS, connector_for
+from greenroom.sources.connectors.registry import BILLING_KINDS, FILE_KINDS, connector_for
 from greenroom.sources.currencies import country_rows
 from greenroom.sources.loader import BatchResult, batch_commit, last_cursor
 from greenroom.sources.models import Source, SyncRun
-from greenroom.sources.paths import OutsideFolders, path_check
+from greenroom.sources.paths import PACKED_SUFFIXES, OutsideFolders, path_check
 from greenroom.sources.schedule import schedule_parse
 from greenroom.sources.selectors import source_file_list
 from greenroom.sources.settings_schema import settings_clean
@@ -135,8 +135,9 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
     if source.kind not in FILE_KINDS:
         raise ValidationError({"file": "This source reads an API, not files."})
     suffix = Path(upload.name or "").suffix.lower()
-    if suffix not in FILE_SUFFIXES:
-        raise ValidationError({"file": f"Upload {', '.join(sorted(FILE_SUFFIXES))} files."})
+    allowed = FILE_SUFFIXES | PACKED_SUFFIXES if source.kind in BILLING_KINDS else FILE_SUFFIXES
+    if suffix not in allowed:
+        raise ValidationError({"file": f"Upload {', '.join(sorted(allowed))} files."})
     folder = upload_dir(source.workspace_id, source.name)
     folder.mkdir(parents=True, exist_ok=True)
     # The time prefix keeps upload order (files load in name order) and never overwrites.

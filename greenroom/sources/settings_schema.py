@@ -20,6 +20,9 @@ TABLE_SETTINGS = {
     "date_format": "strptime format of dates when not ISO 8601, e.g. %d/%m/%Y.",
     "currency": "ISO 4217 currency of amounts when the file has no currency column.",
 }
+BILLING_LINE_SETTINGS = {
+    "interval": "Billing interval when the file has none: month, year, week, day or quarter.",
+}
 EVENT_SETTINGS = {
     "product_property": "The event property holding the Greenroom product key (product).",
     "feature_property": "The event property naming the feature used (feature).",
@@ -47,8 +50,12 @@ ALLOWED: dict[str, dict[str, str]] = {
     SourceKind.HUBSPOT: {**FILE_SETTINGS, **TABLE_SETTINGS},
     SourceKind.FX_RATES: {**FILE_SETTINGS, **TABLE_SETTINGS},
     SourceKind.STRIPE_API: API_SETTINGS,
+    SourceKind.BILLING_CHARGES: {**FILE_SETTINGS, **TABLE_SETTINGS},
+    SourceKind.BILLING_LINES: {**FILE_SETTINGS, **TABLE_SETTINGS, **BILLING_LINE_SETTINGS},
+    SourceKind.RECURLY: {**FILE_SETTINGS, **TABLE_SETTINGS, **BILLING_LINE_SETTINGS},
 }
 API_OBJECTS = ("customers", "subscriptions", "invoices")
+BILLING_INTERVALS = ("month", "quarter", "year", "week", "day")
 
 
 def settings_clean(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +89,9 @@ def _value_problems(settings: dict[str, Any]) -> list[str]:
     currency = settings.get("currency")
     if currency and str(currency).upper() not in CURRENCIES:
         problems.append(f"currency {currency!r} is not an ISO 4217 code.")
+    interval = settings.get("interval")
+    if interval is not None and str(interval).lower() not in BILLING_INTERVALS:
+        problems.append(f"interval is one of {', '.join(BILLING_INTERVALS)}.")
     objects = settings.get("objects")
     if objects is not None and (
         not isinstance(objects, list) or any(o not in API_OBJECTS for o in objects)

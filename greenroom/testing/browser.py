@@ -6,6 +6,8 @@ shares the same server and browser instead of starting its own.
 """
 
 import os
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +21,15 @@ from greenroom.testing.browser_support import (
     block_other_hosts,
     build_sandbox,
     dedicated_database,
+    greenroom_command,
     served,
 )
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 EMAILS = {role: email for email, _, _, role in DEMO_USERS}
+# The served sandbox's environment, for the processes a test starts beside it.
+_SANDBOX_ENV: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +40,7 @@ def sandbox_url(tmp_path_factory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("sandbox")
     env = {**os.environ, "GREENROOM_DATA_DIR": str(data_dir)}
     with dedicated_database(env):
+        _SANDBOX_ENV.update(env)
         build_sandbox(data_dir, env)
         with served(env, data_dir / "serve.log") as base_url:
             yield base_url
@@ -90,3 +96,22 @@ def admin_state(chromium, sandbox_url) -> dict:
 @pytest.fixture
 def admin_page(new_page, admin_state):
     return new_page(admin_state)
+
+
+@pytest.fixture
+def job_worker(sandbox_url, tmp_path) -> Iterator[None]:
+    """A job worker beside the sandbox (served with --no-worker, so pages tests stay quiet),
+    for a test that queues jobs: a sync and the refresh it starts."""
+    with open(tmp_path / "worker.log", "w") as log:
+        process = subprocess.Popen(
+            greenroom_command("worker", "--no-scheduler"),
+            env=_SANDBOX_ENV,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)

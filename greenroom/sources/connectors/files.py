@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 
 from greenroom.lib.imports.report import Problem
-from greenroom.sources.paths import FILE_SUFFIXES, contained, path_matches
+from greenroom.sources.paths import FILE_SUFFIXES, PACKED_SUFFIXES, contained, path_matches
 
 CHUNK = 16 * 1024 * 1024
 HEAD_BYTES = 64 * 1024
@@ -47,7 +47,9 @@ def source_files(
         found = contained(found)
     uploads = upload_dir(workspace_id, source_name)
     if uploads.is_dir():
-        found += sorted(p for p in uploads.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
+        # Packed files are only ever uploaded to sources that read them (services.py).
+        readable = FILE_SUFFIXES | PACKED_SUFFIXES
+        found += sorted(p for p in uploads.iterdir() if p.suffix.lower() in readable)
     return found
 
 

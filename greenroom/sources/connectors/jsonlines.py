@@ -5,9 +5,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from greenroom.sources.connectors.base import Batch, Check, Connector, Stage
+from greenroom.lib.imports.report import Problem
+from greenroom.sources.connectors.base import Batch, BatchInvalid, Check, Connector, Stage
 from greenroom.sources.connectors.files import advance, file_cursor, read_lines, scan
-from greenroom.sources.connectors.readers import jsonl_prepare
+from greenroom.sources.connectors.readers import jsonl_prepare, sniff_format
 
 NOT_AN_OBJECT = Check("(line)", "NOT _valid", "'not valid JSON, or not a JSON object'")
 
@@ -20,6 +21,9 @@ class JsonLinesConnector(Connector):
     spec: dict[str, Any] = {}
     # Events are many and narrow once parsed: their raw lines are not kept in the batch.
     keep_record: bool = True
+    # Named in the message for a CSV file given to this connector.
+    label: str = ""
+    csv_hint: str = "a connector that reads CSV, or export the data as JSON lines"
 
     @abstractmethod
     def stages(self) -> list[Stage]:
@@ -36,6 +40,9 @@ class JsonLinesConnector(Connector):
 
     def file_batch(self, path: Path, cursor: dict[str, Any]) -> Batch | None:
         """The batch for what is new in ``path`` since ``cursor``, or None if nothing is."""
+        refused = self.csv_refused(path)
+        if refused is not None:
+            return refused
         start, first_line = file_cursor(cursor, path)
         found = scan(path, start, has_header=False, first_line=first_line)
         if found.end <= start and not found.errors:
@@ -57,3 +64,21 @@ class JsonLinesConnector(Connector):
             notices=found.notices,
             bad_rows=found.bad_lines,
         )
+
+    def csv_refused(self, path: Path) -> Batch | None:
+        """A batch rejecting a CSV file whole, with ONE message saying which connector reads
+        it, instead of "not valid JSON" on each of its rows; None for a JSON file."""
+        if sniff_format(path) != "csv":
+            return None
+        problem = Problem(
+            path.name,
+            None,
+            "(file)",
+            f"this looks like CSV; the {self.label or self.kind} connector reads JSON lines — "
+            f"use {self.csv_hint}",
+        )
+
+        def refuse(_conn) -> int:
+            raise BatchInvalid([problem])
+
+        return Batch(label=path.name, prepare=refuse, stages=[], advance_cursor=lambda c: c)

@@ -118,12 +118,16 @@ def csv_prepare(
     *,
     first_row: int,
     drop: set[int],
+    keep_record: bool = True,
 ) -> int:
     """Create ``_in(_row, _record, <field>...)`` from a CSV or Parquet file, columns mapped.
 
     ``columns`` maps each wanted field to the file's column; ``first_row`` is the row number
     of the first record (2 for a whole CSV: the header is row 1); ``drop`` rows were blanked.
+    Without ``keep_record`` the row is not kept as JSON (only quarantine needs it, and writing
+    it costs more than reading the file).
     """
+    record = "to_json(r)::VARCHAR" if keep_record else "NULL::VARCHAR"
     # Text throughout, Parquet too: values are converted (and checked) by the stages.
     selected = ", ".join(
         f"r.{_ident(column)}::VARCHAR AS {_ident(name)}" for name, column in columns.items()
@@ -131,7 +135,7 @@ def csv_prepare(
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _in AS
-        SELECT row_number() OVER () + {first_row - 1} AS _row, to_json(r)::VARCHAR AS _record,
+        SELECT row_number() OVER () + {first_row - 1} AS _row, {record} AS _record,
                {selected}
         FROM {_relation(path)} r
         """
@@ -261,6 +265,33 @@ def unreadable(file_name: str, error: duckdb.Error, *, line_one: int | None) -> 
         first = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text.splitlines()[0] if text else "")
         reason = f"cannot be read: {redact_paths(first)}"
     return Problem(file_name, None, "(file)", reason)
+
+
+def sniff_format(path: Path) -> str:
+    """What a text file's first line looks like: "json" (an object or a list), "csv" (a
+    header of several names split by , ; tab or |), or "other". A file given to the wrong
+    connector is told apart once, by this, instead of failing on every row."""
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if text[:1] in ("{", "["):
+        return "json"
+    first = text.split("\n", 1)[0]
+    if any(first.count(sep) >= 1 for sep in (",", ";", "\t", "|")) and not first.startswith('"{'):
+        return "csv"
+    return "other"
+
+
+def json_refused(connector: Any, path: Path) -> Problem:
+    """The one problem for a JSON file given to a connector that reads tables."""
+    return Problem(
+        path.name,
+        None,
+        "(file)",
+        f"this looks like JSON; the {connector.kind} connector reads CSV or Parquet — "
+        "use a connector that reads JSON lines (Stripe objects, Segment, Amplitude, PostHog) "
+        "or export the data as CSV",
+    )
 
 
 def _ident(name: str) -> str:

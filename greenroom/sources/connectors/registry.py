@@ -2,6 +2,11 @@
 
 from greenroom.sources.choices import SourceKind
 from greenroom.sources.connectors.base import Connector
+from greenroom.sources.connectors.billing import (
+    BillingChargesConnector,
+    BillingSubscriptionsConnector,
+    RecurlySubscriptionsConnector,
+)
 from greenroom.sources.connectors.business import (
     CostsConnector,
     FxRatesConnector,
@@ -28,8 +33,19 @@ CONNECTORS: dict[str, type[Connector]] = {
     SourceKind.HUBSPOT: HubSpotConnector,
     SourceKind.FX_RATES: FxRatesConnector,
     SourceKind.STRIPE_API: StripeApiConnector,
+    SourceKind.BILLING_CHARGES: BillingChargesConnector,
+    SourceKind.BILLING_LINES: BillingSubscriptionsConnector,
+    SourceKind.RECURLY: RecurlySubscriptionsConnector,
 }
 
+# Billing exports, also read from .gz, .zip and .xlsx files.
+BILLING_KINDS = frozenset(
+    {
+        SourceKind.BILLING_CHARGES,
+        SourceKind.BILLING_LINES,
+        SourceKind.RECURLY,
+    }
+)
 FILE_KINDS = frozenset(kind for kind in CONNECTORS if kind != SourceKind.STRIPE_API)
 TABULAR_KINDS = frozenset(
     {
@@ -39,6 +55,7 @@ TABULAR_KINDS = frozenset(
         SourceKind.HUBSPOT,
         SourceKind.FX_RATES,
         SourceKind.POSTHOG,
+        *BILLING_KINDS,
     }
 )
 

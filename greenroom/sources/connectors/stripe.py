@@ -127,6 +127,11 @@ class StripeFilesConnector(JsonLinesConnector):
     kind = "stripe_files"
     tables = tuple(STRIPE_TABLES.values())
     spec = STRIPE_SPEC
+    label = "Stripe"
+    csv_hint = (
+        "the tabular billing connector (billing_charges or billing_lines) for "
+        "billing data in CSV, XLSX or Parquet"
+    )
 
     def stages(self) -> list[Stage]:
         return stripe_stages()
@@ -135,6 +140,9 @@ class StripeFilesConnector(JsonLinesConnector):
         return stripe_input_checks()
 
     def file_batch(self, path: Path, cursor: dict[str, Any]) -> Batch | None:
+        refused = self.csv_refused(path)
+        if refused is not None:
+            return refused
         if path.suffix.lower() == ".json" and not _first_line_is_object(path):
             return self._document_batch(path, cursor)
         start, first_line = file_cursor(cursor, path)

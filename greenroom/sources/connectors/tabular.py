@@ -23,7 +23,9 @@ from greenroom.sources.connectors.files import (
 )
 from greenroom.sources.connectors.readers import (
     csv_prepare,
+    json_refused,
     map_columns,
+    sniff_format,
     table_columns,
     unreadable,
 )
@@ -64,6 +66,8 @@ def table_file_batch(
     def prepare(conn: duckdb.DuckDBPyConnection) -> int:
         if found is not None and 1 in found.bad_lines:
             raise BatchInvalid([e for e in found.errors if e.row == 1])
+        if found is not None and sniff_format(path) == "json":
+            raise BatchInvalid([json_refused(connector, path)])
         drop = bad if quarantine else set()
         read = path if found is None else slice_for_reading(found, drop_lines=drop)
         try:
