@@ -6,7 +6,7 @@ Product ops and admins manage sources; every member reads them and their sync re
 from datetime import datetime
 from typing import Any
 
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -32,8 +32,10 @@ class SourceOut(Schema):
     enabled: bool
     status: SourceStatus
     last_sync_started_at: datetime | None
-    last_synced_at: datetime | None
-    rows_total: int
+    last_synced_at: datetime | None = Field(description="When data was last committed.")
+    rows_total: int = Field(
+        description="Rows the analytics store holds from this source, embedded objects included."
+    )
 
 
 class SourceIn(Schema):
@@ -64,7 +66,11 @@ class RowErrorOut(Schema):
 
 
 class SyncRunOut(Schema):
-    """One sync: counts, the cursor it moved and the row-level error report."""
+    """One sync: counts, the cursor it moved and the row-level error report.
+
+    Rows are input records: ``rows_in`` (read) = ``rows_loaded`` + ``rows_rejected`` +
+    ``rows_skipped``; objects inside them (invoice lines) are ``embedded_loaded``.
+    """
 
     id: int
     status: RunStatus
@@ -74,7 +80,10 @@ class SyncRunOut(Schema):
     rows_in: int
     rows_loaded: int
     rows_rejected: int
+    rows_skipped: int
+    embedded_loaded: int
     batches: int
+    batches_rejected: int
     errors: list[RowErrorOut]
     errors_total: int
     notices: list[str]

@@ -35,7 +35,14 @@ REJECTED_COLUMNS = 'batch, source, table_name, file, "row", field, reason, recor
 
 @dataclass
 class BatchResult:
-    """What happened to one batch: its rows, and its problems in the import report."""
+    """What happened to one batch: its rows, and its problems in the import report.
+
+    Rows are the input's records (a line, a CSV row, an API object), each counted once:
+    ``rows_in`` = ``rows_loaded`` + ``rows_rejected`` + ``rows_skipped``. A record is
+    rejected when any part of it was (a quarantined line of an invoice), skipped when
+    nothing of it was kept (an exact repeat). Objects embedded in a record (a Stripe
+    invoice's lines, a subscription's items) are not rows: ``embedded_loaded`` counts them.
+    """
 
     label: str
     batch_id: str
@@ -43,6 +50,8 @@ class BatchResult:
     rows_in: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_skipped: int = 0
+    embedded_loaded: int = 0
     notices: list[str] = field(default_factory=list)
     report: ImportReport = field(init=False)
 
@@ -103,10 +112,12 @@ def batch_commit(
         result.notices += notices
         bad[stage.table] = _bad_filter(stage)
     if result.report.rejected and not quarantine:
+        result.rows_rejected = result.rows_in
         return result
+    _count_records(conn, batch, bad, result)
     conn.execute("BEGIN TRANSACTION")
     try:
-        result.rows_loaded, result.rows_rejected = _merge_all(
+        _merge_all(
             conn,
             source=source,
             batch=batch,
@@ -121,6 +132,42 @@ def batch_commit(
         raise
     result.committed = True
     return result
+
+
+def _count_records(
+    conn: duckdb.DuckDBPyConnection, batch: Batch, bad: dict[str, str], result: BatchResult
+) -> None:
+    # Counted by input row (``_row``), whatever number of staged rows it became: one line may
+    # be an event and an identity, or an invoice and its lines (rows of a child stage that
+    # share their row with a parent-stage row are embedded).
+    parts = [
+        f"SELECT _row, ({bad[stage.table]}) AS bad, {stage.children_of is not None} AS child "
+        f"FROM {_staged(stage)}"
+        for stage in batch.stages
+    ]
+    if batch.input_checks:
+        failing = " OR ".join(_is(c.bad) for c in batch.input_checks)
+        parts.append(f"SELECT _row, true, false FROM _in WHERE {failing}")
+    if parts:
+        loaded, rejected, embedded = conn.execute(
+            f"""
+            WITH staged AS ({" UNION ALL ".join(parts)}),
+            parents AS (SELECT DISTINCT _row FROM staged WHERE NOT child),
+            records AS (SELECT _row, bool_or(bad) AS bad FROM staged GROUP BY _row)
+            SELECT (SELECT count(*) FILTER (WHERE NOT bad) FROM records),
+                   (SELECT count(*) FILTER (WHERE bad) FROM records),
+                   (SELECT count(*) FROM staged SEMI JOIN parents USING (_row)
+                    WHERE child AND NOT bad)
+            """
+        ).fetchone()
+    else:
+        loaded = rejected = embedded = 0
+    # Rows the byte scan removed never reached ``_in``: read, and rejected.
+    result.rows_in += len(batch.bad_rows)
+    result.rows_loaded = loaded
+    result.rows_rejected = rejected + len(batch.bad_rows)
+    result.rows_skipped = result.rows_in - result.rows_loaded - result.rows_rejected
+    result.embedded_loaded = embedded
 
 
 def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[Problem], int]:
@@ -233,7 +280,7 @@ def _mark_duplicates(
         return []
     return [
         f"{file}: {same} rows repeat an earlier row exactly (same id, same content); "
-        "each was loaded once."
+        "only the first of each counts, the repeats are skipped."
     ]
 
 
@@ -252,8 +299,9 @@ def _merge_all(
     bad: dict[str, str],
     started: Any,
     cursor: str,
-) -> tuple[int, int]:
-    loaded_total = rejected_total = 0
+) -> None:
+    # meta.batches keeps what each raw table received (staged rows, embedded ones included);
+    # the run's record counts are _count_records'.
     if batch.read_records is not None:
         _fill_records(conn, batch, bad)
     for stage in batch.stages:
@@ -266,8 +314,6 @@ def _merge_all(
             file=batch.label,
             bad=bad[stage.table],
         )
-        loaded_total += loaded
-        rejected_total += rejected
         conn.execute(
             f"INSERT INTO meta.batches ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?)",
             [
@@ -286,9 +332,8 @@ def _merge_all(
             f"INSERT INTO meta.batches ({BATCH_COLUMNS}) VALUES (?, ?, NULL, ?, 0, 0, ?, now(), ?)",
             [result.batch_id, source, result.rows_in, started, cursor],
         )
-    rejected_total += _quarantine_input(conn, batch, source, result.batch_id)
-    rejected_total += _quarantine_scan_errors(conn, batch, source, result.batch_id)
-    return loaded_total, rejected_total
+    _quarantine_input(conn, batch, source, result.batch_id)
+    _quarantine_scan_errors(conn, batch, source, result.batch_id)
 
 
 def _fill_records(conn: duckdb.DuckDBPyConnection, batch: Batch, bad: dict[str, str]) -> None:

@@ -215,11 +215,12 @@ def source_sync(
                     cursor = last_cursor(conn, source.name)
                 _run_add(run, result)
                 say(_describe(source.name, result))
+            rows_held = _rows_held(conn, source, connector.tables)
         except BaseException as error:
             _run_fail(run, source, error)
             raise
         run.cursor_after = cursor
-        return _run_finish(run, source)
+        return _run_finish(run, source, rows_held)
 
 
 def _prepare_connection(conn) -> None:
@@ -242,9 +243,9 @@ def _effective_settings(source: Source) -> dict[str, Any]:
 def _run_start(source: Source, *, trigger: str, actor: User | None) -> SyncRun:
     now = timezone.now()
     SyncRun.objects.filter(source=source, status=RunStatus.RUNNING).update(
-        status=RunStatus.INTERRUPTED,
+        status=RunStatus.FAILED,
         finished_at=now,
-        message="The process running this sync stopped before it finished; "
+        message="Interrupted: the process running this sync stopped before it finished; "
         "batches it had committed are kept, the rest was loaded by a later sync.",
     )
     run = SyncRun.objects.create(source=source, trigger=trigger, actor=actor)
@@ -258,11 +259,10 @@ def _run_add(run: SyncRun, result: BatchResult) -> None:
     run.batches += 1
     run.rows_in += result.rows_in
     run.rows_loaded += result.rows_loaded
+    run.rows_rejected += result.rows_rejected
+    run.rows_skipped += result.rows_skipped
+    run.embedded_loaded += result.embedded_loaded
     run.notices += result.notices
-    if result.committed:
-        run.rows_rejected += result.rows_rejected
-    else:
-        run.rows_rejected += result.rows_in
     room = MAX_REPORTED_ERRORS - len(run.errors)
     # Kept (and shown by the API) as file, row, field and reason, as published.
     run.errors += [
@@ -271,27 +271,33 @@ def _run_add(run: SyncRun, result: BatchResult) -> None:
     ]
     run.errors_total += result.errors_total
     if not result.committed:
-        run.status = RunStatus.REJECTED
-    elif result.rows_rejected and run.status == RunStatus.RUNNING:
-        run.status = RunStatus.QUARANTINED
+        run.batches_rejected += 1
     # Saved after each batch so the page shows progress, and a killed run shows its part.
     run.save()
 
 
-def _run_finish(run: SyncRun, source: Source) -> SyncRun:
-    if run.status == RunStatus.RUNNING:
-        run.status = RunStatus.SUCCEEDED
+def _outcome(run: SyncRun) -> RunStatus:
+    # Rejected only when nothing was loaded; a run that loaded some batches or rows and
+    # refused others is partly loaded.
+    if run.batches == 0:
+        return RunStatus.SKIPPED
+    if run.batches_rejected == run.batches:
+        return RunStatus.REJECTED
+    if run.batches_rejected or run.rows_rejected:
+        return RunStatus.PARTLY_LOADED
+    return RunStatus.SUCCEEDED
+
+
+def _run_finish(run: SyncRun, source: Source, rows_held: int) -> SyncRun:
+    run.status = _outcome(run)
     run.finished_at = timezone.now()
     run.message = _summary(run)
     run.save()
-    status = {
-        RunStatus.SUCCEEDED: SourceStatus.OK,
-        RunStatus.QUARANTINED: SourceStatus.QUARANTINED,
-        RunStatus.REJECTED: SourceStatus.REJECTED,
-    }[RunStatus(run.status)]
-    source.status = status
-    source.rows_total += run.rows_loaded
-    if status != SourceStatus.REJECTED:
+    source.status = run.status
+    source.rows_total = rows_held
+    # The freshness: a rejected run committed nothing; one that found nothing new confirms
+    # the data is as current as the files.
+    if run.status != RunStatus.REJECTED:
         source.last_synced_at = run.finished_at
     source.save(update_fields=["status", "rows_total", "last_synced_at"])
     return run
@@ -302,9 +308,19 @@ def _run_fail(run: SyncRun, source: Source, error: BaseException) -> None:
     run.finished_at = timezone.now()
     run.message = _failure_message(error)[:2000]
     run.save()
-    source.rows_total += run.rows_loaded
     source.status = SourceStatus.FAILED
-    source.save(update_fields=["status", "rows_total"])
+    source.save(update_fields=["status"])
+
+
+def _rows_held(conn, source: Source, tables: tuple[str, ...]) -> int:
+    # What the store holds from this source, embedded objects included: summing each sync's
+    # loaded rows would count a row again every time a full sync replaces it.
+    if not tables:
+        return 0
+    union = " UNION ALL ".join(
+        f"SELECT count(*) AS n FROM raw.{table} WHERE _source = ?" for table in tables
+    )
+    return conn.execute(f"SELECT sum(n) FROM ({union})", [source.name] * len(tables)).fetchone()[0]
 
 
 def _failure_message(error: BaseException) -> str:
@@ -320,22 +336,32 @@ def _failure_message(error: BaseException) -> str:
 def _summary(run: SyncRun) -> str:
     if run.batches == 0:
         return "Nothing new to load."
+    text = f"{run.batches} batch(es): {counts_text(run)}."
+    if run.batches_rejected:
+        text += (
+            f" {run.batches_rejected} batch(es) rejected whole (nothing of them loaded); "
+            "fix the file and sync again."
+        )
+    return text
+
+
+def counts_text(counts: Any) -> str:
+    """A run's or a batch's rows in the one wording every surface uses: read, loaded,
+    rejected, skipped, and embedded objects on their own."""
     text = (
-        f"{run.batches} batch(es): {run.rows_in} rows read, {run.rows_loaded} loaded, "
-        f"{run.rows_rejected} rejected."
+        f"{counts.rows_in} rows read: {counts.rows_loaded} loaded, "
+        f"{counts.rows_rejected} rejected, {counts.rows_skipped} skipped"
     )
-    if run.status == RunStatus.REJECTED:
-        text += " Batches with errors were not loaded; fix the file and sync again."
+    if counts.embedded_loaded:
+        text += f"; {counts.embedded_loaded} embedded objects (invoice lines, items) loaded"
     return text
 
 
 def _describe(name: str, result: BatchResult) -> str:
     if not result.committed:
         return (
-            f"{name}: {result.label} rejected, nothing loaded: {result.errors_total} problem(s), "
-            f"first: {result.errors[0] if result.errors else '?'}"
+            f"{name}: {result.label} rejected, nothing loaded: {counts_text(result)}; "
+            f"{result.errors_total} problem(s), first: "
+            f"{result.errors[0] if result.errors else '?'}"
         )
-    text = f"{name}: {result.label} loaded {result.rows_loaded} of {result.rows_in} rows"
-    if result.rows_rejected:
-        text += f", {result.rows_rejected} quarantined"
-    return text
+    return f"{name}: {result.label}: {counts_text(result)}"
