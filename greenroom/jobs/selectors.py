@@ -15,14 +15,17 @@ from greenroom.lib.redact import redact_paths
 
 @dataclass(frozen=True)
 class RunOutcomes:
-    """How the runs of a period ended: intermediate failures that were retried don't count."""
+    """How the runs of a period ended: intermediate failures that were retried don't count,
+    nor do skips (nothing was done); a partly loaded or rejected sync is no success."""
 
     succeeded: int
+    partly_loaded: int
+    rejected: int
     failed: int
 
     @property
     def finished(self) -> int:
-        return self.succeeded + self.failed
+        return self.succeeded + self.partly_loaded + self.rejected + self.failed
 
 
 def job_run_list(
@@ -58,11 +61,16 @@ def run_outcomes_since(*, since: datetime, workspace: Workspace | None = None) -
     runs = JobRun.objects.filter(started_at__gte=since)
     if workspace is not None:
         runs = runs.for_workspace(workspace)
-    counts = runs.aggregate(
-        succeeded=Count("id", filter=Q(status=JobStatus.SUCCEEDED)),
-        failed=Count("id", filter=Q(status=JobStatus.FAILED)),
+    outcomes = (
+        JobStatus.SUCCEEDED,
+        JobStatus.PARTLY_LOADED,
+        JobStatus.REJECTED,
+        JobStatus.FAILED,
     )
-    return RunOutcomes(succeeded=counts["succeeded"], failed=counts["failed"])
+    counts = runs.aggregate(
+        **{status.value: Count("id", filter=Q(status=status)) for status in outcomes}
+    )
+    return RunOutcomes(**counts)
 
 
 def _visible_to(workspace: Workspace, user: User) -> Q:
