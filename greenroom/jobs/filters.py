@@ -20,9 +20,9 @@ class JobRunFilter(FilterSchema):
 
     name: Annotated[str | None, FilterLookup("name")] = None
     status: Annotated[JobStatus | None, FilterLookup("status")] = None
-    housekeeping: bool = Field(
-        False, description="Include scheduled checks that found nothing to do."
-    )
+    housekeeping: Annotated[
+        bool, Field(description="Include scheduled checks that found nothing to do.")
+    ] = False
 
     def filter_housekeeping(self, value: bool) -> Q:
         return Q() if value else ~NO_OP_HOUSEKEEPING
