@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -48,6 +49,18 @@ def job_names(*, workspace: Workspace, user: User) -> list[str]:
     """The names of jobs with visible runs, for the filter."""
     runs = job_run_list(workspace=workspace, user=user)
     return list(runs.order_by("name").values_list("name", flat=True).distinct())
+
+
+def job_run_pending(*, workspace: Workspace, name: str, arguments: dict[str, Any]) -> bool:
+    """Whether a run of job ``name`` with these ``arguments`` (a subset) is queued, running or
+    waiting to retry in ``workspace``."""
+    pending = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING)
+    lookups = {f"arguments__{key}": value for key, value in arguments.items()}
+    return (
+        JobRun.objects.for_workspace(workspace)
+        .filter(name=name, status__in=pending, **lookups)
+        .exists()
+    )
 
 
 def job_run_text(*, text: str, user: User) -> str:

@@ -52,7 +52,8 @@ registry.register(
     Measure(
         key="data-freshness",
         title="Data freshness",
-        explanation="Enabled data sources whose data was last committed within 24 hours.",
+        explanation="Enabled data sources whose data was last committed within 24 hours "
+        "and whose last sync was not rejected or failed.",
         weight=500,
         compute=selectors.sources_fresh,
     ),

@@ -1,4 +1,4 @@
-"""Writes for sources: create, change, upload files, and run a sync.
+"""Writes for sources: create, change, upload and remove files, run a sync, remove a source.
 
 A sync runs inside the analytics store's single writer (greenroom.metrics.store.writer),
 one batch at a time; each batch commits its rows and the source's cursor together (see
@@ -9,6 +9,7 @@ a process that died (kill -9, power cut) and is marked interrupted.
 
 import logging
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
 from greenroom.lib.redact import redact_paths, short_path
 from greenroom.metrics import store
-from greenroom.metrics.rawschema import ensure_raw_and_meta
+from greenroom.metrics.rawschema import RAW_TABLES, ensure_raw_and_meta
 from greenroom.sources.choices import AuditAction, RunStatus, SourceKind, SourceStatus, Trigger
 from greenroom.sources.connectors.base import MAX_REPORTED_ERRORS
 from greenroom.sources.connectors.files import FILE_SUFFIXES, upload_dir
@@ -32,7 +33,7 @@ from greenroom.sources.loader import BatchResult, batch_commit, last_cursor
 from greenroom.sources.models import Source, SyncRun
 from greenroom.sources.paths import OutsideFolders, path_check
 from greenroom.sources.schedule import schedule_parse
-from greenroom.sources.selectors import source_file_list
+from greenroom.sources.selectors import source_file_list, upload_file
 from greenroom.sources.settings_schema import settings_clean
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,69 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
         detail={"file": target.name, "bytes": upload.size},
     )
     return target
+
+
+def source_file_delete(*, actor: User | None, source: Source, name: str) -> None:
+    """Remove one uploaded file so no later sync reads (or reports) it again.
+
+    Rows it loaded stay in the store: they were merged by id with the source's other files,
+    so they are not the file's alone; removing the source removes them.
+    """
+    path = upload_file(source, name)
+    path.unlink()
+    audit_record(
+        actor=actor,
+        workspace=source.workspace,
+        action=AuditAction.SOURCE_FILE_DELETE,
+        target=source,
+        detail={"file": name},
+    )
+
+
+@transaction.atomic
+def source_delete(*, actor: User | None, source: Source) -> int:
+    """Remove a source with its sync history, uploaded files and every row it loaded into
+    the analytics store, and queue a full refresh; returns the rows deleted from the store.
+
+    Its rows go too: a source nobody can see any more must not keep feeding the metrics, and
+    its cursor (kept with its batches) must not resume under a new source of the same name.
+    The store is changed last, inside this transaction: if it fails, the source stays.
+    """
+    from greenroom.jobs.registry import enqueue  # imported here, as source_sync_request
+    from greenroom.metrics.tasks import refresh
+
+    workspace = source.workspace
+    audit_record(
+        actor=actor,
+        workspace=workspace,
+        action=AuditAction.SOURCE_DELETE,
+        target=source,
+        detail={"name": source.name, "kind": source.kind},
+    )
+    name, uploads = source.name, upload_dir(source.workspace_id, source.name)
+    source.delete()
+    with store.writer(workspace.pk) as conn:
+        removed = _store_rows_delete(conn, name)
+    shutil.rmtree(uploads, ignore_errors=True)
+    enqueue(refresh, workspace_id=workspace.pk, full=True)
+    return removed
+
+
+def _store_rows_delete(conn, name: str) -> int:
+    ensure_raw_and_meta(conn)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        removed = sum(
+            conn.execute(f"DELETE FROM raw.{table} WHERE _source = ?", [name]).fetchone()[0]
+            for table in RAW_TABLES
+        )
+        conn.execute("DELETE FROM meta.batches WHERE source = ?", [name])
+        conn.execute("DELETE FROM meta.rejected_rows WHERE source = ?", [name])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return removed
 
 
 def source_sync_request(*, actor: User, source: Source, trigger: str) -> Any:
