@@ -140,34 +140,62 @@ def _count_records(
     # Counted by input row (``_row``), whatever number of staged rows it became: one line may
     # be an event and an identity, or an invoice and its lines (rows of a child stage that
     # share their row with a parent-stage row are embedded).
-    parts = [
-        f"SELECT _row, ({bad[stage.table]}) AS bad, {stage.children_of is not None} AS child "
-        f"FROM {_staged(stage)}"
-        for stage in batch.stages
-    ]
-    if batch.input_checks:
-        failing = " OR ".join(_is(c.bad) for c in batch.input_checks)
-        parts.append(f"SELECT _row, true, false FROM _in WHERE {failing}")
-    if parts:
-        loaded, rejected, embedded = conn.execute(
-            f"""
-            WITH staged AS ({" UNION ALL ".join(parts)}),
-            parents AS (SELECT DISTINCT _row FROM staged WHERE NOT child),
-            records AS (SELECT _row, bool_or(bad) AS bad FROM staged GROUP BY _row)
-            SELECT (SELECT count(*) FILTER (WHERE NOT bad) FROM records),
-                   (SELECT count(*) FILTER (WHERE bad) FROM records),
-                   (SELECT count(*) FROM staged SEMI JOIN parents USING (_row)
-                    WHERE child AND NOT bad)
-            """
-        ).fetchone()
+    failing = " OR ".join(_is(c.bad) for c in batch.input_checks)
+    input_bad = (
+        conn.execute(f"SELECT count(*) FROM _in WHERE {failing}").fetchone()[0] if failing else 0
+    )
+    if len(batch.stages) == 1 and not batch.stages[0].children_of and not input_bad:
+        # One stage selecting from the input without unnesting: a row is one staged row, so
+        # one scan counts it (grouping by row costs ~0.4 s per million rows).
+        loaded, rejected, embedded = _count_one_stage(conn, batch.stages[0], bad)
     else:
-        loaded = rejected = embedded = 0
+        loaded, rejected, embedded = _count_by_row(conn, batch, bad, failing)
     # Rows the byte scan removed never reached ``_in``: read, and rejected.
     result.rows_in += len(batch.bad_rows)
     result.rows_loaded = loaded
     result.rows_rejected = rejected + len(batch.bad_rows)
     result.rows_skipped = result.rows_in - result.rows_loaded - result.rows_rejected
     result.embedded_loaded = embedded
+
+
+def _count_one_stage(
+    conn: duckdb.DuckDBPyConnection, stage: Stage, bad: dict[str, str]
+) -> tuple[int, int, int]:
+    condition = bad[stage.table]
+    loaded, rejected = conn.execute(
+        f"SELECT count(*) FILTER (WHERE NOT ({condition})), count(*) FILTER (WHERE {condition}) "
+        f"FROM {_staged(stage)}"
+    ).fetchone()
+    return loaded, rejected, 0
+
+
+def _count_by_row(
+    conn: duckdb.DuckDBPyConnection, batch: Batch, bad: dict[str, str], failing: str
+) -> tuple[int, int, int]:
+    parts = [
+        f"SELECT _row, ({bad[stage.table]}) AS bad, {stage.children_of is not None} AS child "
+        f"FROM {_staged(stage)}"
+        for stage in batch.stages
+    ]
+    if failing:
+        parts.append(f"SELECT _row, true, false FROM _in WHERE {failing}")
+    if not parts:
+        return 0, 0, 0
+    embedded = "0"
+    if any(stage.children_of for stage in batch.stages):
+        embedded = (
+            "(SELECT count(*) FROM staged SEMI JOIN "
+            "(SELECT DISTINCT _row FROM staged WHERE NOT child) USING (_row) "
+            "WHERE child AND NOT bad)"
+        )
+    return conn.execute(
+        f"""
+        WITH staged AS ({" UNION ALL ".join(parts)}),
+        records AS (SELECT _row, bool_or(bad) AS bad FROM staged GROUP BY _row)
+        SELECT count(*) FILTER (WHERE NOT bad), count(*) FILTER (WHERE bad), {embedded}
+        FROM records
+        """
+    ).fetchone()
 
 
 def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[Problem], int]:
