@@ -188,7 +188,7 @@ def _count_by_row(
             "(SELECT DISTINCT _row FROM staged WHERE NOT child) USING (_row) "
             "WHERE child AND NOT bad)"
         )
-    return conn.execute(
+    loaded, rejected, embedded_loaded = conn.execute(
         f"""
         WITH staged AS ({" UNION ALL ".join(parts)}),
         records AS (SELECT _row, bool_or(bad) AS bad FROM staged GROUP BY _row)
@@ -196,6 +196,7 @@ def _count_by_row(
         FROM records
         """
     ).fetchone()
+    return loaded, rejected, embedded_loaded
 
 
 def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[Problem], int]:
