@@ -173,29 +173,30 @@ def source_file_delete(*, actor: User | None, source: Source, name: str) -> None
     )
 
 
-@transaction.atomic
 def source_delete(*, actor: User | None, source: Source) -> int:
     """Remove a source with its sync history, uploaded files and every row it loaded into
     the analytics store, and queue a full refresh; returns the rows deleted from the store.
 
     Its rows go too: a source nobody can see any more must not keep feeding the metrics, and
     its cursor (kept with its batches) must not resume under a new source of the same name.
-    The store is changed last, inside this transaction: if it fails, the source stays.
+    The store's writer is taken first (a running sync finishes), and only then the database
+    transaction, so the two never wait on each other; the store is changed inside that
+    transaction, so if it fails the source stays.
     """
     from greenroom.jobs.registry import enqueue  # imported here, as source_sync_request
     from greenroom.metrics.tasks import refresh
 
     workspace = source.workspace
-    audit_record(
-        actor=actor,
-        workspace=workspace,
-        action=AuditAction.SOURCE_DELETE,
-        target=source,
-        detail={"name": source.name, "kind": source.kind},
-    )
     name, uploads = source.name, upload_dir(source.workspace_id, source.name)
-    source.delete()
-    with store.writer(workspace.pk) as conn:
+    with store.writer(workspace.pk) as conn, transaction.atomic():
+        audit_record(
+            actor=actor,
+            workspace=workspace,
+            action=AuditAction.SOURCE_DELETE,
+            target=source,
+            detail={"name": name, "kind": source.kind},
+        )
+        source.delete()
         removed = _store_rows_delete(conn, name)
     shutil.rmtree(uploads, ignore_errors=True)
     enqueue(refresh, workspace_id=workspace.pk, full=True)
