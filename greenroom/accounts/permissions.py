@@ -31,7 +31,9 @@ ABILITIES: dict[str, str] = {
     # Privacy requests: erasing a contact's personal data and their subject access export.
     "handle_privacy_requests": Role.PRODUCT_OPS,
     "manage_users": Role.ADMIN,
-    "view_jobs": Role.ADMIN,
+    # The workspace's job runs and sync history: product ops connect the systems and must see
+    # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
+    "view_jobs": Role.PRODUCT_OPS,
     "view_audit_log": Role.ADMIN,
 }
 

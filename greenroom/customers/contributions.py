@@ -9,7 +9,8 @@ from django.urls import reverse
 from greenroom import registry
 from greenroom.accounts.models import User, Workspace
 from greenroom.customers import selectors, services
-from greenroom.customers.models import Contact
+from greenroom.customers.models import Contact, ImportRun
+from greenroom.jobs.labels import argument_label_register
 from greenroom.registry import Measure, NavEntry, OverviewCard, SearchProvider, SearchResult
 
 
@@ -98,4 +99,16 @@ registry.register(
         weight=120,
         ability="view_contact_details",
     ),
+)
+
+
+def _import_files(workspace: Workspace, ids: set[int]) -> dict[int, str]:
+    return dict(
+        ImportRun.objects.for_workspace(workspace).filter(pk__in=ids).values_list("pk", "filename")
+    )
+
+
+# The jobs list names the file an import job loads, not its id.
+argument_label_register(
+    job="customers.import_file", argument="run_id", label="file", namer=_import_files
 )

@@ -22,7 +22,8 @@ registry.register(
     Measure(
         key="jobs-succeeding",
         title="Background jobs succeeding (7 days)",
-        explanation="Syncs and refreshes that finished without error.",
+        explanation="Syncs and refreshes that finished without error; a sync that was "
+        "rejected or only partly loaded is not a success.",
         weight=300,
         compute=_succeeding,
     ),

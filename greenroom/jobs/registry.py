@@ -32,7 +32,7 @@ from huey.contrib import djhuey
 from huey.exceptions import RetryTask, TaskLockedException
 
 from greenroom.jobs import services
-from greenroom.jobs.choices import JobStatus
+from greenroom.jobs.choices import REPORTED_OUTCOMES, JobStatus
 from greenroom.jobs.logtail import capture_log
 from greenroom.jobs.models import JobRun
 
@@ -191,9 +191,10 @@ def _call_and_record(
     job: Job, run: JobRun, arguments: dict[str, Any], *, may_retry: bool
 ) -> tuple[JobRun, BaseException | None]:
     failure: BaseException | None = None
+    outcome: Any = None
     with capture_log() as tail:
         try:
-            job.func(**arguments)
+            outcome = job.func(**arguments)
         # BaseException too: an interrupted run is recorded before the worker stops.
         except BaseException as error:
             failure = error
@@ -201,7 +202,7 @@ def _call_and_record(
                 "Attempt %d of %s failed: %r", run.attempt, job.name, error
             )
     if failure is None:
-        services.job_run_finish(run=run, status=JobStatus.SUCCEEDED, log_tail=tail.text())
+        services.job_run_finish(run=run, status=_reported(outcome), log_tail=tail.text())
         return run, None
     error_text = "".join(traceback.format_exception(failure))
     if may_retry and isinstance(failure, Exception) and run.attempt <= job.retries:
@@ -224,6 +225,14 @@ def _call_and_record(
         # KeyboardInterrupt / SystemExit: the worker is stopping; let it.
         raise failure
     return run, failure
+
+
+def _reported(outcome: Any) -> JobStatus:
+    # A job that returns one of REPORTED_OUTCOMES is recorded with it (a rejected sync is
+    # "rejected", not "succeeded"); any other return value means it succeeded.
+    if isinstance(outcome, str) and outcome in REPORTED_OUTCOMES:
+        return JobStatus(outcome)
+    return JobStatus.SUCCEEDED
 
 
 def _refresh_connections() -> None:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -15,14 +16,17 @@ from greenroom.lib.redact import redact_paths
 
 @dataclass(frozen=True)
 class RunOutcomes:
-    """How the runs of a period ended: intermediate failures that were retried don't count."""
+    """How the runs of a period ended: intermediate failures that were retried don't count,
+    nor do skips (nothing was done); a partly loaded or rejected sync is no success."""
 
     succeeded: int
+    partly_loaded: int
+    rejected: int
     failed: int
 
     @property
     def finished(self) -> int:
-        return self.succeeded + self.failed
+        return self.succeeded + self.partly_loaded + self.rejected + self.failed
 
 
 def job_run_list(
@@ -47,6 +51,18 @@ def job_names(*, workspace: Workspace, user: User) -> list[str]:
     return list(runs.order_by("name").values_list("name", flat=True).distinct())
 
 
+def job_run_pending(*, workspace: Workspace, name: str, arguments: dict[str, Any]) -> bool:
+    """Whether a run of job ``name`` with these ``arguments`` (a subset) is queued, running or
+    waiting to retry in ``workspace``."""
+    pending = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING)
+    lookups = {f"arguments__{key}": value for key, value in arguments.items()}
+    return (
+        JobRun.objects.for_workspace(workspace)
+        .filter(name=name, status__in=pending, **lookups)
+        .exists()
+    )
+
+
 def job_run_text(*, text: str, user: User) -> str:
     """A run's error or log as ``user`` may read it: server paths only for an operator."""
     return text if user.is_superuser else redact_paths(text)
@@ -58,11 +74,16 @@ def run_outcomes_since(*, since: datetime, workspace: Workspace | None = None) -
     runs = JobRun.objects.filter(started_at__gte=since)
     if workspace is not None:
         runs = runs.for_workspace(workspace)
-    counts = runs.aggregate(
-        succeeded=Count("id", filter=Q(status=JobStatus.SUCCEEDED)),
-        failed=Count("id", filter=Q(status=JobStatus.FAILED)),
+    outcomes = (
+        JobStatus.SUCCEEDED,
+        JobStatus.PARTLY_LOADED,
+        JobStatus.REJECTED,
+        JobStatus.FAILED,
     )
-    return RunOutcomes(succeeded=counts["succeeded"], failed=counts["failed"])
+    counts = runs.aggregate(
+        **{status.value: Count("id", filter=Q(status=status)) for status in outcomes}
+    )
+    return RunOutcomes(**counts)
 
 
 def _visible_to(workspace: Workspace, user: User) -> Q:

@@ -9,6 +9,7 @@ from greenroom.accounts.requests import MemberRequest
 from greenroom.jobs import selectors
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.filters import JobRunFilter
+from greenroom.jobs.labels import arguments_shown
 from greenroom.lib.lists import Column, Listing, render_list
 
 PAGE_SIZE = 50
@@ -16,6 +17,7 @@ PAGE_SIZE = 50
 
 COLUMNS = [
     Column("Job", "job", "name", value=lambda run: run.name),
+    Column("About"),
     Column("Status", "status", "status", value=lambda run: run.get_status_display()),
     Column("Attempt", numeric=True),
     Column("Started", "started", "started_at"),
@@ -32,7 +34,9 @@ def run_list(request: MemberRequest) -> HttpResponse:
     runs = selectors.job_run_list(**visible, filters=filters)
 
     def with_shown_text(page: list) -> None:
+        shown = arguments_shown(runs=page, workspace=request.workspace)
         for run in page:
+            run.shown_arguments = shown[run.pk]
             run.shown_error = selectors.job_run_text(text=run.error, user=request.user)
             run.shown_log = selectors.job_run_text(text=run.log_tail, user=request.user)
 
@@ -59,6 +63,7 @@ def _filters(request: MemberRequest) -> JobRunFilter:
     # Blank select options mean "any"; an unknown status (a stale bookmark) shows everything
     # rather than an error page.
     values: dict[str, Any] = {key: request.GET.get(key) or None for key in ("name", "status")}
+    values["housekeeping"] = request.GET.get("housekeeping") == "1"
     try:
         return JobRunFilter(**values)
     except ValidationError:

@@ -1,4 +1,5 @@
-"""Sources over HTTP: list, create, change, upload a file, start a sync, read the history.
+"""Sources over HTTP: list, create, change, remove, upload and remove files, start a sync,
+read the history.
 
 Product ops and admins manage sources; every member reads them and their sync reports.
 """
@@ -6,7 +7,7 @@ Product ops and admins manage sources; every member reads them and their sync re
 from datetime import datetime
 from typing import Any
 
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -32,8 +33,10 @@ class SourceOut(Schema):
     enabled: bool
     status: SourceStatus
     last_sync_started_at: datetime | None
-    last_synced_at: datetime | None
-    rows_total: int
+    last_synced_at: datetime | None = Field(description="When data was last committed.")
+    rows_total: int = Field(
+        description="Rows the analytics store holds from this source, embedded objects included."
+    )
 
 
 class SourceIn(Schema):
@@ -64,7 +67,11 @@ class RowErrorOut(Schema):
 
 
 class SyncRunOut(Schema):
-    """One sync: counts, the cursor it moved and the row-level error report."""
+    """One sync: counts, the cursor it moved and the row-level error report.
+
+    Rows are input records: ``rows_in`` (read) = ``rows_loaded`` + ``rows_rejected`` +
+    ``rows_skipped``; objects inside them (invoice lines) are ``embedded_loaded``.
+    """
 
     id: int
     status: RunStatus
@@ -74,7 +81,10 @@ class SyncRunOut(Schema):
     rows_in: int
     rows_loaded: int
     rows_rejected: int
+    rows_skipped: int
+    embedded_loaded: int
     batches: int
+    batches_rejected: int
     errors: list[RowErrorOut]
     errors_total: int
     notices: list[str]
@@ -102,6 +112,19 @@ class UploadOut(Schema):
     """A file kept with the source; the next sync loads it."""
 
     file: str
+
+
+class UploadListOut(Schema):
+    """A file uploaded to the source."""
+
+    name: str
+    size: int
+
+
+class SourceRemovedOut(Schema):
+    """A removed source: the rows deleted from the analytics store with it."""
+
+    rows_removed: int
 
 
 @router.get("", response=list[SourceOut], summary="List sources")
@@ -139,6 +162,45 @@ def source_upload(request: MemberRequest, pk: int, file: File[UploadedFile]):
     source = selectors.source_get(workspace=request.workspace, pk=pk)
     saved = services.source_upload(actor=request.user, source=source, upload=file)
     return Status(201, {"file": saved.name})
+
+
+@router.delete(
+    "/{pk}",
+    response={200: SourceRemovedOut, **errors(403, 404)},
+    summary="Remove a source and the rows it loaded",
+)
+def source_delete(request: MemberRequest, pk: int):
+    """Deletes the source, its sync history, its uploaded files and every row it loaded into
+    the analytics store, then queues a full refresh of the metrics."""
+    require(request, MANAGE)
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    return {"rows_removed": services.source_delete(actor=request.user, source=source)}
+
+
+@router.get(
+    "/{pk}/files",
+    response={200: list[UploadListOut], **errors(403, 404)},
+    summary="List a source's uploaded files",
+)
+def upload_list(request: MemberRequest, pk: int):
+    require(request, MANAGE)
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    return selectors.upload_list(source)
+
+
+@router.delete(
+    "/{pk}/files/{name}",
+    response={204: None, **errors(403, 404)},
+    summary="Remove an uploaded file",
+)
+def upload_delete(request: MemberRequest, pk: int, name: str):
+    """No later sync reads the file; rows it already loaded stay (remove the source to
+    remove them)."""
+    require(request, MANAGE)
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    selectors.upload_file(source, name)
+    services.source_file_delete(actor=request.user, source=source, name=name)
+    return Status(204, None)
 
 
 @router.post(

@@ -19,26 +19,29 @@ class SourceKind(models.TextChoices):
     RECURLY = "recurly", "Recurly subscriptions export (CSV)"
 
 
-class SourceStatus(models.TextChoices):
-    """How the last sync of a source went."""
-
-    NEW = "new", "Not synced yet"
-    RUNNING = "running", "Syncing"
-    OK = "ok", "Up to date"
-    QUARANTINED = "quarantined", "Loaded, some rows quarantined"
-    REJECTED = "rejected", "Last batch rejected"
-    FAILED = "failed", "Failed"
-
-
 class RunStatus(models.TextChoices):
-    """The outcome of one sync."""
+    """The outcome of one sync, in the vocabulary every surface uses (jobs list, sources pages,
+    scorecard, API, CLI): a sync's job run carries the same value (see tasks.py)."""
 
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
-    QUARANTINED = "quarantined", "Loaded, some rows quarantined"
+    PARTLY_LOADED = "partly_loaded", "Partly loaded"
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Failed"
-    INTERRUPTED = "interrupted", "Interrupted"
+    # Nothing new to load: the sync read no batch.
+    SKIPPED = "skipped", "Skipped"
+
+
+class SourceStatus(models.TextChoices):
+    """How the last sync of a source went: a sync's outcome, or not synced yet."""
+
+    NEW = "new", "Not synced yet"
+    RUNNING = "running", "Syncing"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTLY_LOADED = "partly_loaded", "Partly loaded"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
 
 
 class Trigger(models.TextChoices):
@@ -50,15 +53,15 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
 
 
+# One colour per status value; SourceStatus and RunStatus share their values.
 STATUS_TONE: dict[str, str] = {
     SourceStatus.NEW: "muted",
     SourceStatus.RUNNING: "muted",
-    SourceStatus.OK: "ok",
-    SourceStatus.QUARANTINED: "warn",
+    SourceStatus.SUCCEEDED: "ok",
+    SourceStatus.PARTLY_LOADED: "warn",
     SourceStatus.REJECTED: "bad",
     SourceStatus.FAILED: "bad",
-    RunStatus.SUCCEEDED: "ok",
-    RunStatus.INTERRUPTED: "warn",
+    SourceStatus.SKIPPED: "muted",
 }
 
 
@@ -69,3 +72,5 @@ class AuditAction(models.TextChoices):
     SOURCE_UPDATE = "source.update"
     SOURCE_UPLOAD = "source.upload"
     SOURCE_SYNC = "source.sync"
+    SOURCE_DELETE = "source.delete"
+    SOURCE_FILE_DELETE = "source_file.delete"

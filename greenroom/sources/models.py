@@ -30,7 +30,11 @@ class Source(WorkspaceOwned):
     last_synced_at = models.DateTimeField(
         null=True, blank=True, help_text="When data was last committed (the freshness)."
     )
-    rows_total = models.BigIntegerField(default=0, help_text="Rows loaded over all syncs.")
+    rows_total = models.BigIntegerField(
+        default=0,
+        help_text="Rows the analytics store holds from this source (embedded objects "
+        "included), as of its last sync.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -56,10 +60,18 @@ class SyncRun(models.Model):
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    rows_in = models.BigIntegerField(default=0)
+    # Records of the input (rows, lines, API objects): read = loaded + rejected + skipped.
+    rows_in = models.BigIntegerField(default=0, help_text="Rows read.")
     rows_loaded = models.BigIntegerField(default=0)
     rows_rejected = models.BigIntegerField(default=0)
+    rows_skipped = models.BigIntegerField(
+        default=0, help_text="Rows read but not kept, e.g. exact repeats of an earlier row."
+    )
+    embedded_loaded = models.BigIntegerField(
+        default=0, help_text="Objects inside rows (invoice lines, subscription items) loaded."
+    )
     batches = models.PositiveIntegerField(default=0)
+    batches_rejected = models.PositiveIntegerField(default=0)
     errors = models.JSONField(
         default=list, blank=True, help_text="Row-level problems: file, row, field, reason."
     )

@@ -1,5 +1,6 @@
 """Reads for sources, always scoped to a workspace; plus what the store says about them."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
+from greenroom.jobs.selectors import job_run_pending
 from greenroom.lib.redact import short_path
 from greenroom.registry import Ratio
-from greenroom.sources.connectors.files import source_files
+from greenroom.sources.choices import RunStatus
+from greenroom.sources.connectors.files import FILE_SUFFIXES, source_files, upload_dir
 from greenroom.sources.connectors.registry import FILE_KINDS
 from greenroom.sources.models import Source, SyncRun
 from greenroom.sources.schedule import schedule_parse
@@ -26,12 +29,14 @@ def source_list(*, workspace: Workspace) -> QuerySet[Source]:
 
 
 def sources_fresh(*, workspace: Workspace) -> Ratio:
-    """Enabled sources whose data was committed within the freshness window, of all enabled."""
+    """Enabled sources whose data was committed within the freshness window and whose last
+    sync was not rejected or failed (their newest data is missing), of all enabled."""
     since = timezone.now() - FRESHNESS_WINDOW
+    fresh = Q(last_synced_at__gte=since) & ~Q(status__in=[RunStatus.REJECTED, RunStatus.FAILED])
     counts = (
         Source.objects.for_workspace(workspace)
         .filter(enabled=True)
-        .aggregate(fresh=Count("id", filter=Q(last_synced_at__gte=since)), total=Count("id"))
+        .aggregate(fresh=Count("id", filter=fresh), total=Count("id"))
     )
     return Ratio(counts["fresh"], counts["total"])
 
@@ -84,6 +89,45 @@ def source_file_list(source: Source) -> list[Path]:
         source.name,
         source.settings.get("path", ""),
         trusted=source.path_trusted,
+    )
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file uploaded to a source."""
+
+    name: str
+    size: int
+
+
+def upload_list(source: Source) -> list[Upload]:
+    """The files uploaded to a source, in the order they load."""
+    folder = upload_dir(source.workspace_id, source.name)
+    if not folder.is_dir():
+        return []
+    return [
+        Upload(path.name, path.stat().st_size)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix.lower() in FILE_SUFFIXES
+    ]
+
+
+def upload_file(source: Source, name: str) -> Path:
+    """One uploaded file of the source by name, or 404 (never a path outside its folder)."""
+    if name not in {upload.name for upload in upload_list(source)}:
+        raise Http404("No such uploaded file.")
+    return upload_dir(source.workspace_id, source.name) / name
+
+
+def sync_running(*, source: Source) -> SyncRun | None:
+    """The source's sync in progress, if any."""
+    return SyncRun.objects.filter(source=source, status=RunStatus.RUNNING).first()
+
+
+def sync_waiting(*, source: Source) -> bool:
+    """Whether a sync of the source is queued, running or about to be retried as a job."""
+    return job_run_pending(
+        workspace=source.workspace, name="sources.sync", arguments={"source_id": source.pk}
     )
 
 

@@ -1,4 +1,4 @@
-"""Writes for sources: create, change, upload files, and run a sync.
+"""Writes for sources: create, change, upload and remove files, run a sync, remove a source.
 
 A sync runs inside the analytics store's single writer (greenroom.metrics.store.writer),
 one batch at a time; each batch commits its rows and the source's cursor together (see
@@ -9,6 +9,7 @@ a process that died (kill -9, power cut) and is marked interrupted.
 
 import logging
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
 from greenroom.lib.redact import redact_paths, short_path
 from greenroom.metrics import store
-from greenroom.metrics.rawschema import ensure_raw_and_meta
+from greenroom.metrics.rawschema import RAW_TABLES, ensure_raw_and_meta
 from greenroom.sources.choices import AuditAction, RunStatus, SourceKind, SourceStatus, Trigger
 from greenroom.sources.connectors.base import MAX_REPORTED_ERRORS
 from greenroom.sources.connectors.files import FILE_SUFFIXES, upload_dir
@@ -32,7 +33,7 @@ from greenroom.sources.loader import BatchResult, batch_commit, last_cursor
 from greenroom.sources.models import Source, SyncRun
 from greenroom.sources.paths import PACKED_SUFFIXES, OutsideFolders, path_check
 from greenroom.sources.schedule import schedule_parse
-from greenroom.sources.selectors import source_file_list
+from greenroom.sources.selectors import source_file_list, upload_file
 from greenroom.sources.settings_schema import settings_clean
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,70 @@ def source_upload(*, actor: User | None, source: Source, upload: UploadedFile) -
     return target
 
 
+def source_file_delete(*, actor: User | None, source: Source, name: str) -> None:
+    """Remove one uploaded file so no later sync reads (or reports) it again.
+
+    Rows it loaded stay in the store: they were merged by id with the source's other files,
+    so they are not the file's alone; removing the source removes them.
+    """
+    path = upload_file(source, name)
+    path.unlink()
+    audit_record(
+        actor=actor,
+        workspace=source.workspace,
+        action=AuditAction.SOURCE_FILE_DELETE,
+        target=source,
+        detail={"file": name},
+    )
+
+
+def source_delete(*, actor: User | None, source: Source) -> int:
+    """Remove a source with its sync history, uploaded files and every row it loaded into
+    the analytics store, and queue a full refresh; returns the rows deleted from the store.
+
+    Its rows go too: a source nobody can see any more must not keep feeding the metrics, and
+    its cursor (kept with its batches) must not resume under a new source of the same name.
+    The store's writer is taken first (a running sync finishes), and only then the database
+    transaction, so the two never wait on each other; the store is changed inside that
+    transaction, so if it fails the source stays.
+    """
+    from greenroom.jobs.registry import enqueue  # imported here, as source_sync_request
+    from greenroom.metrics.tasks import refresh
+
+    workspace = source.workspace
+    name, uploads = source.name, upload_dir(source.workspace_id, source.name)
+    with store.writer(workspace.pk) as conn, transaction.atomic():
+        audit_record(
+            actor=actor,
+            workspace=workspace,
+            action=AuditAction.SOURCE_DELETE,
+            target=source,
+            detail={"name": name, "kind": source.kind},
+        )
+        source.delete()
+        removed = _store_rows_delete(conn, name)
+    shutil.rmtree(uploads, ignore_errors=True)
+    enqueue(refresh, workspace_id=workspace.pk, full=True)
+    return removed
+
+
+def _store_rows_delete(conn, name: str) -> int:
+    ensure_raw_and_meta(conn)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        removed = sum(
+            conn.execute(f"DELETE FROM raw.{table} WHERE _source = ?", [name]).fetchone()[0]
+            for table in RAW_TABLES
+        )
+        conn.execute("DELETE FROM meta.batches WHERE source = ?", [name])
+        conn.execute("DELETE FROM meta.rejected_rows WHERE source = ?", [name])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return removed
+
+
 def source_sync_request(*, actor: User, source: Source, trigger: str) -> Any:
     """Queue a sync of ``source`` as a background job; returns the queued JobRun."""
     # Imported here: the tasks module imports this one.
@@ -216,11 +281,12 @@ def source_sync(
                     cursor = last_cursor(conn, source.name)
                 _run_add(run, result)
                 say(_describe(source.name, result))
+            rows_held = _rows_held(conn, source, connector.tables)
         except BaseException as error:
             _run_fail(run, source, error)
             raise
         run.cursor_after = cursor
-        return _run_finish(run, source)
+        return _run_finish(run, source, rows_held)
 
 
 def _prepare_connection(conn) -> None:
@@ -243,9 +309,9 @@ def _effective_settings(source: Source) -> dict[str, Any]:
 def _run_start(source: Source, *, trigger: str, actor: User | None) -> SyncRun:
     now = timezone.now()
     SyncRun.objects.filter(source=source, status=RunStatus.RUNNING).update(
-        status=RunStatus.INTERRUPTED,
+        status=RunStatus.FAILED,
         finished_at=now,
-        message="The process running this sync stopped before it finished; "
+        message="Interrupted: the process running this sync stopped before it finished; "
         "batches it had committed are kept, the rest was loaded by a later sync.",
     )
     run = SyncRun.objects.create(source=source, trigger=trigger, actor=actor)
@@ -259,11 +325,10 @@ def _run_add(run: SyncRun, result: BatchResult) -> None:
     run.batches += 1
     run.rows_in += result.rows_in
     run.rows_loaded += result.rows_loaded
+    run.rows_rejected += result.rows_rejected
+    run.rows_skipped += result.rows_skipped
+    run.embedded_loaded += result.embedded_loaded
     run.notices += result.notices
-    if result.committed:
-        run.rows_rejected += result.rows_rejected
-    else:
-        run.rows_rejected += result.rows_in
     room = MAX_REPORTED_ERRORS - len(run.errors)
     # Kept (and shown by the API) as file, row, field and reason, as published.
     run.errors += [
@@ -272,27 +337,33 @@ def _run_add(run: SyncRun, result: BatchResult) -> None:
     ]
     run.errors_total += result.errors_total
     if not result.committed:
-        run.status = RunStatus.REJECTED
-    elif result.rows_rejected and run.status == RunStatus.RUNNING:
-        run.status = RunStatus.QUARANTINED
+        run.batches_rejected += 1
     # Saved after each batch so the page shows progress, and a killed run shows its part.
     run.save()
 
 
-def _run_finish(run: SyncRun, source: Source) -> SyncRun:
-    if run.status == RunStatus.RUNNING:
-        run.status = RunStatus.SUCCEEDED
+def _outcome(run: SyncRun) -> RunStatus:
+    # Rejected only when nothing was loaded; a run that loaded some batches or rows and
+    # refused others is partly loaded.
+    if run.batches == 0:
+        return RunStatus.SKIPPED
+    if run.batches_rejected == run.batches:
+        return RunStatus.REJECTED
+    if run.batches_rejected or run.rows_rejected:
+        return RunStatus.PARTLY_LOADED
+    return RunStatus.SUCCEEDED
+
+
+def _run_finish(run: SyncRun, source: Source, rows_held: int) -> SyncRun:
+    run.status = _outcome(run)
     run.finished_at = timezone.now()
     run.message = _summary(run)
     run.save()
-    status = {
-        RunStatus.SUCCEEDED: SourceStatus.OK,
-        RunStatus.QUARANTINED: SourceStatus.QUARANTINED,
-        RunStatus.REJECTED: SourceStatus.REJECTED,
-    }[RunStatus(run.status)]
-    source.status = status
-    source.rows_total += run.rows_loaded
-    if status != SourceStatus.REJECTED:
+    source.status = run.status
+    source.rows_total = rows_held
+    # The freshness: a rejected run committed nothing; one that found nothing new confirms
+    # the data is as current as the files.
+    if run.status != RunStatus.REJECTED:
         source.last_synced_at = run.finished_at
     source.save(update_fields=["status", "rows_total", "last_synced_at"])
     return run
@@ -303,9 +374,19 @@ def _run_fail(run: SyncRun, source: Source, error: BaseException) -> None:
     run.finished_at = timezone.now()
     run.message = _failure_message(error)[:2000]
     run.save()
-    source.rows_total += run.rows_loaded
     source.status = SourceStatus.FAILED
-    source.save(update_fields=["status", "rows_total"])
+    source.save(update_fields=["status"])
+
+
+def _rows_held(conn, source: Source, tables: tuple[str, ...]) -> int:
+    # What the store holds from this source, embedded objects included: summing each sync's
+    # loaded rows would count a row again every time a full sync replaces it.
+    if not tables:
+        return 0
+    union = " UNION ALL ".join(
+        f"SELECT count(*) AS n FROM raw.{table} WHERE _source = ?" for table in tables
+    )
+    return conn.execute(f"SELECT sum(n) FROM ({union})", [source.name] * len(tables)).fetchone()[0]
 
 
 def _failure_message(error: BaseException) -> str:
@@ -321,22 +402,32 @@ def _failure_message(error: BaseException) -> str:
 def _summary(run: SyncRun) -> str:
     if run.batches == 0:
         return "Nothing new to load."
+    text = f"{run.batches} batch(es): {counts_text(run)}."
+    if run.batches_rejected:
+        text += (
+            f" {run.batches_rejected} batch(es) rejected whole (nothing of them loaded); "
+            "fix the file and sync again."
+        )
+    return text
+
+
+def counts_text(counts: Any) -> str:
+    """A run's or a batch's rows in the one wording every surface uses: read, loaded,
+    rejected, skipped, and embedded objects on their own."""
     text = (
-        f"{run.batches} batch(es): {run.rows_in} rows read, {run.rows_loaded} loaded, "
-        f"{run.rows_rejected} rejected."
+        f"{counts.rows_in} rows read: {counts.rows_loaded} loaded, "
+        f"{counts.rows_rejected} rejected, {counts.rows_skipped} skipped"
     )
-    if run.status == RunStatus.REJECTED:
-        text += " Batches with errors were not loaded; fix the file and sync again."
+    if counts.embedded_loaded:
+        text += f"; {counts.embedded_loaded} embedded objects (invoice lines, items) loaded"
     return text
 
 
 def _describe(name: str, result: BatchResult) -> str:
     if not result.committed:
         return (
-            f"{name}: {result.label} rejected, nothing loaded: {result.errors_total} problem(s), "
-            f"first: {result.errors[0] if result.errors else '?'}"
+            f"{name}: {result.label} rejected, nothing loaded: {counts_text(result)}; "
+            f"{result.errors_total} problem(s), first: "
+            f"{result.errors[0] if result.errors else '?'}"
         )
-    text = f"{name}: {result.label} loaded {result.rows_loaded} of {result.rows_in} rows"
-    if result.rows_rejected:
-        text += f", {result.rows_rejected} quarantined"
-    return text
+    return f"{name}: {result.label}: {counts_text(result)}"

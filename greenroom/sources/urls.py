@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/sync/", views.source_sync, name="sync"),
     path("<int:pk>/columns/", views.source_columns, name="columns"),
     path("<int:pk>/runs/<int:run_pk>/", views.run_detail, name="run"),
+    path("<int:pk>/state/", views.source_state, name="state"),
+    path("<int:pk>/delete/", views.source_delete, name="delete"),
+    path("<int:pk>/files/<str:name>/delete/", views.source_file_delete, name="file_delete"),
 ]

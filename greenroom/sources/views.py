@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +8,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
@@ -15,6 +17,7 @@ from greenroom.sources import selectors, services
 from greenroom.sources.choices import Trigger
 from greenroom.sources.connectors.registry import FILE_KINDS
 from greenroom.sources.forms import SourceEditForm, SourceForm, UploadForm, column_map_form
+from greenroom.sources.models import Source
 from greenroom.sources.previews import column_preview
 
 MANAGE = "manage_sources"
@@ -42,19 +45,22 @@ SOURCE_COLUMNS = [
     Column("Source", "name", "name", value=lambda s: s.name),
     Column("Kind", "kind", "kind", value=lambda s: s.get_kind_display()),
     Column("Status", "status", "status", value=lambda s: s.get_status_display()),
-    Column("Last sync", "synced", "last_synced_at", value=lambda s: s.last_synced_at),
     Column(
-        "Rows loaded (all syncs)", "rows", "rows_total", value=lambda s: s.rows_total, numeric=True
+        "Last attempt", "attempted", "last_sync_started_at", value=lambda s: s.last_sync_started_at
     ),
+    Column("Data last loaded", "synced", "last_synced_at", value=lambda s: s.last_synced_at),
+    Column("Rows in the store", "rows", "rows_total", value=lambda s: s.rows_total, numeric=True),
     Column("Schedule", value=lambda s: s.schedule or "manual"),
 ]
 SYNC_COLUMNS = [
     Column("Started", "started", "started_at"),
     Column("Status", "status", "status"),
     Column("By"),
-    Column("Rows in", "in", "rows_in", numeric=True),
+    Column("Rows read", "in", "rows_in", numeric=True),
     Column("Loaded", "loaded", "rows_loaded", numeric=True),
     Column("Rejected", "rejected", "rows_rejected", numeric=True),
+    Column("Skipped", "skipped", "rows_skipped", numeric=True),
+    Column("Embedded objects", "embedded", "embedded_loaded", numeric=True),
     Column("Report"),
 ]
 
@@ -133,15 +139,62 @@ def source_detail(request: MemberRequest, pk: int) -> HttpResponse:
     )
     can_manage = can(request, MANAGE)
     preview = column_preview(source) if can_manage else None
+    files = can_manage and source.kind in FILE_KINDS
     context = {
-        "source": source,
-        "tone": source.tone(),
+        **_sync_state(source),
         "listing": listing,
         "can_manage": can_manage,
-        "upload_form": UploadForm() if can_manage and source.kind in FILE_KINDS else None,
+        "upload_form": UploadForm() if files else None,
+        "uploads": selectors.upload_list(source) if files else [],
         "preview": preview,
     }
     return render_list(request, "sources/source_detail.html", context)
+
+
+def _sync_state(source: Source) -> dict[str, Any]:
+    running = selectors.sync_running(source=source)
+    syncing = running is not None or selectors.sync_waiting(source=source)
+    return {"source": source, "running": running, "syncing": syncing}
+
+
+@login_required
+@ability_required("view")
+def source_state(request: MemberRequest, pk: int) -> HttpResponse:
+    """The source page's status line, polled while a sync is queued or running; once it is
+    over the whole page reloads, so the history and counts show the result."""
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    state = _sync_state(source)
+    if not state["syncing"]:
+        return HttpResponseClientRefresh()
+    return render(request, "sources/source_detail.html#state", state)
+
+
+@login_required
+@ability_required(MANAGE)
+def source_delete(request: MemberRequest, pk: int) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    if request.method == "POST":
+        removed = services.source_delete(actor=request.user, source=source)
+        messages.success(
+            request,
+            f"Removed “{source.name}” and the {removed:,} rows it had loaded; "
+            "the metrics are being refreshed without them.",
+        )
+        return redirect("sources:list")
+    context = {"source": source, "uploads": selectors.upload_list(source)}
+    return render(request, "sources/source_delete.html", context)
+
+
+@login_required
+@ability_required(MANAGE)
+def source_file_delete(request: MemberRequest, pk: int, name: str) -> HttpResponse:
+    source = selectors.source_get(workspace=request.workspace, pk=pk)
+    selectors.upload_file(source, name)  # 404 for a file the source does not have
+    if request.method == "POST":
+        services.source_file_delete(actor=request.user, source=source, name=name)
+        messages.success(request, f"Removed {name}; no later sync reads it.")
+        return redirect("sources:detail", pk=pk)
+    return render(request, "sources/file_delete.html", {"source": source, "name": name})
 
 
 @require_POST

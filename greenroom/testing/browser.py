@@ -33,8 +33,10 @@ _SANDBOX_ENV: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory) -> Iterator[str]:
-    """A small sandbox built and served by the ``greenroom`` command, for the whole session."""
+def sandbox_env(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The environment (data folder, database) of a small sandbox built by the ``greenroom``
+    command, for the whole session; a test that needs background jobs run starts a worker
+    with it (the server runs none)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     data_dir = tmp_path_factory.mktemp("sandbox")
@@ -42,8 +44,15 @@ def sandbox_url(tmp_path_factory) -> Iterator[str]:
     with dedicated_database(env):
         _SANDBOX_ENV.update(env)
         build_sandbox(data_dir, env)
-        with served(env, data_dir / "serve.log") as base_url:
-            yield base_url
+        yield env
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(sandbox_env) -> Iterator[str]:
+    """The sandbox served by ``greenroom serve``, for the whole session."""
+    data_dir = Path(sandbox_env["GREENROOM_DATA_DIR"])
+    with served(sandbox_env, data_dir / "serve.log") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

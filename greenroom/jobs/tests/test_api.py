@@ -54,8 +54,8 @@ def test_it_shows_one_run(personas, client):
     assert response.json()["id"] == run.pk and response.json()["error"] == "Boom"
 
 
-@pytest.mark.parametrize("role", ["ops", "pm", "viewer"])
-def test_it_is_for_admins_only(personas, client, role):
+@pytest.mark.parametrize("role", ["pm", "viewer"])
+def test_it_is_for_admins_and_product_ops_only(personas, client, role):
     run = JobRunFactory(workspace=personas.workspace)
     auth = _bearer(getattr(personas, role))
 
@@ -120,3 +120,22 @@ def test_it_lists_in_a_constant_number_of_queries(personas, client):
     auth = _bearer(personas.admin)
     with max_queries(8):
         assert client.get(URL, **auth).status_code == 200
+
+
+def test_product_ops_read_their_workspaces_runs(personas, client):
+    run = JobRunFactory(name="sources.sync", workspace=personas.workspace)
+    auth = _bearer(personas.ops)
+
+    assert client.get(f"{URL}/{run.pk}", **auth).json()["name"] == "sources.sync"
+    assert client.get(URL, **auth).json()["count"] == 1
+
+
+def test_it_leaves_out_no_op_housekeeping_unless_asked(personas, client):
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    JobRunFactory(name="sources.sync_due", workspace=None, status=JobStatus.SKIPPED)
+    JobRunFactory(name="sources.sync", workspace=personas.workspace)
+    auth = _bearer(personas.admin)
+
+    assert [item["name"] for item in client.get(URL, **auth).json()["items"]] == ["sources.sync"]
+    assert client.get(f"{URL}?housekeeping=true", **auth).json()["count"] == 2

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.tests.factories import JobRunFactory
+from greenroom.sources.tests.factories import SourceFactory
 from greenroom.testing.queries import max_queries
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +79,8 @@ def test_it_ignores_an_unknown_status_in_the_address(personas):
     assert response.status_code == 200 and "any.job" in response.text
 
 
-@pytest.mark.parametrize("role", ["ops", "pm", "viewer"])
-def test_it_is_for_admins_only(personas, role):
+@pytest.mark.parametrize("role", ["pm", "viewer"])
+def test_it_is_for_admins_and_product_ops_only(personas, role):
     response = personas.client(getattr(personas, role)).get(URL)
     assert response.status_code == 403
 
@@ -138,4 +139,71 @@ def test_it_lists_in_a_constant_number_of_queries(personas):
     JobRunFactory.create_batch(40, workspace=personas.workspace)
     client = personas.client(personas.admin)
     with max_queries(8):
+        assert client.get(URL).status_code == 200
+
+
+def test_product_ops_see_their_workspaces_runs_but_not_system_runs(personas):
+    JobRunFactory(name="sources.sync", workspace=personas.workspace)
+    JobRunFactory(name="jobs.housekeeping", workspace=None, status=JobStatus.FAILED)
+
+    response = personas.client(personas.ops).get(URL)
+
+    assert response.status_code == 200
+    assert "sources.sync" in response.text and "jobs.housekeeping" not in response.text
+    assert personas.client(personas.pm).get(URL).status_code == 403
+
+
+def test_it_hides_no_op_housekeeping_unless_asked(personas):
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    JobRunFactory(name="sources.sync_due", workspace=None, status=JobStatus.SKIPPED)
+    JobRunFactory(name="customers.recover_imports", workspace=None, status=JobStatus.FAILED)
+    JobRunFactory(name="sources.sync", workspace=personas.workspace, status=JobStatus.SKIPPED)
+    client = personas.client(personas.admin)
+
+    shown = client.get(URL).text
+    # A failed check and a workspace's own skipped sync stay; the scheduler's no-op goes.
+    assert "<code>customers.recover_imports</code>" in shown
+    assert "<code>sources.sync</code>" in shown
+    assert "<code>sources.sync_due</code>" not in shown
+    assert "<code>sources.sync_due</code>" in client.get(URL, {"housekeeping": "1"}).text
+
+
+def test_it_names_what_a_run_is_about_instead_of_showing_ids(personas):
+    source = SourceFactory(workspace=personas.workspace, name="stripe-billing")
+    personas.ops.first_name, personas.ops.last_name = "Olu", "Ops"
+    personas.ops.save()
+    JobRunFactory(
+        name="sources.sync",
+        workspace=personas.workspace,
+        arguments={
+            "workspace_id": personas.workspace.pk,
+            "source_id": source.pk,
+            "actor_id": personas.ops.pk,
+            "trigger": "web",
+        },
+    )
+    JobRunFactory(
+        name="sources.sync",
+        workspace=personas.workspace,
+        arguments={"workspace_id": personas.workspace.pk, "source_id": 987654},
+    )
+
+    body = personas.client(personas.ops).get(URL).text
+
+    assert "stripe-billing" in body and "Olu Ops" in body
+    assert "#987654 (removed)" in body
+    assert "source_id" not in body and "actor_id" not in body and "workspace_id" not in body
+
+
+def test_the_job_list_query_count_does_not_grow_with_runs(personas):
+    for number in range(12):
+        source = SourceFactory(workspace=personas.workspace, name=f"s{number}")
+        JobRunFactory(
+            name="sources.sync",
+            workspace=personas.workspace,
+            arguments={"source_id": source.pk, "actor_id": personas.admin.pk},
+        )
+    client = personas.client(personas.admin)
+    with max_queries(14):
         assert client.get(URL).status_code == 200

@@ -62,7 +62,7 @@ def test_it_loads_the_business_data_through_the_connectors_and_refreshes_metrics
     assert {source.kind for source in sources} == {
         "fx_rates", "stripe_files", "posthog", "costs", "headcount",
     }  # fmt: skip
-    assert all(source.status == "ok" for source in sources)
+    assert all(source.status == "succeeded" for source in sources)
     mrr = metric("mrr", workspace=workspace, grain="month")
     assert mrr.rows and mrr.rows[-1]["value"] > 0
     assert {entry["source"] for entry in mrr.lineage} >= {"stripe-billing"}

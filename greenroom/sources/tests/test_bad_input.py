@@ -48,7 +48,7 @@ def test_it_quarantines_bad_rows_when_asked_and_loads_the_rest(workspace, files)
     lines[3] = lines[3].replace(b'"2025-03-02T23:59:59.999-05:00"', b'"yesterday"')
     path.write_bytes(b"\n".join(lines))
     run = _sync(make_source(workspace, "segment", path, quarantine=True))
-    assert run.status == RunStatus.QUARANTINED
+    assert run.status == RunStatus.PARTLY_LOADED
     assert run.rows_rejected == 2
     assert query("SELECT count(*) FROM raw.events") == [(2,)]
     rejected = query('SELECT "row", field, reason FROM meta.rejected_rows ORDER BY "row"')
@@ -200,7 +200,7 @@ def test_quarantine_of_bad_bytes_in_a_csv_keeps_later_row_numbers_right(workspac
         b"2025-01-31,6100,Billing,x,EUR\n"
     )
     run = _sync(make_source(workspace, "costs", path, quarantine=True))
-    assert run.status == RunStatus.QUARANTINED
+    assert run.status == RunStatus.PARTLY_LOADED
     rejected = query('SELECT "row", field FROM meta.rejected_rows ORDER BY "row"')
     assert rejected == [(3, "(encoding)"), (5, "amount")]
     assert query("SELECT amount FROM raw.costs ORDER BY amount") == [(1,), (3,)]

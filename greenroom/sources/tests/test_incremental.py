@@ -85,7 +85,10 @@ def test_a_rejected_file_does_not_move_the_cursor_and_other_files_still_load(wor
     bad.write_text("date,account,cost centre,amount,currency\n2025-01-31,6100,Billing,x,EUR\n")
     source = make_source(workspace, "costs", files)
     run = _sync(source)
-    assert run.status == RunStatus.REJECTED
+    # a.csv loaded, b.csv refused whole: partly loaded, with the counts of both.
+    assert run.status == RunStatus.PARTLY_LOADED
+    assert (run.batches, run.batches_rejected) == (2, 1)
+    assert (run.rows_in, run.rows_loaded, run.rows_rejected, run.rows_skipped) == (5, 4, 1, 0)
     assert str(bad) not in run.cursor_after["files"]
     assert str(good) in run.cursor_after["files"]
     bad.write_text("date,account,cost centre,amount,currency\n2025-01-31,6100,Billing,1,EUR\n")
@@ -188,7 +191,7 @@ def test_a_sync_killed_with_sigkill_loses_and_duplicates_nothing(tmp_path):
         ).fetchone()
     assert (total, distinct) == (files * per_file, files * per_file)
     runs = _run(data_dir, "manage", "sources", "runs", "usage")
-    assert "interrupted" in runs
+    assert "Interrupted:" in runs
 
 
 def test_rows_appended_to_a_csv_load_alone_and_keep_their_row_numbers(workspace, files):

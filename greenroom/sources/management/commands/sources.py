@@ -2,6 +2,7 @@
 
 import json
 import sys
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,7 +11,7 @@ from greenroom.accounts.models import Workspace
 from greenroom.accounts.selectors import WorkspaceNotChosen, workspace_for_command
 from greenroom.sources import services
 from greenroom.sources.choices import RunStatus, SourceKind, Trigger
-from greenroom.sources.models import Source
+from greenroom.sources.models import Source, SyncRun
 from greenroom.sources.schedule import HELP as SCHEDULE_HELP
 
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        listing = sub.add_parser("list", help="list sources with status, last sync and rows loaded")
+        listing = sub.add_parser(
+            "list", help="list sources with status, last sync and the rows the store holds"
+        )
         add = sub.add_parser("add", help="add a source")
         add.add_argument("name", help="a short name: lower-case letters, digits, - and _")
         add.add_argument("--kind", required=True, choices=SourceKind.values)
@@ -57,11 +60,14 @@ class Command(BaseCommand):
         if not sources:
             self.stdout.write("No sources yet: add one with 'greenroom sources add NAME --kind …'.")
             return
-        self.stdout.write(f"{'NAME':<24} {'KIND':<13} {'STATUS':<12} {'LAST SYNC':<20} ROWS")
+        self.stdout.write(
+            f"{'NAME':<24} {'KIND':<13} {'STATUS':<15} {'LAST ATTEMPT':<17} "
+            f"{'LAST LOADED':<17} ROWS IN STORE"
+        )
         for source in sources:
-            last = f"{source.last_synced_at:%Y-%m-%d %H:%M}" if source.last_synced_at else "never"
             self.stdout.write(
-                f"{source.name:<24} {source.kind:<13} {source.status:<12} {last:<20} "
+                f"{source.name:<24} {source.kind:<13} {source.get_status_display():<15} "
+                f"{_when(source.last_sync_started_at):<17} {_when(source.last_synced_at):<17} "
                 f"{source.rows_total}"
             )
 
@@ -109,13 +115,7 @@ class Command(BaseCommand):
                 failed = True
                 continue
             self.stdout.write(f"{source.name}: {run.get_status_display()}. {run.message}")
-            for problem in run.errors[:20]:
-                self.stdout.write(
-                    f"  {problem['file']}, row {problem['row']}, {problem['field']}: "
-                    f"{problem['reason']}"
-                )
-            if run.errors_total > 20:
-                self.stdout.write(f"  … and {run.errors_total - 20} more problems.")
+            self._report(run, problems=20, indent="  ")
             failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED)
         if failed:
             sys.exit(1)
@@ -124,14 +124,21 @@ class Command(BaseCommand):
         source = _source(_workspace(options["workspace"]), options["name"])
         for run in source.runs.all()[: options["limit"]]:
             self.stdout.write(
-                f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.status:<11} in={run.rows_in} "
-                f"loaded={run.rows_loaded} rejected={run.rows_rejected} {run.message}"
+                f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.get_status_display()}: {run.message}"
             )
-            for problem in run.errors[:10]:
-                self.stdout.write(
-                    f"    {problem['file']}, row {problem['row']}, {problem['field']}: "
-                    f"{problem['reason']}"
-                )
+            self._report(run, problems=10, indent="    ")
+
+    def _report(self, run: SyncRun, *, problems: int, indent: str) -> None:
+        # The same for sync and runs: notices first (they explain the counts), then problems.
+        for notice in run.notices:
+            self.stdout.write(f"{indent}notice: {notice}")
+        for problem in run.errors[:problems]:
+            self.stdout.write(
+                f"{indent}{problem['file']}, row {problem['row']}, {problem['field']}: "
+                f"{problem['reason']}"
+            )
+        if run.errors_total > problems:
+            self.stdout.write(f"{indent}… and {run.errors_total - problems} more problems.")
 
     def _progress(self, message: str) -> None:
         self.stdout.write(message)
@@ -143,6 +150,10 @@ def _workspace(slug: str | None) -> Workspace:
         return workspace_for_command(slug=slug)
     except WorkspaceNotChosen as error:
         raise CommandError(str(error)) from None
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
 
 
 def _source(workspace: Workspace, name: str) -> Source:

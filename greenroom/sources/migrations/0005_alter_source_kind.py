@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0003_source_path_trusted'),
+        ('sources', '0004_sync_status_vocabulary'),
     ]
 
     operations = [
