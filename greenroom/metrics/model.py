@@ -11,25 +11,7 @@ from datetime import date
 
 import duckdb
 
-# Stripe amounts are integers in the currency's minor unit; these currencies have none.
-ZERO_DECIMAL = (
-    "bif",
-    "clp",
-    "djf",
-    "gnf",
-    "jpy",
-    "kmf",
-    "krw",
-    "mga",
-    "pyg",
-    "rwf",
-    "ugx",
-    "vnd",
-    "vuv",
-    "xaf",
-    "xof",
-    "xpf",
-)
+from greenroom.lib.minor_units import stripe_divisor_sql
 
 # Invoices in these states carry no contracted revenue: drafts can still change (and hold
 # paused subscriptions' invoices), void ones were cancelled, uncollectible ones were given up.
@@ -197,7 +179,9 @@ _LINE_FIELDS = """
          ELSE coalesce(l.doc->>'$.price', l.doc->>'$.pricing.price_details.price') END
         AS price_id,
     CASE json_type(l.doc, '$.price') WHEN 'OBJECT' THEN l.doc->'$.price' END AS price_doc,
-    CAST(l.doc->>'$.amount' AS BIGINT) AS amount,
+    -- Only a whole number is an amount: a cast would read 404.3 as 404 and null as no line.
+    CASE WHEN json_type(l.doc, '$.amount') IN ('BIGINT', 'UBIGINT')
+         THEN CAST(l.doc->>'$.amount' AS BIGINT) END AS amount,
     coalesce(list_sum(CAST(json_extract(l.doc, '$.discount_amounts[*].amount') AS BIGINT[])),
              0) AS discount,
     lower(l.doc->>'$.currency') AS currency,
@@ -233,7 +217,7 @@ def _build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
     #   reduced by the discount share the line carries.
     connection.execute(
         f"""
-        CREATE OR REPLACE TABLE model.subscription_lines AS
+        CREATE OR REPLACE TEMP TABLE counted_lines AS
         WITH lines AS (
             SELECT a.*, i.doc->>'$.status' AS invoice_status,
                    coalesce(i.doc->>'$.customer', s.doc->>'$.customer') AS customer_id,
@@ -251,21 +235,25 @@ def _build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
             LEFT JOIN prices p ON p.price_id = a.price_id
             WHERE a.subscription_id IS NOT NULL
               AND (a.type = 'subscription' OR a.proration)
-        ),
-        factored AS (
-            SELECT *,
-                   CASE interval
-                       WHEN 'month' THEN 1.0 / interval_count
-                       WHEN 'year' THEN 1.0 / (12 * interval_count)
-                       WHEN 'week' THEN 52.0 / (12 * interval_count)
-                       WHEN 'day' THEN 365.0 / (12 * interval_count)
-                   END AS monthly_factor,
-                   CASE WHEN proration THEN sign(amount) * quantity * unit_amount
-                        ELSE amount END AS list_amount
-            FROM lines
-            WHERE interval IS NOT NULL
-              AND coalesce(invoice_status, '') NOT IN ({excluded})
         )
+        SELECT *,
+               CASE interval
+                   WHEN 'month' THEN 1.0 / interval_count
+                   WHEN 'year' THEN 1.0 / (12 * interval_count)
+                   WHEN 'week' THEN 52.0 / (12 * interval_count)
+                   WHEN 'day' THEN 365.0 / (12 * interval_count)
+               END AS monthly_factor,
+               CASE WHEN proration THEN sign(amount) * quantity * unit_amount
+                    ELSE amount END AS list_amount
+        FROM lines
+        WHERE interval IS NOT NULL
+          AND coalesce(invoice_status, '') NOT IN ({excluded})
+        """
+    )
+    _refuse_lines_without_amount(connection)
+    connection.execute(
+        """
+        CREATE OR REPLACE TABLE model.subscription_lines AS
         SELECT f.line_id, f.invoice_id, f.subscription_id, f.customer_id,
                coalesce(k.account_id, f.customer_id) AS account_id,
                f.product_key, f.currency, f.quantity, f.proration,
@@ -276,7 +264,7 @@ def _build_subscription_lines(connection: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN f.amount = 0 THEN 0
                     ELSE f.list_amount * (1 - f.discount / abs(f.amount)) * f.monthly_factor
                END AS mrr_minor
-        FROM factored f
+        FROM counted_lines f
         LEFT JOIN model.account_keys k ON k.key = f.customer_id
         WHERE f.list_amount IS NOT NULL
         """
@@ -295,7 +283,6 @@ def _add_billing_file_lines(connection: duckdb.DuckDBPyConnection) -> None:
     Stripe customer id does (model.account_keys: a CRM account id, or the CRM's billing
     customer id); a plan joins products by key or name, else stays the product key itself.
     """
-    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
     connection.execute(
         f"""
         INSERT INTO model.subscription_lines
@@ -321,7 +308,8 @@ def _add_billing_file_lines(connection: duckdb.DuckDBPyConnection) -> None:
             FROM raw.billing_charges
         ),
         unit AS (
-            SELECT *, CASE WHEN currency IN ({zero}) THEN 1 ELSE 100 END AS minor_per_major
+            -- The MRR build divides every line by Stripe's minor unit of its currency.
+            SELECT *, {stripe_divisor_sql("currency")} AS minor_per_major
             FROM file_lines
         )
         SELECT u.line_id, NULL AS invoice_id, u.subscription_id, u.customer AS customer_id,
@@ -337,6 +325,26 @@ def _add_billing_file_lines(connection: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN model.ref_products n ON lower(n.name) = lower(u.plan)
         """
     )
+
+
+def _refuse_lines_without_amount(connection: duckdb.DuckDBPyConnection) -> None:
+    # A counted line without a whole-number amount cannot be left out: its subscription would
+    # show as churned that month and reactivated the next. The connectors refuse such lines;
+    # this catches ones loaded before they did.
+    missing = connection.execute(
+        """
+        SELECT count(*), string_agg(line_id || ' (invoice ' || coalesce(invoice_id, '?') || ')',
+                                    ', ' ORDER BY line_id) FILTER (WHERE rank <= 3)
+        FROM (SELECT *, row_number() OVER (ORDER BY line_id) AS rank
+              FROM counted_lines WHERE amount IS NULL)
+        """
+    ).fetchone()
+    if missing[0]:
+        raise RefreshError(
+            f"{missing[0]} subscription invoice lines have no whole-number amount (missing, "
+            f"null or fractional), e.g. {missing[1]}: Stripe amounts are integers in the "
+            "currency's minor unit. Load the invoices again from Stripe or fix the file."
+        )
 
 
 def _build_days(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:
@@ -429,22 +437,32 @@ def _build_mrr(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
     if missing:
         detail = "; ".join(f"{code.upper()} on or before {day}" for code, day in missing)
         raise RefreshError(f"raw.fx_rates has no rate for {detail}: load FX rates first.")
-    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
+    # An account's MRR in a product is never below zero: credit lines (negative amounts)
+    # that outweigh what the account pays for the product leave it at zero, and the part
+    # below zero is kept apart as credit_mrr (docs/metrics.md, "Credits"). So every unit is
+    # either paying (MRR > 0) or paying nothing (MRR = 0), and the five movements always add
+    # up to the change in MRR. Rounded first so that lines cancelling exactly give 0.
     connection.execute(
         f"""
         CREATE OR REPLACE TABLE model.mrr AS
-        SELECT x.day, x.account_id, x.product_key,
-               sum(x.mrr_minor / unit / rate) AS mrr,
-               sum(x.list_mrr_minor / unit / rate) AS list_mrr,
-               sum(x.quantity) AS quantity
+        SELECT day, account_id, product_key,
+               greatest(net_mrr, 0) AS mrr,
+               greatest(net_list_mrr, 0) AS list_mrr,
+               quantity,
+               least(net_mrr, 0) AS credit_mrr
         FROM (
-            SELECT x.*,
-                   CASE WHEN x.currency IN ({zero}) THEN 1 ELSE 100 END AS unit,
-                   coalesce(f.rate, 1.0) AS rate
-            FROM mrr_local x
-            LEFT JOIN fx_days f ON f.currency = x.currency AND f.day = x.day
-        ) x
-        GROUP BY ALL
+            SELECT x.day, x.account_id, x.product_key,
+                   round(sum(x.mrr_minor / unit / rate), 9) AS net_mrr,
+                   round(sum(x.list_mrr_minor / unit / rate), 9) AS net_list_mrr,
+                   sum(x.quantity) AS quantity
+            FROM (
+                SELECT x.*, {stripe_divisor_sql("x.currency")} AS unit,
+                       coalesce(f.rate, 1.0) AS rate
+                FROM mrr_local x
+                LEFT JOIN fx_days f ON f.currency = x.currency AND f.day = x.day
+            ) x
+            GROUP BY ALL
+        )
         """
     )
 
@@ -452,7 +470,6 @@ def _build_mrr(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
 def _build_billings(connection: duckdb.DuckDBPyConnection, *, currency: str) -> None:
     # Billings are what was invoiced (finalised invoices) less credit notes, on the day each
     # was issued: refunds and credit notes change billings, never MRR.
-    zero = ", ".join(f"'{code}'" for code in ZERO_DECIMAL)
     connection.execute(
         f"""
         CREATE OR REPLACE TABLE model.billings AS
@@ -473,7 +490,7 @@ def _build_billings(connection: duckdb.DuckDBPyConnection, *, currency: str) -> 
             FROM documents d
         )
         SELECT d.day, coalesce(k.account_id, d.customer_id) AS account_id, d.kind,
-               sum(d.amount / CASE WHEN d.currency IN ({zero}) THEN 1 ELSE 100 END
+               sum(d.amount / {stripe_divisor_sql("d.currency")}
                    / CASE WHEN d.currency = $reporting THEN 1.0 ELSE fx.rate END) AS amount
         FROM dated d
         ASOF LEFT JOIN fx ON fx.currency = d.currency AND fx.date <= d.rate_date

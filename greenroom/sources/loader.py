@@ -114,6 +114,7 @@ def batch_commit(
         result.report.extend(stage_errors, total=stage_total)
         result.notices += notices
         bad[stage.table] = _bad_filter(stage)
+        result.notices += _warnings(conn, stage, batch.label, bad[stage.table], result.report)
     if result.report.rejected and not quarantine:
         result.rows_rejected = result.rows_in
         return result
@@ -271,6 +272,32 @@ def _validate(
         f"ORDER BY _row, field LIMIT {MAX_REPORTED_ERRORS}"
     ).fetchall()
     return [Problem(file, row, name, reason) for row, name, reason in rows], total, notices
+
+
+# Warnings quoted in a batch's notice (all of them are counted, and kept in its report).
+NOTICE_WARNINGS = 3
+
+
+def _warnings(
+    conn: duckdb.DuckDBPyConnection, stage: Stage, file: str, bad: str, report: ImportReport
+) -> list[str]:
+    # Only rows that will load can carry a warning; a rejected row has its error instead.
+    notices = []
+    for check in stage.warnings:
+        where = f"{_is(check.bad)} AND NOT ({bad})"
+        total = conn.execute(f"SELECT count(*) FROM {_staged(stage)} WHERE {where}").fetchone()[0]
+        if not total:
+            continue
+        rows = conn.execute(
+            f"SELECT _row, ({check.reason})::VARCHAR FROM {_staged(stage)} WHERE {where} "
+            f"ORDER BY _row LIMIT {MAX_REPORTED_ERRORS}"
+        ).fetchall()
+        found = [Problem(file, row, check.field, reason) for row, reason in rows]
+        report.warn(found, total)
+        quoted = "; ".join(str(problem) for problem in found[:NOTICE_WARNINGS])
+        more = f" (and {total - NOTICE_WARNINGS} more)" if total > NOTICE_WARNINGS else ""
+        notices.append(f"{file}: {total} warnings in raw.{stage.table}: {quoted}{more}")
+    return notices
 
 
 def _mark_duplicates(

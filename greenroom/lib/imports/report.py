@@ -67,6 +67,16 @@ class ImportReport:
     skipped: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    # Rows imported as they are but worth a look (a negative invoice line): never a reason
+    # to reject, listed like problems (the first MAX_PROBLEMS) and counted.
+    warnings: list[Problem] = field(default_factory=list)
+    warning_count: int = 0
+
+    def warn(self, problems: Iterable[Problem], total: int) -> None:
+        """Record warnings (``total`` counts those beyond the ones listed)."""
+        room = MAX_PROBLEMS - len(self.warnings)
+        self.warnings.extend(list(problems)[: max(room, 0)])
+        self.warning_count += total
 
     def problem(self, row: int | str | None, field: str, message: str) -> None:
         """Record a problem of this report's file."""

@@ -46,7 +46,9 @@ def _snapshot_periods(catalog: Catalog, query: Query) -> ir.Table:
 def _mrr_rows(catalog: Catalog, query: Query) -> ir.Table:
     """MRR per account (and product when sliced by it) per period, with account dimensions."""
     mrr = catalog.table("model.mrr")
-    mrr = mrr.select("day", "account_id", "mrr", "list_mrr", "quantity", product=mrr.product_key)
+    mrr = mrr.select(
+        "day", "account_id", "mrr", "list_mrr", "quantity", "credit_mrr", product=mrr.product_key
+    )
     if set(query.by + tuple(query.where)) & set(ACCOUNT_DIMENSIONS):
         mrr = with_accounts(catalog, mrr, "account_id")
     return filtered(mrr, query)
@@ -178,10 +180,11 @@ def arr(catalog: Catalog, query: Query) -> ir.Table:
         "contraction, churn and reactivation."
     ),
     formula=(
-        "per account (* product when sliced by product): new = MRR when the previous "
-        "period was 0 and it never paid before; reactivation = the same after an earlier "
-        "paid period; expansion/contraction = the difference when both are above 0; "
-        "churn = -previous MRR when it falls to 0; value = the net change (their sum)"
+        "per account (* product when sliced by product), MRR never below 0: new = MRR "
+        "when the previous MRR was <= 0 and it never paid before; reactivation = the same "
+        "after an earlier paid period; expansion/contraction = the difference when both "
+        "are above 0; churn = -previous MRR when MRR falls to <= 0; value = the net change "
+        "(their sum)"
     ),
     sources=BILLING_SOURCES,
     extra_columns=MOVEMENTS,
@@ -190,12 +193,14 @@ def mrr_movements(catalog: Catalog, query: Query) -> ir.Table:
     """MRR change per period split into new, expansion, contraction, churn, reactivation."""
     s = _revenue_series(catalog, query)
     cur, prev = s.mrr, s.prev_1
+    # MRR is never below zero (model.mrr), so each unit is paying (> 0) or paying nothing
+    # (<= 0, in fact = 0) at both ends, and exactly one case below covers any change.
     parts = {
-        "new": ibis.ifelse((prev == 0) & (cur > 0) & (s.paid_before == 0), cur, 0.0),
-        "reactivation": ibis.ifelse((prev == 0) & (cur > 0) & (s.paid_before > 0), cur, 0.0),
+        "new": ibis.ifelse((prev <= 0) & (cur > 0) & (s.paid_before == 0), cur, 0.0),
+        "reactivation": ibis.ifelse((prev <= 0) & (cur > 0) & (s.paid_before > 0), cur, 0.0),
         "expansion": ibis.ifelse((prev > 0) & (cur > prev), cur - prev, 0.0),
         "contraction": ibis.ifelse((prev > 0) & (cur > 0) & (cur < prev), cur - prev, 0.0),
-        "churn": ibis.ifelse((prev > 0) & (cur == 0), -prev, 0.0),
+        "churn": ibis.ifelse((prev > 0) & (cur <= 0), -prev, 0.0),
     }
     summed = s.group_by(["period", *query.by]).aggregate(
         **{name: expression.sum().round(6) for name, expression in parts.items()}
@@ -291,7 +296,7 @@ def grr_12m(catalog: Catalog, query: Query) -> ir.Table:
     title="Logo churn",
     unit="ratio",
     description="Share of accounts paying at the previous period's end that pay nothing now.",
-    formula="accounts with MRR(t-1) > 0 and MRR(t) = 0 / accounts with MRR(t-1) > 0",
+    formula="accounts with MRR(t-1) > 0 and MRR(t) <= 0 / accounts with MRR(t-1) > 0",
     sources=BILLING_SOURCES,
     extra_columns=("starting_accounts", "churned_accounts"),
 )
@@ -301,7 +306,7 @@ def logo_churn(catalog: Catalog, query: Query) -> ir.Table:
     base = s.filter(s.prev_1 > 0)
     result = base.group_by(["period", *query.by]).aggregate(
         starting_accounts=base.account_id.nunique(),
-        churned_accounts=base.account_id.nunique(where=base.mrr == 0),
+        churned_accounts=base.account_id.nunique(where=base.mrr <= 0),
     )
     result = result.mutate(value=ratio(result.churned_accounts, result.starting_accounts))
     return ordered(in_range(result, "period", query), query)
@@ -359,6 +364,32 @@ def price_realisation(catalog: Catalog, query: Query) -> ir.Table:
         mrr=units.mrr.sum().round(6), list_mrr=units.list_mrr.sum().round(6)
     )
     result = result.mutate(value=ratio(result.mrr, result.list_mrr))
+    return ordered(in_range(result, "period", query), query)
+
+
+@metric(
+    name="mrr_credits",
+    title="MRR credits",
+    unit="currency",
+    description=(
+        "Credits left out of MRR: where an account's invoice lines for a product add up to "
+        "less than zero at the period's end, its MRR is zero and the part below zero is "
+        "counted here (zero or negative)."
+    ),
+    formula=(
+        "sum over accounts * products of min(0, sum of their counted lines' monthly values) "
+        "at the period's last instant"
+    ),
+    sources=BILLING_SOURCES,
+)
+def mrr_credits(catalog: Catalog, query: Query) -> ir.Table:
+    """The monthly value of credit lines below zero, per period end (never part of MRR)."""
+    rows = _mrr_rows(catalog, query)
+    periods = _snapshot_periods(catalog, query)
+    joined = rows.join(periods, rows.day == periods.day)
+    result = joined.group_by(["period", *query.by]).aggregate(
+        value=joined.credit_mrr.sum().round(6)
+    )
     return ordered(in_range(result, "period", query), query)
 
 

@@ -48,6 +48,8 @@ class Stage:
     select_sql: str
     checks: list[Check] = field(default_factory=list)
     children_of: str | None = None
+    # Rows matching a warning are loaded; the import report counts and lists them.
+    warnings: list[Check] = field(default_factory=list)
 
 
 @dataclass

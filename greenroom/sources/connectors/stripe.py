@@ -23,6 +23,16 @@ KNOWN = "(" + ", ".join(f"'{name}'" for name in [*STRIPE_TABLES, "list"]) + ")"
 # Embedded lists: parent object → (list field, child object).
 CHILDREN = {"subscription": ("items", "subscription_item"), "invoice": ("lines", "line_item")}
 NO_CREATED = {"line_item"}
+# Fields holding an amount in the currency's minor unit, which Stripe writes as an integer;
+# True where every object of the type has one (an invoice line always has an amount, a price
+# of a metered or tiered plan has no unit_amount).
+AMOUNT_FIELDS = {
+    "line_item": {"amount": True},
+    "invoice": {"total": False},
+    "credit_note": {"total": False},
+    "price": {"unit_amount": False},
+}
+WHOLE_NUMBER = "('BIGINT', 'UBIGINT')"
 
 
 def _objects_sql() -> str:
@@ -77,8 +87,42 @@ def _stage_for(object_type: str) -> Stage:
             "'unknown currency ' || lower(_currency) || ' (not an ISO 4217 code)'",
         )
     )
+    checks += [
+        _amount_check(name, required)
+        for name, required in AMOUNT_FIELDS.get(object_type, {}).items()
+    ]
+    warnings = [NEGATIVE_LINE] if object_type == "line_item" else []
     children_of = "_complete_parent" if object_type in parent_of else None
-    return Stage(table, f"SELECT * FROM ({own})", checks, children_of=children_of)
+    return Stage(
+        table, f"SELECT * FROM ({own})", checks, children_of=children_of, warnings=warnings
+    )
+
+
+def _amount_check(name: str, required: bool) -> Check:
+    # A null or fractional amount is refused, never rounded or left for the refresh to drop
+    # (a dropped line reads as a churn then a reactivation).
+    kind = f"coalesce(json_type(doc, '$.{name}'), 'NULL')"
+    allowed = WHOLE_NUMBER if required else WHOLE_NUMBER[:-1] + ", 'NULL')"
+    return Check(
+        name,
+        f"{kind} NOT IN {allowed}",
+        f"CASE WHEN {kind} = 'NULL' THEN 'missing or null: Stripe always gives an integer "
+        f"amount in the currency''s minor unit (cents)' ELSE 'not a whole number of minor "
+        f"units: ' || (doc ->> '$.{name}') || ' (Stripe amounts are integers, e.g. cents; "
+        f"nothing is rounded)' END",
+    )
+
+
+# A negative line that is not a proration is a credit: loaded (the model floors each
+# account's MRR in a product at zero and reports credits apart), and counted as a warning.
+NEGATIVE_LINE = Check(
+    "amount",
+    "json_type(doc, '$.amount') = 'BIGINT' AND (doc ->> '$.amount')::BIGINT < 0 AND NOT "
+    "coalesce((doc ->> '$.proration')::BOOLEAN, "
+    "(doc -> '$.parent.subscription_item_details' ->> 'proration')::BOOLEAN, false)",
+    "'negative amount ' || (doc ->> '$.amount') || ' (a credit): loaded; MRR is floored at "
+    "zero per account and product and the credit reported apart (docs/metrics.md)'",
+)
 
 
 def _parent_sql(object_type: str) -> str:

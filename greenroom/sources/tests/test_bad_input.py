@@ -1,6 +1,8 @@
 """Real-world mess: every problem is reported with its file, row and field, and a batch with
 problems loads nothing unless the source quarantines bad rows."""
 
+import json
+
 from greenroom.sources import services
 from greenroom.sources.choices import RunStatus, SourceStatus
 from greenroom.sources.tests.conftest import fixture_copy, make_source, query
@@ -204,3 +206,59 @@ def test_quarantine_of_bad_bytes_in_a_csv_keeps_later_row_numbers_right(workspac
     rejected = query('SELECT "row", field FROM meta.rejected_rows ORDER BY "row"')
     assert rejected == [(3, "(encoding)"), (5, "amount")]
     assert query("SELECT amount FROM raw.costs ORDER BY amount") == [(1,), (3,)]
+
+
+def _stripe_invoice(line_amounts: list, *, invoice_id: str = "in_1") -> str:
+    lines = [
+        {
+            "id": f"il_{invoice_id}_{n}",
+            "object": "line_item",
+            "amount": amount,
+            "currency": "usd",
+            "proration": False,
+            "subscription": "sub_1",
+            "type": "subscription",
+            "period": {"start": 1767225600, "end": 1769904000},
+        }
+        for n, amount in enumerate(line_amounts)
+    ]
+    invoice = {
+        "id": invoice_id,
+        "object": "invoice",
+        "created": 1767225600,
+        "customer": "cus_1",
+        "currency": "usd",
+        "status": "paid",
+        "total": 0,
+        "lines": {"object": "list", "has_more": False, "data": lines},
+    }
+    return json.dumps(invoice) + "\n"
+
+
+def test_it_refuses_a_stripe_line_with_a_null_or_fractional_amount(workspace, files):
+    path = files / "invoices.jsonl"
+    path.write_text(
+        _stripe_invoice([1000], invoice_id="in_ok")
+        + _stripe_invoice([None], invoice_id="in_null")
+        + _stripe_invoice([404.3], invoice_id="in_frac")
+    )
+    run = _sync(make_source(workspace, "stripe_files", path))
+    assert run.status == RunStatus.REJECTED
+    assert [(e[1], e[2]) for e in _errors(run)] == [(2, "amount"), (3, "amount")]
+    assert "missing or null" in run.errors[0]["reason"]
+    assert "not a whole number of minor units: 404.3" in run.errors[1]["reason"]
+    assert query("SELECT count(*) FROM raw.stripe_invoice_lines") == [(0,)]
+
+
+def test_it_loads_negative_stripe_lines_with_a_warning_naming_file_row_and_field(workspace, files):
+    path = files / "invoices.jsonl"
+    path.write_text(
+        _stripe_invoice([1000], invoice_id="in_ok")
+        + _stripe_invoice([2000, -1500], invoice_id="in_credit")
+    )
+    run = _sync(make_source(workspace, "stripe_files", path))
+    assert run.status == RunStatus.SUCCEEDED
+    assert query("SELECT count(*) FROM raw.stripe_invoice_lines") == [(3,)]
+    (notice,) = [n for n in run.notices if "warnings" in n]
+    assert notice.startswith("invoices.jsonl: 1 warnings in raw.stripe_invoice_lines: ")
+    assert "invoices.jsonl, row 2, amount: negative amount -1500 (a credit): loaded" in notice

@@ -26,8 +26,9 @@ beta,2026-02,"1.000,00 €",EUR,workspace
 beta,2026-03,-20,EUR,workspace
 """
 # Hand-worked MRR at each month's end, in USD (EUR at 2 per USD, see _refresh):
-# Jan: acme 100. Feb: acme 1200 + beta 1000/2 = 1700. Mar: acme 150.50 + beta -20/2 = 140.50.
-CHARGES_MRR = {date(2026, 1, 1): 100.0, date(2026, 2, 1): 1700.0, date(2026, 3, 1): 140.5}
+# Jan: acme 100. Feb: acme 1200 + beta 1000/2 = 1700. Mar: acme 150.50; beta's -20/2 = -10 is
+# a credit, not negative MRR (MRR is floored at zero per account and product: docs/metrics.md).
+CHARGES_MRR = {date(2026, 1, 1): 100.0, date(2026, 2, 1): 1700.0, date(2026, 3, 1): 150.5}
 
 LINES = """subscription,customer,plan,price,currency,interval,interval count,start,end,qty,discount
 s1,acme,workspace,100,USD,month,1,2026-01-01,2026-03-15,2,10
