@@ -1,7 +1,7 @@
 """Generated Stripe files (repeats, conflicting repeats, bad currencies in invoices and in
-their lines, with and without quarantine): the sync's counts match a record-by-record
-computation written here independently of the loader's SQL, and read = loaded + rejected +
-skipped always."""
+their lines, lines without an amount, with and without quarantine): the sync's counts match a
+record-by-record computation written here independently of the loader's SQL, and read =
+loaded + rejected + skipped always."""
 
 import json
 from itertools import count
@@ -19,7 +19,8 @@ invoices = st.tuples(
     st.just("invoice"),
     st.integers(0, 2),
     st.sampled_from(["eur", "zzz"]),  # zzz: not an ISO 4217 code
-    st.lists(st.sampled_from(["eur", "xxy"]), max_size=3),
+    # Each line: its currency (xxy: not a code) and its amount (None: refused, docs/metrics.md).
+    st.lists(st.tuples(st.sampled_from(["eur", "xxy"]), st.sampled_from([1500, None])), max_size=3),
 )
 files = st.lists(st.one_of(customers, invoices), min_size=1, max_size=8)
 names = count()
@@ -39,7 +40,8 @@ def _document(record) -> dict:
             "has_more": False,
             "data": [
                 {"id": f"il_{number}_{i}", "object": "line_item", "currency": currency}
-                for i, currency in enumerate(lines)
+                | ({"amount": amount} if amount is not None else {})
+                for i, (currency, amount) in enumerate(lines)
             ],
         },
     }
@@ -53,7 +55,8 @@ def _staged_rows(document) -> list[tuple[str, str, str, bool]]:
     for line in document.get("lines", {}).get("data", []):
         # A line's content includes its invoice's id and created (its own created is theirs).
         line_content = json.dumps([line, document["id"], document["created"]], sort_keys=True)
-        rows.append(("line", line["id"], line_content, line["currency"] == "eur"))
+        ok = line["currency"] == "eur" and line.get("amount") is not None
+        rows.append(("line", line["id"], line_content, ok))
     return rows
 
 
