@@ -8,7 +8,7 @@ place (file, row, field) when it reports the problem.
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 
 import pycountry
@@ -45,15 +45,36 @@ def as_int(value: str) -> int | None:
     return number
 
 
+# The amount rule billing files follow too (sources/connectors/billing.py, in SQL there):
+# each separator style that can be read without guessing, as a pattern and what to do with it.
+_AMOUNT_AROUND = re.compile(r"[\s'\u00a0$€£¥₹]|^[A-Za-z]{1,3}|[A-Za-z]{1,3}$")
+_AMOUNT_STYLES = (
+    (re.compile(r"\d+(\.\d+)?"), lambda n: n),  # 1234.50; a single point is a decimal point
+    (re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?"), lambda n: n.replace(",", "")),  # 1,234.50
+    (  # 1.234,50 and 1.234.567: points group thousands
+        re.compile(r"\d{1,3}(\.\d{3})+,\d+|\d{1,3}(\.\d{3}){2,}"),
+        lambda n: n.replace(".", "").replace(",", "."),
+    ),
+    (re.compile(r"\d+,\d{1,2}"), lambda n: n.replace(",", ".")),  # 12,50: a decimal comma
+)
+
+
 def as_money(value: str) -> Decimal | None:
+    """A non-negative amount in major units, read by the rule in docs/import-formats.md:
+    ``1,234.50``, ``1.234,50 €``, ``$1,234.50`` and ``12,50`` are read; anything that would
+    need a guess (``1,234,5``) is refused rather than read wrongly."""
     if not value:
         return None
-    cleaned = re.sub(r"[^\d.\-]", "", value.replace(",", ""))
-    try:
-        amount = Decimal(cleaned).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise BadValue(f"'{value}' is not an amount") from None
-    if amount < 0 or amount >= Decimal("1e12"):
+    text = _AMOUNT_AROUND.sub("", value.strip())
+    negative = text.startswith("-") or (text.startswith("(") and text.endswith(")"))
+    number = text.strip("()-")
+    normal = next((normal for pattern, normal in _AMOUNT_STYLES if pattern.fullmatch(number)), None)
+    if normal is None:
+        raise BadValue(f"'{value}' is not an amount (e.g. 1234.50, 1,234.50 or 1.234,50)")
+    if negative:
+        raise BadValue(f"'{value}' is out of range (a negative amount)")
+    amount = Decimal(normal(number)).quantize(Decimal("0.01"))
+    if amount >= Decimal("1e12"):
         raise BadValue(f"'{value}' is out of range")
     return amount
 
