@@ -17,10 +17,11 @@ own entry under the same key: two different entries under one key are refused.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class NavEntry:
         return (self.section, self.label)
 
     def url(self) -> str:
-        return reverse(self.url_name, kwargs=dict(self.kwargs))
+        return _reversed(self.url_name, self.kwargs, get_script_prefix(), get_urlconf())
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,10 @@ def scratch() -> Iterator[None]:
             _entries[kind].clear()
             _entries[kind].update(store)
         _ordered.clear()
+
+
+@lru_cache(maxsize=512)
+def _reversed(url_name: str, kwargs: tuple, prefix: str, urlconf: str | None) -> str:
+    # The sidebar reverses every link on every page; a link changes only with the URL
+    # configuration and the prefix the site is served under, which are in the key.
+    return reverse(url_name, kwargs=dict(kwargs), urlconf=urlconf)
