@@ -53,7 +53,10 @@ def bundle() -> str:
 
 
 def render(spec: dict, fmt: str) -> bytes:
-    """A chart specification as PNG or SVG, without a browser."""
+    """A chart specification as PNG or SVG, without a browser (at slide width: without a
+    page there is no container to fit)."""
+    if spec.get("width") == "container":
+        spec = {**spec, "width": 720}
     if fmt == "png":
         return vl_convert.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
     return vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION).encode("utf-8")

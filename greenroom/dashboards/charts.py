@@ -51,8 +51,14 @@ class Chart:
     extra: dict = field(default_factory=dict)
 
     def table(self) -> list[list[Any]]:
-        """Header then rows, for CSV/XLSX downloads."""
-        return [list(self.columns), *[[row.get(c) for c in self.columns] for row in self.rows]]
+        """Header then rows, for CSV/XLSX downloads (``status``: complete or to date)."""
+        return [list(self.columns), *[[_cell(row, c) for c in self.columns] for row in self.rows]]
+
+
+def _cell(row: dict, column: str) -> Any:
+    if column == "status":
+        return "to date" if row.get("partial") else "complete"
+    return row.get(column)
 
 
 def axis_format(unit: str) -> dict:
