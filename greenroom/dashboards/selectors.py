@@ -450,10 +450,8 @@ def customers(scope: Scope, *, by: str) -> dict:
         }
         for s in slices
     ]
-    moved = (
-        metrics.account_movements(workspace=scope.workspace, month=ref, where=scope.where)
-        if ref
-        else []
+    moved = metrics.account_movements(
+        workspace=scope.workspace, month=ref, where=scope.where, largest=10
     )
     largest = {
         kind: with_names(scope.workspace, [m for m in moved if m["movement"] == kind][:10])

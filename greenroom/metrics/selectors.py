@@ -454,20 +454,25 @@ def account_movements(
     workspace: Workspace,
     month: date,
     where: Mapping[str, Iterable[str] | str] | None = None,
+    largest: int | None = None,
 ) -> list[dict]:
     """The accounts behind a month's MRR movements: per account, its MRR at the previous
     month's end and at this one's, the movement (new, expansion, contraction, churn,
     reactivation) and the amount, with the account's name and attributes; largest first.
 
     The same series and cases as the ``mrr_movements`` metric, so a movement's amounts add up
-    to that metric's figure for the month and slice.
+    to that metric's figure for the month and slice. With ``largest``, only the largest
+    that many of each movement (what a dashboard lists; remembered apart, so a page does not
+    copy every account's row on each request).
     """
     query = _query("mrr_movements", where=where, grain="month", period=(month, month))
-    key = ("account_movements", tuple(sorted(query.where.items())), month)
-    return _remembered(workspace, key, lambda connection: _account_movements(connection, query))
+    key = ("account_movements", tuple(sorted(query.where.items())), month, largest)
+    return _remembered(
+        workspace, key, lambda connection: _account_movements(connection, query, largest)
+    )
 
 
-def _account_movements(connection, query: Query) -> list[dict]:
+def _account_movements(connection, query: Query, largest: int | None = None) -> list[dict]:
     from greenroom.metrics.definitions.revenue import account_movements as movements
 
     catalog = Catalog(store.ibis_backend(connection))
@@ -483,7 +488,16 @@ def _account_movements(connection, query: Query) -> list[dict]:
         """
     )
     columns = [column[0] for column in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    if largest is None:
+        return rows
+    counted: dict[str, int] = {}
+    kept = []
+    for row in rows:  # largest first already
+        counted[row["movement"]] = counted.get(row["movement"], 0) + 1
+        if counted[row["movement"]] <= largest:
+            kept.append(row)
+    return kept
 
 
 def dimension_values(*, workspace: Workspace) -> dict[str, list[str]]:

@@ -52,3 +52,14 @@ def test_it_follows_a_slice_filter(loaded):
         workspace=loaded.workspace, month=date(2026, 3, 1), where={"segment": ["no-such"]}
     )
     assert nothing == []
+
+
+def test_it_keeps_the_largest_of_each_movement_when_asked(loaded):
+    month = date(2026, 3, 1)
+    every = metrics.account_movements(workspace=loaded.workspace, month=month)
+    top = metrics.account_movements(workspace=loaded.workspace, month=month, largest=1)
+    assert [(m["movement"], m["amount"]) for m in top] == [
+        (m["movement"], m["amount"])
+        for m in every
+        if m is next(x for x in every if x["movement"] == m["movement"])
+    ]
