@@ -10,6 +10,7 @@ Every builder takes tidy rows (a list of dicts) and names the fields to draw; a 
 labelled "to date".
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,6 +29,9 @@ MOVEMENT_COLOURS = {
     "End": "#4c4c4c",
 }
 CONFIG = {
+    # No ARIA roles on marks: the page labels each chart as one image (role="img" with its
+    # title; the data is a download away), and empty mark groups with roles fail axe.
+    "aria": False,
     "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
     "view": {"stroke": None},
     "axis": {"labelColor": "#444", "titleColor": "#444", "gridColor": "#eee", "domain": False},
@@ -49,6 +53,11 @@ class Chart:
     metric: str = ""  # the metric "explain" opens for this chart
     note: str = ""
     extra: dict = field(default_factory=dict)
+
+    def spec_json(self) -> str:
+        """The specification as JSON, for the page (an attribute: htmx drops the script
+        elements of swapped content, ours of type application/json included)."""
+        return json.dumps(self.spec, separators=(",", ":"))
 
     def table(self) -> list[list[Any]]:
         """Header then rows, for CSV/XLSX downloads (``status``: complete or to date)."""
@@ -220,7 +229,7 @@ def stacked_bar(
 ) -> dict:
     """Values over time stacked by ``series`` (negative parts stack below zero)."""
     spec = _base(title, rows, height)
-    colour: dict = {"field": series, "type": "nominal", "title": None}
+    colour: dict = {"field": series, "type": "nominal", "title": None, "legend": {"columns": 3}}
     if order:
         colour["sort"] = list(order)
         colour["scale"] = {"domain": list(order)}

@@ -32,3 +32,9 @@ def trend_class(value: float | None) -> str:
     if value is None:
         return "flat"
     return "up" if value > 0.0005 else "down" if value < -0.0005 else "flat"
+
+
+@register.filter
+def words(name: str) -> str:
+    """A column name for people: 'starting_accounts' → 'Starting accounts'."""
+    return str(name).replace("_", " ").capitalize()

@@ -1,5 +1,6 @@
-// Draws every chart on the page from its Vega-Lite specification (a JSON script element the
-// server rendered), with the vega-embed bundle served by this server. `ast: true` evaluates
+// Draws every chart on the page from its Vega-Lite specification (JSON in the chart's
+// data-spec attribute, which survives htmx swaps where script elements do not), with the
+// vega-embed bundle served by this server. `ast: true` evaluates
 // Vega expressions with the interpreter instead of `new Function`, which the
 // Content-Security-Policy forbids; vega-embed's and vega-tooltip's own <style> elements are
 // turned off for the same reason (their rules are in dashboards.css).
@@ -10,10 +11,8 @@
     if (typeof window.vegaEmbed !== "function") return;
     root.querySelectorAll(".chart[data-spec]").forEach(function (element) {
       if (element.dataset.drawn) return;
-      var source = document.getElementById(element.dataset.spec);
-      if (!source) return;
       element.dataset.drawn = "1";
-      var spec = JSON.parse(source.textContent);
+      var spec = JSON.parse(element.dataset.spec);
       delete spec.title; // the card's caption says it (the title stays for downloads)
       window.vegaEmbed(element, spec, {
         ast: true,
@@ -21,6 +20,10 @@
         renderer: "svg",
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true, theme: "light" },
+      }).then(function () {
+        // The element around it is the image (role="img", labelled with the chart's title).
+        var svg = element.querySelector("svg");
+        if (svg) svg.setAttribute("aria-hidden", "true");
       }).catch(function (error) {
         element.textContent = "This chart could not be drawn: " + error.message;
       });
