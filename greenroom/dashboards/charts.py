@@ -75,7 +75,7 @@ def axis_format(unit: str) -> dict:
     if unit == "currency":
         return {"labelExpr": "replace(format(datum.value, '$.3~s'), 'G', 'B')"}
     if unit == "ratio":
-        return {"format": ".0%"}
+        return {"format": ".1~%"}  # 9.5 %, 10 %: a narrow range still reads
     return {"labelExpr": "replace(format(datum.value, '.3~s'), 'G', 'B')"}
 
 

@@ -541,9 +541,13 @@ def usage(scope: Scope) -> dict:
     by_product: dict[str, list[dict]] = defaultdict(list)
     for r in adoption:
         by_product[r["product"]].append(r)
+    # Both over the same 90 days (WAU from the first whole week in them), on one time axis.
     trend = [
         {"period": r["period"], "partial": r["partial"], "measure": label, "value": r["value"]}
-        for label, rows in (("DAU", dau.rows), ("WAU", wau.rows))
+        for label, rows in (
+            ("DAU", dau.rows),
+            ("WAU", [r for r in wau.rows if r["period"] >= start]),
+        )
         for r in rows
     ]
     mau_rows = _in_period(mau.rows, scope.period)
@@ -554,9 +558,13 @@ def usage(scope: Scope) -> dict:
     chart_list = [
         charts.Chart(
             "dau-wau",
-            "Daily and weekly active users",
+            "Daily and weekly active users, last 90 days",
             charts.line(
-                "Daily and weekly active users", trend, unit="count", series="measure", grain="day"
+                "Daily and weekly active users, last 90 days",
+                trend,
+                unit="count",
+                series="measure",
+                grain="day",
             ),
             trend,
             ("period", "measure", "value", "status"),
