@@ -165,6 +165,7 @@ def kpi(
             month=ref,
         ),
         "where": scope.where,
+        "better": "down" if name == "logo_churn" else "up",
     }
 
 
@@ -632,6 +633,7 @@ def _latest_kpi(key: str, title: str, rows: list[dict], metric: str) -> dict:
         "partial": bool(now and now["partial"]),
         "target": None,
         "where": {},
+        "better": "up",
         "day_grain": True,
     }
 

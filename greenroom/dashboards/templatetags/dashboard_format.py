@@ -27,11 +27,13 @@ def figure(value: float | None, unit: str, currency: str = "USD") -> SafeString:
 
 
 @register.filter
-def trend_class(value: float | None) -> str:
-    """'up', 'down' or 'flat' for styling a change (colour is never the only signal)."""
-    if value is None:
+def trend_class(value: float | None, better: str = "up") -> str:
+    """'good', 'bad' or 'flat' for styling a change, by which way is better for the figure
+    (churn falling is good); the signed text says the direction, colour only adds to it."""
+    if value is None or abs(value) <= 0.0005:
         return "flat"
-    return "up" if value > 0.0005 else "down" if value < -0.0005 else "flat"
+    rising = value > 0
+    return "good" if rising == (better != "down") else "bad"
 
 
 @register.filter

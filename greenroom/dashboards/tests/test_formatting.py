@@ -97,3 +97,12 @@ def test_it_counts_months_across_years():
     assert periods.month_add(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert periods.month_add(date(2025, 11, 1), 14) == date(2027, 1, 1)
     assert periods.parse("24m", as_of=date(2026, 5, 2)).months == 24
+
+
+def test_it_colours_a_change_by_which_way_is_better():
+    render = Template("{% load dashboard_format %}{{ v|trend_class:better }}").render
+    assert render(Context({"v": 0.05, "better": "up"})) == "good"
+    assert render(Context({"v": -0.002, "better": "down"})) == "good"  # churn falling
+    assert render(Context({"v": 0.002, "better": "down"})) == "bad"
+    assert render(Context({"v": 0.0001, "better": "up"})) == "flat"
+    assert render(Context({"v": None, "better": "up"})) == "flat"
