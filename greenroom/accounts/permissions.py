@@ -35,6 +35,12 @@ ABILITIES: dict[str, str] = {
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
     "view_jobs": Role.PRODUCT_OPS,
     "view_audit_log": Role.ADMIN,
+    # The dashboards (revenue, cost, usage by product, segment and market) and "explain this
+    # number": every member reads the company's numbers, as on the Metrics page.
+    "view_dashboards": Role.VIEWER,
+    # The executive headline as the top of the home page: for the people who run the company
+    # and its data (admins, product ops); others keep the home page as it was.
+    "see_executive_home": Role.PRODUCT_OPS,
 }
 
 
