@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "greenroom.metrics",
     "greenroom.sources",
     "greenroom.customers",
+    "greenroom.cadences",
     "greenroom.web",
     "greenroom.sandbox",
 ]

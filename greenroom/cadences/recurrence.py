@@ -1,0 +1,68 @@
+"""Recurrence rules: RFC 5545 RRULEs read by python-dateutil, refused when they never occur
+or occur more often than daily (docs/cadences.md, "Recurrence rules")."""
+
+from datetime import UTC, datetime, timedelta
+
+from dateutil.rrule import DAILY, rrulestr
+from django.core.exceptions import ValidationError
+
+# rrule's FREQ constants run YEARLY=0 ... DAILY=3, HOURLY=4, MINUTELY=5, SECONDLY=6.
+_MOST_FREQUENT = DAILY
+# How far ahead a rule is searched for its first occurrence before it is called empty.
+_HORIZON_YEARS = 5
+
+
+def rule_parse(rule: str, *, starts_at: datetime):
+    """The rrule for ``rule`` from ``starts_at``; a ValidationError says what is wrong."""
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    if not text:
+        raise ValidationError("Give a recurrence rule, e.g. FREQ=MONTHLY;BYDAY=1TU.")
+    if "DTSTART" in text.upper():
+        raise ValidationError("Give the first date in its own field, not as DTSTART in the rule.")
+    start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)
+    try:
+        parsed = rrulestr(text, dtstart=start, forceset=False)
+    except (ValueError, TypeError) as error:
+        raise ValidationError(f"'{rule}' is not an RFC 5545 recurrence rule: {error}.") from None
+    if not hasattr(parsed, "_freq"):
+        raise ValidationError("Give one RRULE, not a set of rules.")
+    if parsed._freq > _MOST_FREQUENT:
+        raise ValidationError(
+            f"'{rule}' occurs more often than daily; reviews recur daily at most."
+        )
+    first = parsed.after(start - timedelta(seconds=1), inc=True)
+    if first is not None and _twice_a_day(parsed, first):
+        raise ValidationError(
+            f"'{rule}' occurs more often than daily (several times a day); reviews recur daily "
+            "at most."
+        )
+    if first is None or first > start.replace(year=start.year + _HORIZON_YEARS):
+        raise ValidationError(
+            f"'{rule}' never occurs from {start:%Y-%m-%d} (within {_HORIZON_YEARS} years)."
+        )
+    return parsed
+
+
+def _twice_a_day(parsed, first: datetime) -> bool:
+    # FREQ=DAILY;BYHOUR=9,17 is daily by its FREQ but meets twice a day: look at the gaps.
+    previous, moment = first, parsed.after(first)
+    for _ in range(60):
+        if moment is None:
+            return False
+        if moment - previous < timedelta(days=1):
+            return True
+        previous, moment = moment, parsed.after(moment)
+    return False
+
+
+def occurrences(rule: str, *, starts_at: datetime, after: datetime, count: int) -> list[datetime]:
+    """The next ``count`` starts of the rule at or after ``after``."""
+    parsed = rule_parse(rule, starts_at=starts_at)
+    found: list[datetime] = []
+    moment = parsed.after(after - timedelta(seconds=1), inc=True)
+    while moment is not None and len(found) < count:
+        found.append(moment)
+        moment = parsed.after(moment)
+    return found
