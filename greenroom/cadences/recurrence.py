@@ -60,9 +60,10 @@ def _twice_a_day(parsed, first: datetime) -> bool:
 def occurrences(rule: str, *, starts_at: datetime, after: datetime, count: int) -> list[datetime]:
     """The next ``count`` starts of the rule at or after ``after``."""
     parsed = rule_parse(rule, starts_at=starts_at)
-    found: list[datetime] = []
-    moment = parsed.after(after - timedelta(seconds=1), inc=True)
-    while moment is not None and len(found) < count:
-        found.append(moment)
-        moment = parsed.after(moment)
-    return found
+    return list(parsed.xafter(after, count=count, inc=True))
+
+
+def between(rule: str, *, starts_at: datetime, since: datetime, until: datetime) -> list[datetime]:
+    """The starts of the rule from ``since`` up to (not including) ``until``."""
+    parsed = rule_parse(rule, starts_at=starts_at)
+    return [moment for moment in parsed.between(since, until, inc=True) if moment < until]

@@ -545,13 +545,14 @@ def occurrences_generate(
 ) -> int:
     """Create the missing occurrences from ``since`` (default ``now``) to ``ahead`` past now;
     future ones no longer in the rule are dropped. Returns how many were created."""
-    start = since or now
     upcoming = recurrence.occurrences(
-        cadence.rrule, starts_at=cadence.starts_at, after=start, count=10_000 if since else ahead
+        cadence.rrule, starts_at=cadence.starts_at, after=now, count=ahead
     )
-    if since:
-        future = [moment for moment in upcoming if moment >= now][:ahead]
-        upcoming = [moment for moment in upcoming if moment < now] + future
+    if since is not None:
+        upcoming = (
+            recurrence.between(cadence.rrule, starts_at=cadence.starts_at, since=since, until=now)
+            + upcoming
+        )
     existing = set(cadence.occurrences.values_list("starts_at", flat=True))
     Occurrence.objects.filter(cadence=cadence, starts_at__gte=now).exclude(
         starts_at__in=upcoming
