@@ -46,7 +46,7 @@ registry.register(
         key="decisions-pending-within-threshold",
         title="Pending decisions younger than 14 days",
         explanation="Open questions still within 14 days of being raised, of all open ones.",
-        weight=410,
+        weight=750,
         compute=selectors.pending_within_threshold,
     ),
     SearchProvider(

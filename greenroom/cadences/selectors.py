@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from greenroom import registry
@@ -67,14 +67,8 @@ def pending_for(
     )
 
 
-def _median_days(workspace: Workspace, start: datetime, end: datetime) -> tuple[float | None, int]:
-    spans = [
-        (decided - raised).total_seconds() / 86400
-        for raised, decided in Decision.objects.for_workspace(workspace)
-        .filter(status=DecisionStatus.DECIDED, decided_at__gt=start, decided_at__lte=end)
-        .values_list("raised_at", "decided_at")
-    ]
-    return (round(statistics.median(spans), 1) if spans else None), len(spans)
+def _median(spans: list[float]) -> float | None:
+    return round(statistics.median(spans), 1) if spans else None
 
 
 def time_to_decision(*, workspace: Workspace, now: datetime | None = None) -> Quantity:
@@ -82,16 +76,28 @@ def time_to_decision(*, workspace: Workspace, now: datetime | None = None) -> Qu
     with the median of the 90 days before as its trend (docs/cadences.md)."""
     now = now or timezone.now()
     window = timedelta(days=WINDOW_DAYS)
-    value, count = _median_days(workspace, now - window, now)
-    previous, _ = _median_days(workspace, now - 2 * window, now - window)
-    return Quantity(value=value, unit="days", count=count, previous=previous)
+    recent: list[float] = []
+    before: list[float] = []
+    rows = (
+        Decision.objects.for_workspace(workspace)
+        .filter(status=DecisionStatus.DECIDED, decided_at__gt=now - 2 * window, decided_at__lte=now)
+        .values_list("raised_at", "decided_at")
+    )
+    for raised, decided in rows:
+        days = (decided - raised).total_seconds() / 86400
+        (recent if decided > now - window else before).append(days)
+    return Quantity(value=_median(recent), unit="days", count=len(recent), previous=_median(before))
 
 
 def pending_within_threshold(*, workspace: Workspace, now: datetime | None = None) -> Ratio:
     """Pending decisions raised less than 14 days ago, of all pending decisions."""
     cutoff = (now or timezone.now()) - timedelta(days=PENDING_DAYS)
-    pending = Decision.objects.for_workspace(workspace).exclude(status=DecisionStatus.DECIDED)
-    return Ratio(pending.filter(raised_at__gte=cutoff).count(), pending.count())
+    counts = (
+        Decision.objects.for_workspace(workspace)
+        .exclude(status=DecisionStatus.DECIDED)
+        .aggregate(recent=Count("pk", filter=Q(raised_at__gte=cutoff)), total=Count("pk"))
+    )
+    return Ratio(counts["recent"], counts["total"])
 
 
 def decision_search(*, workspace: Workspace, actor: User, query: str, limit: int) -> list:
