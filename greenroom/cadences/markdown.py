@@ -13,9 +13,15 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographe
 _parser.enable("table")
 
 
-def render(text: str) -> str:
-    """The HTML of ``text`` (safe to mark safe: raw HTML is escaped by the parser)."""
-    return _parser.render(text or "")
+def render(text: str, *, shift: int = 2) -> str:
+    """The HTML of ``text`` (safe to mark safe: raw HTML is escaped by the parser). Headings
+    move down ``shift`` levels (``#`` becomes ``<h3>``): the text sits inside a page that
+    has its own ``<h1>`` and section ``<h2>``s."""
+    tokens = _parser.parse(text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+    return _parser.renderer.render(tokens, _parser.options, {})
 
 
 def headings(text: str) -> list[str]:

@@ -285,21 +285,21 @@ KPIS = (
 
 
 def kpi_snapshot(*, workspace: Workspace, since: datetime, until: datetime) -> dict:
-    """MRR, NRR, logo churn and paying accounts for the last full month before ``until``,
-    with the month before, from metrics.selectors."""
+    """MRR, NRR, logo churn and paying accounts for the last whole month before ``until`` the
+    data covers, with the month before, from metrics.selectors."""
     from greenroom.metrics import selectors as metrics
 
     end = date(until.year, until.month, 1) - timedelta(days=1)
-    start = date(
-        (end.replace(day=1) - timedelta(days=32)).year,
-        (end.replace(day=1) - timedelta(days=32)).month,
-        1,
-    )
+    # Three months back: the data may stop short of ``until`` (a review ahead of today).
+    first = end.year * 12 + end.month - 1 - 3  # months counted from year 0
+    start = date(first // 12, first % 12 + 1, 1)
     rows = []
     try:
         for name, title in KPIS:
             result = metrics.metric(name, workspace=workspace, grain="month", period=(start, end))
-            values = [row.get("value") for row in result.rows]
+            # A month still running is "to date" and would compare badly: whole months only.
+            whole = [row for row in result.rows if not row.get("partial")]
+            values = [row.get("value") for row in whole]
             current = values[-1] if values else None
             before = values[-2] if len(values) > 1 else None
             rows.append(
@@ -312,12 +312,13 @@ def kpi_snapshot(*, workspace: Workspace, since: datetime, until: datetime) -> d
                     "change": (current - before)
                     if current is not None and before is not None
                     else None,
-                    "period": result.rows[-1]["period"] if result.rows else None,
+                    "period": whole[-1]["period"] if whole else None,
                 }
             )
     except metrics.MetricsUnavailable:
         return {"unavailable": "No business data yet: connect billing to see the KPIs."}
-    return {"rows": rows, "month": end.replace(day=1)}
+    month = next((row["period"] for row in rows if row["period"]), end.replace(day=1))
+    return {"rows": rows, "month": month}
 
 
 def feed_user(*, token: str) -> CalendarToken | None:

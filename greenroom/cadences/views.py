@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from greenroom import registry
 from greenroom.accounts.permissions import ABILITIES, ability_required, can
 from greenroom.accounts.requests import MemberRequest
-from greenroom.cadences import ical, markdown, selectors, services
+from greenroom.cadences import ical, markdown, pdf, selectors, services
 from greenroom.cadences.choices import DecisionStatus, TemplateKind
 from greenroom.cadences.forms import (
     ActionForm,
@@ -592,6 +592,17 @@ def occurrence_detail(request: MemberRequest, pk: int, action_form=None) -> Http
         "agenda": mark_safe(markdown.render(occurrence.cadence.agenda)),
         "print": request.GET.get("print") == "1",
     }
+    if request.GET.get("format") == "pdf":
+        body = pdf.pack_pdf(
+            occurrence=occurrence,
+            parts=context["pack"],
+            actions=context["actions"],
+            decisions=context["decisions"],
+        )
+        response = HttpResponse(body, content_type="application/pdf")
+        name = f"pack-{occurrence.cadence.pk}-{occurrence.starts_at:%Y-%m-%d}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     status = 400 if action_form is not None and action_form.errors else 200
     template = "cadences/pack_print.html" if context["print"] else "cadences/occurrence.html"
     return render(request, template, context, status=status)

@@ -1,3 +1,7 @@
+import base64
+import contextlib
+import re
+import zlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -186,3 +190,68 @@ class TestCadences:
             personas.client(personas.ops).post(reverse("cadences:cadence_new"), data).status_code
             == 302
         )
+
+
+@pytest.mark.django_db
+def test_it_downloads_the_pack_as_a_pdf(personas):
+    cadence = services.cadence_save(
+        workspace=personas.workspace,
+        actor=personas.ops,
+        name="QBR",
+        rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=2WE",
+        starts_at=START,
+        now=START,
+    )
+    occurrence = cadence.occurrences.first()
+    services.action_item_add(
+        occurrence=occurrence,
+        actor=personas.ops,
+        title="Send the deck",
+        owner=personas.pm,
+        due=date(2026, 2, 1),
+    )
+    response = personas.client(personas.viewer).get(
+        reverse("cadences:occurrence", args=[occurrence.pk]) + "?format=pdf"
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    text = _pdf_text(response.content)
+    assert "QBR" in text and "KPI snapshot" in text and "Send the deck" in text
+    assert "Not available yet: waits for feedback." in text
+
+
+def _pdf_text(data: bytes) -> str:
+    """The page streams of a PDF, inflated where compressed (enough to find drawn text)."""
+    out = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        chunk = match.group(1).strip()
+        if chunk.endswith(b"~>"):  # ReportLab writes ASCII85 around the deflated stream
+            chunk = base64.a85decode(chunk, adobe=True)
+        with contextlib.suppress(zlib.error):
+            chunk = zlib.decompress(chunk)
+        out.append(chunk.decode("latin-1"))
+    return "".join(out)
+
+
+def test_it_compares_the_last_whole_month_with_the_one_before(monkeypatch):
+    from greenroom.metrics import selectors as metrics
+    from greenroom.metrics.selectors import MetricResult
+
+    def fake(name, **kwargs):
+        rows = [
+            {"period": date(2026, 10, 1), "value": 100.0, "partial": False},
+            {"period": date(2026, 11, 1), "value": 90.0, "partial": False},
+            {"period": date(2026, 12, 1), "value": 5.0, "partial": True},
+        ]
+        unit = "ratio" if name in ("nrr", "logo_churn") else "currency"
+        return MetricResult({"unit": unit}, {}, rows, {}, [])
+
+    monkeypatch.setattr(metrics, "metric", fake)
+    snapshot = selectors.kpi_snapshot(
+        workspace=None,
+        since=datetime(2026, 12, 1, tzinfo=UTC),
+        until=datetime(2027, 1, 5, tzinfo=UTC),
+    )
+    mrr = snapshot["rows"][0]
+    assert (mrr["current"], mrr["previous"], mrr["change"]) == (90.0, 100.0, -10.0)
+    assert snapshot["month"] == date(2026, 11, 1)
