@@ -1,5 +1,4 @@
 import statistics
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
-def test_it_builds_a_year_of_reviews_decisions_and_a_tool_stack_in_a_few_seconds():
+def test_it_builds_a_year_of_reviews_decisions_and_a_tool_stack():
     from greenroom.sandbox.cadences import sandbox_cadences
 
     workspace = WorkspaceFactory()
@@ -27,10 +26,7 @@ def test_it_builds_a_year_of_reviews_decisions_and_a_tool_stack_in_a_few_seconds
         MembershipFactory(
             workspace=workspace, role=role, user=UserFactory(email=f"{name}@harbor.example")
         )
-    started = time.monotonic()
     counts = sandbox_cadences(workspace=workspace, seed=7, now=NOW)
-    elapsed = time.monotonic() - started
-    assert elapsed < 10, elapsed
     decided = Decision.objects.for_workspace(workspace).filter(status=DecisionStatus.DECIDED)
     days = [d.time_to_decision().total_seconds() / 86400 for d in decided]
     assert counts["decisions"] >= 30 and counts["reopened"] >= 1
