@@ -10,6 +10,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.cadences import services
 from greenroom.cadences.choices import TemplateKind
 from greenroom.cadences.models import Cadence
+from greenroom.organisation.models import Person
 
 CADENCES = [
     # name, rule, weekday of the first one (0 = Monday), hour UTC, decisions per occurrence
@@ -159,17 +160,20 @@ def _tools(workspace: Workspace, ops: User, users: dict[str, User], now: datetim
         "out of date within a sprint.",
         retired_on=(now - timedelta(days=200)).date(),
     )
-    emails = [u.email for u in users.values()] + ["contractor@agency.example"]
-    for name, active_share in (("Jira", 0.9), ("Productboard", 0.5)):
+    # Seat logins: the demo sign-ins, the company's people (most have no Greenroom login, so
+    # the import lists them as unknown users) and a contractor.
+    people = list(
+        Person.objects.for_workspace(workspace).exclude(email="").values_list("email", flat=True)
+    )
+    emails = [u.email for u in users.values()] + people + ["contractor@agency.example"]
+    for name, active_share in (("Jira", 0.8), ("Productboard", 0.45), ("Linear", 0.3)):
+        tool = made[name]
         rows = ["email,last login"]
-        for index, email in enumerate(emails):
-            days = 2 if index / len(emails) < active_share else 60
+        for index, email in enumerate(emails[: tool.seats]):
+            days = 2 + index % 20 if index < active_share * tool.seats else 45 + index % 60
             rows.append(f"{email},{(now - timedelta(days=days)).date().isoformat()}")
         services.tool_seats_import(
-            tool=made[name],
-            actor=ops,
-            name=f"{name.lower()}-seats.csv",
-            data="\n".join(rows).encode(),
+            tool=tool, actor=ops, name=f"{name.lower()}-seats.csv", data="\n".join(rows).encode()
         )
 
 
