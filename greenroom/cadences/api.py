@@ -109,7 +109,9 @@ def get_decision(request: MemberRequest, pk: int):
     return _decision(request, pk)
 
 
-@router.post("/decisions", response={201: DecisionOut, **errors(403)}, summary="Raise a decision")
+@router.post(
+    "/decisions", response={201: DecisionOut, **errors(403, 404)}, summary="Raise a decision"
+)
 def raise_decision(request: MemberRequest, payload: DecisionIn):
     require(request, "raise_decision")
     area = None
