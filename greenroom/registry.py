@@ -90,6 +90,18 @@ class Ratio:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A measure's value that is an amount, not a share: a median of days, with its trend
+    (the same figure over the period before; None when there was nothing to measure)."""
+
+    value: float | None
+    unit: str
+    count: int = 0
+    previous: float | None = None
+    lower_is_better: bool = True
+
+
+@dataclass(frozen=True)
 class Measure:
     """A line of the product ops scorecard, computed from one workspace's data by
     ``compute(workspace=...)``."""
@@ -98,7 +110,7 @@ class Measure:
     title: str
     explanation: str
     weight: int
-    compute: Callable[..., Ratio] | None = None
+    compute: Callable[..., Ratio | Quantity] | None = None
     waits_for: str = ""
     ability: str = "view"
 
@@ -150,10 +162,73 @@ class SearchProvider:
     ability: str = "view"
 
 
-Entry = Section | NavEntry | OverviewCard | Measure | Panel | SearchProvider
-E = TypeVar("E", Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider)
+@dataclass(frozen=True)
+class PackSection:
+    """A section of a review's pre-read pack (cadences): ``context(workspace=, since=,
+    until=)`` gives what ``template`` renders as ``section`` for the period since the last
+    review. One with ``waits_for`` stands in for a capability not built yet: the pack says
+    it is not available yet."""
 
-KINDS: tuple[type, ...] = (Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider)
+    key: str
+    title: str
+    weight: int
+    template: str = ""
+    context: Callable[..., dict] | None = None
+    waits_for: str = ""
+    ability: str = "view"
+
+    def __post_init__(self) -> None:
+        if bool(self.template) == bool(self.waits_for) or bool(self.context) != bool(self.template):
+            raise ImproperlyConfigured(
+                f"Pack section {self.key!r} needs a template and context, or a waits_for."
+            )
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    """A kind of thing a decision's evidence may point at (an insight, an experiment...):
+    ``resolve(workspace=, reference=)`` returns ``(label, url)`` for a reference of that
+    workspace, or None when there is no such thing. One with ``waits_for`` is not resolvable
+    yet: evidence of that kind is kept as a URL and a note."""
+
+    key: str
+    title: str
+    weight: int
+    resolve: Callable[..., tuple[str, str] | None] | None = None
+    waits_for: str = ""
+    ability: str = "view"
+
+    def __post_init__(self) -> None:
+        if (self.resolve is None) == (not self.waits_for):
+            raise ImproperlyConfigured(
+                f"Evidence kind {self.key!r} needs a resolve function or a waits_for, not both."
+            )
+
+
+Entry = (
+    Section
+    | NavEntry
+    | OverviewCard
+    | Measure
+    | Panel
+    | SearchProvider
+    | PackSection
+    | EvidenceKind
+)
+E = TypeVar(
+    "E", Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider, PackSection, EvidenceKind
+)
+
+KINDS: tuple[type, ...] = (
+    Section,
+    NavEntry,
+    OverviewCard,
+    Measure,
+    Panel,
+    SearchProvider,
+    PackSection,
+    EvidenceKind,
+)
 
 
 _entries: dict[type, dict[Any, Any]] = {kind: {} for kind in KINDS}

@@ -30,6 +30,16 @@ ABILITIES: dict[str, str] = {
     "set_contact_rules": Role.PRODUCT_OPS,
     # Privacy requests: erasing a contact's personal data and their subject access export.
     "handle_privacy_requests": Role.PRODUCT_OPS,
+    # Cadences: raising a question for someone to decide, and recording a decision (only
+    # its named decider does, checked by identity on top of this).
+    "raise_decision": Role.PRODUCT_MANAGER,
+    "record_decision": Role.PRODUCT_MANAGER,
+    # Action items agreed at a review.
+    "record_action_items": Role.PRODUCT_MANAGER,
+    # Playbook templates, process guides and the tool stack (its seat exports too).
+    "manage_playbook": Role.PRODUCT_OPS,
+    # Cadences: recurrence, attendees, agenda and required inputs.
+    "manage_cadences": Role.PRODUCT_OPS,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).

@@ -143,13 +143,6 @@ registry.register(
         compute=selectors.teams_staffed,
     ),
     Measure(
-        key="time-to-decision",
-        title="Time to decision",
-        explanation="Days from a question being raised to a logged decision.",
-        weight=400,
-        waits_for="cadences and decisions",
-    ),
-    Measure(
         key="teams-on-the-standard-roadmap",
         title="Teams on the standard roadmap",
         explanation="Teams whose roadmap is kept in the one shared format.",

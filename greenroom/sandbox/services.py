@@ -11,6 +11,7 @@ from greenroom.accounts import services as account_services
 from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
+from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 
@@ -50,6 +51,8 @@ def sandbox_build(
             organisation=files.organisation,
             progress=progress,
         )
+        progress("Adding a year of reviews, decisions, the playbook and the tool stack")
+        progress(f"  {sandbox_cadences(workspace=workspace, seed=seed)}")
     progress("Loading billing, usage, costs and headcount through the connectors")
     sandbox_business_data(
         workspace=workspace,
