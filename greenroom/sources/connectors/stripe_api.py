@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
@@ -75,6 +76,8 @@ CHANGE_EVENTS = (
     "credit_note.updated",
     "credit_note.voided",
 )
+# Lists Stripe embeds in an object, first page only: the field holding each.
+EMBEDDED = {"invoice": "lines", "subscription": "items", "credit_note": "lines"}
 EVENTS_KEPT_S = 30 * 24 * 3600  # Stripe lists events of the last 30 days only
 DEFAULT_BASE_URL = "https://api.stripe.com"
 
@@ -169,6 +172,7 @@ class StripeApiConnector(Connector):
             try:
                 for page_no, page in enumerate(self._pages(client, f"/v1/{name}", params), 1):
                     for item in page:
+                        self._complete(client, item)
                         handle.write(json.dumps(item) + "\n")
                         newest = max(newest, int(item.get("created") or 0))
                         count += 1
@@ -177,6 +181,20 @@ class StripeApiConnector(Connector):
                 Path(handle.name).unlink(missing_ok=True)
                 raise
         return Path(handle.name), newest, count
+
+    def _complete(self, client: RESTClient, thing: dict) -> None:
+        """Read the rest of an embedded list Stripe cut short (an invoice's lines past the
+        first ten, a subscription's items) from the list's own ``url``, so the loader
+        replaces the parent's children with the whole list, not the first page."""
+        field = EMBEDDED.get(str(thing.get("object")))
+        embedded = thing.get(field) if field else None
+        if not isinstance(embedded, dict) or not embedded.get("has_more"):
+            return
+        url = urlsplit(str(embedded.get("url") or ""))
+        params: dict[str, Any] = dict(parse_qsl(url.query))
+        params["limit"] = 100
+        children = [child for page in self._pages(client, url.path, params) for child in page]
+        thing[field] = {**embedded, "data": children, "has_more": False}
 
     def _changes(self, client: RESTClient, since: int | None) -> Batch:
         """The objects changed since the events cursor, each at its latest event."""
@@ -194,6 +212,8 @@ class StripeApiConnector(Connector):
             for event in page:
                 events += 1
                 newest = max(newest, _keep_latest(latest, event))
+        for _, doc in latest.values():
+            self._complete(client, doc)
         path = _write_lines(doc for _, doc in latest.values())
         notices = [_changes_notice(events, latest)]
         if server_now is not None and server_now - since > EVENTS_KEPT_S:

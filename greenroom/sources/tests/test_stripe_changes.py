@@ -56,7 +56,8 @@ class StripeServer:
                 held[:] = [t for t in held if t["id"] != thing["id"]] + [thing]
 
     def page(self, name: str, params: dict[str, list[str]]) -> dict:
-        items = sorted(self.state.get(name, []), key=lambda t: -t["created"])
+        # Newest first; a list of an object's lines (no created) keeps its order.
+        items = sorted(self.state.get(name, []), key=lambda t: -t.get("created", 0))
         if "created[gte]" in params:
             items = [t for t in items if t["created"] >= int(params["created[gte]"][0])]
         if "types[]" in params:
@@ -279,3 +280,21 @@ def test_a_refused_key_says_which_variable_to_change_and_retries_nothing(
     source.refresh_from_db()
     assert source.status == SourceStatus.FAILED
     assert "refused the API key" in source.runs.get().message
+
+
+def test_an_invoices_lines_past_the_embedded_page_are_read_from_the_lists_url(
+    workspace, stripe, source
+):
+    # Stripe embeds an invoice's first lines only (has_more): the rest come from lines.url.
+    invoice = copy.deepcopy(STATE["before"]["invoices"][0])
+    first = invoice["lines"]["data"][0]
+    lines = [first, *({**first, "id": f"{first['id']}_{n}"} for n in (2, 3))]
+    invoice["lines"]["has_more"] = True
+    stripe.change({"invoices": [invoice], f"invoices/{invoice['id']}/lines": lines})
+    run = services.source_sync(source=source)
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    calls = [params for path, params in stripe.requests if path.endswith("/lines")]
+    assert calls and calls[0]["limit"] == ["100"]
+    assert query(
+        "SELECT count(*) FROM raw.stripe_invoice_lines WHERE parent_id = ?", [invoice["id"]]
+    ) == [(3,)]
