@@ -327,3 +327,32 @@ def test_subscription_lines_name_an_unknown_currency_and_mixed_dates_once_each(w
     assert "'2026-01-01' (row 2, 2 rows); '01/02/2026' (row 3, 1 row)" in messages[0]
     assert messages[1] == "unknown currency XYZ (not an ISO 4217 code) — 2 rows (rows 3, 4)"
     assert query("SELECT count(*) FROM raw.billing_subscription_lines") == [(0,)]
+
+
+def test_a_charge_overlapping_one_from_another_file_of_the_source_is_refused(workspace, files):
+    header = "customer,period,amount,currency,plan\n"
+    (files / "a.csv").write_text(header + "acme,2026-01-15,10,USD,team\n")
+    source = make_source(workspace, "billing_charges", files / "*.csv")
+    assert services.source_sync(source=source).status == RunStatus.SUCCEEDED
+    (files / "b.csv").write_text(
+        header
+        + "acme,2026-02-01,10,USD,team\n"  # Jan 15's month runs to Feb 15
+        + "acme,2026-02-01,10,USD,other\n"  # another plan: no overlap
+        + "acme,2026-02-20,10,USD,team\n"  # overlaps row 2 of this file, not Jan 15's
+    )
+    run = services.source_sync(source=source)
+    assert run.status == RunStatus.REJECTED
+    assert _messages(run) == [
+        "period overlaps the charge at row 2 for the same customer, plan and currency (each "
+        "charge covers a month from its period) — 1 row (rows 4)",
+        "period overlaps the charge from 2026-01-15 for the same customer, plan and currency "
+        "that this source loaded before, from another file or an earlier version of this one "
+        "(each charge covers a month from its period) — 1 row (rows 2)",
+    ]
+    assert query("SELECT count(*) FROM raw.billing_charges") == [(1,)]
+    # The first file re-made with a new amount for its charge (same customer, plan, currency
+    # and period) replaces it: no overlap with itself.
+    (files / "b.csv").unlink()
+    (files / "a.csv").write_text(header + "acme,2026-01-15,12,USD,team\n")
+    assert services.source_sync(source=source).status == RunStatus.SUCCEEDED
+    assert query("SELECT amount FROM raw.billing_charges") == [(12,)]
