@@ -19,7 +19,7 @@ def test_the_mrr_export_downloads_with_a_partial_column(admin_page):
         page.get_by_role("link", name="CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("mrr-as-of-")
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(download.path().read_text(encoding="utf-8"))))
     assert rows[0][:2] == ["period", "partial"]
     assert {row[1] for row in rows[1:]} <= {"True", "False"}
     assert rows[-1][1] in {"True", "False"}  # the last month: to date, or complete
