@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
@@ -121,7 +121,7 @@ def create_item(request: MemberRequest, payload: FeedbackIn):
         actor=request.user, workspace=request.workspace, records=[record], source="api"
     )
     pk, created = ingested.items[0]
-    return 201 if created else 200, selectors.item_get(workspace=request.workspace, pk=pk)
+    return Status(201 if created else 200, selectors.item_get(workspace=request.workspace, pk=pk))
 
 
 @router.post(
