@@ -35,7 +35,7 @@ class FeedbackIn(Schema):
     account_id: int | None = Field(None, description="Greenroom's account id, if known.")
     source_tags: str = ""
     source_url: str = ""
-    rating: int | None = None
+    rating: int | None = Field(None, ge=0, le=10, description="Stars, e.g. 1 to 5.")
 
 
 class BulkIn(Schema):

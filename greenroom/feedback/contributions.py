@@ -13,9 +13,7 @@ registry.register(
     NavEntry("customers", "Feedback inbox", "feedback:inbox", weight=50),
     NavEntry("customers", "Opportunities", "feedback:opportunities", weight=60),
     NavEntry("customers", "Log feedback", "feedback:log", weight=70, ability="write"),
-    NavEntry(
-        "customers", "Feedback taxonomy", "feedback:tags", weight=80, ability="manage_taxonomy"
-    ),
+    NavEntry("customers", "Feedback taxonomy", "feedback:tags", weight=80),
     OverviewCard(
         key="feedback",
         section="customers",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -377,10 +377,16 @@ def _window(workspace: Workspace, days: int) -> QuerySet[FeedbackItem]:
     return FeedbackItem.objects.for_workspace(workspace).filter(received_at__gte=since)
 
 
+def _ratio(rows: QuerySet, wanted: Q) -> Ratio:
+    # One query for both figures: the scorecard reads every measure on each visit.
+    found = rows.aggregate(part=Count("pk", filter=wanted), total=Count("pk"))
+    return Ratio(found["part"], found["total"])
+
+
 def volume_matched(*, workspace: Workspace) -> Ratio:
     """Feedback of the last 90 days tied to a customer, of all that arrived."""
     rows = _window(workspace, MEASURE_WINDOW_DAYS).exclude(status=Status.DUPLICATE)
-    return Ratio(rows.filter(account__isnull=False).count(), rows.count())
+    return _ratio(rows, Q(account__isnull=False))
 
 
 def triaged_in_time(*, workspace: Workspace) -> Ratio:
@@ -388,10 +394,10 @@ def triaged_in_time(*, workspace: Workspace) -> Ratio:
     judged = _window(workspace, MEASURE_WINDOW_DAYS).filter(
         received_at__lte=timezone.now() - timedelta(days=TRIAGE_DAYS)
     )
-    in_time = judged.filter(
-        triaged_at__isnull=False, triaged_at__lte=F("received_at") + timedelta(days=TRIAGE_DAYS)
+    return _ratio(
+        judged,
+        Q(triaged_at__isnull=False, triaged_at__lte=F("received_at") + timedelta(days=TRIAGE_DAYS)),
     )
-    return Ratio(in_time.count(), judged.count())
 
 
 def linked_in_time(*, workspace: Workspace) -> Ratio:
@@ -402,10 +408,11 @@ def linked_in_time(*, workspace: Workspace) -> Ratio:
         .filter(received_at__lte=timezone.now() - timedelta(days=TURNAROUND_DAYS))
         .exclude(status__in=(Status.DUPLICATE, Status.ARCHIVED))
     )
-    linked = judged.annotate(first_link=Min("highlights__created_at")).filter(
-        first_link__lte=F("received_at") + timedelta(days=TURNAROUND_DAYS)
+    in_time = Highlight.objects.filter(
+        item=OuterRef("pk"),
+        created_at__lte=OuterRef("received_at") + timedelta(days=TURNAROUND_DAYS),
     )
-    return Ratio(linked.count(), judged.count())
+    return _ratio(judged.annotate(linked=Exists(in_time)), Q(linked=True))
 
 
 def search(*, workspace: Workspace, actor: User, query: str, limit: int) -> list[SearchResult]:
@@ -444,16 +451,40 @@ def search(*, workspace: Workspace, actor: User, query: str, limit: int) -> list
 
 
 def overview(*, workspace: Workspace) -> dict:
-    """The overview card's figures."""
-    items = FeedbackItem.objects.for_workspace(workspace)
-    return {
-        "total": items.count(),
-        "untriaged": items.filter(status=Status.NEW).count(),
-        "unmatched": items.filter(account__isnull=True).exclude(status=Status.DUPLICATE).count(),
-        "open_opportunities": Opportunity.objects.for_workspace(workspace)
+    """The overview card's figures, in one query."""
+    open_opportunities = (
+        Opportunity.objects.for_workspace(workspace)
         .filter(status=OpportunityStatus.OPEN)
-        .count(),
-    }
+        .order_by()
+        .values("workspace")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    counted = (
+        Workspace.objects.filter(pk=workspace.pk)
+        .annotate(
+            total=Subquery(_count(FeedbackItem.objects.for_workspace(workspace))),
+            untriaged=Subquery(
+                _count(FeedbackItem.objects.for_workspace(workspace).filter(status=Status.NEW))
+            ),
+            unmatched=Subquery(
+                _count(
+                    FeedbackItem.objects.for_workspace(workspace)
+                    .filter(account__isnull=True)
+                    .exclude(status=Status.DUPLICATE)
+                )
+            ),
+            open_opportunities=Subquery(open_opportunities),
+        )
+        .values("total", "untriaged", "unmatched", "open_opportunities")
+        .first()
+        or {}
+    )
+    return {name: value or 0 for name, value in counted.items()}
+
+
+def _count(rows: QuerySet) -> QuerySet:
+    return rows.order_by().values("workspace").annotate(n=Count("pk")).values("n")
 
 
 def has_highlights() -> Exists:

@@ -79,6 +79,10 @@ def _clean(record: dict, place: int | str, report: ImportReport) -> dict | None:
     elif len(text) > MAX_TEXT:
         report.problem(place, "text", f"{len(text):,} characters; the limit is {MAX_TEXT:,}")
         ok = False
+    rating = clean.get("rating")
+    if rating is not None and not (isinstance(rating, int) and 0 <= rating <= 10):
+        report.problem(place, "rating", f"'{rating}' is not a rating from 0 to 10")
+        ok = False
     if not isinstance(clean.get("received_at"), datetime):
         report.problem(place, "received_at", "is required (when the customer said it)")
         ok = False
