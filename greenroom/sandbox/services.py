@@ -13,6 +13,7 @@ from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
+from greenroom.sandbox.feedback import sandbox_feedback
 
 Progress = Callable[[str], None]
 
@@ -52,6 +53,14 @@ def sandbox_build(
         )
     progress("Loading billing, usage, costs and headcount through the connectors")
     sandbox_business_data(
+        workspace=workspace,
+        out_dir=data_dir / "sandbox",
+        scale=scale,
+        seed=seed,
+        crm=crm,
+        progress=progress,
+    )
+    sandbox_feedback(
         workspace=workspace,
         out_dir=data_dir / "sandbox",
         scale=scale,
