@@ -10,10 +10,10 @@ from greenroom.jobs.labels import argument_label_register
 from greenroom.registry import Measure, NavEntry, OverviewCard, Panel, SearchProvider
 
 registry.register(
-    NavEntry("customers", "Feedback inbox", "feedback:inbox", weight=50),
-    NavEntry("customers", "Opportunities", "feedback:opportunities", weight=60),
-    NavEntry("customers", "Log feedback", "feedback:log", weight=70, ability="write"),
-    NavEntry("customers", "Feedback taxonomy", "feedback:tags", weight=80),
+    NavEntry("customers", "Feedback inbox", "feedback:inbox", weight=42),
+    NavEntry("customers", "Opportunities", "feedback:opportunities", weight=44),
+    NavEntry("customers", "Log feedback", "feedback:log", weight=46, ability="write"),
+    NavEntry("customers", "Feedback taxonomy", "feedback:tags", weight=48),
     OverviewCard(
         key="feedback",
         section="customers",

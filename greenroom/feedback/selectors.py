@@ -485,7 +485,3 @@ def overview(*, workspace: Workspace) -> dict:
 
 def _count(rows: QuerySet) -> QuerySet:
     return rows.order_by().values("workspace").annotate(n=Count("pk")).values("n")
-
-
-def has_highlights() -> Exists:
-    return Exists(Highlight.objects.filter(item=OuterRef("pk")))

@@ -33,6 +33,7 @@ from greenroom.feedback.models import (
     PriorityWeights,
     Tag,
 )
+from greenroom.lib.imports.bulk import insert_many
 from greenroom.lib.imports.report import ImportRejected, ImportReport
 from greenroom.organisation.models import ProductArea, Segment
 
@@ -183,17 +184,21 @@ def _save(actor, workspace, cleaned, report, import_run) -> dict[int, tuple[int,
             seen[key] = record.get("_row", index)
             new.append((index, record))
     taxonomy = _taxonomy_index(workspace) if any(r["source_tags"] for _, r in new) else {}
-    now = timezone.now()
     for start in range(0, len(new), BATCH):
         chunk = new[start : start + BATCH]
         matcher = Matcher(workspace, [record for _, record in chunk])
-        items = [_item(workspace, actor, record, matcher, import_run, now) for _, record in chunk]
-        FeedbackItem.objects.bulk_create(items, batch_size=500)
+        # One prepared INSERT run with executemany (lib/imports/bulk.py): several times
+        # faster than bulk_create on PostgreSQL; the new ids are then read back by source id.
+        insert_many(
+            FeedbackItem, [_row(workspace, actor, r, matcher, import_run) for _, r in chunk]
+        )
+        ids = _ids(workspace, [record for _, record in chunk])
         links = []
-        for (index, record), item in zip(chunk, items, strict=True):
-            result[index] = (item.pk, True)
+        for index, record in chunk:
+            pk = ids[(record["source_kind"], record["source_id"])]
+            result[index] = (pk, True)
             for tag_id in _source_tag_ids(record["source_tags"], taxonomy):
-                links.append(FeedbackItem.tags.through(feedbackitem_id=item.pk, tag_id=tag_id))
+                links.append(FeedbackItem.tags.through(feedbackitem_id=pk, tag_id=tag_id))
         FeedbackItem.tags.through.objects.bulk_create(links, batch_size=1000)
         report.count("created", len(chunk))
     # Duplicates within the request point at the item their first occurrence became.
@@ -210,30 +215,43 @@ def _save(actor, workspace, cleaned, report, import_run) -> dict[int, tuple[int,
     return result
 
 
-def _item(workspace, actor, record: dict, matcher: Matcher, import_run, now) -> FeedbackItem:
+def _ids(workspace: Workspace, records: list[dict]) -> dict[tuple[str, str], int]:
+    by_kind: dict[str, list[str]] = {}
+    for record in records:
+        by_kind.setdefault(record["source_kind"], []).append(record["source_id"])
+    found = {}
+    for kind, source_ids in by_kind.items():
+        rows = FeedbackItem.objects.for_workspace(workspace).filter(
+            source_kind=kind, source_id__in=source_ids
+        )
+        found.update({(kind, sid): pk for sid, pk in rows.values_list("source_id", "pk")})
+    return found
+
+
+def _row(workspace, actor, record: dict, matcher: Matcher, import_run) -> dict:
     contact_id, account_id, method = matcher.match(record)
-    return FeedbackItem(
-        workspace=workspace,
-        source_kind=record["source_kind"],
-        source_id=record["source_id"],
-        source_url=record["source_url"],
-        received_at=record["received_at"],
-        title=record["title"],
-        text=record["text"],
-        submitted_by=record.get("submitted_by") or (actor if record.get("by_actor") else None),
-        author_name=record["author_name"],
-        author_email=record["author_email"],
-        customer_ref=record["customer_ref"],
-        contact_id=contact_id,
-        account_id=account_id,
-        match_method=method,
-        product_area_id=record.get("product_area_id"),
-        source_tags=record["source_tags"],
-        rating=record.get("rating"),
-        extra=record.get("extra") or {},
-        import_run=import_run,
-        created_at=now,
-    )
+    submitted_by = record.get("submitted_by") or (actor if record.get("by_actor") else None)
+    return {
+        "workspace_id": workspace.pk,
+        "source_kind": record["source_kind"],
+        "source_id": record["source_id"],
+        "source_url": record["source_url"],
+        "received_at": record["received_at"],
+        "title": record["title"],
+        "text": record["text"],
+        "submitted_by_id": submitted_by.pk if submitted_by else None,
+        "author_name": record["author_name"],
+        "author_email": record["author_email"],
+        "customer_ref": record["customer_ref"],
+        "contact_id": contact_id,
+        "account_id": account_id,
+        "match_method": method,
+        "product_area_id": record.get("product_area_id"),
+        "source_tags": record["source_tags"],
+        "rating": record.get("rating"),
+        "extra": record.get("extra") or {},
+        "import_run_id": import_run.pk if import_run else None,
+    }
 
 
 def feedback_create(

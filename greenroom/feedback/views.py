@@ -19,7 +19,7 @@ from greenroom.customers import selectors as customer_selectors
 from greenroom.customers.models import Contact
 from greenroom.feedback import forms, importing, selectors, services
 from greenroom.feedback.choices import OpportunityStatus
-from greenroom.feedback.models import FeedbackItem, Opportunity
+from greenroom.feedback.models import Opportunity
 from greenroom.lib.imports.report import ImportRejected
 from greenroom.lib.lists import Column, Listing, render_list
 
@@ -168,8 +168,6 @@ def item_duplicate(request: MemberRequest, pk: int) -> HttpResponse:
         messages.error(request, "Give the number of the item this one repeats.")
     except ValidationError as error:
         _errors(request, error)
-    except FeedbackItem.DoesNotExist:  # pragma: no cover - item_get raises Http404
-        pass
     return redirect("feedback:item", pk=pk)
 
 
