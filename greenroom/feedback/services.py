@@ -40,6 +40,7 @@ from greenroom.organisation.models import ProductArea, Segment
 # Longer texts are refused with a clear message rather than cut: nothing accepted is lost.
 MAX_TEXT = 100_000
 BATCH = 2000
+SOURCE_KINDS = frozenset(SourceKind.values)
 TEXT_FIELDS = {
     "title": 300,
     "author_name": 200,
@@ -62,7 +63,7 @@ def _clean(record: dict, place: int | str, report: ImportReport) -> dict | None:
     """The record ready to save, or None with its problems in ``report``."""
     ok = True
     clean = dict(record)
-    if clean.get("source_kind") not in SourceKind.values:
+    if clean.get("source_kind") not in SOURCE_KINDS:
         report.problem(place, "source_kind", f"'{clean.get('source_kind')}' is not a source")
         ok = False
     source_id = str(clean.get("source_id") or "").strip()
@@ -160,10 +161,13 @@ def _existing(workspace: Workspace, cleaned: list[tuple[int, dict]]) -> dict[tup
     found: dict[tuple, int] = {}
     items = FeedbackItem.objects.for_workspace(workspace)
     for kind, source_ids in by_kind.items():
-        wanted = list(source_ids)
-        for start in range(0, len(wanted), BATCH):
-            rows = items.filter(source_kind=kind, source_id__in=wanted[start : start + BATCH])
-            for pk, source_id in rows.values_list("pk", "source_id"):
+        rows = items.filter(source_kind=kind)
+        # A long IN list costs more to build than reading the kind's ids (a few strings
+        # each): large batches read them all and keep those asked for.
+        if len(source_ids) <= BATCH:
+            rows = rows.filter(source_id__in=list(source_ids))
+        for pk, source_id in rows.values_list("pk", "source_id"):
+            if source_id in source_ids:
                 found[(kind, source_id)] = pk
     return found
 
@@ -189,10 +193,11 @@ def _save(actor, workspace, cleaned, report, import_run) -> dict[int, tuple[int,
         matcher = Matcher(workspace, [record for _, record in chunk])
         # One prepared INSERT run with executemany (lib/imports/bulk.py): several times
         # faster than bulk_create on PostgreSQL; the new ids are then read back by source id.
+        after = FeedbackItem.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         insert_many(
             FeedbackItem, [_row(workspace, actor, r, matcher, import_run) for _, r in chunk]
         )
-        ids = _ids(workspace, [record for _, record in chunk])
+        ids = _ids(workspace, after)
         links = []
         for index, record in chunk:
             pk = ids[(record["source_kind"], record["source_id"])]
@@ -215,17 +220,10 @@ def _save(actor, workspace, cleaned, report, import_run) -> dict[int, tuple[int,
     return result
 
 
-def _ids(workspace: Workspace, records: list[dict]) -> dict[tuple[str, str], int]:
-    by_kind: dict[str, list[str]] = {}
-    for record in records:
-        by_kind.setdefault(record["source_kind"], []).append(record["source_id"])
-    found = {}
-    for kind, source_ids in by_kind.items():
-        rows = FeedbackItem.objects.for_workspace(workspace).filter(
-            source_kind=kind, source_id__in=source_ids
-        )
-        found.update({(kind, sid): pk for sid, pk in rows.values_list("source_id", "pk")})
-    return found
+def _ids(workspace: Workspace, after: int) -> dict[tuple[str, str], int]:
+    """The ids of the workspace's items inserted after the row ``after``, by source."""
+    rows = FeedbackItem.objects.for_workspace(workspace).filter(pk__gt=after)
+    return {(kind, sid): pk for kind, sid, pk in rows.values_list("source_kind", "source_id", "pk")}
 
 
 def _row(workspace, actor, record: dict, matcher: Matcher, import_run) -> dict:
