@@ -50,7 +50,7 @@ def _item_columns() -> list[Column]:
         Column("Area", "area", "product_area__name", value=lambda i: str(i.product_area or "")),
         Column("Status", "status", "status", value=lambda i: i.get_status_display()),
         Column("Text", value=lambda i: i.text, shown=False),
-        Column("Author email", value=lambda i: i.author_email, shown=False),
+        # No author email: personal data stays on the item page, for roles that may see it.
         Column("Matched by", value=lambda i: i.get_match_method_display(), shown=False),
         Column("Source id", value=lambda i: i.source_id, shown=False),
     ]
@@ -176,10 +176,13 @@ def item_duplicate(request: MemberRequest, pk: int) -> HttpResponse:
 @ability_required("triage_feedback")
 def item_customer(request: MemberRequest, pk: int) -> HttpResponse:
     item = selectors.item_get(workspace=request.workspace, pk=pk)
-    account_id = request.POST.get("account")
+    account_id = request.POST.get("account", "")
+    if not account_id.isdigit() and account_id != "none":
+        messages.error(request, "Type the account's name and choose it first.")
+        return redirect("feedback:item", pk=pk)
     account = (
         customer_selectors.account_get(workspace=request.workspace, pk=int(account_id))
-        if account_id and account_id.isdigit()
+        if account_id.isdigit()
         else None
     )
     services.item_set_customer(actor=request.user, item=item, account=account)

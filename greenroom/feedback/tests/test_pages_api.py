@@ -165,3 +165,15 @@ def test_the_inbox_keeps_its_queries_flat(personas, acme, django_assert_max_num_
     client = personas.client(personas.pm)
     with django_assert_max_num_queries(25):
         assert client.get(reverse("feedback:inbox")).status_code == 200
+
+
+def test_it_ties_an_item_to_an_account_only_when_one_is_chosen(personas, acme):
+    item = services.feedback_create(actor=personas.pm, workspace=personas.workspace, text="x")
+    client = personas.client(personas.pm)
+    url = reverse("feedback:customer", args=[item.pk])
+    client.post(url, {"account": ""})
+    item.refresh_from_db()
+    assert item.account is None
+    client.post(url, {"account": acme.pk})
+    item.refresh_from_db()
+    assert (item.account, item.match_method) == (acme, "chosen")
