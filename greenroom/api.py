@@ -177,6 +177,7 @@ def _mount_routers() -> None:
     from greenroom.accounts.api import router as accounts_router
     from greenroom.cadences.api import router as cadences_router
     from greenroom.customers.api import router as customers_router
+    from greenroom.feedback.api import router as feedback_router
     from greenroom.jobs.api import router as jobs_router
     from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
@@ -190,6 +191,7 @@ def _mount_routers() -> None:
         "/metrics/": metrics_router,
         "/customers/": customers_router,
         "/cadences/": cadences_router,
+        "/feedback/": feedback_router,
     }
     for prefix, router in routers.items():
         _declare_common_errors(router)

@@ -40,6 +40,12 @@ ABILITIES: dict[str, str] = {
     "manage_playbook": Role.PRODUCT_OPS,
     # Cadences: recurrence, attendees, agenda and required inputs.
     "manage_cadences": Role.PRODUCT_OPS,
+    # Feedback: triage (tags, areas, duplicates, highlights, opportunities, telling people
+    # who asked that it shipped), the shared taxonomy, imports and prioritisation weights.
+    "triage_feedback": Role.PRODUCT_MANAGER,
+    "manage_taxonomy": Role.PRODUCT_OPS,
+    "import_feedback": Role.PRODUCT_OPS,
+    "set_priority_weights": Role.PRODUCT_OPS,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).

@@ -14,6 +14,7 @@ from greenroom.sandbox import company, generator
 from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
+from greenroom.sandbox.feedback import sandbox_feedback
 
 Progress = Callable[[str], None]
 
@@ -55,6 +56,14 @@ def sandbox_build(
         progress(f"  {sandbox_cadences(workspace=workspace, seed=seed)}")
     progress("Loading billing, usage, costs and headcount through the connectors")
     sandbox_business_data(
+        workspace=workspace,
+        out_dir=data_dir / "sandbox",
+        scale=scale,
+        seed=seed,
+        crm=crm,
+        progress=progress,
+    )
+    sandbox_feedback(
         workspace=workspace,
         out_dir=data_dir / "sandbox",
         scale=scale,
