@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "greenroom.metrics",
     "greenroom.sources",
     "greenroom.customers",
+    "greenroom.strategy",
     "greenroom.web",
     "greenroom.sandbox",
 ]

@@ -1,0 +1,337 @@
+"""Writes of the strategy app: every change audited with its author, and the evaluation of
+key results (after a change, a check-in, or a metrics refresh)."""
+
+import calendar
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.services import audit_record
+from greenroom.metrics import selectors as metrics
+from greenroom.strategy import forecast
+from greenroom.strategy.choices import AuditAction, Source, Trigger
+from greenroom.strategy.models import (
+    CheckIn,
+    Initiative,
+    KeyResult,
+    KeyResultReading,
+    Objective,
+    StrategicIntent,
+)
+
+logger = logging.getLogger(__name__)
+
+_ACTIONS: dict[type, tuple[AuditAction, AuditAction]] = {
+    StrategicIntent: (AuditAction.INTENT_CREATE, AuditAction.INTENT_UPDATE),
+    Initiative: (AuditAction.INITIATIVE_CREATE, AuditAction.INITIATIVE_UPDATE),
+    Objective: (AuditAction.OBJECTIVE_CREATE, AuditAction.OBJECTIVE_UPDATE),
+    KeyResult: (AuditAction.KEY_RESULT_CREATE, AuditAction.KEY_RESULT_UPDATE),
+}
+# What a change to a key result must re-evaluate.
+_MEASURE_FIELDS = {
+    "baseline",
+    "target",
+    "starts_on",
+    "due_on",
+    "source",
+    "metric_name",
+    "metric_where",
+    "metric_grain",
+}
+
+
+def _save(*, actor: User | None, workspace: Workspace, row: Model, data: dict[str, Any]) -> dict:
+    """Set ``data`` on ``row``, validate, save, and audit what changed (old and new values)."""
+    creating = row.pk is None
+    changed = {}
+    for name, value in data.items():
+        old = None if creating else getattr(row, name)
+        if creating or old != value:
+            changed[name] = [_plain(old), _plain(value)]
+        setattr(row, name, value)
+    for name, value in data.items():
+        if (
+            isinstance(value, Model)
+            and getattr(value, "workspace_id", workspace.pk) != workspace.pk
+        ):
+            raise ValidationError({name: "Not found in this workspace."})
+    row.full_clean()
+    if not creating and not changed:
+        return changed
+    row.save()
+    create, update = _ACTIONS[type(row)]
+    audit_record(
+        actor=actor,
+        workspace=workspace,
+        action=create if creating else update,
+        target=row,
+        detail={"changed": changed},
+    )
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def intent_save(
+    *, actor: User | None, workspace: Workspace, data: dict, instance: StrategicIntent | None = None
+) -> StrategicIntent:
+    """Create or change a strategic intent."""
+    row = instance or StrategicIntent(workspace=workspace)
+    _save(actor=actor, workspace=workspace, row=row, data=data)
+    return row
+
+
+@transaction.atomic
+def initiative_save(
+    *, actor: User | None, workspace: Workspace, data: dict, instance: Initiative | None = None
+) -> Initiative:
+    """Create or change an initiative."""
+    row = instance or Initiative(workspace=workspace)
+    _save(actor=actor, workspace=workspace, row=row, data=data)
+    return row
+
+
+@transaction.atomic
+def objective_save(
+    *, actor: User | None, workspace: Workspace, data: dict, instance: Objective | None = None
+) -> Objective:
+    """Create or change a team objective."""
+    row = instance or Objective(workspace=workspace)
+    _save(actor=actor, workspace=workspace, row=row, data=data)
+    return row
+
+
+@transaction.atomic
+def key_result_save(
+    *, actor: User | None, workspace: Workspace, data: dict, instance: KeyResult | None = None
+) -> KeyResult:
+    """Create or change a key result; a change to what it measures re-evaluates it."""
+    row = instance or KeyResult(workspace=workspace)
+    if data.get("source", row.source) == Source.MANUAL:
+        data = {**data, "metric_name": "", "metric_where": {}, "metric_grain": ""}
+    changed = _save(actor=actor, workspace=workspace, row=row, data=data)
+    if instance is None or _MEASURE_FIELDS & set(changed):
+        key_result_evaluate(key_result=row, trigger=Trigger.EDIT)
+    return row
+
+
+@transaction.atomic
+def check_in_create(
+    *,
+    actor: User | None,
+    key_result: KeyResult,
+    value: float,
+    checked_on: date,
+    comment: str = "",
+) -> CheckIn:
+    """Record a value reported by hand, then re-evaluate the key result."""
+    if key_result.source != Source.MANUAL:
+        raise ValidationError(
+            {"value": "This key result follows a metric: its value comes from each refresh."}
+        )
+    if checked_on > timezone.localdate():
+        raise ValidationError({"checked_on": "A check-in cannot be dated in the future."})
+    check_in = CheckIn(
+        workspace_id=key_result.workspace_id,
+        key_result=key_result,
+        value=value,
+        checked_on=checked_on,
+        comment=comment,
+        author=actor,
+    )
+    check_in.full_clean()
+    check_in.save()
+    audit_record(
+        actor=actor,
+        workspace=key_result.workspace,
+        action=AuditAction.CHECK_IN_CREATE,
+        target=key_result,
+        detail={"value": value, "checked_on": checked_on.isoformat(), "comment": comment},
+    )
+    key_result_evaluate(key_result=key_result, trigger=Trigger.CHECK_IN)
+    return check_in
+
+
+def key_result_evaluate(
+    *, key_result: KeyResult, trigger: str, today: date | None = None
+) -> KeyResultReading:
+    """Evaluate one key result now, keep the result on it and as a reading."""
+    readings = key_results_evaluate(
+        workspace=key_result.workspace, key_results=[key_result], trigger=trigger, today=today
+    )
+    return readings[0]
+
+
+def key_results_evaluate(
+    *,
+    workspace: Workspace,
+    key_results: list[KeyResult] | None = None,
+    trigger: str = Trigger.REFRESH,
+    today: date | None = None,
+) -> list[KeyResultReading]:
+    """Evaluate key results (all of the workspace's by default) in a few queries: each
+    distinct metric slice is read once, the results written in bulk."""
+    today = today or timezone.localdate()
+    if key_results is None:
+        key_results = list(KeyResult.objects.for_workspace(workspace))
+    manual = [kr.pk for kr in key_results if kr.source == Source.MANUAL]
+    check_ins: dict[int, list[tuple[date, float]]] = {}
+    rows = CheckIn.objects.for_workspace(workspace).filter(key_result_id__in=manual)
+    for key_result_id, on, value in rows.values_list("key_result_id", "checked_on", "value"):
+        check_ins.setdefault(key_result_id, []).append((on, value))
+    series: dict[tuple, tuple[list[tuple[date, float]], str | None]] = {}
+    now = timezone.now()
+    readings = []
+    for kr in key_results:
+        if kr.source == Source.METRIC:
+            key = _series_key(kr)
+            if key not in series:
+                series[key] = metric_points(workspace=workspace, **_series_args(kr))
+            points, problem = series[key]
+        else:
+            points, problem = check_ins.get(kr.pk, []), None
+        if problem is not None:
+            result = forecast.Evaluation(forecast.UNAVAILABLE, problem)
+        else:
+            result = forecast.evaluate(
+                baseline=kr.baseline,
+                target=kr.target,
+                starts_on=kr.starts_on,
+                due_on=kr.due_on,
+                points=points,
+                today=today,
+                unit=kr.unit,
+            )
+            if kr.source == Source.METRIC and result.status == forecast.NO_DATA:
+                result = forecast.Evaluation(
+                    forecast.NO_DATA,
+                    f"No complete {kr.metric_grain or 'period'} of {kr.metric_name} for "
+                    f"{kr.slice_label()} yet.",
+                )
+        _apply(kr, result, now)
+        readings.append(_reading(kr, trigger, now))
+    KeyResult.objects.bulk_update(key_results, _EVALUATION_FIELDS, batch_size=500)
+    return KeyResultReading.objects.bulk_create(readings, batch_size=500)
+
+
+_EVALUATION_FIELDS = [
+    "status",
+    "message",
+    "value",
+    "value_as_of",
+    "progress",
+    "expected",
+    "forecast",
+    "forecast_low",
+    "forecast_high",
+    "evaluated_at",
+]
+
+
+def _apply(kr: KeyResult, result: forecast.Evaluation, now) -> None:
+    kr.status, kr.message = result.status, result.message
+    kr.value, kr.value_as_of = result.value, result.as_of
+    kr.progress, kr.expected = result.progress, result.expected
+    kr.forecast, kr.forecast_low, kr.forecast_high = (
+        result.forecast,
+        result.forecast_low,
+        result.forecast_high,
+    )
+    kr.evaluated_at = now
+
+
+def _reading(kr: KeyResult, trigger: str, now) -> KeyResultReading:
+    return KeyResultReading(
+        workspace_id=kr.workspace_id,
+        key_result=kr,
+        taken_at=now,
+        trigger=trigger,
+        **{name: getattr(kr, name) for name in _EVALUATION_FIELDS if name != "evaluated_at"},
+    )
+
+
+def _series_key(kr: KeyResult) -> tuple:
+    where = tuple(sorted((dim, tuple(values)) for dim, values in kr.metric_where.items()))
+    return (kr.metric_name, where, kr.metric_grain, kr.starts_on, kr.due_on)
+
+
+def _series_args(kr: KeyResult) -> dict:
+    return {
+        "name": kr.metric_name,
+        "where": kr.metric_where,
+        "grain": kr.metric_grain or None,
+        "starts_on": kr.starts_on,
+        "due_on": kr.due_on,
+    }
+
+
+def metric_points(
+    *,
+    workspace: Workspace,
+    name: str,
+    where: dict[str, list[str]],
+    grain: str | None,
+    starts_on: date,
+    due_on: date,
+) -> tuple[list[tuple[date, float]], str | None]:
+    """The complete periods of a metric slice ending from ``starts_on`` to ``due_on``, each
+    dated by its last day; or a message saying why there are none to be had."""
+    try:
+        result = metrics.metric(
+            name,
+            workspace=workspace,
+            where=where,
+            grain=grain,
+            period=(starts_on - timedelta(days=92), due_on),
+        )
+    except metrics.MetricsUnavailable as error:
+        return [], str(error)
+    except metrics.QueryError as error:
+        return [], f"The metric binding no longer works: {error} Edit the key result."
+    grain = result.query["grain"]
+    points: dict[date, float] = {}
+    for row in result.rows:
+        if row.get("partial") or row.get("value") is None:
+            continue
+        end = period_end(row["period"], grain)
+        if starts_on <= end <= due_on:
+            if end in points:
+                return [], (
+                    f"{name} for {where or 'all'} gives several rows per {grain}: narrow the "
+                    "slice so that it names one value of each dimension."
+                )
+            points[end] = float(row["value"])
+    return sorted(points.items()), None
+
+
+def period_end(period: date, grain: str) -> date:
+    """The last day of the period starting on ``period``."""
+    if hasattr(period, "date") and callable(period.date):
+        period = period.date()
+    if grain == "day":
+        return period
+    if grain == "week":
+        return period + timedelta(days=6)
+    months = 3 if grain == "quarter" else 1
+    last_month = period.month + months - 1
+    year, month = period.year + (last_month - 1) // 12, (last_month - 1) % 12 + 1
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def key_results_recompute(*, workspace: Workspace) -> int:
+    """Re-evaluate every key result of ``workspace`` after a refresh; how many."""
+    with transaction.atomic():
+        return len(key_results_evaluate(workspace=workspace, trigger=Trigger.REFRESH))
