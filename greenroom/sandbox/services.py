@@ -13,6 +13,7 @@ from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
+from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
 
@@ -59,4 +60,6 @@ def sandbox_build(
         crm=crm,
         progress=progress,
     )
+    progress("Adding goals: intents, initiatives, objectives and key results")
+    sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
     return workspace

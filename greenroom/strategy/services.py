@@ -3,7 +3,7 @@ key results (after a change, a check-in, or a metrics refresh)."""
 
 import calendar
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -136,8 +136,10 @@ def check_in_create(
     value: float,
     checked_on: date,
     comment: str = "",
+    evaluate: bool = True,
 ) -> CheckIn:
-    """Record a value reported by hand, then re-evaluate the key result."""
+    """Record a value reported by hand, then re-evaluate the key result (unless a caller
+    loading many check-ins at once evaluates afterwards)."""
     if key_result.source != Source.MANUAL:
         raise ValidationError(
             {"value": "This key result follows a metric: its value comes from each refresh."}
@@ -161,7 +163,8 @@ def check_in_create(
         target=key_result,
         detail={"value": value, "checked_on": checked_on.isoformat(), "comment": comment},
     )
-    key_result_evaluate(key_result=key_result, trigger=Trigger.CHECK_IN)
+    if evaluate:
+        key_result_evaluate(key_result=key_result, trigger=Trigger.CHECK_IN)
     return check_in
 
 
@@ -183,7 +186,14 @@ def key_results_evaluate(
     today: date | None = None,
 ) -> list[KeyResultReading]:
     """Evaluate key results (all of the workspace's by default) in a few queries: each
-    distinct metric slice is read once, the results written in bulk."""
+    distinct metric slice is read once, the results written in bulk.
+
+    With ``today`` in the past, the evaluation is the one that day would have given (only
+    points up to it count) and its readings are dated that day: how the sandbox lays down a
+    history of weekly reviews."""
+    now = timezone.now()
+    if today is not None and today < timezone.localdate():
+        now = timezone.make_aware(datetime.combine(today, time(12)))
     today = today or timezone.localdate()
     if key_results is None:
         key_results = list(KeyResult.objects.for_workspace(workspace))
@@ -193,7 +203,6 @@ def key_results_evaluate(
     for key_result_id, on, value in rows.values_list("key_result_id", "checked_on", "value"):
         check_ins.setdefault(key_result_id, []).append((on, value))
     series: dict[tuple, tuple[list[tuple[date, float]], str | None]] = {}
-    now = timezone.now()
     readings = []
     for kr in key_results:
         if kr.source == Source.METRIC:

@@ -15,66 +15,12 @@ from greenroom.accounts.models import AuditEvent
 from greenroom.metrics import store
 from greenroom.metrics.tests import fixtures
 from greenroom.metrics.tests.raw import RawLoader
-from greenroom.organisation.models import Person
 from greenroom.strategy import selectors, services
 from greenroom.strategy.models import KeyResult, KeyResultReading, Objective
-from greenroom.testing.factories import TeamFactory
+from greenroom.strategy.tests.conftest import TODAY
 from greenroom.testing.queries import max_queries
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def goals(personas):
-    """An intent, an initiative, the PM's team's objective with a manual key result, and
-    another team's objective."""
-    ws = personas.workspace
-    mine, other = (
-        TeamFactory(workspace=ws, name="Invoicing"),
-        TeamFactory(workspace=ws, name="Growth"),
-    )
-    Person.objects.create(workspace=ws, name="Marco", email=personas.pm.email, team=mine)
-    intent = services.intent_save(
-        actor=personas.ops,
-        workspace=ws,
-        data={
-            "title": "Win mid-market",
-            "starts_on": date(2026, 1, 1),
-            "ends_on": date(2027, 1, 1),
-        },
-    )
-    initiative = services.initiative_save(
-        actor=personas.ops, workspace=ws, data={"title": "Self-serve upgrades", "intent": intent}
-    )
-    start = TODAY - timedelta(days=90)
-    objectives = {}
-    for name, team in (("mine", mine), ("other", other)):
-        objectives[name] = services.objective_save(
-            actor=personas.ops,
-            workspace=ws,
-            data={
-                "title": f"Objective of {team}",
-                "team": team,
-                "initiative": initiative,
-                "starts_on": start,
-                "ends_on": start + timedelta(days=180),
-            },
-        )
-    kr = services.key_result_save(
-        actor=personas.ops,
-        workspace=ws,
-        data={
-            "objective": objectives["mine"],
-            "title": "Accounts on annual plans",
-            "baseline": 100.0,
-            "target": 200.0,
-            "starts_on": start,
-            "due_on": start + timedelta(days=180),
-        },
-    )
-    return {"intent": intent, "initiative": initiative, "kr": kr, **objectives}
 
 
 def test_it_shows_the_tree_with_statuses_to_a_viewer(personas, goals):
