@@ -70,7 +70,7 @@ def main() -> None:
 
 
 def _add_bound(workspace, wanted, Objective, KeyResult, services, metrics) -> None:
-    """Bound key results on distinct slices (metric × grain × dimension value), kept from
+    """Bound key results on distinct slices (each metric, grain and dimension value), kept from
     one run to the next."""
     have = KeyResult.objects.for_workspace(workspace).filter(source="metric")
     missing = wanted - have.count()
