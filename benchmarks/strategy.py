@@ -81,7 +81,7 @@ def _add_bound(workspace, wanted, Objective, KeyResult, services, metrics) -> No
     for name in ("mrr", "active_accounts", "mau", "wau", "paying_accounts", "arpa", "events"):
         for dim, values in {
             "segment": ["SMB", "Mid-market", "Enterprise"],
-            "plan": ["Starter", "Team", "Business", "Enterprise"],
+            "plan": ["starter", "team", "business", "enterprise"],
             "product": ["workspace", "automate", "insights", "pay"],
         }.items():
             for value in values:

@@ -30,7 +30,7 @@ class Bound:
     where: dict
     pace: str
     unit: str = ""
-    lower_is_better: bool = False
+    grain: str = "month"
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ PLAN = {
             (
                 "Notifications",
                 "Bring users back every week",
-                [Bound("Weekly active users", "wau", {}, "on")],
+                [Bound("Weekly active users", "wau", {}, "on", grain="week")],
             ),
         ],
     },
@@ -170,7 +170,7 @@ def sandbox_strategy(*, workspace: Workspace, seed: int, progress=lambda _: None
                         _manual(workspace, ops, objective, spec, year, as_of, rng)
                     count += 1
     _weekly_history(workspace, as_of)
-    progress(f"  {count} key results on {len(PLAN)} intents, with weekly history")
+    progress(f"  {count} key results, with thirteen weeks of history")
     return count
 
 
@@ -211,8 +211,8 @@ def _bound(workspace, ops, objective, spec: Bound, starts_on: date, as_of: date)
         workspace=workspace,
         name=spec.metric,
         where=spec.where,
-        grain="month",
-        starts_on=starts_on - timedelta(days=31),
+        grain=spec.grain,
+        starts_on=starts_on - timedelta(days=31 if spec.grain == "month" else 7),
         due_on=due,
     )
     baseline = points[0][1] if points else 100.0
@@ -233,7 +233,7 @@ def _bound(workspace, ops, objective, spec: Bound, starts_on: date, as_of: date)
             "source": Source.METRIC,
             "metric_name": spec.metric,
             "metric_where": spec.where,
-            "metric_grain": "month",
+            "metric_grain": spec.grain,
         },
     )
 

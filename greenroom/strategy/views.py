@@ -62,7 +62,7 @@ def goals(request: MemberRequest) -> HttpResponseBase:
     tree = selectors.goal_tree(workspace=request.workspace, team_id=team_id)
     context = {
         "tree": tree,
-        "my_teams": mine,
+        "my_teams": sorted(mine),
         "team_id": team_id,
         "can_manage": can(request, "manage_strategy"),
         "can_add_objective": can(request, "manage_strategy")

@@ -34,6 +34,16 @@ def test_it_shows_the_tree_with_statuses_to_a_viewer(personas, goals):
     assert "New intent" not in body  # viewers read
 
 
+def test_it_shows_a_pm_their_teams_goals_with_edit_links(personas, goals):
+    client = personas.client(personas.pm)
+    body = client.get(reverse("strategy:goals")).content.decode()
+    assert reverse("strategy:objective_edit", args=[goals["mine"].pk]) in body
+    assert reverse("strategy:objective_edit", args=[goals["other"].pk]) not in body
+    team = goals["mine"].team_id
+    mine = client.get(reverse("strategy:goals"), {"team": team}).content.decode()
+    assert "Objective of Invoicing" in mine and "Objective of Growth" not in mine
+
+
 def test_it_answers_404_to_an_outsider(personas, goals):
     client = personas.client(personas.outsider)
     assert client.get(reverse("strategy:key_result", args=[goals["kr"].pk])).status_code == 404
