@@ -26,6 +26,14 @@ def badge(status: str) -> str:
 
 
 @register.filter
+def message_class(status: str) -> str:
+    """The flash-message look for a status: green, amber or red."""
+    if status == Status.ON_TRACK:
+        return "message"
+    return "message error" if status == Status.OFF_TRACK else "message warning"
+
+
+@register.filter
 def status_label(status: str) -> str:
     try:
         return Status(status).label
