@@ -202,14 +202,11 @@ def key_results_evaluate(
     rows = CheckIn.objects.for_workspace(workspace).filter(key_result_id__in=manual)
     for key_result_id, on, value in rows.values_list("key_result_id", "checked_on", "value"):
         check_ins.setdefault(key_result_id, []).append((on, value))
-    series: dict[tuple, tuple[list[tuple[date, float]], str | None]] = {}
+    series = _metric_series(workspace, [kr for kr in key_results if kr.source == Source.METRIC])
     readings = []
     for kr in key_results:
         if kr.source == Source.METRIC:
-            key = _series_key(kr)
-            if key not in series:
-                series[key] = metric_points(workspace=workspace, **_series_args(kr))
-            points, problem = series[key]
+            points, problem = series[kr.pk]
         else:
             points, problem = check_ins.get(kr.pk, []), None
         if problem is not None:
@@ -272,19 +269,88 @@ def _reading(kr: KeyResult, trigger: str, now) -> KeyResultReading:
     )
 
 
-def _series_key(kr: KeyResult) -> tuple:
-    where = tuple(sorted((dim, tuple(values)) for dim, values in kr.metric_where.items()))
-    return (kr.metric_name, where, kr.metric_grain, kr.starts_on, kr.due_on)
+Points = list[tuple[date, float]]
+# Metric rows start this long before a key result's start, so the period ending just
+# before it (a quarter at most) is there too.
+_LOOKBACK = timedelta(days=92)
 
 
-def _series_args(kr: KeyResult) -> dict:
-    return {
-        "name": kr.metric_name,
-        "where": kr.metric_where,
-        "grain": kr.metric_grain or None,
-        "starts_on": kr.starts_on,
-        "due_on": kr.due_on,
-    }
+def _metric_series(
+    workspace: Workspace, key_results: list[KeyResult]
+) -> dict[int, tuple[Points, str | None]]:
+    """Each bound key result's points (or why there are none), reading each metric once per
+    grain and set of sliced dimensions: key results slicing one value of each dimension
+    share a query sliced ``by`` those dimensions (its rows are each slice's own numbers,
+    ratios and distinct counts included); a slice naming several values of a dimension is
+    read alone, as the metric of that union is not the sum of its parts."""
+    groups: dict[tuple, list[KeyResult]] = {}
+    for kr in key_results:
+        single = all(len(values) == 1 for values in kr.metric_where.values())
+        dims = tuple(sorted(kr.metric_where)) if single else ("", kr.pk)
+        groups.setdefault((kr.metric_name, kr.metric_grain, dims), []).append(kr)
+    found: dict[int, tuple[Points, str | None]] = {}
+    for (name, grain, dims), members in groups.items():
+        shared = dims[:1] != ("",)
+        where: dict[str, list[str]] = {}
+        for kr in members:
+            for dim, values in kr.metric_where.items():
+                where[dim] = sorted({*where.get(dim, []), *values})
+        rows, problem = _metric_rows(
+            workspace,
+            name=name,
+            grain=grain or None,
+            by=dims if shared else (),
+            where=where,
+            period=(
+                min(kr.starts_on for kr in members) - _LOOKBACK,
+                max(kr.due_on for kr in members),
+            ),
+        )
+        for kr in members:
+            if problem is not None:
+                found[kr.pk] = ([], problem)
+                continue
+            match = {dim: values[0] for dim, values in kr.metric_where.items()} if shared else {}
+            found[kr.pk] = _points(
+                rows, name=name, where=kr.metric_where, match=match,
+                starts_on=kr.starts_on, due_on=kr.due_on,
+            )  # fmt: skip
+    return found
+
+
+def _metric_rows(workspace: Workspace, *, name, grain, by, where, period):
+    """The metric's complete rows, each with its period's last day as ``_end``."""
+    try:
+        result = metrics.metric(
+            name, workspace=workspace, by=by, where=where, grain=grain, period=period
+        )
+    except metrics.MetricsUnavailable as error:
+        return [], str(error)
+    except metrics.QueryError as error:
+        return [], f"The metric binding no longer works: {error} Edit the key result."
+    grain = result.query["grain"]
+    rows = [
+        {**row, "_end": period_end(row["period"], grain), "_grain": grain}
+        for row in result.rows
+        if not row.get("partial") and row.get("value") is not None
+    ]
+    return rows, None
+
+
+def _points(rows, *, name, where, match, starts_on, due_on) -> tuple[Points, str | None]:
+    points: dict[date, float] = {}
+    for row in rows:
+        if any(row.get(dim) != value for dim, value in match.items()):
+            continue
+        end = row["_end"]
+        if starts_on <= end <= due_on:
+            if end in points:
+                return [], (
+                    f"{name} for {where or 'all'} gives several rows per {row['_grain']}: "
+                    "narrow the slice so that it names one value of each dimension."
+                )
+            points[end] = float(row["value"])
+    return sorted(points.items()), None
 
 
 def metric_points(
@@ -295,35 +361,20 @@ def metric_points(
     grain: str | None,
     starts_on: date,
     due_on: date,
-) -> tuple[list[tuple[date, float]], str | None]:
-    """The complete periods of a metric slice ending from ``starts_on`` to ``due_on``, each
+) -> tuple[Points, str | None]:
+    """The complete periods of one metric slice ending from ``starts_on`` to ``due_on``, each
     dated by its last day; or a message saying why there are none to be had."""
-    try:
-        result = metrics.metric(
-            name,
-            workspace=workspace,
-            where=where,
-            grain=grain,
-            period=(starts_on - timedelta(days=92), due_on),
-        )
-    except metrics.MetricsUnavailable as error:
-        return [], str(error)
-    except metrics.QueryError as error:
-        return [], f"The metric binding no longer works: {error} Edit the key result."
-    grain = result.query["grain"]
-    points: dict[date, float] = {}
-    for row in result.rows:
-        if row.get("partial") or row.get("value") is None:
-            continue
-        end = period_end(row["period"], grain)
-        if starts_on <= end <= due_on:
-            if end in points:
-                return [], (
-                    f"{name} for {where or 'all'} gives several rows per {grain}: narrow the "
-                    "slice so that it names one value of each dimension."
-                )
-            points[end] = float(row["value"])
-    return sorted(points.items()), None
+    rows, problem = _metric_rows(
+        workspace,
+        name=name,
+        grain=grain,
+        by=(),
+        where=where,
+        period=(starts_on - _LOOKBACK, due_on),
+    )
+    if problem is not None:
+        return [], problem
+    return _points(rows, name=name, where=where, match={}, starts_on=starts_on, due_on=due_on)
 
 
 def period_end(period: date, grain: str) -> date:

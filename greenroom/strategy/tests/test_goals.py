@@ -259,3 +259,46 @@ def test_it_counts_one_row_per_slice_or_says_to_narrow_it(personas, goals):
     kr = KeyResult.objects.get(pk=goals["kr"].pk)
     assert kr.objective == goals["mine"]
     assert Objective.objects.for_workspace(personas.workspace).count() == 2
+
+
+def test_it_reads_slices_together_with_the_numbers_each_would_get_alone(personas, goals):
+    ws = personas.workspace
+    _load_metrics(ws)
+    slices = [
+        ("mrr", {"product": ["workspace"]}),
+        ("mrr", {"product": ["insights"]}),
+        ("mrr", {"product": ["workspace", "insights"]}),  # several values: read alone
+        ("mrr", {}),
+        ("paying_accounts", {"product": ["workspace"]}),
+    ]
+    key_results = [
+        services.key_result_save(
+            actor=personas.ops,
+            workspace=ws,
+            data={
+                "objective": goals["mine"],
+                "title": f"{name} {where}",
+                "baseline": 1.0,
+                "target": 2.0,
+                "starts_on": date(2026, 1, 1),
+                "due_on": date(2026, 12, 31),
+                "source": "metric",
+                "metric_name": name,
+                "metric_where": where,
+                "metric_grain": "month",
+            },
+        )
+        for name, where in slices
+    ]
+    together = services._metric_series(ws, key_results)
+    for kr, (name, where) in zip(key_results, slices, strict=True):
+        alone = services.metric_points(
+            workspace=ws,
+            name=name,
+            where=where,
+            grain="month",
+            starts_on=kr.starts_on,
+            due_on=kr.due_on,
+        )
+        assert together[kr.pk] == alone, (name, where)
+    assert together[key_results[0].pk][0]  # the fixture bills Workspace every month
