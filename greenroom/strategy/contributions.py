@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.urls import reverse
+
 from greenroom import registry
 from greenroom.accounts.models import Workspace
 from greenroom.metrics import signals as metrics_signals
@@ -32,7 +34,7 @@ def _search(*, workspace: Workspace, actor: Any, query: str, limit: int) -> list
     return [
         SearchResult(
             title=kr.title,
-            url=f"/strategy/goals/key-results/{kr.pk}/",
+            url=reverse("strategy:key_result", args=[kr.pk]),
             kind="Key result",
             detail=f"{kr.objective} · {Status(kr.status).label}",
         )

@@ -302,3 +302,17 @@ def test_it_reads_slices_together_with_the_numbers_each_would_get_alone(personas
         )
         assert together[kr.pk] == alone, (name, where)
     assert together[key_results[0].pk][0]  # the fixture bills Workspace every month
+
+
+def test_a_failing_listener_does_not_fail_the_refresh(personas, goals, monkeypatch):
+    def broken(*, workspace):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "key_results_recompute", broken)
+    _load_metrics(personas.workspace)  # the refresh command returns normally
+    assert store.published(personas.workspace.pk)
+
+
+def test_it_finds_key_results_from_the_search_box(personas, goals):
+    response = personas.client(personas.viewer).get(reverse("search"), {"q": "annual plans"})
+    assert reverse("strategy:key_result", args=[goals["kr"].pk]) in response.content.decode()
