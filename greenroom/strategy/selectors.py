@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from greenroom.accounts.models import AuditEvent, User, Workspace
@@ -58,12 +58,12 @@ def reading_list(*, key_result: KeyResult, limit: int = 24) -> list[KeyResultRea
     return list(rows.filter(key_result=key_result)[:limit])
 
 
-def history(*, workspace: Workspace, obj: object) -> QuerySet[AuditEvent]:
+def history(*, workspace: Workspace, obj: Model) -> QuerySet[AuditEvent]:
     """Every audited change of one intent, initiative, objective or key result."""
-    meta = obj._meta  # type: ignore[attr-defined]
+    meta = obj._meta
     return audit_event_list(workspace=workspace).filter(
         object_type=meta.label_lower,
-        object_id=str(obj.pk),  # type: ignore[attr-defined]
+        object_id=str(obj.pk),
     )
 
 
@@ -142,13 +142,18 @@ def changes_since(*, workspace: Workspace, since: date, min_delta: float = 0.01)
     """Key results whose status changed, or whose progress moved by at least ``min_delta``,
     between the last reading on or before ``since`` and now."""
     cutoff = timezone.make_aware(datetime.combine(since, time.max))
-    before: dict[int, KeyResultReading] = {}
-    readings = KeyResultReading.objects.for_workspace(workspace).filter(taken_at__lte=cutoff)
-    for reading in readings.order_by("key_result_id", "taken_at", "pk"):
-        before[reading.key_result_id] = reading  # the last one wins
+    last = KeyResultReading.objects.filter(key_result=OuterRef("pk"), taken_at__lte=cutoff)
+    key_results = list(
+        key_result_list(workspace=workspace)
+        .annotate(before_id=Subquery(last.order_by("-taken_at", "-pk").values("pk")[:1]))
+        .order_by("objective__title", "title", "pk")
+    )
+    readings = KeyResultReading.objects.for_workspace(workspace).in_bulk(
+        [kr.before_id for kr in key_results if kr.before_id]
+    )
     changes = []
-    for kr in key_result_list(workspace=workspace).order_by("objective__title", "title", "pk"):
-        then = before.get(kr.pk)
+    for kr in key_results:
+        then = readings.get(kr.before_id)
         if then is None:
             if kr.created_at.date() > since:
                 changes.append(Change(kr, None, True, kr.progress))
