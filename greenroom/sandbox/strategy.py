@@ -187,7 +187,8 @@ def _month_start(day: date, back: int) -> date:
 
 
 def _link_demo_pm(workspace: Workspace, ops: User | None) -> None:
-    """Marco, the demo product manager, in the Invoicing team (matched by email)."""
+    """Marco, the demo product manager, in the Invoicing team (matched by email): a group
+    product manager beside the team's own, so each team keeps one product manager."""
     team = Team.objects.for_workspace(workspace).filter(name="Invoicing").first()
     if team is None or Person.objects.for_workspace(workspace).filter(name="Marco Manager"):
         return
@@ -197,7 +198,7 @@ def _link_demo_pm(workspace: Workspace, ops: User | None) -> None:
         kind=KINDS_BY_SLUG["people"],
         data={
             "name": "Marco Manager",
-            "title": "Product Manager",
+            "title": "Group Product Manager",
             "email": "pm@harbor.example",
             "team": team,
         },
