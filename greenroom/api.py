@@ -182,6 +182,7 @@ def _mount_routers() -> None:
     from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
     from greenroom.sources.api import router as sources_router
+    from greenroom.strategy.api import router as strategy_router
 
     routers = {
         "/accounts/": accounts_router,
@@ -192,6 +193,7 @@ def _mount_routers() -> None:
         "/customers/": customers_router,
         "/cadences/": cadences_router,
         "/feedback/": feedback_router,
+        "/strategy/": strategy_router,
     }
     for prefix, router in routers.items():
         _declare_common_errors(router)

@@ -46,6 +46,11 @@ ABILITIES: dict[str, str] = {
     "manage_taxonomy": Role.PRODUCT_OPS,
     "import_feedback": Role.PRODUCT_OPS,
     "set_priority_weights": Role.PRODUCT_OPS,
+    # Strategic intents, initiatives and any team's objectives and key results.
+    "manage_strategy": Role.PRODUCT_OPS,
+    # Objectives, key results and check-ins of the member's own team (strategy/permissions.py
+    # adds the team check: the role alone is not enough).
+    "edit_team_goals": Role.PRODUCT_MANAGER,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).

@@ -112,15 +112,6 @@ registry.register(
         template="organisation/_portfolio_card.html",
         context=_portfolio,
     ),
-    OverviewCard(
-        key="goals-and-roadmaps",
-        section="strategy",
-        title="Goals and roadmaps",
-        weight=100,
-        description="Strategic intents, objectives and roadmaps in one format. Each team here "
-        "will own its roadmap and objectives.",
-        waits_for="strategy and roadmaps",
-    ),
     Measure(
         key="products-owned",
         title="Products with an owning team",

@@ -15,6 +15,7 @@ from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
+from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
 
@@ -71,4 +72,6 @@ def sandbox_build(
         crm=crm,
         progress=progress,
     )
+    progress("Adding goals: intents, initiatives, objectives and key results")
+    sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
     return workspace
