@@ -176,6 +176,7 @@ def _http_error(request, exc: HttpError):
 def _mount_routers() -> None:
     from greenroom.accounts.api import router as accounts_router
     from greenroom.customers.api import router as customers_router
+    from greenroom.experiments.api import router as experiments_router
     from greenroom.jobs.api import router as jobs_router
     from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
@@ -188,6 +189,7 @@ def _mount_routers() -> None:
         "/sources/": sources_router,
         "/metrics/": metrics_router,
         "/customers/": customers_router,
+        "/experiments/": experiments_router,
     }
     for prefix, router in routers.items():
         _declare_common_errors(router)

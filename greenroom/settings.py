@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "greenroom.metrics",
     "greenroom.sources",
     "greenroom.customers",
+    "greenroom.experiments",
     "greenroom.web",
     "greenroom.sandbox",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("sources/", include("greenroom.sources.urls")),
     path("metrics/", include("greenroom.metrics.urls")),
     path("customers/", include("greenroom.customers.urls")),
+    path("experiments/", include("greenroom.experiments.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -30,6 +30,8 @@ ABILITIES: dict[str, str] = {
     "set_contact_rules": Role.PRODUCT_OPS,
     # Privacy requests: erasing a contact's personal data and their subject access export.
     "handle_privacy_requests": Role.PRODUCT_OPS,
+    # Registering, designing, starting and deciding experiments; viewers read them.
+    "manage_experiments": Role.PRODUCT_MANAGER,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
