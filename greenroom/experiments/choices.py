@@ -43,4 +43,5 @@ class AuditAction(models.TextChoices):
     EXPERIMENT_STOP = "experiment.stop"
     EXPERIMENT_ACKNOWLEDGE_SRM = "experiment.acknowledge_srm"
     EXPERIMENT_DECIDE = "experiment.decide"
+    EXPERIMENT_ANALYSE = "experiment.analyse"
     VARIANT_SUMMARY_RECORD = "variant_summary.record"

@@ -47,6 +47,11 @@ class Experiment(WorkspaceOwned):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     learning = models.TextField(blank=True)
+    # The last analysis of the usage events: when, users left out for seeing several
+    # variants, and users whose variant is none of this experiment's.
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    excluded_users = models.PositiveIntegerField(null=True, blank=True)
+    unknown_variant_users = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

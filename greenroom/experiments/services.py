@@ -13,6 +13,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
 from greenroom.experiments import selectors
 from greenroom.experiments.choices import AuditAction, Decision, MetricKind, MetricRole, Status
+from greenroom.experiments.exposures import OutcomeMetric, variant_sums
 from greenroom.experiments.models import (
     Experiment,
     ExperimentMetric,
@@ -22,6 +23,7 @@ from greenroom.experiments.models import (
 )
 from greenroom.experiments.stats.checks import check_split
 from greenroom.experiments.stats.errors import BadSplit
+from greenroom.metrics import store
 from greenroom.organisation.models import ProductArea, Team
 
 
@@ -59,7 +61,7 @@ def _check_variants(variants: Sequence[VariantIn]) -> None:
 def experiment_create(
     *,
     workspace: Workspace,
-    actor: User,
+    actor: User | None,
     name: str,
     hypothesis: str,
     variants: Sequence[VariantIn],
@@ -152,7 +154,7 @@ def experiment_change_plan(
     return experiment
 
 
-def experiment_start(*, experiment: Experiment, actor: User) -> Experiment:
+def experiment_start(*, experiment: Experiment, actor: User | None) -> Experiment:
     """Start collecting data: the plan is frozen (pre-registered) from now on."""
     if experiment.status != Status.DRAFT:
         raise ValidationError("Only a draft experiment can start.")
@@ -289,5 +291,67 @@ def experiment_decide(
             action=AuditAction.EXPERIMENT_DECIDE,
             target=experiment,
             detail={"decision": decision},
+        )
+    return experiment
+
+
+def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> Experiment:
+    """Read exposures and outcomes from the usage events and record each arm's sums.
+
+    Metrics not defined on an event (revenue per account) keep the sums entered by hand.
+    """
+    if not experiment.flag_key:
+        raise ValidationError("Name the experiment's feature flag to read its exposures.")
+    event_metrics = [
+        m
+        for m in experiment.metrics.all()
+        if m.kind in (MetricKind.CONVERSION, MetricKind.EVENTS_PER_USER) and m.event_name
+    ]
+    if not event_metrics:
+        raise ValidationError("No metric is defined on an event: name each metric's event.")
+    try:
+        with store.reader(experiment.workspace_id) as connection:
+            sums = variant_sums(
+                connection,
+                exposure_event=experiment.exposure_event,
+                flag_key=experiment.flag_key,
+                metrics=[OutcomeMetric(m.name, m.kind, m.event_name) for m in event_metrics],
+            )
+    except store.StoreNotPublished:
+        raise ValidationError("No usage data yet: connect and sync a usage source.") from None
+    variants = list(experiment.variants.all())
+    known = {v.key for v in variants}
+    if not sums.users:
+        raise ValidationError(
+            f"No {experiment.exposure_event} events for the flag {experiment.flag_key!r} yet."
+        )
+    with transaction.atomic():
+        for metric in event_metrics:
+            per_variant = sums.sums.get(metric.name, {})
+            for variant in variants:
+                users, total, squares = per_variant.get(variant.key, (0, 0.0, 0.0))
+                VariantSummary.objects.update_or_create(
+                    metric=metric,
+                    variant=variant,
+                    defaults={
+                        "workspace": experiment.workspace,
+                        "experiment": experiment,
+                        "users": users,
+                        "total": total,
+                        "sum_squares": squares,
+                    },
+                )
+        experiment.analysed_at = timezone.now()
+        experiment.excluded_users = sums.excluded
+        experiment.unknown_variant_users = sum(
+            n for key, n in sums.users.items() if key not in known
+        )
+        experiment.save(update_fields=["analysed_at", "excluded_users", "unknown_variant_users"])
+        audit_record(
+            actor=actor,
+            workspace=experiment.workspace,
+            action=AuditAction.EXPERIMENT_ANALYSE,
+            target=experiment,
+            detail={"users": sums.users, "excluded": sums.excluded},
         )
     return experiment

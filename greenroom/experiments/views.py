@@ -142,6 +142,15 @@ def experiment_stop(request: MemberRequest, pk: int) -> HttpResponseBase:
 @require_POST
 @login_required
 @ability_required("manage_experiments")
+def experiment_analyse(request: MemberRequest, pk: int) -> HttpResponseBase:
+    return _act(
+        request, pk, lambda e: services.experiment_analyse_events(experiment=e, actor=request.user)
+    )
+
+
+@require_POST
+@login_required
+@ability_required("manage_experiments")
 def experiment_acknowledge_srm(request: MemberRequest, pk: int) -> HttpResponseBase:
     return _act(
         request, pk, lambda e: services.experiment_acknowledge_srm(experiment=e, actor=request.user)
