@@ -50,7 +50,8 @@ CREATE TABLE raw.events AS
 SELECT 'x' || i AS event_id, '$feature_flag_called' AS event, 'u' || i AS user_id,
        TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_seconds((hash(i) % 604800)::BIGINT) AS occurred_at,
        json_object('$feature_flag', 'bench', '$feature_flag_response',
-                   CASE WHEN hash(i * 7 + 1) % 2 = 0 THEN 'control' ELSE 'treatment' END) AS properties
+                   CASE WHEN hash(i * 7 + 1) % 2 = 0 THEN 'control' ELSE 'treatment' END)
+           AS properties
 FROM range({users}) t(i)
 UNION ALL
 SELECT 'y' || i, '$feature_flag_called', 'u' || (i * 200), TIMESTAMPTZ '2026-01-08 00:00:00+00',
