@@ -100,6 +100,8 @@ def experiment_detail(request: MemberRequest, pk: int) -> HttpResponseBase:
         "srm_threshold": SRM_THRESHOLD,
         "plan_changes": list(experiment.plan_changes.select_related("changed_by")),
         "can_manage": can(request, "manage_experiments"),
+        "show_main": can(request, "manage_experiments") and experiment.status != "decided",
+        "confidence": f"{(1 - selectors.settings_for(experiment).alpha) * 100:g}",
         "decision_form": DecisionForm(),
         "summary_rows": _summary_rows(experiment, metrics, variants),
     }

@@ -190,3 +190,13 @@ def test_it_names_the_bad_design_input(kwargs, field):
     with pytest.raises(InvalidInput) as raised:
         design.proportion_sample_size(**kwargs)
     assert raised.value.field == field
+
+
+def test_it_shows_lifts_and_risks_as_percentages():
+    from greenroom.experiments.templatetags.experiments import percent, small_percent
+
+    assert percent(0.2487) == "+24.9 %"
+    assert percent(-0.05) == "\u22125.0 %"
+    assert percent(0.988, False) == "98.8 %"
+    assert small_percent(0.00012) == "0.01 %"
+    assert percent(None) == "—"
