@@ -220,3 +220,53 @@ def design_experiment(request: MemberRequest, payload: DesignIn):
             },
         )
     return {**answer.as_dict(), "daily_users": daily}
+
+
+class DecisionIn(Schema):
+    decision: str
+    rationale: str
+
+
+@router.post(
+    "/experiments/{pk}/start",
+    response={200: ExperimentOut, **errors(403, 404)},
+    summary="Start an experiment (freezes its plan)",
+)
+def start_experiment(request: MemberRequest, pk: int):
+    require(request, "manage_experiments")
+    return services.experiment_start(experiment=_get(request, pk), actor=request.user)
+
+
+@router.post(
+    "/experiments/{pk}/analyse",
+    response={200: ExperimentOut, **errors(403, 404)},
+    summary="Read an experiment's exposures and outcomes from the usage events",
+)
+def analyse_experiment(request: MemberRequest, pk: int):
+    require(request, "manage_experiments")
+    return services.experiment_analyse_events(experiment=_get(request, pk), actor=request.user)
+
+
+@router.post(
+    "/experiments/{pk}/acknowledge-srm",
+    response={200: ExperimentOut, **errors(403, 404)},
+    summary="Acknowledge a sample-ratio mismatch",
+)
+def acknowledge_srm(request: MemberRequest, pk: int):
+    require(request, "manage_experiments")
+    return services.experiment_acknowledge_srm(experiment=_get(request, pk), actor=request.user)
+
+
+@router.post(
+    "/experiments/{pk}/decision",
+    response={200: ExperimentOut, **errors(403, 404)},
+    summary="Record the decision (ship waits for an acknowledged sample-ratio mismatch)",
+)
+def decide_experiment(request: MemberRequest, pk: int, payload: DecisionIn):
+    require(request, "manage_experiments")
+    return services.experiment_decide(
+        experiment=_get(request, pk),
+        actor=request.user,
+        decision=payload.decision,
+        rationale=payload.rationale,
+    )

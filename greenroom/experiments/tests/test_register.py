@@ -198,3 +198,33 @@ def test_it_answers_the_calculator_by_the_api_and_names_a_bad_field(personas, cl
     )
     assert bad.status_code == 400
     assert bad.json()["error"]["details"]["field"] == "baseline"
+
+
+def test_it_decides_by_the_api_and_refuses_a_viewer(personas, client):
+    experiment = _experiment(personas)
+    viewer, pm = (
+        {"HTTP_AUTHORIZATION": f"Bearer {account_services.token_create(user=u, name='t')[1]}"}
+        for u in (personas.viewer, personas.pm)
+    )
+    base = f"/api/v1/experiments/experiments/{experiment.pk}"
+    assert client.post(f"{base}/start", **viewer).status_code == 403
+    assert client.post(f"{base}/start", **pm).json()["status"] == "running"
+    _record(personas, experiment, [(5000, 500), (4500, 540)])
+    refused = client.post(
+        f"{base}/decision",
+        {"decision": "ship", "rationale": "Up"},
+        content_type="application/json",
+        **pm,
+    )
+    assert refused.status_code == 422, refused.content
+    assert "sample-ratio mismatch" in refused.json()["error"]["message"] + str(
+        refused.json()["error"]["details"]
+    )
+    assert client.post(f"{base}/acknowledge-srm", **pm).status_code == 200
+    decided = client.post(
+        f"{base}/decision",
+        {"decision": "ship", "rationale": "Traced"},
+        content_type="application/json",
+        **pm,
+    )
+    assert decided.status_code == 200 and decided.json()["decision"] == "ship"
