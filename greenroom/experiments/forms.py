@@ -33,6 +33,19 @@ class ExperimentForm(forms.Form):
     metric_event = forms.CharField(
         max_length=200, required=False, label="Event", help_text="The outcome event, e.g. signup."
     )
+    # The design, pre-registered when the experiment starts (conversion metrics).
+    baseline = forms.FloatField(
+        required=False, help_text="Plan: the control's conversion rate today, e.g. 0.10."
+    )
+    mde = forms.FloatField(
+        required=False,
+        label="Minimum detectable effect",
+        help_text="Plan: the smallest absolute change worth detecting, e.g. 0.02.",
+    )
+    power = forms.FloatField(initial=0.8, min_value=0.01, max_value=0.99, required=False)
+    alpha = forms.FloatField(
+        initial=0.05, min_value=0.001, max_value=0.5, required=False, label="Significance"
+    )
 
     def __init__(self, workspace: Workspace, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

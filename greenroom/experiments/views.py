@@ -76,12 +76,42 @@ def experiment_create(request: MemberRequest) -> HttpResponseBase:
                 team=data["team"],
                 product_area=data["product_area"],
                 flag_key=data["flag_key"],
+                plan=_plan(request, data),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return redirect("experiments:detail", pk=experiment.pk)
     return render(request, "experiments/experiment_form.html", {"form": form})
+
+
+def _plan(request: MemberRequest, data: dict) -> dict[str, Any]:
+    """The design to pre-register: the calculator's inputs and answer, when they were given."""
+    alpha, power = data.get("alpha") or 0.05, data.get("power") or 0.8
+    plan: dict[str, Any] = {"alpha": alpha, "power": power, "correction": "holm"}
+    if data.get("baseline") is None or data.get("mde") is None:
+        return plan
+    if data["metric_kind"] != "conversion":
+        raise ValidationError({"baseline": "The planner sizes conversion metrics only."})
+    daily = selectors.daily_active_users(workspace=request.workspace)
+    try:
+        answer = design.proportion_sample_size(
+            baseline=data["baseline"],
+            mde=data["mde"],
+            alpha=alpha,
+            power=power,
+            arms=len(data["variants"]),
+            daily_users=daily,
+        )
+    except StatsError as error:
+        raise ValidationError({getattr(error, "field", "baseline"): error.message}) from None
+    return {
+        **plan,
+        "baseline": data["baseline"],
+        "mde": data["mde"],
+        "daily_users": daily,
+        **answer.as_dict(),
+    }
 
 
 @login_required
