@@ -177,6 +177,7 @@ def _mount_routers() -> None:
     from greenroom.accounts.api import router as accounts_router
     from greenroom.cadences.api import router as cadences_router
     from greenroom.customers.api import router as customers_router
+    from greenroom.experiments.api import router as experiments_router
     from greenroom.feedback.api import router as feedback_router
     from greenroom.jobs.api import router as jobs_router
     from greenroom.metrics.api import router as metrics_router
@@ -194,6 +195,7 @@ def _mount_routers() -> None:
         "/cadences/": cadences_router,
         "/feedback/": feedback_router,
         "/strategy/": strategy_router,
+        "/experiments/": experiments_router,
     }
     for prefix, router in routers.items():
         _declare_common_errors(router)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "greenroom.feedback",
     "greenroom.strategy",
     "greenroom.dashboards",
+    "greenroom.experiments",
     "greenroom.cadences",
     "greenroom.web",
     "greenroom.sandbox",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("cadences/", include("greenroom.cadences.urls")),
     path("feedback/", include("greenroom.feedback.urls")),
     path("strategy/goals/", include("greenroom.strategy.urls")),
+    path("experiments/", include("greenroom.experiments.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

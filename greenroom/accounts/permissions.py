@@ -51,6 +51,8 @@ ABILITIES: dict[str, str] = {
     # Objectives, key results and check-ins of the member's own team (strategy/permissions.py
     # adds the team check: the role alone is not enough).
     "edit_team_goals": Role.PRODUCT_MANAGER,
+    # Registering, designing, starting and deciding experiments; viewers read them.
+    "manage_experiments": Role.PRODUCT_MANAGER,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
