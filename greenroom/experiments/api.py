@@ -222,7 +222,7 @@ def design_experiment(request: MemberRequest, payload: DesignIn):
     return {**answer.as_dict(), "daily_users": daily}
 
 
-class DecisionIn(Schema):
+class ExperimentDecisionIn(Schema):
     decision: str
     rationale: str
 
@@ -262,7 +262,7 @@ def acknowledge_srm(request: MemberRequest, pk: int):
     response={200: ExperimentOut, **errors(403, 404)},
     summary="Record the decision (ship waits for an acknowledged sample-ratio mismatch)",
 )
-def decide_experiment(request: MemberRequest, pk: int, payload: DecisionIn):
+def decide_experiment(request: MemberRequest, pk: int, payload: ExperimentDecisionIn):
     require(request, "manage_experiments")
     return services.experiment_decide(
         experiment=_get(request, pk),

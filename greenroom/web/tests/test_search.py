@@ -77,8 +77,9 @@ def test_it_searches_in_a_bounded_number_of_queries(personas):
         ContactFactory(account=account, email=f"omega{n}@example.com")
     client = personas.client(personas.pm)
 
-    # One or two queries per provider: feedback adds two (opportunities, items).
-    with max_queries(12):
+    # One or two queries per provider: feedback adds two (opportunities, items), strategy one
+    # (key results).
+    with max_queries(13):
         response = client.get(URL, {"q": "omega"})
 
     assert response.status_code == 200
