@@ -30,6 +30,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
 from greenroom.lib.text.normalise import analysis_texts
@@ -72,7 +73,7 @@ class Features:
 class _Fit:
     labels: list[Hashable]
     multiclass: bool
-    model: LinearSVC
+    model: LinearSVC | OneVsRestClassifier
     calibrators: list[LogisticRegression]
 
 
@@ -246,9 +247,10 @@ def precision_threshold(
     return float(conf[k]), float(precision[k]), int(k + 1)
 
 
-def _svm(c: float, multiclass: bool) -> LinearSVC:
-    del multiclass  # one-vs-rest either way; the target's shape says which
-    return LinearSVC(C=c, random_state=SEED, dual="auto", max_iter=5000)
+def _svm(c: float, multiclass: bool = True) -> LinearSVC | OneVsRestClassifier:
+    """A linear SVM: one-vs-rest over classes, or one per label for a label matrix."""
+    svm = LinearSVC(C=c, random_state=SEED, dual="auto", max_iter=5000)
+    return svm if multiclass else OneVsRestClassifier(svm)
 
 
 def _target(y: np.ndarray, multiclass: bool) -> np.ndarray:
@@ -279,7 +281,7 @@ def _out_of_fold_scores(
                 if column.all() or not column.any():
                     scores[test, k] = 1.0 if column.all() else -1.0
                     continue
-                model = _svm(c, multiclass).fit(x[train], column)
+                model = _svm(c).fit(x[train], column)
                 scores[test, k] = _scores(model, x[test], multiclass)[:, 0]
     return scores
 

@@ -8,7 +8,7 @@
 Method (docs/feedback-themes.md has the measurements behind each choice):
 1. word 1-2-gram and character 3-5-gram TF-IDF of the analysis text (stop words kept: "please
    add", "doesn't" and "crash" are what separate a request from a bug report);
-2. latent semantic analysis: a truncated SVD (learnt on the sample) to ``dimensions`` (30)
+2. latent semantic analysis: a truncated SVD (learnt on the sample) to ``dimensions`` (10)
    and unit length, so
    k-means works on cosine similarity of topics rather than on raw, very sparse words;
 3. k-means for every second k in ``k_range`` on a fixed sample of at most 20,000 texts; the k
@@ -20,7 +20,7 @@ Method (docs/feedback-themes.md has the measurements behind each choice):
    English stop words are dropped for labels, not for clustering.
 
 Deterministic: every random step has a fixed seed, and the same texts give the same themes.
-Memory: sparse float32 features and a dense n x 30 matrix; 100,000 reviews fit in 2 GB.
+Memory: sparse float32 features and a dense n x 10 matrix; 100,000 reviews fit in 2 GB.
 """
 
 import datetime as dt
@@ -79,7 +79,7 @@ class Themes:
     silhouettes: dict[int, float] = field(default_factory=dict)
 
 
-def theme_features(texts: list[str], dimensions: int = 30) -> np.ndarray:
+def theme_features(texts: list[str], dimensions: int = 10) -> np.ndarray:
     """The unit-length LSA vectors the clustering runs on (one row per text). Vocabularies and
     the SVD are learnt on at most FIT_SAMPLE texts (a fixed sample), then every text is
     projected: at 100,000 texts that is what keeps the time within budget."""
@@ -125,7 +125,7 @@ def cluster_themes(
     *,
     k_range: tuple[int, int] = (4, 16),
     k: int | None = None,
-    dimensions: int = 30,
+    dimensions: int = 10,
     min_size: int | None = None,
 ) -> Themes:
     """Themes of ``texts`` (k chosen in ``k_range`` by silhouette unless ``k`` is given); with
