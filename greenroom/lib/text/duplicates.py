@@ -24,6 +24,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from greenroom.lib.text.normalise import analysis_texts
 
 BLOCK = 2000
+# Candidate pairs verified per step (bounds the gathered rows to ~100 MB of short texts).
+VERIFY = 100_000
 
 Pair = tuple[int, int, float]
 
@@ -97,10 +99,21 @@ def _similar_unique_pairs(
         rows, cols = rows[upper], cols[upper]
         if not len(rows):
             continue
-        similarity = np.asarray(vectors[rows].multiply(vectors[cols]).sum(axis=1)).ravel()
+        similarity = _cosines(vectors, rows, cols)
         close = similarity >= threshold - 1e-6
         found.append((rows[close], cols[close], np.minimum(similarity[close], 1.0)))
     return found
+
+
+def _cosines(vectors: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Exact cosine of each candidate pair, VERIFY pairs at a time: gathering the rows of
+    millions of candidates at once is what would otherwise set the peak memory."""
+    out = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), VERIFY):
+        part = slice(start, start + VERIFY)
+        product = vectors[rows[part]].multiply(vectors[cols[part]])
+        out[part] = np.asarray(product.sum(axis=1)).ravel()
+    return out
 
 
 def _expand(

@@ -11,11 +11,11 @@ labels); otherwise each label is its own yes/no question (texts without a label 
 for all of them, so pass only feedback a person has triaged).
 
 Method: word 1-2-gram and character 2-5-gram TF-IDF (sublinear tf), a linear SVM per label with
-C chosen on inner folds, and its scores turned into calibrated confidences by a logistic fit on
-the out-of-fold scores of the chosen C. The same out-of-fold confidences choose the *threshold*:
-the lowest confidence at which the suggestions above it were right at least ``target_precision``
-of the time. Only suggestions at or above it are returned: one the model is unsure of is not
-shown. ``report`` keeps what that choice measured (out-of-fold precision and coverage).
+C chosen on inner folds (near-copies kept within one fold), and its scores turned into
+calibrated confidences by a logistic fit on the out-of-fold scores of the chosen C. The same
+out-of-fold confidences choose the *threshold*: the lowest confidence at which the suggestions
+above it were right at least ``target_precision`` of the time. Only suggestions at or above it
+are returned: one the model is unsure of is not shown. ``report`` keeps what that choice measured (out-of-fold precision and coverage).
 
 Persisted with joblib (a pickle): load only bytes this application wrote itself.
 """
@@ -29,10 +29,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
+from greenroom.lib.text.duplicates import duplicate_groups, near_duplicates
 from greenroom.lib.text.normalise import analysis_texts
 
 FORMAT_VERSION = 1
@@ -43,6 +44,8 @@ INNER_FOLDS = 3
 MIN_EXAMPLES = 5
 # A threshold resting on fewer out-of-fold suggestions than this is noise: nothing is shown.
 MIN_SUPPORT = 20
+# Training texts this similar are one group in the inner folds (augmented or pasted copies).
+COPY_THRESHOLD = 0.8
 
 Suggestion = tuple[Hashable, float]
 
@@ -135,7 +138,8 @@ class TagSuggester:
                     y[row, index[tag]] = True
         self._features = Features()
         x = self._features.fit_transform(analysis_texts(texts[i] for i in keep))
-        c, scores = self._choose_c(x, y, multiclass)
+        groups = _copy_groups([texts[i] for i in keep])
+        c, scores = self._choose_c(x, y, multiclass, groups)
         calibrators = _calibrate(scores, y, multiclass)
         model = _svm(c, multiclass).fit(x, _target(y, multiclass))
         self._fit = _Fit(labels, multiclass, model, calibrators)
@@ -143,12 +147,12 @@ class TagSuggester:
         return self
 
     def _choose_c(
-        self, x: sparse.csr_matrix, y: np.ndarray, multiclass: bool
+        self, x: sparse.csr_matrix, y: np.ndarray, multiclass: bool, groups: np.ndarray
     ) -> tuple[float, np.ndarray]:
         """The C with the best out-of-fold accuracy (or label F1), and its out-of-fold scores."""
         best: tuple[float, float, np.ndarray] | None = None
         for c in C_GRID:
-            scores = _out_of_fold_scores(x, y, multiclass, c)
+            scores = _out_of_fold_scores(x, y, multiclass, c, groups)
             quality = _quality(scores, y, multiclass)
             if best is None or quality > best[0]:
                 best = (quality, c, scores)
@@ -262,15 +266,27 @@ def _scores(model: object, x: sparse.csr_matrix, multiclass: bool) -> np.ndarray
     return np.asarray(scores).reshape(x.shape[0], -1)
 
 
+def _copy_groups(texts: Sequence[str | bytes | None]) -> np.ndarray:
+    """A group id per text; near-copies (cosine >= COPY_THRESHOLD) share one. Inner folds keep
+    a group together: a near-copy on both sides makes out-of-fold confidence (and so the
+    threshold) look better than it will be on new feedback."""
+    groups = np.arange(len(texts))
+    pairs = near_duplicates(texts, COPY_THRESHOLD)
+    for number, group in enumerate(duplicate_groups(len(texts), pairs)):
+        groups[group] = len(texts) + number
+    return groups
+
+
 def _out_of_fold_scores(
-    x: sparse.csr_matrix, y: np.ndarray, multiclass: bool, c: float
+    x: sparse.csr_matrix, y: np.ndarray, multiclass: bool, c: float, groups: np.ndarray
 ) -> np.ndarray:
     scores = np.zeros(y.shape, dtype=np.float64)
     target = _target(y, multiclass)
     if multiclass:
-        folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(x, target)
+        splitter = StratifiedGroupKFold(INNER_FOLDS, shuffle=True, random_state=SEED)
+        folds = splitter.split(x, target, groups)
     else:
-        folds = KFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(x)
+        folds = GroupKFold(INNER_FOLDS, shuffle=True, random_state=SEED).split(x, groups=groups)
     for train, test in folds:
         if multiclass:
             model = _svm(c, multiclass).fit(x[train], target[train])
