@@ -15,7 +15,8 @@ C chosen on inner folds (near-copies kept within one fold), and its scores turne
 calibrated confidences by a logistic fit on the out-of-fold scores of the chosen C. The same
 out-of-fold confidences choose the *threshold*: the lowest confidence at which the suggestions
 above it were right at least ``target_precision`` of the time. Only suggestions at or above it
-are returned: one the model is unsure of is not shown. ``report`` keeps what that choice measured (out-of-fold precision and coverage).
+are returned: one the model is unsure of is not shown. ``report`` keeps what that choice
+measured (out-of-fold precision and coverage).
 
 Persisted with joblib (a pickle): load only bytes this application wrote itself.
 """
