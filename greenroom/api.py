@@ -175,11 +175,15 @@ def _http_error(request, exc: HttpError):
 
 def _mount_routers() -> None:
     from greenroom.accounts.api import router as accounts_router
+    from greenroom.cadences.api import router as cadences_router
     from greenroom.customers.api import router as customers_router
+    from greenroom.experiments.api import router as experiments_router
+    from greenroom.feedback.api import router as feedback_router
     from greenroom.jobs.api import router as jobs_router
     from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
     from greenroom.sources.api import router as sources_router
+    from greenroom.strategy.api import router as strategy_router
 
     routers = {
         "/accounts/": accounts_router,
@@ -188,6 +192,10 @@ def _mount_routers() -> None:
         "/sources/": sources_router,
         "/metrics/": metrics_router,
         "/customers/": customers_router,
+        "/cadences/": cadences_router,
+        "/feedback/": feedback_router,
+        "/strategy/": strategy_router,
+        "/experiments/": experiments_router,
     }
     for prefix, router in routers.items():
         _declare_common_errors(router)

@@ -17,10 +17,11 @@ own entry under the same key: two different entries under one key are refused.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class NavEntry:
         return (self.section, self.label)
 
     def url(self) -> str:
-        return reverse(self.url_name, kwargs=dict(self.kwargs))
+        return _reversed(self.url_name, self.kwargs, get_script_prefix(), get_urlconf())
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,18 @@ class Ratio:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A measure's value that is an amount, not a share: a median of days, with its trend
+    (the same figure over the period before; None when there was nothing to measure)."""
+
+    value: float | None
+    unit: str
+    count: int = 0
+    previous: float | None = None
+    lower_is_better: bool = True
+
+
+@dataclass(frozen=True)
 class Measure:
     """A line of the product ops scorecard, computed from one workspace's data by
     ``compute(workspace=...)``."""
@@ -97,7 +110,7 @@ class Measure:
     title: str
     explanation: str
     weight: int
-    compute: Callable[..., Ratio] | None = None
+    compute: Callable[..., Ratio | Quantity] | None = None
     waits_for: str = ""
     ability: str = "view"
 
@@ -149,10 +162,73 @@ class SearchProvider:
     ability: str = "view"
 
 
-Entry = Section | NavEntry | OverviewCard | Measure | Panel | SearchProvider
-E = TypeVar("E", Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider)
+@dataclass(frozen=True)
+class PackSection:
+    """A section of a review's pre-read pack (cadences): ``context(workspace=, since=,
+    until=)`` gives what ``template`` renders as ``section`` for the period since the last
+    review. One with ``waits_for`` stands in for a capability not built yet: the pack says
+    it is not available yet."""
 
-KINDS: tuple[type, ...] = (Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider)
+    key: str
+    title: str
+    weight: int
+    template: str = ""
+    context: Callable[..., dict] | None = None
+    waits_for: str = ""
+    ability: str = "view"
+
+    def __post_init__(self) -> None:
+        if bool(self.template) == bool(self.waits_for) or bool(self.context) != bool(self.template):
+            raise ImproperlyConfigured(
+                f"Pack section {self.key!r} needs a template and context, or a waits_for."
+            )
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    """A kind of thing a decision's evidence may point at (an insight, an experiment...):
+    ``resolve(workspace=, reference=)`` returns ``(label, url)`` for a reference of that
+    workspace, or None when there is no such thing. One with ``waits_for`` is not resolvable
+    yet: evidence of that kind is kept as a URL and a note."""
+
+    key: str
+    title: str
+    weight: int
+    resolve: Callable[..., tuple[str, str] | None] | None = None
+    waits_for: str = ""
+    ability: str = "view"
+
+    def __post_init__(self) -> None:
+        if (self.resolve is None) == (not self.waits_for):
+            raise ImproperlyConfigured(
+                f"Evidence kind {self.key!r} needs a resolve function or a waits_for, not both."
+            )
+
+
+Entry = (
+    Section
+    | NavEntry
+    | OverviewCard
+    | Measure
+    | Panel
+    | SearchProvider
+    | PackSection
+    | EvidenceKind
+)
+E = TypeVar(
+    "E", Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider, PackSection, EvidenceKind
+)
+
+KINDS: tuple[type, ...] = (
+    Section,
+    NavEntry,
+    OverviewCard,
+    Measure,
+    Panel,
+    SearchProvider,
+    PackSection,
+    EvidenceKind,
+)
 
 
 _entries: dict[type, dict[Any, Any]] = {kind: {} for kind in KINDS}
@@ -199,3 +275,10 @@ def scratch() -> Iterator[None]:
             _entries[kind].clear()
             _entries[kind].update(store)
         _ordered.clear()
+
+
+@lru_cache(maxsize=512)
+def _reversed(url_name: str, kwargs: tuple, prefix: str, urlconf: str | None) -> str:
+    # The sidebar reverses every link on every page; a link changes only with the URL
+    # configuration and the prefix the site is served under, which are in the key.
+    return reverse(url_name, kwargs=dict(kwargs), urlconf=urlconf)

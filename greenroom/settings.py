@@ -79,6 +79,11 @@ INSTALLED_APPS = [
     "greenroom.metrics",
     "greenroom.sources",
     "greenroom.customers",
+    "greenroom.feedback",
+    "greenroom.strategy",
+    "greenroom.dashboards",
+    "greenroom.experiments",
+    "greenroom.cadences",
     "greenroom.web",
     "greenroom.sandbox",
 ]

@@ -30,11 +30,40 @@ ABILITIES: dict[str, str] = {
     "set_contact_rules": Role.PRODUCT_OPS,
     # Privacy requests: erasing a contact's personal data and their subject access export.
     "handle_privacy_requests": Role.PRODUCT_OPS,
+    # Cadences: raising a question for someone to decide, and recording a decision (only
+    # its named decider does, checked by identity on top of this).
+    "raise_decision": Role.PRODUCT_MANAGER,
+    "record_decision": Role.PRODUCT_MANAGER,
+    # Action items agreed at a review.
+    "record_action_items": Role.PRODUCT_MANAGER,
+    # Playbook templates, process guides and the tool stack (its seat exports too).
+    "manage_playbook": Role.PRODUCT_OPS,
+    # Cadences: recurrence, attendees, agenda and required inputs.
+    "manage_cadences": Role.PRODUCT_OPS,
+    # Feedback: triage (tags, areas, duplicates, highlights, opportunities, telling people
+    # who asked that it shipped), the shared taxonomy, imports and prioritisation weights.
+    "triage_feedback": Role.PRODUCT_MANAGER,
+    "manage_taxonomy": Role.PRODUCT_OPS,
+    "import_feedback": Role.PRODUCT_OPS,
+    "set_priority_weights": Role.PRODUCT_OPS,
+    # Strategic intents, initiatives and any team's objectives and key results.
+    "manage_strategy": Role.PRODUCT_OPS,
+    # Objectives, key results and check-ins of the member's own team (strategy/permissions.py
+    # adds the team check: the role alone is not enough).
+    "edit_team_goals": Role.PRODUCT_MANAGER,
+    # Registering, designing, starting and deciding experiments; viewers read them.
+    "manage_experiments": Role.PRODUCT_MANAGER,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
     "view_jobs": Role.PRODUCT_OPS,
     "view_audit_log": Role.ADMIN,
+    # The dashboards (revenue, cost, usage by product, segment and market) and "explain this
+    # number": every member reads the company's numbers, as on the Metrics page.
+    "view_dashboards": Role.VIEWER,
+    # The executive headline as the top of the home page: for the people who run the company
+    # and its data (admins, product ops); others keep the home page as it was.
+    "see_executive_home": Role.PRODUCT_OPS,
 }
 
 

@@ -1,8 +1,8 @@
 """What customers adds to the shell: its lists in the sidebar, the customer database on the
 overview, and finding accounts and contacts. Email and phone are only searched, and shown,
 for roles that may see contact details, and showing them is audited like on the pages.
-Feedback and the research repository wait here until they exist: they will hang off these
-accounts and contacts."""
+The research repository waits here until it exists: it will hang off these accounts and
+contacts (feedback registers its own card, measure and account panel)."""
 
 from django.urls import reverse
 
@@ -11,7 +11,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.customers import selectors, services
 from greenroom.customers.models import Contact, ImportRun
 from greenroom.jobs.labels import argument_label_register
-from greenroom.registry import Measure, NavEntry, OverviewCard, SearchProvider, SearchResult
+from greenroom.registry import NavEntry, OverviewCard, SearchProvider, SearchResult
 
 
 def _accounts(*, workspace: Workspace, actor: User, query: str, limit: int) -> list:
@@ -66,15 +66,6 @@ registry.register(
         wide=True,
     ),
     OverviewCard(
-        key="feedback",
-        section="customers",
-        title="Feedback",
-        weight=200,
-        description="Requests and problems from sales, support, surveys and interviews, linked "
-        "to the account that raised them and grouped into themes.",
-        waits_for="feedback",
-    ),
-    OverviewCard(
         key="research-repository",
         section="customers",
         title="Research repository",
@@ -82,13 +73,6 @@ registry.register(
         description="Studies, interview notes and their insights, searchable, so a question is "
         "not asked twice.",
         waits_for="the research repository",
-    ),
-    Measure(
-        key="feedback-to-insight",
-        title="Feedback-to-insight turnaround",
-        explanation="Days from feedback arriving to it being linked to a theme or insight.",
-        weight=600,
-        waits_for="feedback",
     ),
     SearchProvider(key="accounts", title="Accounts", search=_accounts, weight=100),
     SearchProvider(key="contacts", title="Contacts", search=_contacts, weight=110),

@@ -10,10 +10,11 @@ from django.db.models import QuerySet
 
 from greenroom.accounts.models import Workspace
 from greenroom.customers.choices import LifecycleStage
+from greenroom.lib.widgets import FilterForm
 from greenroom.organisation.models import Market, Person, Plan, Segment
 
 
-class AccountFilterForm(forms.Form):
+class AccountFilterForm(FilterForm):
     """Search words and the account filters; every field is optional."""
 
     q = forms.CharField(

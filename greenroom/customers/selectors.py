@@ -308,3 +308,22 @@ def contact_audit_trail(*, workspace: Workspace, contact: Contact) -> QuerySet[A
     return AuditEvent.objects.filter(
         workspace=workspace, object_type="customers.contact", object_id=str(contact.pk)
     ).order_by("at")
+
+
+def accounts_by_keys(*, workspace: Workspace, keys: Iterable[str]) -> dict[str, Account]:
+    """The workspace's accounts known by any of ``keys`` (their Salesforce, HubSpot or other
+    system's id, as the analytics store names accounts), keyed by each key that matched."""
+    wanted = sorted({str(key) for key in keys if key})
+    if not wanted:
+        return {}
+    match = Q()
+    for name in EXTERNAL_IDS:
+        match |= Q(**{f"{name}__in": wanted})
+    found: dict[str, Account] = {}
+    for account in (
+        Account.objects.for_workspace(workspace).filter(match).only("name", *EXTERNAL_IDS)
+    ):
+        for key in account_keys(account):
+            if key in wanted:
+                found[key] = account
+    return found

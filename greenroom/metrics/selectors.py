@@ -14,20 +14,24 @@ pandas (``pandas.DataFrame(result.rows)``) alike. Each row says whether its peri
 """
 
 import copy
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 from django.conf import settings
 
 from greenroom.accounts.models import Workspace
 from greenroom.metrics import coverage, store
 from greenroom.metrics.definitions import (
+    ACCOUNT_DIMENSIONS,
     METRICS,
     Catalog,
     Query,
@@ -186,11 +190,41 @@ def _remembered(workspace: Workspace, key: tuple, compute: Callable[[Any], Any])
 
 def _compute(connection, workspace: Workspace, name: str, query: Query) -> list[dict]:
     if settings.ANALYTICS_URL == "duckdb":
-        sql, schema = compiled_sql(Catalog(store.ibis_backend(connection)), name, query)
+        sql, schema = _compiled(connection, name, query)
         return connection.execute(sql).to_arrow_table().cast(schema).to_pylist()
     backend = store.warehouse(settings.ANALYTICS_URL)
     catalog = Catalog(backend, schemas=warehouse_schemas(workspace.pk))
     return expression(catalog, name, query).to_pyarrow().to_pylist()
+
+
+# Compiling a metric's Ibis expression to SQL costs more than running it on the rollups
+# (about 100 ms against tens of ms), and the SQL of one query never changes: every store has
+# the same model and rollup tables, named alike. So each process compiles each query once,
+# and a refresh's readers (strategy re-evaluating every key result) only run it.
+_compiled_queries: OrderedDict[tuple, tuple[str, Any]] = OrderedDict()
+COMPILED_MAX = 1024
+
+
+def _compiled(connection, name: str, query: Query) -> tuple[str, Any]:
+    key = (
+        name,
+        query.by,
+        tuple(sorted(query.where.items())),
+        query.grain,
+        query.start,
+        query.end,
+        query.live,
+    )
+    with _remembered_lock:
+        if key in _compiled_queries:
+            _compiled_queries.move_to_end(key)
+            return _compiled_queries[key]
+    compiled = compiled_sql(Catalog(store.ibis_backend(connection)), name, query)
+    with _remembered_lock:
+        _compiled_queries[key] = compiled
+        while len(_compiled_queries) > COMPILED_MAX:
+            _compiled_queries.popitem(last=False)
+    return compiled
 
 
 def _freshness(connection, sources: tuple[str, ...] = ()) -> dict:
@@ -443,3 +477,139 @@ def business_data_available(*, workspace: Workspace) -> bool:
     """Whether a refresh of ``workspace``'s business data has been published (cheap: one
     small file is read), so callers can skip gathering ids when it has not."""
     return store.published(workspace.pk)
+
+
+def account_movements(
+    *,
+    workspace: Workspace,
+    month: date,
+    where: Mapping[str, Iterable[str] | str] | None = None,
+    largest: int | None = None,
+) -> list[dict]:
+    """The accounts behind a month's MRR movements: per account, its MRR at the previous
+    month's end and at this one's, the movement (new, expansion, contraction, churn,
+    reactivation) and the amount, with the account's name and attributes; largest first.
+
+    The same series and cases as the ``mrr_movements`` metric, so a movement's amounts add up
+    to that metric's figure for the month and slice. With ``largest``, only the largest
+    that many of each movement (what a dashboard lists; remembered apart, so a page does not
+    copy every account's row on each request).
+    """
+    query = _query("mrr_movements", where=where, grain="month", period=(month, month))
+    key = ("account_movements", tuple(sorted(query.where.items())), month, largest)
+    return _remembered(
+        workspace, key, lambda connection: _account_movements(connection, query, largest)
+    )
+
+
+def _account_movements(connection, query: Query, largest: int | None = None) -> list[dict]:
+    from greenroom.metrics.definitions.revenue import account_movements as movements
+
+    catalog = Catalog(store.ibis_backend(connection))
+    sql = str(ibis.to_sql(movements(catalog, query)))
+    cursor = connection.execute(
+        f"""
+        SELECT m.account_id, coalesce(a.name, m.account_id) AS name,
+               coalesce(a.segment, 'unknown') AS segment, coalesce(a.market, 'unknown') AS market,
+               coalesce(a.region, 'unknown') AS region, coalesce(a.plan, 'unknown') AS plan,
+               a.crm_account_id, m.period, m.previous_mrr, m.mrr, m.movement, m.amount
+        FROM ({sql}) m LEFT JOIN model.accounts a ON a.account_id = m.account_id
+        ORDER BY abs(m.amount) DESC, m.account_id
+        """
+    )
+    columns = [column[0] for column in cursor.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    if largest is None:
+        return rows
+    counted: dict[str, int] = {}
+    kept = []
+    for row in rows:  # largest first already
+        counted[row["movement"]] = counted.get(row["movement"], 0) + 1
+        if counted[row["movement"]] <= largest:
+            kept.append(row)
+    return kept
+
+
+def dimension_values(*, workspace: Workspace) -> dict[str, list[str]]:
+    """The values each dimension takes in the workspace's data (products from billing and
+    usage, account attributes from the accounts), for filter choices."""
+    return _remembered(workspace, ("dimension_values",), _dimension_values)
+
+
+def _dimension_values(connection) -> dict[str, list[str]]:
+    values = {
+        dim: [
+            row[0]
+            for row in connection.execute(
+                f"SELECT DISTINCT coalesce({dim}, 'unknown') FROM model.accounts ORDER BY 1"
+            ).fetchall()
+        ]
+        for dim in ACCOUNT_DIMENSIONS
+    }
+    values["product"] = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT product FROM rollup.revenue_account_products "
+            "WHERE product IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    return values
+
+
+def as_of(*, workspace: Workspace, metric_name: str = "mrr") -> date:
+    """The as-of date of ``metric_name`` (the last day its sources all cover)."""
+    return _remembered(
+        workspace,
+        ("as_of", metric_name),
+        lambda connection: _freshness(connection, METRICS[metric_name].sources)["as_of"],
+    )
+
+
+def metric_sql(
+    name: str,
+    *,
+    workspace: Workspace,
+    by: Iterable[str] = (),
+    where: Mapping[str, Iterable[str] | str] | None = None,
+    grain: str | None = None,
+    period: tuple[date | None, date | None] | None = None,
+) -> str:
+    """The SQL ``metric(...)`` runs for these arguments on the workspace's store."""
+    query = _query(name, by, where, grain, period)
+    key = ("metric_sql", name, query.by, tuple(sorted(query.where.items())), query.grain)
+    return _remembered(
+        workspace,
+        (*key, query.start, query.end),
+        lambda connection: compiled_sql(Catalog(store.ibis_backend(connection)), name, query)[0],
+    )
+
+
+def metric_documentation(name: str) -> dict:
+    """What a metric means, for people: its definition, the docstring of its computation,
+    and its section of docs/metrics.md when the docs ship beside the code ("" otherwise)."""
+    definition = METRICS.get(name)
+    if definition is None:
+        raise QueryError(f"Unknown metric '{name}'. Known: {', '.join(sorted(METRICS))}.")
+    return {
+        **definition.definition(),
+        "docstring": (definition.compute.__doc__ or "").strip(),
+        "section": _docs_section(definition.name, definition.title),
+    }
+
+
+_DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+
+
+def _docs_section(name: str, title: str) -> str:
+    """The docs/metrics.md section whose heading names the metric (by `name` or title)."""
+    try:
+        text = _DOCS.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    sections = re.split(r"^(?=#{2,3} )", text, flags=re.MULTILINE)
+    wanted = (f"`{name}`", title.lower())
+    for section in sections:
+        heading = section.split("\n", 1)[0].lower()
+        if heading.startswith("#") and any(w.lower() in heading for w in wanted):
+            return section.strip()
+    return ""

@@ -8,7 +8,7 @@ import ibis
 from django.conf import settings
 
 from greenroom.accounts.models import Workspace
-from greenroom.metrics import store
+from greenroom.metrics import signals, store
 from greenroom.metrics.model import Reference
 from greenroom.metrics.refresh import RefreshReport, refresh_connection
 from greenroom.organisation.models import Market, Product, ProductArea
@@ -82,6 +82,8 @@ def metrics_refresh(
             )
         progress("Switching readers to the refreshed metrics")
         store.publish(connection, workspace.pk)
+    # Outside the writer: listeners (apps above metrics) read the snapshot just published.
+    signals.refreshed_notify(workspace=workspace, progress=progress)
     return report
 
 

@@ -6,4 +6,5 @@ app_name = "metrics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("<slug:name>.<str:fmt>", views.metric_export, name="export"),
 ]

@@ -112,15 +112,6 @@ registry.register(
         template="organisation/_portfolio_card.html",
         context=_portfolio,
     ),
-    OverviewCard(
-        key="goals-and-roadmaps",
-        section="strategy",
-        title="Goals and roadmaps",
-        weight=100,
-        description="Strategic intents, objectives and roadmaps in one format. Each team here "
-        "will own its roadmap and objectives.",
-        waits_for="strategy and roadmaps",
-    ),
     Measure(
         key="products-owned",
         title="Products with an owning team",
@@ -141,13 +132,6 @@ registry.register(
         explanation="Teams whose people number at least their planned headcount.",
         weight=120,
         compute=selectors.teams_staffed,
-    ),
-    Measure(
-        key="time-to-decision",
-        title="Time to decision",
-        explanation="Days from a question being raised to a logged decision.",
-        weight=400,
-        waits_for="cadences and decisions",
     ),
     Measure(
         key="teams-on-the-standard-roadmap",

@@ -15,6 +15,7 @@ from greenroom.accounts.models import Workspace
 from greenroom.jobs.registry import run_now
 from greenroom.metrics.tasks import refresh
 from greenroom.sandbox import business
+from greenroom.sandbox import experiments as sandbox_experiments
 from greenroom.sandbox.crm import CrmFiles
 from greenroom.sources import services as source_services
 from greenroom.sources.choices import SourceKind
@@ -44,8 +45,12 @@ def sandbox_business_data(
         crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
     )
     events = posthog_export(files.events, out_dir / "business" / "posthog-events.parquet")
+    exposures = sandbox_experiments.exposure_file(
+        events, out_dir / "business" / "posthog-experiments.parquet", seed=seed
+    )
     progress(f"  generated billing, usage, cost and headcount files ({_since(started)})")
-    for name, kind, paths, settings in _sources(files, events):
+    experiment_source = ("posthog-experiments", SourceKind.POSTHOG, exposures, {})
+    for name, kind, paths, settings in [*_sources(files, events), experiment_source]:
         source = source_services.source_create(
             actor=None,
             workspace=workspace,
@@ -59,6 +64,8 @@ def sandbox_business_data(
         progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
     run_now(refresh, workspace_id=workspace.pk, full=True, as_of=end.isoformat())
     progress(f"  refreshed the metrics ({_since(started)})")
+    sandbox_experiments.register(workspace=workspace)
+    progress(f"  registered and analysed the experiments ({_since(started)})")
 
 
 def posthog_export(tracks: Path, out: Path) -> Path:

@@ -11,8 +11,11 @@ from greenroom.accounts import services as account_services
 from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
+from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
+from greenroom.sandbox.feedback import sandbox_feedback
+from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
 
@@ -50,6 +53,8 @@ def sandbox_build(
             organisation=files.organisation,
             progress=progress,
         )
+        progress("Adding a year of reviews, decisions, the playbook and the tool stack")
+        progress(f"  {sandbox_cadences(workspace=workspace, seed=seed)}")
     progress("Loading billing, usage, costs and headcount through the connectors")
     sandbox_business_data(
         workspace=workspace,
@@ -59,4 +64,14 @@ def sandbox_build(
         crm=crm,
         progress=progress,
     )
+    sandbox_feedback(
+        workspace=workspace,
+        out_dir=data_dir / "sandbox",
+        scale=scale,
+        seed=seed,
+        crm=crm,
+        progress=progress,
+    )
+    progress("Adding goals: intents, initiatives, objectives and key results")
+    sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
     return workspace

@@ -32,11 +32,16 @@ EVENT_SETTINGS = {
 API_SETTINGS = {
     "base_url": "Stripe's API address (https://api.stripe.com).",
     "api_key_env": "Environment variable holding the secret key (STRIPE_API_KEY).",
-    "objects": "Which lists to read: customers, subscriptions, invoices.",
+    "objects": (
+        "Which lists to read: products, prices, customers, subscriptions, invoices, "
+        "credit_notes (all)."
+    ),
+    "events": "Read later changes to old objects from Stripe's events (default true).",
     "page_size": "Objects per page, 1 to 100.",
     "timeout_s": "Seconds before a request times out (30).",
     "max_attempts": "Attempts per request before the sync fails (5).",
     "backoff_s": "Seconds before the first retry, doubling each time (1).",
+    "max_retry_delay_s": "Longest wait between retries, Retry-After included (30).",
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
@@ -54,7 +59,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     SourceKind.BILLING_LINES: {**FILE_SETTINGS, **TABLE_SETTINGS, **BILLING_LINE_SETTINGS},
     SourceKind.RECURLY: {**FILE_SETTINGS, **TABLE_SETTINGS, **BILLING_LINE_SETTINGS},
 }
-API_OBJECTS = ("customers", "subscriptions", "invoices")
+API_OBJECTS = ("products", "prices", "customers", "subscriptions", "invoices", "credit_notes")
 BILLING_INTERVALS = ("month", "quarter", "year", "week", "day")
 
 
@@ -78,8 +83,9 @@ def _value_problems(settings: dict[str, Any]) -> list[str]:
     problems = []
     if "path" in settings and not isinstance(settings["path"], str):
         problems.append("path is text: a file, folder or glob.")
-    if "quarantine" in settings and not isinstance(settings["quarantine"], bool):
-        problems.append("quarantine is true or false.")
+    for key in ("quarantine", "events"):
+        if key in settings and not isinstance(settings[key], bool):
+            problems.append(f"{key} is true or false.")
     columns = settings.get("columns")
     if columns is not None and not (
         isinstance(columns, dict)
@@ -102,7 +108,7 @@ def _value_problems(settings: dict[str, Any]) -> list[str]:
             isinstance(settings[key], int) and low <= settings[key] <= high
         ):
             problems.append(f"{key} is a whole number from {low} to {high}.")
-    for key in ("timeout_s", "backoff_s"):
+    for key in ("timeout_s", "backoff_s", "max_retry_delay_s"):
         if key in settings and not (
             isinstance(settings[key], int | float) and 0 < settings[key] <= 600
         ):

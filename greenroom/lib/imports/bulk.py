@@ -26,12 +26,14 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     kind = field.get_internal_type()
     if kind in PLAIN:
         return None
+    # Bound once: ``connection`` is a proxy that looks the connection up on every use.
+    ops = connection.ops
     if kind == "DateTimeField":
-        return lambda value: connection.ops.adapt_datetimefield_value(value)
+        return ops.adapt_datetimefield_value
     if kind == "JSONField":
         assert isinstance(field, models.JSONField)
         encoder = field.encoder
-        return lambda value: connection.ops.adapt_json_value(value, encoder)
+        return lambda value: ops.adapt_json_value(value, encoder)
     return lambda value: field.get_db_prep_save(value, connection)
 
 

@@ -124,3 +124,108 @@ FORMATS = (SALESFORCE_ACCOUNTS, SALESFORCE_CONTACTS, HUBSPOT_COMPANIES, HUBSPOT_
 def export_format(tool: str, holds: str) -> ExportFormat | None:
     """The export of ``tool`` holding ``holds``, if Greenroom knows one."""
     return next((f for f in FORMATS if f.tool == tool and f.holds == holds), None)
+
+
+# Feedback exports (greenroom/feedback/importing.py). Fields: id, created, subject, text,
+# email, name, account_ref (a CRM account id), account_name, tags, url, rating.
+ZENDESK_TICKETS = ExportFormat(
+    tool="zendesk",
+    holds="feedback",
+    title="Zendesk tickets (CSV export of a view, or the tickets API as JSON)",
+    columns={
+        "id": ("Id", "Ticket ID", "ID", "id"),
+        "created": ("Created at", "Ticket created - Timestamp", "created_at"),
+        "subject": ("Subject", "subject", "raw_subject"),
+        "text": ("Description", "Ticket description", "description"),
+        "email": ("Requester email", "Requester Email"),
+        "name": ("Requester", "Requester name"),
+        "contact_ref": ("Requester external id",),
+        "account_ref": ("Organization external id", "Organization ID"),
+        "account_name": ("Organization", "Organization name"),
+        "tags": ("Tags", "tags"),
+        "url": ("URL", "url"),
+    },
+)
+
+INTERCOM_CONVERSATIONS = ExportFormat(
+    tool="intercom",
+    holds="feedback",
+    title="Intercom conversations export (CSV)",
+    columns={
+        "id": ("Conversation ID", "ID", "id"),
+        "created": ("Created at", "Conversation started at", "Created Date", "created_at"),
+        "subject": ("Title", "Conversation title", "title"),
+        "text": (
+            "Conversation first message",
+            "First message",
+            "Conversation",
+            "Body",
+            "source_body",
+        ),
+        "email": ("User email", "Contact email", "Email", "email"),
+        "name": ("User name", "Contact name", "Name"),
+        "contact_ref": ("User ID", "External ID", "external_id"),
+        "account_ref": ("Company ID", "company_id"),
+        "account_name": ("Company name", "Company"),
+        "tags": ("Conversation tags", "Tags"),
+        "url": ("Conversation URL",),
+    },
+)
+
+SALESFORCE_CASES = ExportFormat(
+    tool="salesforce",
+    holds="cases",
+    title="Salesforce Case export (report or Data Loader)",
+    columns={
+        "id": ("Case ID", "Id", "Case Number", "CaseNumber"),
+        "created": ("Date/Time Opened", "Opened Date", "CreatedDate"),
+        "subject": ("Subject",),
+        "text": ("Description",),
+        "email": ("Contact Email", "SuppliedEmail", "Web Email", "ContactEmail"),
+        "name": ("Contact Name", "SuppliedName", "Web Name"),
+        "contact_ref": ("Contact ID", "ContactId"),
+        "account_ref": ("Account ID", "AccountId"),
+        "account_name": ("Account Name",),
+        "tags": ("Type", "Case Reason", "Reason"),
+    },
+)
+
+GONG_CALLS = ExportFormat(
+    tool="gong",
+    holds="calls",
+    title="Sales call notes (Gong-style CSV)",
+    columns={
+        "id": ("Call ID", "Id"),
+        "created": ("Date", "Call date", "Started", "Scheduled"),
+        "subject": ("Title", "Call title", "Call name"),
+        "text": ("Brief", "Call brief", "Highlights", "Notes", "Key points", "Transcript"),
+        "email": ("Customer email", "Participant email", "External participant email"),
+        "name": ("Customer name", "External participants"),
+        "account_ref": ("CRM account ID", "Salesforce account ID", "Account ID"),
+        "account_name": ("Account", "Account name", "Company"),
+        "url": ("Call URL", "Link"),
+    },
+)
+
+GOOGLE_PLAY_REVIEWS = ExportFormat(
+    tool="google_play",
+    holds="reviews",
+    title="Google Play reviews (Play Console CSV/XLSX)",
+    columns={
+        "id": ("Review Link", "Review ID", "ID"),
+        "created": ("Review Submit Date and Time", "Review Last Update Date and Time", "Date"),
+        "subject": ("Review Title",),
+        "text": ("Review Text", "review", "Review", "content"),
+        "name": ("Reviewer", "userName", "Reviewer Name"),
+        "rating": ("Star Rating", "score", "Rating"),
+        "url": ("Review Link",),
+    },
+)
+
+FEEDBACK_FORMATS = {
+    "zendesk": ZENDESK_TICKETS,
+    "intercom": INTERCOM_CONVERSATIONS,
+    "salesforce": SALESFORCE_CASES,
+    "gong": GONG_CALLS,
+    "app_review": GOOGLE_PLAY_REVIEWS,
+}

@@ -209,6 +209,33 @@ def mrr_movements(catalog: Catalog, query: Query) -> ir.Table:
     return ordered(in_range(summed, "period", query), query)
 
 
+def account_movements(catalog: Catalog, query: Query) -> ir.Table:
+    """Per unit (account, * product when sliced by it) and period: its MRR at the previous
+    period's end and now, and the one movement it makes, by the cases ``mrr_movements`` sums
+    (so a period's amounts per movement add up to that metric's parts exactly)."""
+    s = in_range(_revenue_series(catalog, query), "period", query)
+    cur, prev = s.mrr, s.prev_1
+    movement = ibis.cases(
+        ((prev <= 0) & (cur > 0) & (s.paid_before == 0), "new"),
+        ((prev <= 0) & (cur > 0) & (s.paid_before > 0), "reactivation"),
+        ((prev > 0) & (cur > prev), "expansion"),
+        ((prev > 0) & (cur > 0) & (cur < prev), "contraction"),
+        ((prev > 0) & (cur <= 0), "churn"),
+        else_=ibis.null("string"),
+    )
+    moved = s.mutate(movement=movement)
+    moved = moved.filter(moved.movement.notnull())
+    return moved.select(
+        "period",
+        "account_id",
+        *query.by,
+        previous_mrr=moved.prev_1.round(6),
+        mrr=moved.mrr.round(6),
+        movement=moved.movement,
+        amount=(moved.mrr - moved.prev_1).round(6),
+    ).order_by(["period", "account_id", *query.by])
+
+
 def _retention(catalog: Catalog, query: Query, lag: int, gross: bool) -> ir.Table:
     s = _revenue_series(catalog, query, lags=(lag,))
     prev = s[f"prev_{lag}"]

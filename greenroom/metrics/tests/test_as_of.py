@@ -244,3 +244,35 @@ def test_account_arr_is_the_last_complete_months_and_the_running_month_is_named(
     )
     assert one_month["cus_A"]["trend"] == [(MAR, 100)]
     assert (one_month["cus_A"]["arr"], one_month["cus_A"]["arr_month"]) == (1200, FEB)
+
+
+def test_a_metric_export_carries_partial_for_the_running_period(mid_march):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    client = mid_march.client(mid_march.viewer)
+    response = client.get("/metrics/mrr.csv?grain=month")
+    assert response.status_code == 200
+    assert 'filename="mrr-as-of-2026-03-15.csv"' in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["period", "partial"] and "value" in rows[0]
+    value = rows[0].index("value")
+    assert [(r[0], r[1], r[value]) for r in rows[1:]] == [
+        ("2026-01-01", "False", "150.0"),
+        ("2026-02-01", "False", "150.0"),
+        ("2026-03-01", "True", "150.0"),
+    ]
+    xlsx = client.get("/metrics/mrr.xlsx?grain=quarter")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert cells[0][:2] == ["period", "partial"] and cells[1][1] is True
+    assert client.get("/metrics/mrr.csv?grain=fortnight").status_code == 404
+    assert client.get("/metrics/nothing.csv").status_code == 404
+    page = client.get("/metrics/").content.decode()
+    assert 'href="/metrics/mrr.csv?grain=month"' in page
+    # Another workspace's admin exports their own workspace (no data here), never this one.
+    assert mid_march.client(mid_march.outsider).get("/metrics/mrr.csv").status_code == 404
+    assert mid_march.client(None).get("/metrics/mrr.csv").status_code == 302

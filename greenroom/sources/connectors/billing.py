@@ -632,6 +632,33 @@ class BillingChargesConnector(BillingConnector):
             "UPDATE _billing SET _overlap_row = o._overlap_row FROM _charge_overlaps o "
             "WHERE _billing._row = o._row"
         )
+        self._loaded_overlaps(conn)
+
+    def _loaded_overlaps(self, conn: duckdb.DuckDBPyConnection) -> None:
+        # A charge overlapping one this source loaded before from another file (or an
+        # earlier version of this one): both months would count. A charge re-sent (same
+        # customer, plan, currency and period) replaces the old one, so is no overlap.
+        conn.execute("ALTER TABLE _billing ADD COLUMN _loaded_overlap VARCHAR DEFAULT NULL")
+        held = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM raw.billing_charges WHERE _source = ?)", [self.name]
+        ).fetchone()
+        if not (held and held[0]):
+            return
+        conn.execute(
+            """
+            UPDATE _billing SET _loaded_overlap = o.earlier FROM (
+                SELECT b._row, strftime(min(r.period_start), '%Y-%m-%d') AS earlier
+                FROM _billing b JOIN raw.billing_charges r
+                  ON r.customer = b.customer AND r.plan = b.plan AND r.currency = b.currency
+                 AND r._source = $source
+                 AND r.period_start < b.period_start + INTERVAL 1 MONTH
+                 AND b.period_start < r.period_start + INTERVAL 1 MONTH
+                WHERE NOT EXISTS (SELECT 1 FROM _billing x WHERE x.charge_id = r.charge_id)
+                GROUP BY b._row
+            ) o WHERE _billing._row = o._row
+            """,
+            {"source": self.name},
+        )
 
     def checks(self) -> list[Check]:
         return [
@@ -644,6 +671,13 @@ class BillingChargesConnector(BillingConnector):
                 "_overlap_row IS NOT NULL",
                 "'period overlaps the charge at row ' || _overlap_row || ' for the same "
                 "customer, plan and currency (each charge covers a month from its period)'",
+            ),
+            Check(
+                "period",
+                "_loaded_overlap IS NOT NULL",
+                "'period overlaps the charge from ' || _loaded_overlap || ' for the same "
+                "customer, plan and currency that this source loaded before, from another file "
+                "or an earlier version of this one (each charge covers a month from its period)'",
             ),
         ]
 
@@ -725,6 +759,35 @@ class BillingSubscriptionsConnector(BillingConnector):
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         """
 
+    def after_typed(self, conn: duckdb.DuckDBPyConnection) -> None:
+        # A row overlapping a line this source loaded before, from another file (or an earlier
+        # version of this one), of the same subscription: both would count. Lines this file
+        # re-sends (same subscription and start) are replaced, so they are no overlap.
+        conn.execute("ALTER TABLE _billing ADD COLUMN _loaded_overlap VARCHAR DEFAULT NULL")
+        held = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM raw.billing_subscription_lines WHERE _source = ?)",
+            [self.name],
+        ).fetchone()
+        if not (held and held[0]):
+            return
+        conn.execute(
+            f"""
+            UPDATE _billing SET _loaded_overlap = o.earlier FROM (
+                SELECT b._row, arg_min(
+                    strftime(r.start_date, '%Y-%m-%d') || ' to '
+                    || coalesce(strftime(r.end_date, '%Y-%m-%d'), 'open'), r.start_date
+                ) AS earlier
+                FROM _billing b JOIN raw.billing_subscription_lines r
+                  ON r.subscription_id = b.subscription_id AND r._source = $source
+                 AND r.start_date < coalesce(b.end_date, {OPEN_END})
+                 AND coalesce(r.end_date, {OPEN_END}) > b.start_date
+                WHERE NOT EXISTS (SELECT 1 FROM _billing x WHERE x.line_id = r.line_id)
+                GROUP BY b._row
+            ) o WHERE _billing._row = o._row
+            """,
+            {"source": self.name},
+        )
+
     def checks(self) -> list[Check]:
         return [
             text_check("customer"),
@@ -757,6 +820,13 @@ class BillingSubscriptionsConnector(BillingConnector):
                 "_overlaps",
                 "'period overlaps another of subscription ' || subscription_id || "
                 "' (row ' || _overlap_row || ' runs past this start)'",
+            ),
+            Check(
+                "start_date",
+                "_loaded_overlap IS NOT NULL",
+                "'period overlaps a line of subscription ' || subscription_id || ' this "
+                "source loaded before, from another file or an earlier version of this one ('"
+                " || _loaded_overlap || '): end one of the two periods'",
             ),
         ]
 

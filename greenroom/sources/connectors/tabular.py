@@ -86,7 +86,11 @@ def table_file_batch(
         if mapping_errors:
             raise BatchInvalid(mapping_errors)
         try:
-            count = csv_prepare(conn, read, columns, first_row=first_row, drop=drop)
+            # Each row's text is only needed to quarantine it; writing it for every row
+            # costs about as much as reading the file.
+            count = csv_prepare(
+                conn, read, columns, first_row=first_row, drop=drop, keep_record=quarantine
+            )
         except duckdb.Error as error:
             raise BatchInvalid([unreadable(path.name, error, line_one=first_row - 1)]) from None
         _add_absent(conn, [name for name in fields if name not in columns])

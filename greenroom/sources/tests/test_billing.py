@@ -268,3 +268,91 @@ def test_a_spreadsheets_problems_name_the_sheets_own_rows(workspace, files):
     run = _sync(workspace, files, "charges.xlsx", content.getvalue(), "billing_charges")
     assert run.errors[0]["row"] == 4
     assert _messages(run)[0].endswith("1 row (rows 4)")
+
+
+LINES_HEADER = "subscription,customer,price,currency,interval,start,end\n"
+
+
+def test_a_period_overlapping_a_line_from_another_file_of_the_source_is_refused(workspace, files):
+    (files / "2026-01.csv").write_text(
+        LINES_HEADER
+        + "s1,acme,10,USD,month,2026-01-01,2026-03-01\n"
+        + "s2,beta,10,USD,month,2026-01-01,2026-02-01\n"
+    )
+    source = make_source(workspace, "billing_lines", files / "*.csv")
+    assert services.source_sync(source=source).status == RunStatus.SUCCEEDED
+    (files / "2026-02.csv").write_text(
+        LINES_HEADER
+        + "s1,acme,12,USD,month,2026-02-01,\n"  # s1 runs to Mar 1 in the other file
+        + "s2,beta,10,USD,month,2026-02-01,\n"  # follows s2's line: no overlap
+        + "s1,acme,12,USD,month,2026-02-15,\n"
+    )
+    run = services.source_sync(source=source)
+    assert run.status == RunStatus.REJECTED
+    assert _messages(run) == [
+        # One message for the kind inside the file, one for the kind across files.
+        "period overlaps another of subscription s1 (row 2 runs past this start) — 1 row (rows 4)",
+        "period overlaps a line of subscription s1 this source loaded before, from another "
+        "file or an earlier version of this one (2026-01-01 to 2026-03-01): end one of the "
+        "two periods — 2 rows (rows 2, 4)",
+    ]
+    # Nothing of the second file is loaded.
+    assert query("SELECT count(*) FROM raw.billing_subscription_lines") == [(2,)]
+
+
+def test_a_file_sending_its_own_lines_again_is_no_overlap(workspace, files):
+    path = files / "lines.csv"
+    path.write_text(LINES_HEADER + "s1,acme,10,USD,month,2026-01-01,2026-03-01\n")
+    source = make_source(workspace, "billing_lines", path)
+    services.source_sync(source=source)
+    # The line's end changes (same subscription and start): it replaces the old one.
+    path.write_text(LINES_HEADER + "s1,acme,10,USD,month,2026-01-01,2026-04-01\n")
+    run = services.source_sync(source=source)
+    assert run.status == RunStatus.SUCCEEDED, run.errors
+    assert query("SELECT end_date FROM raw.billing_subscription_lines") == [(date(2026, 4, 1),)]
+
+
+def test_subscription_lines_name_an_unknown_currency_and_mixed_dates_once_each(workspace, files):
+    content = (
+        LINES_HEADER
+        + "s1,acme,10,USD,month,2026-01-01,\n"
+        + "s2,beta,10,XYZ,month,01/02/2026,\n"
+        + "s3,gamma,10,XYZ,month,2026-03-01,\n"
+    )
+    run = _sync(workspace, files, "lines.csv", content, "billing_lines")
+    assert run.status == RunStatus.REJECTED
+    messages = _messages(run)
+    assert len(messages) == 2, messages
+    assert "dates in 2 formats in one column" in messages[0]
+    assert "'2026-01-01' (row 2, 2 rows); '01/02/2026' (row 3, 1 row)" in messages[0]
+    assert messages[1] == "unknown currency XYZ (not an ISO 4217 code) — 2 rows (rows 3, 4)"
+    assert query("SELECT count(*) FROM raw.billing_subscription_lines") == [(0,)]
+
+
+def test_a_charge_overlapping_one_from_another_file_of_the_source_is_refused(workspace, files):
+    header = "customer,period,amount,currency,plan\n"
+    (files / "a.csv").write_text(header + "acme,2026-01-15,10,USD,team\n")
+    source = make_source(workspace, "billing_charges", files / "*.csv")
+    assert services.source_sync(source=source).status == RunStatus.SUCCEEDED
+    (files / "b.csv").write_text(
+        header
+        + "acme,2026-02-01,10,USD,team\n"  # Jan 15's month runs to Feb 15
+        + "acme,2026-02-01,10,USD,other\n"  # another plan: no overlap
+        + "acme,2026-02-20,10,USD,team\n"  # overlaps row 2 of this file, not Jan 15's
+    )
+    run = services.source_sync(source=source)
+    assert run.status == RunStatus.REJECTED
+    assert _messages(run) == [
+        "period overlaps the charge at row 2 for the same customer, plan and currency (each "
+        "charge covers a month from its period) — 1 row (rows 4)",
+        "period overlaps the charge from 2026-01-15 for the same customer, plan and currency "
+        "that this source loaded before, from another file or an earlier version of this one "
+        "(each charge covers a month from its period) — 1 row (rows 2)",
+    ]
+    assert query("SELECT count(*) FROM raw.billing_charges") == [(1,)]
+    # The first file re-made with a new amount for its charge (same customer, plan, currency
+    # and period) replaces it: no overlap with itself.
+    (files / "b.csv").unlink()
+    (files / "a.csv").write_text(header + "acme,2026-01-15,12,USD,team\n")
+    assert services.source_sync(source=source).status == RunStatus.SUCCEEDED
+    assert query("SELECT amount FROM raw.billing_charges") == [(12,)]

@@ -171,3 +171,56 @@ def test_the_page_polls_while_a_sync_is_queued_and_reloads_when_it_is_over(perso
     over = client.get(f"/sources/{source.pk}/state/", HTTP_HX_REQUEST="true")
     assert over.headers["HX-Refresh"] == "true"
     assert 'hx-trigger="every 2s"' not in client.get(f"/sources/{source.pk}/").text
+
+
+def _remove(*args: str, answer: str | None = None, monkeypatch=None) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from greenroom.sources.management.commands import sources as command
+
+    if answer is not None:
+        monkeypatch.setattr(command.sys.stdin, "isatty", lambda: True, raising=False)
+        monkeypatch.setattr(command, "_ask", lambda question: answer)
+    out = StringIO()
+    slug = Source.objects.first().workspace.slug  # the personas' workspace holds every source
+    call_command("sources", "remove", *args, "--workspace", slug, stdout=out)
+    return out.getvalue()
+
+
+def test_the_remove_command_says_what_happens_to_the_data_and_asks_first(
+    personas, loaded, monkeypatch, django_capture_on_commit_callbacks
+):
+    gone, _ = loaded
+    printed = _remove("gone", answer="n", monkeypatch=monkeypatch)
+    assert "Remove the source gone (General-ledger cost lines" in printed
+    assert "The 4 rows it loaded into the analytics store" in printed
+    assert f"Files it read from {gone.settings['path']} are not touched." in printed
+    assert "Kept: nothing was removed." in printed
+    assert Source.objects.filter(name="gone").exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        printed = _remove("gone", answer="y", monkeypatch=monkeypatch)
+    assert "Removed gone and the 4 rows it had loaded" in printed
+    assert not Source.objects.filter(name="gone").exists()
+    assert query("SELECT count(*) FROM raw.costs") == [(0,)]
+    assert AuditEvent.objects.filter(action="source.delete").count() == 1
+
+
+def test_without_a_terminal_the_remove_command_needs_yes(
+    personas, loaded, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.management.base import CommandError
+
+    from greenroom.sources.management.commands import sources as command
+
+    monkeypatch.setattr(command.sys.stdin, "isatty", lambda: False, raising=False)
+    with pytest.raises(CommandError, match="add --yes"):
+        _remove("gone")
+    assert Source.objects.filter(name="gone").exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        printed = _remove("gone", "--yes")
+    assert "Removed gone and the 4 rows" in printed
+    assert query("SELECT count(*) FROM raw.costs") == [(0,)]
+    with pytest.raises(CommandError, match="No source named 'kept2'"):
+        _remove("kept2", "--yes")

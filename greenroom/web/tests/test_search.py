@@ -77,7 +77,8 @@ def test_it_searches_in_a_bounded_number_of_queries(personas):
         ContactFactory(account=account, email=f"omega{n}@example.com")
     client = personas.client(personas.pm)
 
-    with max_queries(10):
+    # One or two queries per provider: feedback adds two (opportunities, items).
+    with max_queries(12):
         response = client.get(URL, {"q": "omega"})
 
     assert response.status_code == 200

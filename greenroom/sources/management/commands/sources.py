@@ -1,4 +1,4 @@
-"""``greenroom sources list | add | sync NAME | sync --all | runs NAME``."""
+"""``greenroom sources list | add | sync NAME | sync --all | runs NAME | remove NAME``."""
 
 import json
 import sys
@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from greenroom.accounts.models import Workspace
 from greenroom.accounts.selectors import WorkspaceNotChosen, workspace_for_command
-from greenroom.sources import services
+from greenroom.sources import selectors, services
 from greenroom.sources.choices import RunStatus, SourceKind, Trigger
 from greenroom.sources.models import Source, SyncRun
 from greenroom.sources.schedule import HELP as SCHEDULE_HELP
@@ -18,7 +18,8 @@ from greenroom.sources.schedule import HELP as SCHEDULE_HELP
 class Command(BaseCommand):
     help = (
         "Manage data sources and load them into the analytics store: list them, add one, "
-        "sync one or all, show a source's sync history. See docs/import-formats.md."
+        "sync one or all, show a source's sync history, remove one with its data. See "
+        "docs/import-formats.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,7 +48,14 @@ class Command(BaseCommand):
         runs = sub.add_parser("runs", help="a source's recent syncs and their errors")
         runs.add_argument("name")
         runs.add_argument("--limit", type=int, default=5)
-        for command in (listing, add, sync, runs):
+        remove = sub.add_parser(
+            "remove", help="remove a source with the rows it loaded (asks first)"
+        )
+        remove.add_argument("name")
+        remove.add_argument(
+            "--yes", action="store_true", help="remove without asking (scripts, no terminal)"
+        )
+        for command in (listing, add, sync, runs, remove):
             command.add_argument(
                 "--workspace", help="workspace slug (needed when there are several)"
             )
@@ -128,6 +136,29 @@ class Command(BaseCommand):
             )
             self._report(run, problems=10, indent="    ")
 
+    def _remove(self, options) -> None:
+        source = _source(_workspace(options["workspace"]), options["name"])
+        self.stdout.write(f"Remove the source {source.name} ({source.get_kind_display()})?")
+        for line in _removal_consequences(source):
+            self.stdout.write(f"  - {line}")
+        if not options["yes"]:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    "Not removed: there is no terminal to confirm on; add --yes to remove "
+                    f"{source.name} and its data."
+                )
+            if _ask(f"Remove {source.name} and its data? [y/N] ").strip().lower() not in {
+                "y",
+                "yes",
+            }:
+                self.stdout.write("Kept: nothing was removed.")
+                return
+        removed = services.source_delete(actor=None, source=source)
+        self.stdout.write(
+            f"Removed {source.name} and the {removed:,} rows it had loaded. A full metrics "
+            "refresh is queued (a worker runs it; 'greenroom refresh' runs it now)."
+        )
+
     def _report(self, run: SyncRun, *, problems: int, indent: str) -> None:
         # The same for sync and runs: notices first (they explain the counts), then problems.
         for notice in run.notices:
@@ -163,6 +194,28 @@ def _source(workspace: Workspace, name: str) -> Source:
             f"No source named {name!r} in {workspace.slug}; 'greenroom sources list' shows them."
         )
     return source
+
+
+def _removal_consequences(source: Source) -> list[str]:
+    """What removing ``source`` does to its data: the source page's confirmation, as lines."""
+    lines = [
+        f"The {source.rows_total:,} rows it loaded into the analytics store (as of its last "
+        "sync, embedded objects such as invoice lines included) are deleted, and the metrics "
+        "are refreshed without them: figures built on this data change or disappear.",
+        "Its sync history is deleted; the audit log keeps that it was removed.",
+    ]
+    uploads = selectors.upload_list(source)
+    if uploads:
+        names = ", ".join(upload.name for upload in uploads)
+        lines.append(f"Its {len(uploads)} uploaded file(s) ({names}) are deleted.")
+    if source.settings.get("path"):
+        lines.append(f"Files it read from {source.settings['path']} are not touched.")
+    lines.append("This cannot be undone: to load the data again, add the source and sync it.")
+    return lines
+
+
+def _ask(question: str) -> str:
+    return input(question)
 
 
 def _setting(item: str) -> tuple[str, object]:

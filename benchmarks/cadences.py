@@ -1,0 +1,89 @@
+"""Time a quarterly review's pre-read pack (page and PDF) and the scorecard page on a sandbox.
+
+Builds the sandbox with `greenroom demo --scale S --no-serve` in a temporary data folder
+(or uses ``--data-dir`` when one is built already), then, signed in as product ops through
+Django's test client:
+
+- the next Quarterly business review's pack page and its PDF, ``--repeat`` times each; the
+  slowest run counts against the goal (<= 10 s each);
+- the scorecard page ``--requests`` times; its p95 counts (goal <= 300 ms).
+
+Prints `name: value unit (goal ...)` lines.
+
+    .venv/bin/python benchmarks/cadences.py [--scale medium] [--data-dir DIR]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default="medium")
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="greenroom-cadences-bench-"))
+    os.environ["GREENROOM_DATA_DIR"] = str(data_dir)
+    if args.data_dir is None:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "greenroom.cli", "demo", "--scale", args.scale, "--no-serve"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"sandbox_build_{args.scale}: {time.perf_counter() - started:.1f} s")
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenroom.settings")
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from greenroom.accounts.models import User
+    from greenroom.cadences.models import Occurrence
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(User.objects.get(email="ops@harbor.example"))
+    occurrence = (
+        Occurrence.objects.filter(
+            cadence__name="Quarterly business review", starts_at__gte=timezone.now()
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    url = reverse("cadences:occurrence", args=[occurrence.pk])
+    for name, target in (("pack_page", url), ("pack_pdf", url + "?format=pdf")):
+        runs = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            response = client.get(target)
+            runs.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        print(
+            f"quarterly_{name}: {max(runs):.2f} s slowest of {args.repeat} "
+            f"(first {runs[0]:.2f} s; goal <= 10 s)"
+        )
+    times = []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        response = client.get(reverse("scorecard"))
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(f"scorecard_p95: {p95:.0f} ms over {args.requests} requests (goal <= 300 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+from django.db import models
+
+
+class DecisionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DECIDED = "decided", "Decided"
+    REOPENED = "reopened", "Reopened"
+
+
+class TemplateKind(models.TextChoices):
+    PRD = "prd", "PRD"
+    RESEARCH_PLAN = "research_plan", "Research plan"
+    EXPERIMENT_BRIEF = "experiment_brief", "Experiment brief"
+    LAUNCH_PLAN = "launch_plan", "Launch plan"
+    DECISION_RECORD = "decision_record", "Decision record"
+
+
+class AuditAction(models.TextChoices):
+    DECISION_RAISE = "decision.raise", "Decision raised"
+    DECISION_ADD_EVIDENCE = "decision.add_evidence", "Evidence added to a decision"
+    DECISION_DECIDE = "decision.decide", "Decision recorded"
+    DECISION_REOPEN = "decision.reopen", "Decision reopened"
+    TEMPLATE_SAVE = "template.save", "Playbook template saved"
+    GUIDE_SAVE = "guide.save", "Process guide saved"
+    TOOL_SAVE = "tool.save", "Tool saved"
+    TOOL_REPLACE = "tool.replace", "Tool replaced"
+    TOOL_IMPORT_SEATS = "tool.import_seats", "Tool seat export imported"
+    CADENCE_SAVE = "cadence.save", "Cadence saved"
+    ACTION_ITEM_ADD = "action_item.add", "Action item added"
+    ACTION_ITEM_COMPLETE = "action_item.complete", "Action item completed"
+    CALENDAR_TOKEN_RESET = "calendar_token.reset", "Calendar feed address reset"

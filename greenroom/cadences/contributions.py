@@ -1,0 +1,89 @@
+"""What cadences adds to the shell: its pages in the sidebar, the decider's pending decisions
+on the home page, the scorecard's time to decision and pending decisions, decision search,
+the pack's KPI section, and stand-ins for the pack sections and evidence kinds of apps not
+built yet (each app that brings one deletes its stand-in here and registers its own)."""
+
+from greenroom import registry
+from greenroom.accounts.requests import MemberRequest
+from greenroom.cadences import selectors
+from greenroom.registry import (
+    EvidenceKind,
+    Measure,
+    NavEntry,
+    OverviewCard,
+    PackSection,
+    SearchProvider,
+)
+
+
+def _pending_card(request: MemberRequest) -> dict:
+    rows = selectors.pending_for(workspace=request.workspace, user=request.user)
+    return {"decisions": rows, "days": selectors.PENDING_DAYS}
+
+
+registry.register(
+    NavEntry("strategy", "Decisions", "cadences:decisions", weight=30),
+    NavEntry("strategy", "Cadences", "cadences:cadences", weight=40),
+    NavEntry("strategy", "Playbook", "cadences:playbook", weight=50),
+    NavEntry("strategy", "Tool stack", "cadences:tools", weight=60),
+    OverviewCard(
+        key="decisions-waiting-for-you",
+        section="home",
+        title="Decisions waiting for you",
+        weight=150,
+        template="cadences/_pending_card.html",
+        context=_pending_card,
+    ),
+    Measure(
+        key="time-to-decision",
+        title="Time to decision",
+        explanation="Median days from a question first raised to its final decision, over "
+        "decisions taken in the last 90 days; the trend compares the 90 days before.",
+        weight=400,
+        compute=selectors.time_to_decision,
+    ),
+    Measure(
+        key="decisions-pending-within-threshold",
+        title="Pending decisions younger than 14 days",
+        explanation="Open questions still within 14 days of being raised, of all open ones.",
+        weight=750,
+        compute=selectors.pending_within_threshold,
+    ),
+    SearchProvider(
+        key="decisions", title="Decisions", search=selectors.decision_search, weight=600
+    ),
+    PackSection(
+        key="kpis",
+        title="KPI snapshot",
+        weight=300,
+        template="cadences/_pack_kpis.html",
+        context=selectors.kpi_snapshot,
+    ),
+    PackSection(
+        key="goals",
+        title="Goal status and what changed",
+        weight=100,
+        waits_for="strategy and roadmaps",
+    ),
+    PackSection(
+        key="roadmap-diff", title="Roadmap changes", weight=200, waits_for="strategy and roadmaps"
+    ),
+    PackSection(
+        key="feedback-themes", title="Top feedback themes", weight=400, waits_for="feedback"
+    ),
+    PackSection(
+        key="insights", title="New insights", weight=500, waits_for="the research repository"
+    ),
+    PackSection(
+        key="experiments",
+        title="Experiment results and launches",
+        weight=600,
+        waits_for="experiments",
+    ),
+    EvidenceKind(key="insight", title="Insight", weight=100, waits_for="the research repository"),
+    EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
+    EvidenceKind(key="experiment", title="Experiment", weight=300, waits_for="experiments"),
+    EvidenceKind(
+        key="roadmap-item", title="Roadmap item", weight=400, waits_for="strategy and roadmaps"
+    ),
+)

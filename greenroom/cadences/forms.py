@@ -1,0 +1,161 @@
+from typing import Any, cast
+
+from django import forms
+
+from greenroom.accounts.choices import Role
+from greenroom.accounts.models import Membership, User, Workspace
+from greenroom.cadences.choices import TemplateKind
+from greenroom.cadences.models import Tool
+from greenroom.organisation.models import ProductArea
+
+DECIDER_ROLES = (Role.PRODUCT_MANAGER, Role.PRODUCT_OPS, Role.ADMIN)
+
+
+def _members(workspace: Workspace, roles=None):
+    rows = Membership.objects.filter(workspace=workspace)
+    if roles:
+        rows = rows.filter(role__in=roles)
+    return User.objects.filter(pk__in=rows.values("user_id")).order_by("username")
+
+
+def _field(form: forms.BaseForm, name: str) -> Any:
+    """A choice field of ``form``, whose queryset is set per workspace."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+class UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class UsersChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class DecisionForm(forms.Form):
+    question = forms.CharField(max_length=500, widget=forms.TextInput)
+    decider = UserChoice(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Who decides: only they can record the decision.",
+    )
+    options = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="One option a line."
+    )
+    area = forms.ModelChoiceField(queryset=ProductArea.objects.none(), required=False)
+    consulted = UsersChoice(queryset=User.objects.none(), required=False)
+
+    def __init__(self, workspace: Workspace, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _field(self, "decider").queryset = _members(workspace, DECIDER_ROLES)
+        _field(self, "consulted").queryset = _members(workspace)
+        _field(self, "area").queryset = ProductArea.objects.for_workspace(workspace)
+
+
+class DecideForm(forms.Form):
+    option = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField()
+    reference = forms.CharField(
+        max_length=500, help_text="A metric name (mrr, nrr, logo_churn...) or a URL."
+    )
+    label = forms.CharField(max_length=300, required=False, help_text="A note: what it shows.")
+
+    def __init__(self, kinds: list[tuple[str, str]], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TemplateForm(forms.Form):
+    required_sections = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One heading a line: saving is refused while the template lacks one.",
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), help_text="Markdown.")
+
+
+class GuideForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), help_text="Markdown.")
+
+
+class ToolForm(forms.ModelForm):
+    class Meta:
+        model = Tool
+        fields = [
+            "name",
+            "owner",
+            "purpose",
+            "category",
+            "why_chosen",
+            "annual_cost",
+            "currency",
+            "seats",
+            "renewal_date",
+        ]
+        widgets = {
+            "renewal_date": forms.DateInput(attrs={"type": "date"}),
+            "why_chosen": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, workspace: Workspace, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _field(self, "owner").queryset = _members(workspace)
+
+
+class ReplaceForm(forms.Form):
+    replaced_by = forms.ModelChoiceField(queryset=Tool.objects.none())
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, workspace: Workspace, tool: Tool, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _field(self, "replaced_by").queryset = Tool.objects.for_workspace(workspace).exclude(
+            pk=tool.pk
+        )
+
+
+class SeatsForm(forms.Form):
+    file = forms.FileField(help_text="CSV or XLSX with the columns email and last login.")
+
+
+class CadenceForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    rrule = forms.CharField(
+        label="Recurrence rule",
+        max_length=500,
+        help_text="RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU (first Tuesday of each month).",
+    )
+    starts_at = forms.DateTimeField(
+        label="First occurrence (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    duration_minutes = forms.IntegerField(min_value=5, max_value=24 * 60, initial=60)
+    attendees = UsersChoice(queryset=User.objects.none(), required=False)
+    agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    required_inputs = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One input a line."
+    )
+
+    def __init__(self, workspace: Workspace, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _field(self, "attendees").queryset = _members(workspace)
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    owner = UserChoice(queryset=User.objects.none())
+    due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, workspace: Workspace, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _field(self, "owner").queryset = _members(workspace)
+
+
+TEMPLATE_KINDS = TemplateKind.choices

@@ -1,0 +1,285 @@
+"""Decisions with their options, evidence and decided episodes; the playbook (versioned
+templates, process guides, the tool stack and its seats); cadences, their occurrences and
+action items; each member's calendar feed token.
+
+Every model carries its workspace (``WorkspaceOwned``), children too, so every read is
+scoped the same way.
+"""
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from greenroom.accounts.models import User
+from greenroom.accounts.scoping import WorkspaceOwned
+from greenroom.cadences.choices import DecisionStatus, TemplateKind
+from greenroom.organisation.models import ProductArea
+
+
+class Cadence(WorkspaceOwned):
+    """A recurring review: its RFC 5545 recurrence rule, attendees, agenda and inputs."""
+
+    name = models.CharField(max_length=200)
+    rrule = models.CharField(
+        max_length=500, help_text="An RFC 5545 RRULE, e.g. FREQ=MONTHLY;BYDAY=1TU"
+    )
+    starts_at = models.DateTimeField(help_text="The first occurrence (DTSTART), in UTC.")
+    duration_minutes = models.PositiveIntegerField(default=60)
+    attendees = models.ManyToManyField(User, blank=True, related_name="+")
+    agenda = models.TextField(blank=True, help_text="Markdown.")
+    required_inputs = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="cadence_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Occurrence(WorkspaceOwned):
+    """One meeting of a cadence; its pack covers the time since the one before."""
+
+    cadence = models.ForeignKey(Cadence, on_delete=models.CASCADE, related_name="occurrences")
+    starts_at = models.DateTimeField()
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cadence", "starts_at"], name="occurrence_unique_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadence.name} {self.starts_at:%Y-%m-%d}"
+
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.cadence.duration_minutes)
+
+
+class Decision(WorkspaceOwned):
+    """A question raised, its options and evidence, and who decides; open until decided."""
+
+    question = models.CharField(max_length=500)
+    area = models.ForeignKey(
+        ProductArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    decider = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    consulted = models.ManyToManyField(User, blank=True, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.OPEN
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    chosen_option = models.ForeignKey(
+        "DecisionOption", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    occurrence = models.ForeignKey(
+        Occurrence, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def is_pending(self) -> bool:
+        return self.status != DecisionStatus.DECIDED
+
+    def time_to_decision(self) -> timedelta | None:
+        """From the first raise to the latest decision; None while pending (docs/cadences.md)."""
+        if self.status != DecisionStatus.DECIDED or self.decided_at is None:
+            return None
+        return self.decided_at - self.raised_at
+
+
+class DecisionOption(WorkspaceOwned):
+    """One option of a decision, in the order it was written."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveIntegerField()
+    text = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class DecisionEvidence(WorkspaceOwned):
+    """A link to what a decision rests on: a metric frozen at the time, a registered kind of
+    thing (an insight...), or a URL with a note."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=40)
+    reference = models.CharField(max_length=500, blank=True)
+    label = models.CharField(max_length=300)
+    snapshot = models.JSONField(default=dict, blank=True)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DecisionEpisode(WorkspaceOwned):
+    """One time a decision was decided (and, if so, reopened): reopening keeps these."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="episodes")
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    chosen = models.CharField(max_length=500)
+    rationale = models.TextField()
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+
+
+class ActionItem(WorkspaceOwned):
+    """Something to do, agreed at an occurrence, with an owner and a due date; open ones are
+    carried into every later occurrence of the cadence until done."""
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(max_length=300)
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    due = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlaybookTemplate(WorkspaceOwned):
+    """The workspace's template of one kind (PRD...), with the headings it must keep."""
+
+    kind = models.CharField(max_length=30, choices=TemplateKind.choices)
+    required_sections = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind"], name="template_unique_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def current(self) -> "TemplateVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class TemplateVersion(WorkspaceOwned):
+    """One saved version of a template's Markdown, by whom."""
+
+    template = models.ForeignKey(
+        PlaybookTemplate, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="template_version_unique")
+        ]
+
+
+class Guide(WorkspaceOwned):
+    """A process guide: a Markdown page."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "title"], name="guide_unique_title")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Tool(WorkspaceOwned):
+    """A tool in the product stack: who owns it, what for, why it was chosen, what it costs;
+    a retired one names what replaced it and why."""
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField(max_length=300)
+    category = models.CharField(max_length=100, help_text="Purpose category, e.g. roadmapping.")
+    why_chosen = models.TextField(blank=True)
+    annual_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    seats = models.PositiveIntegerField(default=0)
+    renewal_date = models.DateField(null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced"
+    )
+    replaced_reason = models.TextField(blank=True)
+    retired_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="tool_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ToolSeat(WorkspaceOwned):
+    """One login of a tool's seat export: whose, and when they last signed in."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="seat_logins")
+    email = models.EmailField()
+    last_login = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "email"], name="toolseat_unique_email")
+        ]
+
+
+class CalendarToken(WorkspaceOwned):
+    """The secret in a member's calendar feed address (like a calendar's private address:
+    whoever has it reads the member's review dates, nothing else)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="calendartoken_unique_user")
+        ]

@@ -1,0 +1,58 @@
+"""What the dashboards add to the shell: four sidebar links under Data & insights, and the
+executive headline on the home page for product ops and admins."""
+
+from greenroom import registry
+from greenroom.registry import NavEntry, OverviewCard
+
+
+def _home_card(request) -> dict:
+    # Imported here: contributions load at start-up, before the metrics store is needed.
+    from greenroom.dashboards.home import headline
+
+    return headline(request)
+
+
+registry.register(
+    NavEntry(
+        "data",
+        "Executive overview",
+        "dashboards:dashboard",
+        weight=1,
+        kwargs=(("key", "executive"),),
+        ability="view_dashboards",
+    ),
+    NavEntry(
+        "data",
+        "Portfolio economics",
+        "dashboards:dashboard",
+        weight=2,
+        kwargs=(("key", "portfolio"),),
+        ability="view_dashboards",
+    ),
+    NavEntry(
+        "data",
+        "Customers and segments",
+        "dashboards:dashboard",
+        weight=3,
+        kwargs=(("key", "customers"),),
+        ability="view_dashboards",
+    ),
+    NavEntry(
+        "data",
+        "Usage and adoption",
+        "dashboards:dashboard",
+        weight=4,
+        kwargs=(("key", "usage"),),
+        ability="view_dashboards",
+    ),
+    OverviewCard(
+        key="dashboards-executive",
+        section="home",
+        title="",
+        weight=5,
+        template="dashboards/_home_card.html",
+        context=_home_card,
+        ability="see_executive_home",
+        wide=True,
+    ),
+)

@@ -1,0 +1,154 @@
+"""The dashboards: parse the filters, read through the selectors, render (htmx: the body)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from greenroom.accounts.permissions import ability_required
+from greenroom.accounts.requests import MemberRequest
+from greenroom.dashboards import assets, explain, periods, selectors
+from greenroom.dashboards.forms import SLICES, DashboardFilters
+from greenroom.lib.exports import export_response
+from greenroom.metrics import selectors as metrics
+
+NAV = [(key, title) for key, (title, _) in selectors.DASHBOARDS.items()]
+
+
+def _query(request: MemberRequest) -> str:
+    """The filters to carry into links (not the month an explain link adds itself)."""
+    kept = request.GET.copy()
+    kept.pop("month", None)
+    return kept.urlencode()
+
+
+def _prepare(request: MemberRequest) -> dict:
+    """Filters, period and scope for this request, or the reason there is nothing to show."""
+    workspace = request.workspace
+    context: dict = {
+        "nav": NAV,
+        "currency": workspace.reporting_currency,
+        "query": _query(request),
+        "vega_version": assets.version(),
+    }
+    try:
+        values = metrics.dimension_values(workspace=workspace)
+        as_of = metrics.as_of(workspace=workspace)
+    except metrics.MetricsUnavailable as error:
+        return {**context, "unavailable": str(error), "form": None}
+    form = DashboardFilters(request.GET, values=values)
+    problems = form.problems()
+    context.update(
+        form=form, problems=problems, period_choices=periods.CHOICES, as_of=as_of, slices=SLICES
+    )
+    try:
+        period = periods.parse(request.GET.get("period"), as_of=as_of)
+    except periods.PeriodError as error:
+        problems.append(f"{error} Showing the last 12 months.")
+        period = periods.parse(None, as_of=as_of)
+    context["period"] = period
+    try:
+        context["scope"] = selectors.scope_for(
+            workspace, where=form.where(), period=period, as_of=as_of
+        )
+    except selectors.NoData as error:
+        context["empty"] = str(error)
+    return context
+
+
+def _dashboard_data(key: str, request: MemberRequest, context: dict) -> dict:
+    scope = context["scope"]
+    _, build = selectors.DASHBOARDS[key]
+    if key == "customers":
+        by = request.GET.get("by") or "segment"
+        by = by if by in dict(SLICES) else "segment"
+        return build(scope, by=by)
+    return build(scope)
+
+
+@login_required
+@ability_required("view_dashboards")
+@require_GET
+def dashboard(request: MemberRequest, key: str) -> HttpResponse:
+    """One of the four dashboards; an htmx request (a filter change) gets the body only."""
+    if key not in selectors.DASHBOARDS:
+        raise Http404("No such dashboard.")
+    context = _prepare(request)
+    context.update(key=key, title=selectors.DASHBOARDS[key][0])
+    if "scope" in context:
+        context["data"] = _dashboard_data(key, request, context)
+        context["lineage"] = sorted(context["scope"].lineage.values(), key=lambda e: e["table"])
+    template = f"dashboards/{key}.html"
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "dashboard":
+        template += "#body"
+    return render(request, template, context)
+
+
+@login_required
+@ability_required("view_dashboards")
+@require_GET
+def chart_download(request: MemberRequest, key: str, chart: str, fmt: str) -> HttpResponseBase:
+    """One chart's data (CSV, XLSX) or image (PNG, SVG), for the same filters as the page."""
+    if key not in selectors.DASHBOARDS:
+        raise Http404("No such dashboard.")
+    context = _prepare(request)
+    if "scope" not in context:
+        raise Http404(context.get("empty") or context.get("unavailable") or "No data.")
+    found = {c.key: c for c in _dashboard_data(key, request, context)["charts"]}
+    if chart not in found:
+        raise Http404("No such chart on this dashboard.")
+    item = found[chart]
+    filename = f"{key}-{chart}"
+    if fmt == "csv":
+        return export_response(item.table(), filename=filename, format="csv")
+    if fmt == "xlsx":
+        return export_response(item.table(), filename=filename, format="xlsx")
+    content_type = "image/png" if fmt == "png" else "image/svg+xml"
+    response = HttpResponse(assets.render(item.spec, fmt), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@login_required
+@ability_required("view_dashboards")
+@require_GET
+def explain_metric(request: MemberRequest, name: str) -> HttpResponse:
+    """What a figure means and how it was made: definition, formula, slice, sources and
+    their freshness, the query, and the accounts behind it where that makes sense."""
+    context = _prepare(request)
+    context.update(explain.explain(request, name, context))
+    template = "dashboards/explain.html"
+    if request.headers.get("HX-Request"):
+        template += "#explanation"
+    return render(request, template, context, status=context.get("status", 200))
+
+
+@require_GET
+@cache_control(public=True, max_age=31536000, immutable=True)
+def vega_bundle(request, version: str) -> HttpResponse:
+    """The charting library (public: it is the same open-source code for everyone)."""
+    if version != assets.version():
+        raise Http404("This version of the charting library is not served here.")
+    return HttpResponse(assets.bundle(), content_type="text/javascript; charset=utf-8")
+
+
+def bundle_url() -> str:
+    return reverse("dashboards:vega", kwargs={"version": assets.version()})
+
+
+@login_required
+@ability_required("view_dashboards")
+@require_GET
+def chart_spec(request: MemberRequest, key: str, chart: str) -> JsonResponse:
+    """A chart's Vega-Lite specification as JSON (for the board pack and custom tools)."""
+    if key not in selectors.DASHBOARDS:
+        raise Http404("No such dashboard.")
+    context = _prepare(request)
+    if "scope" not in context:
+        raise Http404("No data.")
+    found = {c.key: c for c in _dashboard_data(key, request, context)["charts"]}
+    if chart not in found:
+        raise Http404("No such chart on this dashboard.")
+    return JsonResponse(found[chart].spec)

@@ -1,0 +1,119 @@
+"""Forms of the experiment pages: the register entry, the design calculator, sums, decision."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+from greenroom.accounts.models import Workspace
+from greenroom.experiments.choices import Decision, MetricKind
+from greenroom.experiments.services import MetricIn, VariantIn
+from greenroom.organisation.models import ProductArea, Team
+
+
+class ExperimentForm(forms.Form):
+    """A new experiment: what it tests, who owns it, its arms and its primary metric."""
+
+    name = forms.CharField(max_length=200)
+    hypothesis = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="If we change …, then … will …, because …",
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    product_area = forms.ModelChoiceField(queryset=ProductArea.objects.none(), required=False)
+    flag_key = forms.CharField(
+        max_length=200, required=False, help_text="The feature flag ($feature_flag) it reads."
+    )
+    variants = forms.CharField(
+        initial="Control:control:50\nTreatment:treatment:50",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, control first: name:flag value:percent (adding up to 100).",
+    )
+    metric_name = forms.CharField(max_length=200, label="Primary metric")
+    metric_kind = forms.ChoiceField(choices=MetricKind.choices, label="Metric kind")
+    metric_event = forms.CharField(
+        max_length=200, required=False, label="Event", help_text="The outcome event, e.g. signup."
+    )
+    # The design, pre-registered when the experiment starts (conversion metrics).
+    baseline = forms.FloatField(
+        required=False, help_text="Plan: the control's conversion rate today, e.g. 0.10."
+    )
+    mde = forms.FloatField(
+        required=False,
+        label="Minimum detectable effect",
+        help_text="Plan: the smallest absolute change worth detecting, e.g. 0.02.",
+    )
+    power = forms.FloatField(initial=0.8, min_value=0.01, max_value=0.99, required=False)
+    alpha = forms.FloatField(
+        initial=0.05, min_value=0.001, max_value=0.5, required=False, label="Significance"
+    )
+
+    def __init__(self, workspace: Workspace, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        area_field = self.fields["product_area"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        assert isinstance(area_field, forms.ModelChoiceField)
+        team_field.queryset = Team.objects.for_workspace(workspace)
+        area_field.queryset = ProductArea.objects.for_workspace(workspace)
+
+    def clean_variants(self) -> list[VariantIn]:
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["variants"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(":")]
+            if len(parts) != 3 or not all(parts):
+                raise forms.ValidationError(f"Line {number}: write name:flag value:percent.")
+            try:
+                split = Decimal(parts[2].rstrip("%"))
+            except InvalidOperation:
+                raise forms.ValidationError(
+                    f"Line {number}: {parts[2]!r} is not a percentage."
+                ) from None
+            parsed.append(VariantIn(name=parts[0], key=parts[1], split=split))
+        if len(parsed) < 2:
+            raise forms.ValidationError("A control and at least one variant, one per line.")
+        return parsed
+
+    def metrics(self) -> list[MetricIn]:
+        return [
+            MetricIn(
+                name=self.cleaned_data["metric_name"],
+                kind=self.cleaned_data["metric_kind"],
+                event_name=self.cleaned_data["metric_event"],
+            )
+        ]
+
+
+class DesignForm(forms.Form):
+    """The design calculator's inputs."""
+
+    KIND_CHOICES = [("proportion", "A conversion rate"), ("mean", "A mean per user")]
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="proportion")
+    baseline = forms.FloatField(initial=0.10, help_text="Conversion rate (0.10 = 10 %) or mean.")
+    std_dev = forms.FloatField(required=False, label="Standard deviation", help_text="Means only.")
+    mde = forms.FloatField(initial=0.02, label="Minimum detectable effect")
+    relative = forms.BooleanField(required=False, label="Effect is relative to the baseline")
+    power = forms.FloatField(initial=0.8, min_value=0.01, max_value=0.99)
+    alpha = forms.FloatField(initial=0.05, min_value=0.001, max_value=0.5, label="Significance")
+    arms = forms.IntegerField(initial=2, min_value=2, max_value=20)
+    daily_users = forms.FloatField(
+        required=False, min_value=0, help_text="Blank: the product's daily active users."
+    )
+
+
+class SummaryForm(forms.Form):
+    """One arm's sums for one metric, typed in from another tool."""
+
+    metric = forms.IntegerField(widget=forms.HiddenInput)
+    variant = forms.IntegerField(widget=forms.HiddenInput)
+    users = forms.IntegerField(min_value=0)
+    total = forms.FloatField(min_value=0, help_text="Conversions, or the sum of the metric.")
+    sum_squares = forms.FloatField(required=False, min_value=0)
+
+
+class DecisionForm(forms.Form):
+    """Ship, roll back or iterate, and why."""
+
+    decision = forms.ChoiceField(choices=Decision.choices)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,42 @@
+import statistics
+from datetime import UTC, datetime
+
+import pytest
+
+from greenroom.accounts.choices import Role
+from greenroom.cadences import selectors
+from greenroom.cadences.choices import DecisionStatus
+from greenroom.cadences.models import Decision, DecisionEpisode, Tool
+from greenroom.testing.factories import MembershipFactory, UserFactory, WorkspaceFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def test_it_builds_a_year_of_reviews_decisions_and_a_tool_stack():
+    from greenroom.sandbox.cadences import sandbox_cadences
+
+    workspace = WorkspaceFactory()
+    for name, role in [
+        ("ops", Role.PRODUCT_OPS),
+        ("pm", Role.PRODUCT_MANAGER),
+        ("admin", Role.ADMIN),
+    ]:
+        MembershipFactory(
+            workspace=workspace, role=role, user=UserFactory(email=f"{name}@harbor.example")
+        )
+    counts = sandbox_cadences(workspace=workspace, seed=7, now=NOW)
+    decided = Decision.objects.for_workspace(workspace).filter(status=DecisionStatus.DECIDED)
+    days = [d.time_to_decision().total_seconds() / 86400 for d in decided]
+    assert counts["decisions"] >= 30 and counts["reopened"] >= 1
+    assert 3 <= statistics.median(days) <= 10
+    assert DecisionEpisode.objects.filter(reopened_at__isnull=False).exists()
+    ttd = selectors.time_to_decision(workspace=workspace, now=NOW)
+    assert ttd.value is not None and ttd.previous is not None
+    assert [(a.name, b.name) for a, b in selectors.redundant_pairs(workspace=workspace)] == [
+        ("Jira", "Linear")
+    ]
+    assert Tool.objects.get(name="Trello").replaced_by.name == "Jira"
+    ops = workspace.memberships.get(role=Role.PRODUCT_OPS).user
+    assert selectors.pending_for(workspace=workspace, user=ops, now=NOW)

@@ -1,0 +1,24 @@
+"""The sandbox's planted experiments, read back through the experiments app."""
+
+import pytest
+
+from greenroom.experiments import selectors
+from greenroom.experiments.models import Experiment
+from greenroom.sandbox.services import sandbox_build
+
+
+@pytest.mark.django_db
+def test_it_plants_an_effect_a_null_and_a_sample_ratio_mismatch(tmp_path):
+    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+    experiments = {e.name: e for e in Experiment.objects.for_workspace(workspace)}
+    assert set(experiments) == {"Onboarding checklist", "Pricing page copy", "New editor"}
+    read = {name: selectors.experiment_analysis(experiment=e) for name, e in experiments.items()}
+    effect = read["Onboarding checklist"].analysis
+    assert effect is not None and not effect.sample_ratio_mismatch
+    assert effect.comparisons[0].significant
+    assert experiments["Onboarding checklist"].excluded_users == 25
+    null = read["Pricing page copy"].analysis
+    assert null is not None and not null.sample_ratio_mismatch
+    assert not null.comparisons[0].significant
+    srm = read["New editor"].analysis
+    assert srm is not None and srm.sample_ratio_mismatch

@@ -1,0 +1,145 @@
+"""Forms of the strategy pages; choices of related rows are limited to the workspace."""
+
+from datetime import date
+
+from django import forms
+
+from greenroom.accounts.models import User, Workspace
+from greenroom.metrics import selectors as metrics
+from greenroom.organisation.models import Team
+from greenroom.strategy.models import (
+    Initiative,
+    KeyResult,
+    Objective,
+    StrategicIntent,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+def _members(workspace: Workspace):
+    return User.objects.filter(memberships__workspace=workspace).order_by("first_name", "email")
+
+
+class _Scoped(forms.ModelForm):
+    def __init__(self, *args, workspace: Workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.workspace = workspace
+        if "owner" in self.fields:
+            owner = self.fields["owner"]
+            owner.queryset = _members(workspace)  # type: ignore[attr-defined]
+            owner.label_from_instance = lambda u: u.get_full_name() or u.email  # type: ignore[attr-defined]
+
+
+class IntentForm(_Scoped):
+    class Meta:
+        model = StrategicIntent
+        fields = ["title", "challenge", "starts_on", "ends_on", "owner"]
+        widgets = {"starts_on": DATE, "ends_on": DATE, "challenge": TEXT}
+        labels = {"starts_on": "Starts", "ends_on": "Ends"}
+
+
+class InitiativeForm(_Scoped):
+    class Meta:
+        model = Initiative
+        fields = ["title", "intent", "problem", "hypothesis", "target_outcomes", "owner"]
+        widgets = {"problem": TEXT, "hypothesis": TEXT, "target_outcomes": TEXT}
+
+    def __init__(self, *args, workspace: Workspace, **kwargs):
+        super().__init__(*args, workspace=workspace, **kwargs)
+        self.fields["intent"].queryset = StrategicIntent.objects.for_workspace(workspace)  # type: ignore[attr-defined]
+
+
+class ObjectiveForm(_Scoped):
+    class Meta:
+        model = Objective
+        fields = ["title", "team", "initiative", "starts_on", "ends_on", "owner"]
+        widgets = {"starts_on": DATE, "ends_on": DATE}
+        labels = {"starts_on": "Period starts", "ends_on": "Period ends"}
+
+    def __init__(self, *args, workspace: Workspace, teams: set[int] | None = None, **kwargs):
+        super().__init__(*args, workspace=workspace, **kwargs)
+        team_rows = Team.objects.for_workspace(workspace)
+        if teams is not None:  # a product manager: their own teams only
+            team_rows = team_rows.filter(pk__in=teams)
+            self.fields["team"].required = True
+        self.fields["team"].queryset = team_rows  # type: ignore[attr-defined]
+        self.fields["initiative"].queryset = Initiative.objects.for_workspace(workspace)  # type: ignore[attr-defined]
+
+
+def parse_slice(text: str) -> dict[str, list[str]]:
+    """``segment=Enterprise, Mid-market; region=EMEA`` as {dimension: [values]}."""
+    where: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        if "=" not in part:
+            raise forms.ValidationError(
+                f"'{part}' is not dimension=value (e.g. segment=Enterprise; region=EMEA)."
+            )
+        dim, values = (s.strip() for s in part.split("=", 1))
+        found = [v.strip() for v in values.split(",") if v.strip()]
+        if not dim or not found:
+            raise forms.ValidationError(f"'{part}' needs a dimension and at least one value.")
+        where[dim] = found
+    return where
+
+
+def format_slice(where: dict[str, list[str]]) -> str:
+    return "; ".join(f"{dim}={', '.join(values)}" for dim, values in sorted(where.items()))
+
+
+class KeyResultForm(_Scoped):
+    metric_name = forms.ChoiceField(required=False, label="Metric")
+    metric_slice = forms.CharField(
+        required=False,
+        label="Slice",
+        help_text="Filters of the metric, e.g. segment=Enterprise; region=EMEA. Empty: all.",
+    )
+
+    class Meta:
+        model = KeyResult
+        fields = [
+            "title",
+            "baseline",
+            "target",
+            "unit",
+            "starts_on",
+            "due_on",
+            "weight",
+            "owner",
+            "source",
+            "metric_name",
+            "metric_grain",
+        ]
+        widgets = {"starts_on": DATE, "due_on": DATE, "source": forms.RadioSelect}
+        labels = {"starts_on": "Starts", "due_on": "Due", "metric_grain": "Grain"}
+
+    field_order = [*Meta.fields[:-1], "metric_slice", "metric_grain"]
+
+    def __init__(self, *args, workspace: Workspace, **kwargs):
+        super().__init__(*args, workspace=workspace, **kwargs)
+        choices = [("", "—")] + [
+            (d["name"], f"{d['title']} ({d['name']})") for d in metrics.metric_definitions()
+        ]
+        self.fields["metric_name"].choices = choices  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["metric_slice"].initial = format_slice(self.instance.metric_where)
+
+    def clean_metric_slice(self) -> dict[str, list[str]]:
+        return parse_slice(self.cleaned_data.get("metric_slice") or "")
+
+    def data_for_service(self) -> dict:
+        """The cleaned fields as the service takes them."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["metric_where"] = self.cleaned_data["metric_slice"]
+        return data
+
+
+class CheckInForm(forms.Form):
+    value = forms.FloatField()
+    checked_on = forms.DateField(label="Date", widget=DATE, initial=date.today)
+    comment = forms.CharField(required=False, widget=TEXT)
+
+
+class SinceForm(forms.Form):
+    since = forms.DateField(label="Since", widget=DATE)
