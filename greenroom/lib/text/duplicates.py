@@ -38,7 +38,7 @@ def duplicate_vectors(texts: list[str]) -> sparse.csr_matrix:
     try:
         return vectoriser.fit_transform(texts).tocsr()
     except ValueError:  # nothing but blanks
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+        return sparse.csr_matrix(np.zeros((len(texts), 0), dtype=np.float32))
 
 
 def near_duplicates(
