@@ -171,7 +171,7 @@ def _store(workspace: Workspace, kind: str, suggester: TagSuggester) -> None:
             "report": {
                 "examples": report.examples,
                 "labels": report.labels,
-                "threshold": report.threshold if report.threshold != float("inf") else None,
+                "threshold": suggester.threshold if suggester.threshold != float("inf") else None,
                 "precision": report.precision,
                 "coverage": report.coverage,
                 "support": report.support,
