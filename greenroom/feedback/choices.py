@@ -90,6 +90,9 @@ class AuditAction(models.TextChoices):
     TAG_CREATE = "tag.create"
     TAG_CHANGE = "tag.change"
     WEIGHTS_CHANGE = "weights.change"
+    THEMES_REBUILD = "themes.rebuild"
+    SUGGESTERS_FIT = "suggesters.fit"
+    SUGGESTION_DECIDE = "suggestion.decide"
 
 
 # Mail providers whose domain says nothing about the company: never matched by domain.

@@ -14,6 +14,7 @@ registry.register(
     NavEntry("customers", "Opportunities", "feedback:opportunities", weight=44),
     NavEntry("customers", "Log feedback", "feedback:log", weight=46, ability="write"),
     NavEntry("customers", "Feedback taxonomy", "feedback:tags", weight=48),
+    NavEntry("customers", "Feedback themes", "feedback:themes", weight=49),
     OverviewCard(
         key="feedback",
         section="customers",

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from greenroom.accounts.models import Workspace
 from greenroom.customers.models import Account, Contact
 from greenroom.feedback.choices import Importance, OpportunityStatus, SourceKind, Status
-from greenroom.feedback.models import Opportunity, Tag
+from greenroom.feedback.models import Opportunity, Tag, Theme
 from greenroom.organisation.models import Market, ProductArea, Segment
 
 
@@ -40,6 +40,7 @@ class InboxFilterForm(forms.Form):
     market = forms.ModelChoiceField(queryset=Market.objects.none(), required=False)
     status = forms.ChoiceField(choices=[("", "Any"), *Status.choices], required=False)
     tag = forms.ModelChoiceField(queryset=Tag.objects.none(), required=False)
+    theme = forms.ModelChoiceField(queryset=Theme.objects.none(), required=False)
     untriaged = forms.BooleanField(label="Untriaged only", required=False)
     unmatched = forms.BooleanField(label="No customer", required=False)
 
@@ -49,6 +50,7 @@ class InboxFilterForm(forms.Form):
         _choose(self.fields["segment"], Segment.objects.for_workspace(workspace))
         _choose(self.fields["market"], Market.objects.for_workspace(workspace))
         _choose(self.fields["tag"], Tag.objects.for_workspace(workspace))
+        _choose(self.fields["theme"], Theme.objects.for_workspace(workspace))
 
     def values(self) -> dict:
         if self.is_bound:

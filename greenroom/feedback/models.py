@@ -59,10 +59,14 @@ class Theme(WorkspaceOwned):
 
     label = models.CharField(max_length=200)
     terms = models.JSONField(default=list, blank=True)
+    count = models.PositiveIntegerField(default=0, help_text="Members when it was built.")
+    trend = models.JSONField(
+        default=dict, blank=True, help_text='Members by month: {"2026-01": 14}.'
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["label"]
+        ordering = ["-count", "label"]
 
     def __str__(self) -> str:
         return self.label
@@ -275,3 +279,23 @@ class Suggestion(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.item_id} ({self.score:.2f})"
+
+
+class TextModel(WorkspaceOwned):
+    """A suggester the text engine fitted on the workspace's triaged feedback (tags, or links
+    to opportunities), stored as the bytes ``TagSuggester.to_bytes`` wrote. In the database
+    rather than the data dir: it belongs to one workspace, is backed up and deleted with it,
+    is replaced in the same transaction as its suggestions, and is a few MB at most."""
+
+    kind = models.CharField(max_length=16, choices=SuggestionKind.choices)
+    blob = models.BinaryField()
+    report = models.JSONField(default=dict, blank=True, help_text="What fitting measured.")
+    fitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind"], name="feedback_textmodel_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} suggester of {self.workspace_id}"

@@ -76,7 +76,9 @@ def item_get(*, workspace: Workspace, pk: int) -> FeedbackItem:
     """One item of the workspace, or 404."""
     item = (
         FeedbackItem.objects.for_workspace(workspace)
-        .select_related("account", "contact", "product_area", "duplicate_of", "submitted_by")
+        .select_related(
+            "account", "contact", "product_area", "duplicate_of", "submitted_by", "theme"
+        )
         .filter(pk=pk)
         .first()
     )

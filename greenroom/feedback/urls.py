@@ -21,4 +21,8 @@ urlpatterns = [
     path("opportunities/<int:pk>/notify/", views.opportunity_notify, name="notify"),
     path("tags/", views.tags, name="tags"),
     path("imports/", views.imports, name="imports"),
+    path("themes/", views.themes, name="themes"),
+    path("themes/rebuild/", views.themes_rebuild, name="themes_rebuild"),
+    path("themes/suggesters/", views.suggesters_fit, name="suggesters_fit"),
+    path("suggestions/<int:pk>/", views.suggestion_decide, name="suggestion_decide"),
 ]

@@ -1,13 +1,14 @@
 """The feedback pages: the triage inbox, an item (highlight, duplicate, customer), logging
 feedback, opportunities with their demand and closing the loop, the taxonomy, the
-prioritisation weights and imports."""
+prioritisation weights, imports, and themes with suggestions from the text engine."""
 
 from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.db.models import Max
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,9 +18,12 @@ from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.customers import selectors as customer_selectors
 from greenroom.customers.models import Contact
-from greenroom.feedback import forms, importing, selectors, services
+from greenroom.feedback import forms, importing, selectors, services, suggestions, tasks
 from greenroom.feedback.choices import OpportunityStatus
-from greenroom.feedback.models import Opportunity
+from greenroom.feedback.models import Opportunity, TextModel, Theme
+from greenroom.jobs.models import JobRun
+from greenroom.jobs.registry import Job, enqueue
+from greenroom.jobs.selectors import job_run_pending
 from greenroom.lib.imports.report import ImportRejected
 from greenroom.lib.lists import Column, Listing, render_list
 
@@ -116,6 +120,10 @@ def item_detail(request: MemberRequest, pk: int) -> HttpResponse:
         "tags": list(item.tags.all()),
         "duplicates": list(item.duplicates.all()[:20]),
         "neighbours": selectors.item_neighbours(workspace=request.workspace, item=item),
+        "suggestions": suggestions.pending_for(item=item),
+        "possible_duplicates": suggestions.possible_duplicates(
+            workspace=request.workspace, item=item
+        ),
         "highlight_form": forms.HighlightForm(request.workspace),
         "bulk_form": forms.BulkForm(request.workspace),
         "can_triage": can(request, "triage_feedback"),
@@ -471,3 +479,72 @@ def imports(request: MemberRequest) -> HttpResponse:
             form.add_error(None, error)
     runs = selectors.import_list(workspace=request.workspace)[:20]
     return render(request, "feedback/imports.html", {"form": form, "runs": runs})
+
+
+THEME_JOBS = ("feedback.themes_rebuild", "feedback.suggesters_fit")
+
+
+@login_required
+@ability_required("view")
+def themes(request: MemberRequest) -> HttpResponse:
+    workspace = request.workspace
+    runs = {
+        name: JobRun.objects.for_workspace(workspace).filter(name=name).order_by("-id").first()
+        for name in THEME_JOBS
+    }
+    can_manage = can(request, "manage_taxonomy")
+    models = list(TextModel.objects.for_workspace(workspace).order_by("kind"))
+    counts = suggestions.suggestion_counts(workspace=workspace) if can_manage else {}
+    for model in models:
+        model.counts = counts.get(model.kind, {})
+    context = {
+        "themes": suggestions.theme_list(workspace=workspace),
+        "built_at": Theme.objects.for_workspace(workspace).aggregate(at=Max("created_at"))["at"],
+        "rebuild_run": runs["feedback.themes_rebuild"],
+        "fit_run": runs["feedback.suggesters_fit"],
+        "can_manage": can_manage,
+        "models": models,
+    }
+    return render(request, "feedback/themes.html", context)
+
+
+def _queue(request: MemberRequest, task: Job, what: str) -> None:
+    arguments = {"workspace_id": request.workspace.pk}
+    if job_run_pending(workspace=request.workspace, name=task.name, arguments=arguments):
+        messages.info(request, f"{what} is already queued or running.")
+        return
+    enqueue(task, **arguments)
+    messages.success(request, f"{what} queued: this page shows when it has finished.")
+
+
+@login_required
+@require_POST
+@ability_required("manage_taxonomy")
+def themes_rebuild(request: MemberRequest) -> HttpResponse:
+    _queue(request, tasks.themes_rebuild, "Rebuilding themes")
+    return redirect("feedback:themes")
+
+
+@login_required
+@require_POST
+@ability_required("manage_taxonomy")
+def suggesters_fit(request: MemberRequest) -> HttpResponse:
+    _queue(request, tasks.suggesters_fit, "Learning suggestions")
+    return redirect("feedback:themes")
+
+
+@login_required
+@require_POST
+@ability_required("triage_feedback")
+def suggestion_decide(request: MemberRequest, pk: int) -> HttpResponse:
+    try:
+        suggestion = suggestions.suggestion_get(workspace=request.workspace, pk=pk)
+    except ValidationError:
+        raise Http404("No such suggestion.") from None
+    accept = request.POST.get("decision") == "accept"
+    try:
+        suggestions.suggestion_decide(actor=request.user, suggestion=suggestion, accept=accept)
+        messages.success(request, "Suggestion applied." if accept else "Suggestion rejected.")
+    except ValidationError as error:
+        _errors(request, error)
+    return redirect("feedback:item", pk=suggestion.item_id)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from greenroom.accounts.models import User, Workspace
-from greenroom.feedback import importing, services
+from greenroom.feedback import importing, services, suggestions
 from greenroom.feedback.choices import OpportunityStatus
 from greenroom.feedback.models import FeedbackItem, Opportunity
 from greenroom.organisation.models import ProductArea
@@ -340,5 +340,7 @@ def sandbox_feedback(
     started = time.monotonic()
     files = feedback_generate(out_dir=out_dir, scale=scale, seed=seed, crm=crm)
     feedback_load(workspace=workspace, files=files, progress=progress)
+    # Themes now; suggestions are learnt later by the "Learn suggestions" job (tens of seconds).
+    progress(f"  {suggestions.themes_rebuild(workspace=workspace)} feedback themes built")
     progress(f"  feedback written, imported and triaged in {time.monotonic() - started:.1f} s")
     return files
