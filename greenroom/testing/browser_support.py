@@ -162,6 +162,11 @@ class PageProblems:
             self.found.append(f"console error: {message.text} ({where})")
 
     def _request_failed(self, request) -> None:
+        # Aborted: the page navigated on (a click, a goto) before the request finished, e.g.
+        # the favicon of the page being left. A request that really fails answers with a status
+        # (seen in _response) or another net:: error.
+        if request.failure == "net::ERR_ABORTED":
+            return
         self.found.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _response(self, response) -> None:

@@ -61,7 +61,4 @@ def test_the_status_follows_a_sync_live_and_a_rejected_file_can_be_removed(
     page.screenshot(path=SCREENSHOTS / "sources-remove-file.png", full_page=True)
     page.get_by_role("button", name="Remove").click()
     expect(page.get_by_text("no later sync reads it")).to_be_visible()
-    # The reload htmx does when the sync is over may cut short a request still loading
-    # (the favicon): that abort is the navigation, not a broken page.
-    found = [problem for problem in problems.found if "net::ERR_ABORTED" not in problem]
-    assert not found + problems.csp_violations
+    assert not problems.found + problems.csp_violations
