@@ -74,10 +74,9 @@ def metric(
 ) -> MetricResult:
     """Compute one metric for ``workspace``, sliced ``by`` dimensions, at ``grain``."""
     query = _query(name, by, where, grain, period)
-    key = ("metric", name, query.by, tuple(sorted(query.where.items())), query.grain)
     return _remembered(
         workspace,
-        (*key, query.start, query.end),
+        _query_key("metric", name, query),
         lambda connection: _result(connection, workspace, name, query),
     )
 
@@ -107,6 +106,12 @@ def _dashboard(connection, workspace: Workspace, months: int) -> dict[str, Metri
         name: _result(connection, workspace, name, _query(name, period=(start, None), **opts))
         for name, opts in plan.items()
     }
+
+
+def _query_key(kind: str, name: str, query: Query) -> tuple:
+    """What a remembered answer is filed under: the kind of answer and the whole query."""
+    where = tuple(sorted(query.where.items()))
+    return (kind, name, query.by, where, query.grain, query.start, query.end)
 
 
 def _query(name, by=(), where=None, grain=None, period=None) -> Query:
@@ -576,10 +581,9 @@ def metric_sql(
 ) -> str:
     """The SQL ``metric(...)`` runs for these arguments on the workspace's store."""
     query = _query(name, by, where, grain, period)
-    key = ("metric_sql", name, query.by, tuple(sorted(query.where.items())), query.grain)
     return _remembered(
         workspace,
-        (*key, query.start, query.end),
+        _query_key("metric_sql", name, query),
         lambda connection: compiled_sql(Catalog(store.ibis_backend(connection)), name, query)[0],
     )
 
