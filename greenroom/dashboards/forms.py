@@ -4,13 +4,14 @@ period (and, on Customers and segments, the dimension to slice by)."""
 from django import forms
 
 from greenroom.dashboards import periods
+from greenroom.lib.widgets import FilterForm
 
 DIMENSIONS = ("product", "segment", "market", "region", "plan")
 ACCOUNT_DIMENSIONS = ("segment", "market", "region", "plan")
 SLICES = [("segment", "Segment"), ("market", "Market"), ("region", "Region"), ("plan", "Plan")]
 
 
-class DashboardFilters(forms.Form):
+class DashboardFilters(FilterForm):
     """All optional; choices are the values the workspace's data has. An unknown value is
     reported on the form and ignored, never a server error."""
 

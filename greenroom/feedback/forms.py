@@ -8,6 +8,7 @@ from greenroom.accounts.models import Workspace
 from greenroom.customers.models import Account, Contact
 from greenroom.feedback.choices import Importance, OpportunityStatus, SourceKind, Status
 from greenroom.feedback.models import Opportunity, Tag, Theme
+from greenroom.lib.widgets import FilterForm
 from greenroom.organisation.models import Market, ProductArea, Segment
 
 
@@ -25,7 +26,7 @@ def _areas(workspace: Workspace) -> QuerySet:
     )
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(FilterForm):
     """The inbox's filters; every field is optional."""
 
     q = forms.CharField(
@@ -146,7 +147,7 @@ class OpportunityForm(forms.ModelForm):
         _choose(self.fields["product_area"], _areas(workspace), "None")
 
 
-class OpportunityFilterForm(forms.Form):
+class OpportunityFilterForm(FilterForm):
     q = forms.CharField(
         label="Search", required=False, max_length=200, widget=forms.TextInput({"type": "search"})
     )
