@@ -53,6 +53,13 @@ ABILITIES: dict[str, str] = {
     "edit_team_goals": Role.PRODUCT_MANAGER,
     # Registering, designing, starting and deciding experiments; viewers read them.
     "manage_experiments": Role.PRODUCT_MANAGER,
+    # Beta programmes: opening them, moving their stage, the waitlist, inviting consenting
+    # contacts (logged as outreach) and exporting the participant list for a feature flag.
+    "manage_betas": Role.PRODUCT_MANAGER,
+    # Launches: planning one, ticking its checklist with evidence, the go/no-go call.
+    "manage_launches": Role.PRODUCT_MANAGER,
+    # The launch checklist templates every launch starts from.
+    "edit_launch_templates": Role.PRODUCT_OPS,
     "manage_users": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).

@@ -270,3 +270,7 @@ def decide_experiment(request: MemberRequest, pk: int, payload: ExperimentDecisi
         decision=payload.decision,
         rationale=payload.rationale,
     )
+
+
+# Betas and launches add their operations to this router.
+from greenroom.experiments import launch_api  # noqa: E402, F401

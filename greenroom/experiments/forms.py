@@ -5,9 +5,11 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from greenroom.accounts.models import Workspace
-from greenroom.experiments.choices import Decision, MetricKind
+from greenroom.customers.finder import Criteria
+from greenroom.experiments.choices import Decision, GoDecision, MetricKind, Stage
+from greenroom.experiments.models import BetaProgramme, ChecklistTemplate, Experiment
 from greenroom.experiments.services import MetricIn, VariantIn
-from greenroom.organisation.models import ProductArea, Team
+from greenroom.organisation.models import ProductArea, Segment, Team
 
 
 class ExperimentForm(forms.Form):
@@ -117,3 +119,139 @@ class DecisionForm(forms.Form):
 
     decision = forms.ChoiceField(choices=Decision.choices)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# Betas and launches --------------------------------------------------------------------
+
+
+class ProgrammeForm(forms.Form):
+    """A new beta programme."""
+
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    stage = forms.ChoiceField(choices=Stage.choices, initial=Stage.BETA)
+    flag_key = forms.CharField(
+        max_length=200, required=False, help_text="The feature flag the participant list is for."
+    )
+    usage_feature = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Feature in the usage data",
+        help_text="Its feature key or event name in the usage events, to show participants' use.",
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(choices=Stage.choices)
+
+
+class RecruitForm(forms.Form):
+    """Who to invite: the finder's main criteria; consent for betas is always required."""
+
+    segments = forms.ModelMultipleChoiceField(queryset=Segment.objects.none(), required=False)
+    role = forms.CharField(
+        required=False, max_length=64, help_text="Role or words in the job title, e.g. admin."
+    )
+    not_contacted_days = forms.IntegerField(
+        label="Not contacted in (days)", required=False, min_value=0, max_value=3650
+    )
+    per_account = forms.IntegerField(
+        label="At most per account", min_value=1, max_value=50, initial=2
+    )
+    limit = forms.IntegerField(label="How many to invite", min_value=1, max_value=500, initial=10)
+
+    def __init__(self, workspace: Workspace, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["segments"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Segment.objects.for_workspace(workspace)
+
+    def criteria(self) -> Criteria:
+        data = self.cleaned_data
+        return Criteria(
+            segment_ids=[s.pk for s in data["segments"]],
+            role=data["role"],
+            not_contacted_days=data["not_contacted_days"],
+            per_account=data["per_account"] or 2,
+            limit=data["limit"] or 10,
+        )
+
+
+class WaitlistForm(forms.Form):
+    email = forms.EmailField(help_text="The contact's email, as the CRM has it.")
+
+
+class LaunchForm(forms.Form):
+    """A new launch, its checklist from a template, and its adoption target."""
+
+    name = forms.CharField(max_length=200)
+    planned_on = forms.DateField(
+        label="Launch date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    template = forms.ModelChoiceField(
+        queryset=ChecklistTemplate.objects.none(),
+        required=False,
+        empty_label="The standard checklist",
+    )
+    programme = forms.ModelChoiceField(
+        queryset=BetaProgramme.objects.none(), required=False, label="Beta programme"
+    )
+    experiment = forms.ModelChoiceField(queryset=Experiment.objects.none(), required=False)
+    adoption_feature = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Feature in the usage data",
+        help_text="Its feature key or event name, to measure adoption after launch.",
+    )
+    adoption_target = forms.DecimalField(
+        label="Adoption target (% of active accounts)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=100,
+        decimal_places=2,
+    )
+    adoption_days = forms.IntegerField(
+        label="Measured over (days)", min_value=1, max_value=365, initial=30
+    )
+
+    def __init__(self, workspace: Workspace, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, model in (
+            ("template", ChecklistTemplate),
+            ("programme", BetaProgramme),
+            ("experiment", Experiment),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = model.objects.for_workspace(workspace)
+
+
+class ItemForm(forms.Form):
+    """Ticking a checklist item, with the evidence it asks for."""
+
+    experiment = forms.IntegerField(required=False)
+    programme = forms.IntegerField(required=False)
+    url = forms.URLField(
+        required=False, max_length=500, label="Signed-off document", assume_scheme="https"
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class GoForm(forms.Form):
+    decision = forms.ChoiceField(choices=GoDecision.choices)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Needed for a go while checklist items are open.",
+    )
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    items = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="One item per line: Area | Title | evidence | days before the launch. "
+        "Evidence is experiment, beta_feedback, document or blank.",
+    )

@@ -9,7 +9,19 @@ from django.db import models
 
 from greenroom.accounts.models import User
 from greenroom.accounts.scoping import WorkspaceOwned
-from greenroom.experiments.choices import Decision, MetricKind, MetricRole, Status
+from greenroom.customers.models import Contact, Outreach
+from greenroom.experiments.choices import (
+    Decision,
+    Evidence,
+    GoDecision,
+    LaunchStatus,
+    MetricKind,
+    MetricRole,
+    ParticipantStatus,
+    Stage,
+    Status,
+)
+from greenroom.feedback.models import Tag
 from greenroom.organisation.models import ProductArea, Team
 
 
@@ -139,3 +151,171 @@ class VariantSummary(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(fields=["metric", "variant"], name="summary_one_per_arm")
         ]
+
+
+class BetaProgramme(WorkspaceOwned):
+    """Early access to a feature for a chosen few, from concept to general availability."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.CONCEPT)
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    # The flag the participant list is exported for, and how usage of the feature shows in
+    # the usage events: their `feature` value, or else an event name.
+    flag_key = models.CharField(max_length=200, blank=True)
+    usage_feature = models.CharField(max_length=200, blank=True)
+    # Feedback is a lower app: the programme names the tag its feedback carries.
+    feedback_tag = models.ForeignKey(
+        Tag, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.SET_NULL, null=True, blank=True, related_name="programmes"
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="beta_programme_unique_name_per_workspace"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BetaParticipant(WorkspaceOwned):
+    """A contact in a programme, waiting, invited (logged as outreach) or taking part."""
+
+    programme = models.ForeignKey(
+        BetaProgramme, on_delete=models.CASCADE, related_name="participants"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=ParticipantStatus.choices, default=ParticipantStatus.WAITLISTED
+    )
+    outreach = models.ForeignKey(
+        Outreach, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["programme", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "contact"], name="beta_participant_once_per_programme"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} in {self.programme}"
+
+
+class ChecklistTemplate(WorkspaceOwned):
+    """A launch checklist product ops keeps: ``items`` are dicts of title, area, evidence
+    and days before the launch date each is due."""
+
+    name = models.CharField(max_length=200)
+    items = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="checklist_template_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Launch(WorkspaceOwned):
+    """A release with a date, its readiness checklist, a go/no-go call and, once out, its
+    adoption against a target."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    planned_on = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=LaunchStatus.choices, default=LaunchStatus.PLANNED
+    )
+    launched_on = models.DateField(null=True, blank=True)
+    programme = models.ForeignKey(
+        BetaProgramme, on_delete=models.SET_NULL, null=True, blank=True, related_name="launches"
+    )
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.SET_NULL, null=True, blank=True, related_name="launches"
+    )
+    # Adoption: the share of active accounts using the feature (its `feature` value in the
+    # usage events, or an event name) within `adoption_days` of launching, against a target.
+    adoption_feature = models.CharField(max_length=200, blank=True)
+    adoption_target = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent of accounts."
+    )
+    adoption_days = models.PositiveSmallIntegerField(default=30)
+    go_decision = models.CharField(max_length=10, choices=GoDecision.choices, blank=True)
+    go_decided_at = models.DateTimeField(null=True, blank=True)
+    go_decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    go_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["planned_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="launch_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def on_time(self) -> bool | None:
+        """Whether it launched on or before its planned date (None until it launches)."""
+        if self.launched_on is None:
+            return None
+        return self.launched_on <= self.planned_on
+
+
+class ChecklistItem(WorkspaceOwned):
+    """One thing that must be true before a launch, with its owner, due date and evidence."""
+
+    launch = models.ForeignKey(Launch, on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(max_length=200)
+    area = models.CharField(max_length=100, blank=True)
+    owner = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    evidence = models.CharField(max_length=20, choices=Evidence.choices, blank=True)
+    evidence_experiment = models.ForeignKey(
+        Experiment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    evidence_programme = models.ForeignKey(
+        BetaProgramme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    evidence_url = models.URLField(max_length=500, blank=True)
+    evidence_note = models.CharField(max_length=500, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["launch", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
