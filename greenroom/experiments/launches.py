@@ -234,18 +234,22 @@ def _check_evidence(
     programme: BetaProgramme | None,
     url: str,
 ) -> None:
-    if item.evidence == Evidence.EXPERIMENT:
-        if experiment is None or experiment.workspace_id != item.workspace_id:
-            raise ValidationError({"evidence": f"'{item.title}' needs an experiment result."})
+    ours = item.workspace_id
+    if experiment is not None and experiment.workspace_id != ours:
+        raise ValidationError({"evidence": "No such experiment."})
+    if programme is not None and programme.workspace_id != ours:
+        raise ValidationError({"evidence": "No such beta programme."})
+    if item.evidence == Evidence.EXPERIMENT and experiment is None:
+        raise ValidationError({"evidence": f"'{item.title}' needs an experiment result."})
+    if item.evidence == Evidence.BETA_FEEDBACK and programme is None and experiment is None:
+        raise ValidationError(
+            {"evidence": f"'{item.title}' needs a beta programme (or a decided experiment)."}
+        )
+    if item.evidence in (Evidence.EXPERIMENT, Evidence.BETA_FEEDBACK) and experiment is not None:
         if experiment.status != Status.DECIDED:
             raise ValidationError(
                 {"evidence": f"'{experiment.name}' has no decision yet: its result is not in."}
             )
-    if item.evidence == Evidence.BETA_FEEDBACK:
-        if experiment is not None and experiment.workspace_id == item.workspace_id:
-            return  # a decided experiment is accepted where beta feedback is asked
-        if programme is None or programme.workspace_id != item.workspace_id:
-            raise ValidationError({"evidence": f"'{item.title}' needs a beta programme."})
     if item.evidence == Evidence.DOCUMENT and not url.strip():
         raise ValidationError({"evidence": f"'{item.title}' needs the signed-off document's link."})
 
