@@ -22,3 +22,25 @@ def test_it_plants_an_effect_a_null_and_a_sample_ratio_mismatch(tmp_path):
     assert not null.comparisons[0].significant
     srm = read["New editor"].analysis
     assert srm is not None and srm.sample_ratio_mismatch
+    _betas_and_launches(workspace)
+
+
+def _betas_and_launches(workspace):
+    """Two betas recruited from consenting contacts, launches at several readiness levels."""
+    from greenroom.customers.models import Outreach
+    from greenroom.experiments import betas, launches
+
+    programmes = list(betas.programme_list(workspace=workspace).order_by("name"))
+    assert [p.name for p in programmes] == ["Scheduled reports", "Workflow builder v2"]
+    for programme in programmes:
+        rows = list(betas.participants(programme=programme))
+        assert rows and all(p.contact.consent_beta for p in rows)
+        logged = Outreach.objects.filter(study=f"Beta: {programme.name}")
+        assert logged.count() == len(rows)
+    rows = list(launches.launch_list(workspace=workspace))
+    ready = launches.readiness_by_launch(launches=rows)
+    levels = {launch.name: ready[launch.pk].percent for launch in rows}
+    assert levels["SSO on every plan"] == 100 and levels["Scheduled reports"] == 0
+    assert len(set(levels.values())) >= 4
+    shipped = {launch.name: launch.on_time() for launch in rows if launch.launched_on}
+    assert shipped == {"SSO on every plan": True, "Dashboards refresh": False}
