@@ -60,9 +60,11 @@ def programme_get(*, workspace: Workspace, pk: int) -> BetaProgramme:
 
 def participants(*, programme: BetaProgramme) -> QuerySet[BetaParticipant]:
     """The programme's participants with their contact and account, oldest first."""
-    return BetaParticipant.objects.for_workspace(programme.workspace).filter(
-        programme=programme
-    ).select_related("contact", "contact__account", "outreach")
+    return (
+        BetaParticipant.objects.for_workspace(programme.workspace)
+        .filter(programme=programme)
+        .select_related("contact", "contact__account", "outreach")
+    )
 
 
 def participation(*, programme: BetaProgramme) -> dict[str, int]:
@@ -104,7 +106,9 @@ def participant_usage(*, programme: BetaProgramme, now: datetime | None = None) 
     if not by_account:
         return ParticipantUsage(problem="No one is taking part yet.")
     since = (now or timezone.now()) - timedelta(days=USAGE_DAYS)
-    keys = {pk: customers.account_keys(account) + [account.name] for pk, account in by_account.items()}
+    keys = {
+        pk: [*customers.account_keys(account), account.name] for pk, account in by_account.items()
+    }
     try:
         with store.reader(programme.workspace_id) as connection:
             found = usage.feature_usage_by_account(

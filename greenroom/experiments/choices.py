@@ -102,4 +102,3 @@ class GoDecision(models.TextChoices):
 
     GO = "go", "Go"
     NO_GO = "no_go", "No go"
-

@@ -136,7 +136,9 @@ def programme_detail(request: MemberRequest, pk: int) -> HttpResponseBase:
         "waitlisted": [p for p in rows if p.status == ParticipantStatus.WAITLISTED],
         "usage": betas.participant_usage(programme=programme),
         "feedback": betas.open_feedback(programme=programme),
-        "feedback_url": reverse("feedback:inbox") + "?" + urlencode({"tag": programme.feedback_tag_id})
+        "feedback_url": reverse("feedback:inbox")
+        + "?"
+        + urlencode({"tag": programme.feedback_tag_id})
         if programme.feedback_tag_id
         else "",
         "outreach_url": reverse("customers:study") + "?" + urlencode({"study": study}),
@@ -461,8 +463,7 @@ def template_list(request: MemberRequest) -> HttpResponseBase:
                 messages.success(request, f"Saved the template {saved.name}.")
                 return redirect("experiments:launch_templates")
     shown = [
-        (t, [{**i, "evidence_label": Evidence(i["evidence"]).label} for i in t.items])
-        for t in rows
+        (t, [{**i, "evidence_label": Evidence(i["evidence"]).label} for i in t.items]) for t in rows
     ]
     context = {"templates": shown, "form": form, "editing": editing, "can_edit": can_edit}
     return render(request, "experiments/launch_templates.html", context)
@@ -518,4 +519,3 @@ def launch_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="greenroom-launches.ics"'
     return response
-

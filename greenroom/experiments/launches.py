@@ -117,7 +117,9 @@ def template_save(
     if not name:
         raise ValidationError({"name": "Give the template a name."})
     taken = template_list(workspace=workspace).filter(name__iexact=name)
-    if taken.exclude(pk=getattr(template, "pk", None)).exists():
+    if template is not None:
+        taken = taken.exclude(pk=template.pk)
+    if taken.exists():
         raise ValidationError({"name": f"There is already a template called {name!r}."})
     template = template or ChecklistTemplate(workspace=workspace)
     template.name, template.items = name, items
@@ -245,11 +247,11 @@ def _check_evidence(
         raise ValidationError(
             {"evidence": f"'{item.title}' needs a beta programme (or a decided experiment)."}
         )
-    if item.evidence in (Evidence.EXPERIMENT, Evidence.BETA_FEEDBACK) and experiment is not None:
-        if experiment.status != Status.DECIDED:
-            raise ValidationError(
-                {"evidence": f"'{experiment.name}' has no decision yet: its result is not in."}
-            )
+    needs_result = item.evidence in (Evidence.EXPERIMENT, Evidence.BETA_FEEDBACK)
+    if needs_result and experiment is not None and experiment.status != Status.DECIDED:
+        raise ValidationError(
+            {"evidence": f"'{experiment.name}' has no decision yet: its result is not in."}
+        )
     if item.evidence == Evidence.DOCUMENT and not url.strip():
         raise ValidationError({"evidence": f"'{item.title}' needs the signed-off document's link."})
 

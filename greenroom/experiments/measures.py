@@ -51,9 +51,7 @@ def idea_to_running(*, workspace: Workspace, now: datetime | None = None) -> Qua
     for created, started in rows:
         days = max(0.0, (started - created).total_seconds() / 86400)
         (recent if started > now - QUARTER else before).append(days)
-    return Quantity(
-        value=_median(recent), unit="days", count=len(recent), previous=_median(before)
-    )
+    return Quantity(value=_median(recent), unit="days", count=len(recent), previous=_median(before))
 
 
 def preregistered_share(*, workspace: Workspace, now: datetime | None = None) -> Ratio:

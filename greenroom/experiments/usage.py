@@ -101,9 +101,9 @@ def adoption(
     days: int,
     table: str = "raw.events",
 ) -> Adoption:
-    """Of the accounts with any event in ``days`` days from ``start``, how many used
-    ``feature`` in them (days counted in UTC). An account is the ``account_id`` its events carry; events without
-    one (anonymous, or a source with no groups) are not counted."""
+    """Of the accounts with any event in ``days`` days from ``start`` (UTC days), how many
+    used ``feature`` in them. An account is the ``account_id`` its events carry; events
+    without one (anonymous, or a source with no groups) are not counted."""
     begin = datetime.combine(start, time.min, tzinfo=UTC)
     end = begin + timedelta(days=days)
     row = connection.execute(

@@ -131,9 +131,12 @@ def test_it_exports_invited_and_active_participants_for_the_flag(personas):
         (contacts[0].email, "bulk-edit", "invited")
     ]
     assert AuditEvent.objects.filter(action="beta_participants.export").count() == 1
-    assert personas.client(personas.viewer).get(
-        reverse("experiments:programme_export", args=[programme.pk])
-    ).status_code == 403
+    assert (
+        personas.client(personas.viewer)
+        .get(reverse("experiments:programme_export", args=[programme.pk]))
+        .status_code
+        == 403
+    )
 
 
 def test_it_serves_the_participant_list_to_a_flag_system_through_the_api(personas):

@@ -155,13 +155,15 @@ def test_it_publishes_launches_and_due_items_as_ical(personas):
     assert body.count("BEGIN:VEVENT") == 1 + launch.items.count()
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
     forged = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
-    assert personas.client(None).get(
-        reverse("experiments:launch_feed", args=[forged])
-    ).status_code == 404
+    assert (
+        personas.client(None).get(reverse("experiments:launch_feed", args=[forged])).status_code
+        == 404
+    )
     outsider = ical.feed_token(workspace_id=personas.workspace.pk, user_id=personas.outsider.pk)
-    assert personas.client(None).get(
-        reverse("experiments:launch_feed", args=[outsider])
-    ).status_code == 404
+    assert (
+        personas.client(None).get(reverse("experiments:launch_feed", args=[outsider])).status_code
+        == 404
+    )
 
 
 def _events(rows):
