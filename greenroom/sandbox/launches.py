@@ -7,6 +7,7 @@ readiness levels: two shipped (one on time, one late, each with an adoption targ
 the usage events), one nearly ready, one half ready with overdue items, one just planned.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -52,7 +53,8 @@ def _user(workspace: Workspace, email: str) -> User | None:
 
 
 def sandbox_launches(*, workspace: Workspace) -> str:
-    """Recruit the betas and plan the launches; a line saying what was made."""
+    """Recruit the betas and plan the launches; a line saying what was made and how long."""
+    started = time.monotonic()
     pm = _user(workspace, "pm@harbor.example")
     ops = _user(workspace, "ops@harbor.example")
     if pm is None or ops is None:
@@ -81,7 +83,11 @@ def sandbox_launches(*, workspace: Workspace) -> str:
     launches.template_default(workspace=workspace, actor=ops)
     for planned in LAUNCHES:
         _launch(workspace, pm, planned, programmes)
-    return f"{len(programmes)} beta programmes ({invited} invited), {len(LAUNCHES)} launches"
+    took = time.monotonic() - started
+    return (
+        f"{len(programmes)} beta programmes ({invited} invited), {len(LAUNCHES)} launches "
+        f"({took:.1f} s)"
+    )
 
 
 def _tag_feedback(workspace, actor, programme, account_ids: list[int]) -> None:
