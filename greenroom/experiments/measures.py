@@ -8,6 +8,7 @@ import re
 import statistics
 from datetime import datetime, timedelta
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,8 +31,11 @@ def _started(workspace: Workspace, since: datetime, until: datetime):
 def experiments_per_quarter(*, workspace: Workspace, now: datetime | None = None) -> Quantity:
     """Experiments started in the last 91 days, against the 91 days before."""
     now = now or timezone.now()
-    recent = _started(workspace, now - QUARTER, now).count()
-    before = _started(workspace, now - 2 * QUARTER, now - QUARTER).count()
+    counts = _started(workspace, now - 2 * QUARTER, now).aggregate(
+        recent=Count("pk", filter=Q(started_at__gt=now - QUARTER)),
+        before=Count("pk", filter=Q(started_at__lte=now - QUARTER)),
+    )
+    recent, before = counts["recent"], counts["before"]
     return Quantity(
         value=recent, unit="experiments", count=recent, previous=before, lower_is_better=False
     )
