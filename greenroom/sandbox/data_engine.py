@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from greenroom.accounts.models import Workspace
 from greenroom.jobs.registry import run_now
 from greenroom.metrics.tasks import refresh
-from greenroom.sandbox import business
+from greenroom.sandbox import business, planted_changes
 from greenroom.sandbox import experiments as sandbox_experiments
 from greenroom.sandbox.crm import CrmFiles
 from greenroom.sources import services as source_services
@@ -44,6 +44,7 @@ def sandbox_business_data(
         end=end,
         crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
     )
+    planted_changes.plant(files, end=end, seed=seed)  # for the notable changes feed (health)
     events = posthog_export(files.events, out_dir / "business" / "posthog-events.parquet")
     exposures = sandbox_experiments.exposure_file(
         events, out_dir / "business" / "posthog-experiments.parquet", seed=seed

@@ -1,0 +1,154 @@
+"""Notable changes planted in the sandbox's generated files, for the notable changes feed
+(greenroom/health) to find: seeded and deterministic, applied to the files before they are
+synced, so they reach the metrics the way real data would.
+
+In the last complete month before the files' end:
+
+- churn: a dozen monthly-billed Mid-market accounts stop paying (their invoices from that
+  month on are dropped), about eight times the segment's usual monthly churn;
+- feature adoption: most accounts stop using Harbor Insights' scheduled reports (their
+  events of that feature in the month are dropped);
+- usage at large accounts: the two accounts with the most events lose three quarters of
+  that month's events;
+- cost against revenue: the Workflow team (Harbor Automate) books a contractor invoice of
+  250,000 USD in the ledger while Automate's revenue grows as before.
+
+Everything else in the files is left as generated: what the feed raises beyond these is a
+false positive (the test measures precision and recall).
+"""
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from greenroom.sandbox.business import BusinessFiles
+
+CHURNED_ACCOUNTS = 12
+CHURN_SEGMENT = "Mid-market"
+FEATURE = ("insights", "scheduled_reports")
+FEATURE_DROPPED_SHARE = 0.85
+USAGE_ACCOUNTS = 2
+USAGE_KEPT_SHARE = 0.25
+COST_TEAM = ("Workflow", "automate")
+COST_AMOUNT = 250_000
+
+
+@dataclass(frozen=True)
+class Planted:
+    """One planted change: its kind (as the feed names kinds) and its subject."""
+
+    kind: str
+    subject: str
+    month: date
+
+
+def target_month(end: date) -> date:
+    """The last complete month of data ending on ``end`` (included)."""
+    if (end + timedelta(days=1)).month != end.month:
+        return end.replace(day=1)
+    previous = end.replace(day=1) - timedelta(days=1)
+    return previous.replace(day=1)
+
+
+def plant(files: BusinessFiles, *, end: date, seed: int) -> list[Planted]:
+    """Plant the changes in ``files`` (rewritten in place); what was planted."""
+    rng = np.random.default_rng(seed + 1011)
+    month = target_month(end)
+    planted = _churn(files, month, rng)
+    planted += _events(files, month, rng)
+    planted += _cost(files, month)
+    record = [{"kind": p.kind, "subject": p.subject, "month": p.month.isoformat()} for p in planted]
+    (files.events.parent / "planted-changes.json").write_text(json.dumps(record, indent=1))
+    return planted
+
+
+def _ts(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _churn(files: BusinessFiles, month: date, rng) -> list[Planted]:
+    segment_of = {}
+    for line in files.stripe_customers.read_text().splitlines():
+        doc = json.loads(line)
+        segment_of[doc["id"]] = (doc["metadata"]["segment"], doc["metadata"]["crm_account_id"])
+    invoices = [json.loads(line) for line in files.stripe_invoices.read_text().splitlines()]
+    start, stop = _ts(month), _ts(_next_month(month))
+    annual, renews_in_month, late_renewal = set(), set(), set()
+    for doc in invoices:
+        for line in doc["lines"]["data"]:
+            if line["period"]["end"] - line["period"]["start"] > 32 * 86400:
+                annual.add(doc["customer"])
+        if start <= doc["created"] < stop:
+            renews_in_month.add(doc["customer"])
+            # Renewing late in the month: its last paid period would reach the next month.
+            if datetime.fromtimestamp(doc["created"], UTC).day > 25:
+                late_renewal.add(doc["customer"])
+    candidates = sorted(
+        customer
+        for customer in renews_in_month - annual - late_renewal
+        if segment_of.get(customer, ("",))[0] == CHURN_SEGMENT
+    )
+    chosen = set(rng.choice(candidates, size=min(CHURNED_ACCOUNTS, len(candidates)), replace=False))
+    kept = [d for d in invoices if not (d["customer"] in chosen and d["created"] >= start)]
+    with files.stripe_invoices.open("w") as handle:
+        for doc in kept:
+            handle.write(json.dumps(doc, separators=(",", ":")) + "\n")
+    return [Planted("segment_churn", CHURN_SEGMENT, month)]
+
+
+def _events(files: BusinessFiles, month: date, rng) -> list[Planted]:
+    table = pq.read_table(files.events)
+    start = pa.scalar(datetime(month.year, month.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
+    after = _next_month(month)
+    stop = pa.scalar(datetime(after.year, after.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
+    in_month = pc.and_(pc.greater_equal(table["timestamp"], start), pc.less(table["timestamp"], stop))
+    # The accounts with the most events in the three months before: the large ones.
+    before = pc.and_(
+        pc.greater_equal(
+            table["timestamp"],
+            pa.scalar(datetime.combine(month - timedelta(days=92), datetime.min.time(), UTC)),
+        ),
+        pc.less(table["timestamp"], start),
+    )
+    counts = pc.value_counts(table.filter(before)["group_id"]).to_pylist()
+    counts.sort(key=lambda c: (-c["counts"], c["values"]))
+    heavy = [c["values"] for c in counts[:USAGE_ACCOUNTS]]
+    accounts = sorted(set(table["group_id"].to_pylist()))
+    stopped = [a for a in accounts if rng.random() < FEATURE_DROPPED_SHARE]
+    drop_feature = pc.and_(
+        in_month,
+        pc.and_(
+            pc.equal(table["feature"], FEATURE[1]),
+            pc.is_in(table["group_id"], pa.array(stopped)),
+        ),
+    )
+    keep_draw = pa.array(rng.random(table.num_rows) < USAGE_KEPT_SHARE)
+    drop_usage = pc.and_(
+        pc.and_(in_month, pc.is_in(table["group_id"], pa.array(heavy))), pc.invert(keep_draw)
+    )
+    dropped = pc.or_(pc.fill_null(drop_feature, False), drop_usage)
+    pq.write_table(table.filter(pc.invert(dropped)), files.events, row_group_size=256_000)
+    return [
+        Planted("feature_adoption", f"{FEATURE[0]} · {FEATURE[1]}", month),
+        *(Planted("account_usage", account, month) for account in heavy),
+    ]
+
+
+def _cost(files: BusinessFiles, month: date) -> list[Planted]:
+    team, product = COST_TEAM
+    with files.costs.open("a", newline="") as handle:
+        csv.writer(handle).writerow(
+            [f"GL-{month:%Y%m}-PLANT-6300", (month + timedelta(days=14)).isoformat(), "6300",
+             team, COST_AMOUNT, "USD", "Contractors"]  # fmt: skip
+        )
+    return [Planted("cost_vs_revenue", product, month)]
