@@ -11,8 +11,8 @@ from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.dashboards import assets, explain, periods, selectors
-from greenroom.dashboards.signals import dashboard_viewed
 from greenroom.dashboards.forms import SLICES, DashboardFilters
+from greenroom.dashboards.signals import dashboard_viewed
 from greenroom.lib.exports import export_response
 from greenroom.metrics import selectors as metrics
 

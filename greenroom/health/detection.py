@@ -15,12 +15,13 @@ the latest complete month against the twelve before it with ``robust.notable``:
   log ratio to the month before, a fall of at least 30 %.
 """
 
+import itertools
 import math
-from statistics import median
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from statistics import median
 
 from greenroom.health import robust
 from greenroom.health.choices import FindingKind
@@ -141,7 +142,7 @@ def cost_vs_revenue(rows: Iterable[dict]) -> list[Candidate]:
     found = []
     for product, series in _series(rows, "product").items():
         gaps, kept = [], []
-        for before, now in zip(series, series[1:], strict=False):
+        for before, now in itertools.pairwise(series):
             cost = _log_ratio(float(now["cost"] or 0), float(before["cost"] or 0))
             revenue = _log_ratio(float(now["mrr"] or 0), float(before["mrr"] or 0))
             if cost is not None and revenue is not None:
@@ -179,7 +180,7 @@ def account_usage(rows: Iterable[dict], names: dict[str, str]) -> list[Candidate
     found = []
     for account, series in _series(rows, "account_id").items():
         changes, kept = [], []
-        for before, now in zip(series, series[1:], strict=False):
+        for before, now in itertools.pairwise(series):
             change = _log_ratio(float(now["events"]), float(before["events"]))
             if change is not None and before["events"] >= USAGE_MIN_EVENTS:
                 changes.append(change)

@@ -76,10 +76,8 @@ def arr_mismatches(
             continue
         gap = a.crm_arr - billed
         if abs(gap) > max(ARR_TOLERANCE * billed, Decimal(1)):
-            found.append(
-                Mismatch(a.name, a.pk, a.crm_arr, billed, gap, f"{gap / billed:+.1%}")
-            )
-    return sorted(found, key=lambda m: (-abs(m.gap), m.subject))
+            found.append(Mismatch(a.name, a.pk, a.crm_arr, billed, gap, f"{gap / billed:+.1%}"))
+    return sorted(found, key=lambda m: (-abs(float(m.gap)), m.subject))
 
 
 def is_payroll(account: str, description: str) -> bool:
@@ -108,4 +106,4 @@ def payroll_mismatches(
             people = headcount.get((team, month), 0.0)
             share = f"{gap / ledger:+.1%} vs ledger" if ledger else "no payroll in the ledger"
             found.append(Mismatch(team, None, hr, ledger, gap, f"{people:g} people; {share}"))
-    return sorted(found, key=lambda m: (-abs(m.gap), m.subject))
+    return sorted(found, key=lambda m: (-abs(float(m.gap)), m.subject))

@@ -6,6 +6,7 @@ run time). A source with no schedule is synced by hand and is never late; one ne
 is "never"; one whose last sync failed or was rejected is "failing" whatever its age.
 """
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -30,7 +31,9 @@ class Freshness:
 
     @property
     def tone(self) -> str:
-        return {"fresh": "ok", "manual": "muted", "never": "muted", "late": "warn"}.get(self.state, "bad")
+        return {"fresh": "ok", "manual": "muted", "never": "muted", "late": "warn"}.get(
+            self.state, "bad"
+        )
 
 
 @lru_cache(maxsize=256)
@@ -51,7 +54,7 @@ def longest_gap(schedule: str) -> timedelta | None:
         at += minute
     if len(fired) < 2:
         return timedelta(days=31)  # monthly or rarer: a month is the most a scan can tell
-    return max(b - a for a, b in zip(fired, fired[1:], strict=False))
+    return max(b - a for a, b in itertools.pairwise(fired))
 
 
 def freshness(

@@ -26,7 +26,9 @@ class Finding(WorkspaceOwned):
     """A notable change nobody asked about, found after a refresh, with its evidence."""
 
     kind = models.CharField(max_length=30, choices=FindingKind.choices)
-    subject = models.CharField(max_length=200, help_text="The segment, feature, product or account.")
+    subject = models.CharField(
+        max_length=200, help_text="The segment, feature, product or account."
+    )
     period = models.DateField(help_text="The first day of the period that changed.")
     title = models.CharField(max_length=300)
     summary = models.TextField()

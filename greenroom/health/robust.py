@@ -29,6 +29,7 @@ THRESHOLD = 3.5
 SEASONAL_THRESHOLD = 2.0
 MAD_TO_SD = 1.4826
 MIN_BASELINE = 6
+SEASON = 12  # months in a year: the same period a year earlier
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,7 @@ def robust_z(
     )
 
 
-def latest_score(
-    series: Sequence[float], *, window: int = 12, **floors: float
-) -> Score | None:
+def latest_score(series: Sequence[float], *, window: int = 12, **floors: float) -> Score | None:
     """The last value of ``series`` (oldest first) against up to ``window`` values before it,
     or None with fewer than ``MIN_BASELINE`` of them."""
     if len(series) < MIN_BASELINE + 1:
@@ -86,11 +85,15 @@ def latest_score(
 
 
 def seasonal_repeat(
-    series: Sequence[float], *, direction: int, window: int = 12, period: int = 12, **floors
+    series: Sequence[float],
+    *,
+    direction: int,
+    window: int = 12,
+    **floors: float,
 ) -> bool:
     """Whether the same period a year before the last one moved the same way (z >= 2 in
     ``direction``, +1 up or -1 down) against its own baseline: a season, not news."""
-    last_year = len(series) - 1 - period
+    last_year = len(series) - 1 - SEASON
     if last_year < MIN_BASELINE:
         return False
     score = latest_score(series[: last_year + 1], window=window, **floors)

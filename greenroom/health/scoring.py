@@ -12,6 +12,7 @@ class Recall:
     found: int  # planted changes the feed raised
     raised: int  # everything the feed raised
     false_positives: list[str]
+    missed: list[str]
 
     @property
     def recall(self) -> float:
@@ -38,4 +39,5 @@ def score(planted: Iterable[tuple[str, str]], raised: Iterable[tuple[str, str]])
         found=len(wanted & got),
         raised=len(got),
         false_positives=sorted(f"{kind}: {subject}" for kind, subject in got - wanted),
+        missed=sorted(f"{kind}: {subject}" for kind, subject in wanted - got),
     )

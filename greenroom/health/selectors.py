@@ -65,8 +65,10 @@ def rows_over_time(*, workspace: Workspace) -> list[dict]:
     """Rows loaded per source per day in the window (tidy rows for a chart)."""
     since = timezone.now() - WINDOW
     totals: Counter = Counter()
-    for name, started, loaded in _runs(workspace).filter(started_at__gte=since).values_list(
-        "source__name", "started_at", "rows_loaded"
+    for name, started, loaded in (
+        _runs(workspace)
+        .filter(started_at__gte=since)
+        .values_list("source__name", "started_at", "rows_loaded")
     ):
         totals[(name, timezone.localdate(started))] += loaded
     return [
@@ -208,7 +210,9 @@ def finding_list(
     elif show == "dismissed":
         rows = rows.filter(dismissed_at__isnull=False)
     return rows.annotate(
-        followed=Count("followers", filter=Q(followers=user)) if user else Count("pk", filter=Q(pk=None))
+        followed=Count("followers", filter=Q(followers=user))
+        if user
+        else Count("pk", filter=Q(pk=None))
     ).order_by("-period", "-z", "-pk")
 
 
@@ -241,7 +245,7 @@ def detect(*, workspace: Workspace) -> list[detection.Candidate]:
     for name, by, detector in reads:
         try:
             rows = metrics.metric(name, workspace=workspace, by=by, grain="month").rows
-        except Exception:  # noqa: BLE001  a metric whose sources are missing finds nothing
+        except Exception:
             continue
         found += detector(rows)
     usage, names = _large_account_usage(workspace)
@@ -260,7 +264,8 @@ def _large_account_usage(workspace: Workspace) -> tuple[list[dict], dict[str, st
         }
         if not {"rollup.user_days", "rollup.revenue_accounts"} <= tables:
             return [], {}
-        last_day = connection.execute("SELECT max(day) FROM rollup.user_days").fetchone()[0]
+        bounds = connection.execute("SELECT max(day) FROM rollup.user_days").fetchone()
+        last_day = bounds[0] if bounds else None
         cursor = connection.execute(
             """
             WITH last AS (SELECT max(period) AS period FROM rollup.revenue_accounts),

@@ -27,9 +27,7 @@ def data_health(request: MemberRequest) -> HttpResponse:
     rows_chart = charts.Chart(
         "rows",
         "Rows loaded per day, last 30 days",
-        charts.line(
-            "Rows loaded per day", loaded, unit="count", series="source", grain="day"
-        ),
+        charts.line("Rows loaded per day", loaded, unit="count", series="source", grain="day"),
         loaded,
         ("period", "source", "value"),
     )
@@ -48,9 +46,7 @@ def data_health(request: MemberRequest) -> HttpResponse:
 
 
 def _chart(finding: Finding) -> charts.Chart:
-    rows = [
-        {**point, "status": "complete", "partial": False} for point in finding.series
-    ]
+    rows = [{**point, "status": "complete", "partial": False} for point in finding.series]
     unit = "count" if finding.unit == "count" else "ratio"
     return charts.Chart(
         f"finding-{finding.pk}",

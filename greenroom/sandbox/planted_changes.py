@@ -111,7 +111,9 @@ def _events(files: BusinessFiles, month: date, rng) -> list[Planted]:
     start = pa.scalar(datetime(month.year, month.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
     after = _next_month(month)
     stop = pa.scalar(datetime(after.year, after.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
-    in_month = pc.and_(pc.greater_equal(table["timestamp"], start), pc.less(table["timestamp"], stop))
+    in_month = pc.and_(
+        pc.greater_equal(table["timestamp"], start), pc.less(table["timestamp"], stop)
+    )
     # The accounts with the most events in the three months before: the large ones.
     before = pc.and_(
         pc.greater_equal(
@@ -148,7 +150,14 @@ def _cost(files: BusinessFiles, month: date) -> list[Planted]:
     team, product = COST_TEAM
     with files.costs.open("a", newline="") as handle:
         csv.writer(handle).writerow(
-            [f"GL-{month:%Y%m}-PLANT-6300", (month + timedelta(days=14)).isoformat(), "6300",
-             team, COST_AMOUNT, "USD", "Contractors"]  # fmt: skip
+            [
+                f"GL-{month:%Y%m}-PLANT-6300",
+                (month + timedelta(days=14)).isoformat(),
+                "6300",
+                team,
+                COST_AMOUNT,
+                "USD",
+                "Contractors",
+            ]
         )
     return [Planted("cost_vs_revenue", product, month)]

@@ -15,8 +15,14 @@ def months(n: int, last: date = date(2026, 11, 1)) -> list[date]:
 
 def churn_rows(segment: str, churned: list[int], starting: int = 200) -> list[dict]:
     return [
-        {"period": m, "segment": segment, "value": c / starting, "starting_accounts": starting,
-         "churned_accounts": c, "partial": False}  # fmt: skip
+        {
+            "period": m,
+            "segment": segment,
+            "value": c / starting,
+            "starting_accounts": starting,
+            "churned_accounts": c,
+            "partial": False,
+        }
         for m, c in zip(months(len(churned)), churned, strict=True)
     ]
 
@@ -55,8 +61,15 @@ def test_it_leaves_out_the_running_month():
 
 def adoption_rows(shares: list[float], active: int = 100) -> list[dict]:
     return [
-        {"period": m, "product": "insights", "feature": "scheduled_reports", "value": s,
-         "accounts_using": round(s * active), "active_accounts": active, "partial": False}  # fmt: skip
+        {
+            "period": m,
+            "product": "insights",
+            "feature": "scheduled_reports",
+            "value": s,
+            "accounts_using": round(s * active),
+            "active_accounts": active,
+            "partial": False,
+        }
         for m, s in zip(months(len(shares)), shares, strict=True)
     ]
 

@@ -20,12 +20,18 @@ BILLING = {1: D("1070000"), 2: D("12000"), 5: D("30200"), 6: D("10050"), 7: D("1
 
 def test_it_lists_churned_accounts_still_paying_largest_billing_first():
     found = d.churned_but_paying(ACCOUNTS, BILLING)
-    assert [(m.subject, m.billing) for m in found] == [("Acme", D("1070000")), ("Globex", D("12000"))]
+    assert [(m.subject, m.billing) for m in found] == [
+        ("Acme", D("1070000")),
+        ("Globex", D("12000")),
+    ]
 
 
 def test_it_lists_crm_customers_billing_does_not_charge_largest_crm_arr_first():
     found = d.customers_without_billing(ACCOUNTS, {**BILLING, 6: D("0")})
-    assert [(m.subject, m.crm) for m in found] == [("Umbrella", D("120000")), ("Vandelay", D("10000"))]
+    assert [(m.subject, m.crm) for m in found] == [
+        ("Umbrella", D("120000")),
+        ("Vandelay", D("10000")),
+    ]
 
 
 def test_it_lists_arr_gaps_beyond_one_percent_largest_first():

@@ -17,11 +17,20 @@ ALLOWED = {Role.ADMIN: 200, Role.PRODUCT_OPS: 200, Role.PRODUCT_MANAGER: 403, Ro
 
 def finding(workspace, **fields) -> Finding:
     values = {
-        "kind": "segment_churn", "subject": "Mid-market", "period": date(2026, 11, 1),
-        "title": "Churn in Mid-market rose to 6.0%", "summary": "12 of 200 churned.",
-        "metric": "logo_churn", "value": 0.06, "baseline_median": 0.01, "z": 7.1,
-        "series": [{"period": "2026-10-01", "value": 0.01}, {"period": "2026-11-01", "value": 0.06}],
-    }  # fmt: skip
+        "kind": "segment_churn",
+        "subject": "Mid-market",
+        "period": date(2026, 11, 1),
+        "title": "Churn in Mid-market rose to 6.0%",
+        "summary": "12 of 200 churned.",
+        "metric": "logo_churn",
+        "value": 0.06,
+        "baseline_median": 0.01,
+        "z": 7.1,
+        "series": [
+            {"period": "2026-10-01", "value": 0.01},
+            {"period": "2026-11-01", "value": 0.06},
+        ],
+    }
     return Finding.objects.create(workspace=workspace, **{**values, **fields})
 
 
@@ -63,14 +72,18 @@ def test_it_lets_a_viewer_follow_a_change_but_not_dismiss_it(personas):
     found = finding(personas.workspace)
     client = personas.client(personas.viewer)
     response = client.post(f"/data/notable-changes/{found.pk}/follow/", {"next": "//evil.example"})
-    assert response.status_code == 302 and response["Location"] == f"/data/notable-changes/{found.pk}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/data/notable-changes/{found.pk}/"
+    )
     assert list(found.followers.all()) == [personas.viewer]
     followed = client.get("/data/notable-changes/?show=followed").content.decode()
     assert "Stop following" in followed
     assert client.post(f"/data/notable-changes/{found.pk}/dismiss/").status_code == 403
     client.post(f"/data/notable-changes/{found.pk}/follow/", {"follow": "0"})
     assert not found.followers.exists()
-    actions = list(AuditEvent.objects.filter(workspace=personas.workspace).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(workspace=personas.workspace).values_list("action", flat=True)
+    )
     assert actions.count("finding.follow") == 1 and actions.count("finding.unfollow") == 1
 
 
@@ -81,8 +94,13 @@ def test_it_lets_product_ops_dismiss_a_change_for_everyone_and_bring_it_back(per
     assert found.dismissed_by == personas.ops
     viewer = personas.client(personas.viewer)
     assert "Churn in Mid-market" not in viewer.get("/data/notable-changes/").content.decode()
-    assert "Churn in Mid-market" in viewer.get("/data/notable-changes/?show=dismissed").content.decode()
-    personas.client(personas.admin).post(f"/data/notable-changes/{found.pk}/dismiss/", {"dismiss": "0"})
+    assert (
+        "Churn in Mid-market"
+        in viewer.get("/data/notable-changes/?show=dismissed").content.decode()
+    )
+    personas.client(personas.admin).post(
+        f"/data/notable-changes/{found.pk}/dismiss/", {"dismiss": "0"}
+    )
     found.refresh_from_db()
     assert found.dismissed_at is None
 
@@ -103,7 +121,9 @@ def test_it_records_dashboard_views_by_role_but_not_filter_changes(personas):
         "/dashboards/executive/", headers={"HX-Request": "true", "HX-Target": "dashboard"}
     )
     assert DashboardView.objects.for_workspace(personas.workspace).count() == 3
-    table = {e["dashboard"]: e["roles"] for e in dashboard_views_by_role(workspace=personas.workspace)}
+    table = {
+        e["dashboard"]: e["roles"] for e in dashboard_views_by_role(workspace=personas.workspace)
+    }
     assert table == {
         "executive": {Role.PRODUCT_OPS: (1, 1), Role.VIEWER: (1, 1)},
         "usage": {Role.VIEWER: (1, 1)},
