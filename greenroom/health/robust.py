@@ -17,8 +17,9 @@ matters, and the relative change from the median is at least ``min_change``.
 
 Seasonal baseline: with a year of history before the baseline, the same calendar period a
 year earlier is scored against *its* own baseline; when it moved the same way (z >= 2 in the
-same direction), the change is the season repeating (December churn, August usage), not news,
-and it is not raised.
+same direction), that move is the season (December churn, August usage) and is added to the
+expected value: the change is raised only when it is still notable beyond it,
+(x - (median + last year's move)) / scale in the direction that matters >= 3.5.
 """
 
 from collections.abc import Sequence
@@ -84,20 +85,18 @@ def latest_score(series: Sequence[float], *, window: int = 12, **floors: float) 
     return robust_z(series[-1], baseline, **floors)
 
 
-def seasonal_repeat(
-    series: Sequence[float],
-    *,
-    direction: int,
-    window: int = 12,
-    **floors: float,
-) -> bool:
-    """Whether the same period a year before the last one moved the same way (z >= 2 in
-    ``direction``, +1 up or -1 down) against its own baseline: a season, not news."""
+def seasonal_effect(
+    series: Sequence[float], *, direction: int, window: int = 12, **floors: float
+) -> float:
+    """How far the same period a year before the last one moved from its own baseline's
+    median, when it moved the way that matters (z >= 2 in ``direction``); else 0."""
     last_year = len(series) - 1 - SEASON
     if last_year < MIN_BASELINE:
-        return False
+        return 0.0
     score = latest_score(series[: last_year + 1], window=window, **floors)
-    return score is not None and direction * score.z >= SEASONAL_THRESHOLD
+    if score is None or direction * score.z < SEASONAL_THRESHOLD:
+        return 0.0
+    return score.value - score.median
 
 
 def notable(
@@ -117,6 +116,8 @@ def notable(
     change = score.change
     if change is not None and direction * change < min_change:
         return None
-    if seasonal and seasonal_repeat(series, direction=direction, window=window, **floors):
-        return None
+    if seasonal:
+        effect = seasonal_effect(series, direction=direction, window=window, **floors)
+        if direction * (score.value - score.median - effect) / score.scale < THRESHOLD:
+            return None
     return score

@@ -183,15 +183,11 @@ def dashboard_readers(*, workspace: Workspace, days: int = 30) -> Ratio:
     """Members who opened a dashboard in the last ``days``, of all members: how accessible
     the data is (a product ops success measure)."""
     since = timezone.now() - timedelta(days=days)
-    readers = (
-        DashboardView.objects.for_workspace(workspace)
-        .filter(viewed_at__gte=since, user__isnull=False)
-        .values("user")
-        .distinct()
-        .count()
+    viewers = DashboardView.objects.for_workspace(workspace).filter(viewed_at__gte=since)
+    counts = Membership.objects.for_workspace(workspace).aggregate(
+        readers=Count("id", filter=Q(user__in=viewers.values("user"))), members=Count("id")
     )
-    members = Membership.objects.for_workspace(workspace).count()
-    return Ratio(readers, members)
+    return Ratio(counts["readers"], counts["members"])
 
 
 # --- notable changes -------------------------------------------------------------------

@@ -44,8 +44,18 @@ def test_it_ignores_a_change_too_small_to_matter_even_when_unusual():
 
 def test_it_treats_a_change_the_same_month_showed_last_year_as_the_season():
     series = [10] * 12 + [20] + [10] * 11 + [20]
+    assert robust.seasonal_effect(series, direction=1) == 10
     assert robust.notable(series, direction=1) is None
     assert robust.notable(series, direction=1, seasonal=False).z == pytest.approx(50)
+
+
+def test_it_still_raises_a_change_well_beyond_last_years_season():
+    # Last year the month rose by 2 (z = 2 / 0.2 = 10); this year by 10: 8 beyond the season,
+    # an adjusted z of 8 / 0.2 = 40.
+    series = [10] * 12 + [12] + [10] * 11 + [20]
+    assert robust.notable(series, direction=1).z == pytest.approx(50)
+    # A small move last year (z < 2) is not a season: 10.03 scores 0.03 / 0.2 = 0.15.
+    assert robust.seasonal_effect([10] * 12 + [10.03] + [10] * 12, direction=1) == 0.0
 
 
 def test_it_needs_six_months_of_baseline():
