@@ -1,5 +1,6 @@
 """Notable changes planted in the sandbox's generated files, for the notable changes feed
-(greenroom/health) to find: seeded and deterministic, applied to the files before they are
+(greenroom/health) to find: seeded and deterministic, applied to the generated billing and
+ledger files and to the events table on its way to the PostHog export, before anything is
 synced, so they reach the metrics the way real data would.
 
 In the last complete month before the files' end:
@@ -19,13 +20,13 @@ false positive (the test measures precision and recall).
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from greenroom.sandbox.business import BusinessFiles
 
@@ -56,16 +57,33 @@ def target_month(end: date) -> date:
     return previous.replace(day=1)
 
 
-def plant(files: BusinessFiles, *, end: date, seed: int) -> list[Planted]:
-    """Plant the changes in ``files`` (rewritten in place); what was planted."""
-    rng = np.random.default_rng(seed + 1011)
-    month = target_month(end)
-    planted = _churn(files, month, rng)
-    planted += _events(files, month, rng)
-    planted += _cost(files, month)
-    record = [{"kind": p.kind, "subject": p.subject, "month": p.month.isoformat()} for p in planted]
-    (files.events.parent / "planted-changes.json").write_text(json.dumps(record, indent=1))
-    return planted
+class Planting:
+    """The changes planted in the billing and ledger files; ``events`` plants the usage ones
+    in the events table on its way to the PostHog export (no second read and write of the
+    largest file), then records everything planted beside the files."""
+
+    def __init__(self, files: BusinessFiles, *, end: date, seed: int) -> None:
+        self.rng = np.random.default_rng(seed + 1011)
+        self.month = target_month(end)
+        self.record = files.events.parent / "planted-changes.json"
+        self.planted = _churn(files, self.month, self.rng) + _cost(files, self.month)
+
+    def events(self, table: pa.Table) -> pa.Table:
+        """``table`` (the generated tracks) without the planted months' dropped events."""
+        table, planted = _events(table, self.month, self.rng)
+        self.planted += planted
+        record = [
+            {"kind": p.kind, "subject": p.subject, "month": p.month.isoformat()}
+            for p in self.planted
+        ]
+        self.record.write_text(json.dumps(record, indent=1))
+        return table
+
+
+def plant(files: BusinessFiles, *, end: date, seed: int) -> Planting:
+    """Plant the changes in the billing and ledger ``files`` (rewritten in place); apply the
+    returned planting's ``events`` to the events table before it is written for loading."""
+    return Planting(files, end=end, seed=seed)
 
 
 def _ts(day: date) -> int:
@@ -76,38 +94,51 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+# Read off each invoice's raw line rather than parsing it: the generator writes them compactly
+# (json.dumps with tight separators), and parsing tens of thousands of invoices and writing
+# them back was most of the planting's time.
+_CUSTOMER = re.compile(r'"customer":"([^"]+)","created":(\d+)')
+_PERIOD = re.compile(r'"period":\{"start":(\d+),"end":(\d+)\}')
+
+
 def _churn(files: BusinessFiles, month: date, rng) -> list[Planted]:
     segment_of = {}
     for line in files.stripe_customers.read_text().splitlines():
         doc = json.loads(line)
-        segment_of[doc["id"]] = (doc["metadata"]["segment"], doc["metadata"]["crm_account_id"])
-    invoices = [json.loads(line) for line in files.stripe_invoices.read_text().splitlines()]
+        segment_of[doc["id"]] = doc["metadata"]["segment"]
+    lines = files.stripe_invoices.read_text().splitlines()
+    invoices = []
+    for line in lines:
+        found = _CUSTOMER.search(line)
+        if found is None:
+            raise ValueError(f"{files.stripe_invoices}: an invoice without customer and created")
+        invoices.append((found.group(1), int(found.group(2)), line))
     start, stop = _ts(month), _ts(_next_month(month))
     annual, renews_in_month, late_renewal = set(), set(), set()
-    for doc in invoices:
-        for line in doc["lines"]["data"]:
-            if line["period"]["end"] - line["period"]["start"] > 32 * 86400:
-                annual.add(doc["customer"])
-        if start <= doc["created"] < stop:
-            renews_in_month.add(doc["customer"])
+    for customer, created, line in invoices:
+        if any(int(b) - int(a) > 32 * 86400 for a, b in _PERIOD.findall(line)):
+            annual.add(customer)
+        if start <= created < stop:
+            renews_in_month.add(customer)
             # Renewing late in the month: its last paid period would reach the next month.
-            if datetime.fromtimestamp(doc["created"], UTC).day > 25:
-                late_renewal.add(doc["customer"])
+            if datetime.fromtimestamp(created, UTC).day > 25:
+                late_renewal.add(customer)
     candidates = sorted(
         customer
         for customer in renews_in_month - annual - late_renewal
-        if segment_of.get(customer, ("",))[0] == CHURN_SEGMENT
+        if segment_of.get(customer) == CHURN_SEGMENT
     )
     chosen = set(rng.choice(candidates, size=min(CHURNED_ACCOUNTS, len(candidates)), replace=False))
-    kept = [d for d in invoices if not (d["customer"] in chosen and d["created"] >= start)]
-    with files.stripe_invoices.open("w") as handle:
-        for doc in kept:
-            handle.write(json.dumps(doc, separators=(",", ":")) + "\n")
+    kept = [
+        line
+        for customer, created, line in invoices
+        if not (customer in chosen and created >= start)
+    ]
+    files.stripe_invoices.write_text("\n".join(kept) + "\n")
     return [Planted("segment_churn", CHURN_SEGMENT, month)]
 
 
-def _events(files: BusinessFiles, month: date, rng) -> list[Planted]:
-    table = pq.read_table(files.events)
+def _events(table: pa.Table, month: date, rng) -> tuple[pa.Table, list[Planted]]:
     start = pa.scalar(datetime(month.year, month.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
     after = _next_month(month)
     stop = pa.scalar(datetime(after.year, after.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
@@ -125,7 +156,7 @@ def _events(files: BusinessFiles, month: date, rng) -> list[Planted]:
     counts = pc.value_counts(table.filter(before)["group_id"]).to_pylist()
     counts.sort(key=lambda c: (-c["counts"], c["values"]))
     heavy = [c["values"] for c in counts[:USAGE_ACCOUNTS]]
-    accounts = sorted(set(table["group_id"].to_pylist()))
+    accounts = sorted(pc.unique(table["group_id"]).to_pylist())
     stopped = [a for a in accounts if rng.random() < FEATURE_DROPPED_SHARE]
     drop_feature = pc.and_(
         in_month,
@@ -139,8 +170,7 @@ def _events(files: BusinessFiles, month: date, rng) -> list[Planted]:
         pc.and_(in_month, pc.is_in(table["group_id"], pa.array(heavy))), pc.invert(keep_draw)
     )
     dropped = pc.or_(pc.fill_null(drop_feature, False), drop_usage)
-    pq.write_table(table.filter(pc.invert(dropped)), files.events, row_group_size=256_000)
-    return [
+    return table.filter(pc.invert(dropped)), [
         Planted("feature_adoption", f"{FEATURE[0]} · {FEATURE[1]}", month),
         *(Planted("account_usage", account, month) for account in heavy),
     ]
