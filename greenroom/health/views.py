@@ -27,7 +27,9 @@ def data_health(request: MemberRequest) -> HttpResponse:
     rows_chart = charts.Chart(
         "rows",
         "Rows loaded per day, last 30 days",
-        charts.line("Rows loaded per day", loaded, unit="count", series="source", grain="day"),
+        charts.stacked_bar(
+            "Rows loaded per day", loaded, series="source", unit="count", grain="day"
+        ),
         loaded,
         ("period", "source", "value"),
     )
