@@ -9,8 +9,8 @@ In the last complete month before the files' end:
   month on are dropped), about eight times the segment's usual monthly churn;
 - feature adoption: most accounts stop using Harbor Insights' scheduled reports (their
   events of that feature in the month are dropped);
-- usage at large accounts: the two accounts with the most events lose three quarters of
-  that month's events;
+- usage at large accounts: the two accounts with the most events in the three months before
+  (of those with more than a year of usage) lose three quarters of that month's events;
 - cost against revenue: the Workflow team (Harbor Automate) books a contractor invoice of
   250,000 USD in the ledger while Automate's revenue grows as before.
 
@@ -153,7 +153,17 @@ def _events(table: pa.Table, month: date, rng) -> tuple[pa.Table, list[Planted]]
         ),
         pc.less(table["timestamp"], start),
     )
+    # Among accounts with a year and more of usage: a drop is against an account's usual
+    # months, and a younger account has too few of them to be scored.
+    first = table.group_by("group_id").aggregate([("timestamp", "min")])
+    year_before = datetime.combine(month - timedelta(days=400), datetime.min.time(), UTC)
+    seasoned = set(
+        first.filter(pc.less(first["timestamp_min"], pa.scalar(year_before)))[
+            "group_id"
+        ].to_pylist()
+    )
     counts = pc.value_counts(table.filter(before)["group_id"]).to_pylist()
+    counts = [c for c in counts if c["values"] in seasoned]
     counts.sort(key=lambda c: (-c["counts"], c["values"]))
     heavy = [c["values"] for c in counts[:USAGE_ACCOUNTS]]
     accounts = sorted(pc.unique(table["group_id"]).to_pylist())
