@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "greenroom.experiments",
     "greenroom.cadences",
     "greenroom.web",
+    "greenroom.health",
     "greenroom.sandbox",
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("feedback/", include("greenroom.feedback.urls")),
     path("strategy/goals/", include("greenroom.strategy.urls")),
     path("experiments/", include("greenroom.experiments.urls")),
+    path("data/", include("greenroom.health.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

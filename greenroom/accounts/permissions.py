@@ -71,6 +71,9 @@ ABILITIES: dict[str, str] = {
     # The executive headline as the top of the home page: for the people who run the company
     # and its data (admins, product ops); others keep the home page as it was.
     "see_executive_home": Role.PRODUCT_OPS,
+    "view_data_health": Role.PRODUCT_OPS,
+    "view_findings": Role.VIEWER,
+    "dismiss_findings": Role.PRODUCT_OPS,
 }
 
 

@@ -286,7 +286,6 @@ def executive(scope: Scope) -> dict:
         "kpis": kpis,
         "charts": chart_list,
         "churned_accounts": churned.get("churned_accounts"),
-        "insights": None,  # the insights feed (issue 11, item 6) is not built yet
     }
 
 

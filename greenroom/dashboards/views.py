@@ -7,13 +7,17 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from greenroom.accounts.permissions import ability_required
+from greenroom import registry
+from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.dashboards import assets, explain, periods, selectors
 from greenroom.dashboards.forms import SLICES, DashboardFilters
+from greenroom.dashboards.signals import dashboard_viewed
 from greenroom.lib.exports import export_response
 from greenroom.metrics import selectors as metrics
 
+# The page other apps add sections to (registry.Panel(page=EXECUTIVE_PAGE, ...)).
+EXECUTIVE_PAGE = "dashboards.executive"
 NAV = [(key, title) for key, (title, _) in selectors.DASHBOARDS.items()]
 
 
@@ -80,10 +84,30 @@ def dashboard(request: MemberRequest, key: str) -> HttpResponse:
     if "scope" in context:
         context["data"] = _dashboard_data(key, request, context)
         context["lineage"] = sorted(context["scope"].lineage.values(), key=lambda e: e["table"])
+    if key == "executive":
+        context["panels"] = _panels(request)
     template = f"dashboards/{key}.html"
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "dashboard":
         template += "#body"
+    else:
+        dashboard_viewed.send_robust(
+            sender=MemberRequest,
+            workspace=request.workspace,
+            user=request.user,
+            role=request.membership.role,
+            dashboard=key,
+        )
     return render(request, template, context)
+
+
+def _panels(request: MemberRequest) -> list[dict]:
+    # Sections other apps add to the executive overview (health's newest notable changes),
+    # registered so that the dashboards never import them.
+    return [
+        {"title": p.title, "template": p.template, "context": p.context(request, None)}
+        for p in registry.panels(EXECUTIVE_PAGE)
+        if can(request, p.ability)
+    ]
 
 
 @login_required

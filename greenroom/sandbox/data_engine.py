@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from greenroom.accounts.models import Workspace
 from greenroom.jobs.registry import run_now
 from greenroom.metrics.tasks import refresh
-from greenroom.sandbox import business
+from greenroom.sandbox import business, planted_changes
 from greenroom.sandbox import experiments as sandbox_experiments
 from greenroom.sandbox.crm import CrmFiles
 from greenroom.sources import services as source_services
@@ -44,7 +44,10 @@ def sandbox_business_data(
         end=end,
         crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
     )
-    events = posthog_export(files.events, out_dir / "business" / "posthog-events.parquet")
+    planting = planted_changes.plant(files, end=end, seed=seed)  # the notable changes (health)
+    events = posthog_export(
+        files.events, out_dir / "business" / "posthog-events.parquet", plant=planting.events
+    )
     exposures = sandbox_experiments.exposure_file(
         events, out_dir / "business" / "posthog-experiments.parquet", seed=seed
     )
@@ -68,11 +71,15 @@ def sandbox_business_data(
     progress(f"  registered and analysed the experiments ({_since(started)})")
 
 
-def posthog_export(tracks: Path, out: Path) -> Path:
+def posthog_export(
+    tracks: Path, out: Path, plant: Callable[[pa.Table], pa.Table] | None = None
+) -> Path:
     """The generated product events as PostHog's Parquet batch export writes them: one row
     per event with uuid, event, distinct_id, timestamp, created_at and a JSON properties
     column holding the product, the feature and the account (``$groups``)."""
     table = pq.read_table(tracks)
+    if plant is not None:
+        table = plant(table)
     feature = table["feature"]
     # Scalars broadcast: building whole columns of constant text is what made this slow.
     quoted_feature = pc.if_else(

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from greenroom.health import views
+
+app_name = "health"
+urlpatterns = [
+    path("health/", views.data_health, name="data_health"),
+    path("notable-changes/", views.finding_list, name="findings"),
+    path("notable-changes/<int:pk>/", views.finding_detail, name="finding"),
+    path("notable-changes/<int:pk>/follow/", views.finding_follow, name="finding_follow"),
+    path("notable-changes/<int:pk>/dismiss/", views.finding_dismiss, name="finding_dismiss"),
+]

@@ -1,0 +1,203 @@
+"""Notable changes planted in the sandbox's generated files, for the notable changes feed
+(greenroom/health) to find: seeded and deterministic, applied to the generated billing and
+ledger files and to the events table on its way to the PostHog export, before anything is
+synced, so they reach the metrics the way real data would.
+
+In the last complete month before the files' end:
+
+- churn: a dozen monthly-billed Mid-market accounts stop paying (their invoices from that
+  month on are dropped), about eight times the segment's usual monthly churn;
+- feature adoption: most accounts stop using Harbor Insights' scheduled reports (their
+  events of that feature in the month are dropped);
+- usage at large accounts: the two accounts with the most events in the three months before
+  (of those with more than a year of usage) lose three quarters of that month's events;
+- cost against revenue: the Workflow team (Harbor Automate) books a contractor invoice of
+  250,000 USD in the ledger while Automate's revenue grows as before.
+
+Everything else in the files is left as generated: what the feed raises beyond these is a
+false positive (the test measures precision and recall).
+"""
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from greenroom.sandbox.business import BusinessFiles
+
+CHURNED_ACCOUNTS = 12
+CHURN_SEGMENT = "Mid-market"
+FEATURE = ("insights", "scheduled_reports")
+FEATURE_DROPPED_SHARE = 0.85
+USAGE_ACCOUNTS = 2
+USAGE_KEPT_SHARE = 0.25
+COST_TEAM = ("Workflow", "automate")
+COST_AMOUNT = 250_000
+
+
+@dataclass(frozen=True)
+class Planted:
+    """One planted change: its kind (as the feed names kinds) and its subject."""
+
+    kind: str
+    subject: str
+    month: date
+
+
+def target_month(end: date) -> date:
+    """The last complete month of data ending on ``end`` (included)."""
+    if (end + timedelta(days=1)).month != end.month:
+        return end.replace(day=1)
+    previous = end.replace(day=1) - timedelta(days=1)
+    return previous.replace(day=1)
+
+
+class Planting:
+    """The changes planted in the billing and ledger files; ``events`` plants the usage ones
+    in the events table on its way to the PostHog export (no second read and write of the
+    largest file), then records everything planted beside the files."""
+
+    def __init__(self, files: BusinessFiles, *, end: date, seed: int) -> None:
+        self.rng = np.random.default_rng(seed + 1011)
+        self.month = target_month(end)
+        self.record = files.events.parent / "planted-changes.json"
+        self.planted = _churn(files, self.month, self.rng) + _cost(files, self.month)
+
+    def events(self, table: pa.Table) -> pa.Table:
+        """``table`` (the generated tracks) without the planted months' dropped events."""
+        table, planted = _events(table, self.month, self.rng)
+        self.planted += planted
+        record = [
+            {"kind": p.kind, "subject": p.subject, "month": p.month.isoformat()}
+            for p in self.planted
+        ]
+        self.record.write_text(json.dumps(record, indent=1))
+        return table
+
+
+def plant(files: BusinessFiles, *, end: date, seed: int) -> Planting:
+    """Plant the changes in the billing and ledger ``files`` (rewritten in place); apply the
+    returned planting's ``events`` to the events table before it is written for loading."""
+    return Planting(files, end=end, seed=seed)
+
+
+def _ts(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+# Read off each invoice's raw line rather than parsing it: the generator writes them compactly
+# (json.dumps with tight separators), and parsing tens of thousands of invoices and writing
+# them back was most of the planting's time.
+_CUSTOMER = re.compile(r'"customer":"([^"]+)","created":(\d+)')
+_PERIOD = re.compile(r'"period":\{"start":(\d+),"end":(\d+)\}')
+
+
+def _churn(files: BusinessFiles, month: date, rng) -> list[Planted]:
+    segment_of = {}
+    for line in files.stripe_customers.read_text().splitlines():
+        doc = json.loads(line)
+        segment_of[doc["id"]] = doc["metadata"]["segment"]
+    lines = files.stripe_invoices.read_text().splitlines()
+    invoices = []
+    for line in lines:
+        found = _CUSTOMER.search(line)
+        if found is None:
+            raise ValueError(f"{files.stripe_invoices}: an invoice without customer and created")
+        invoices.append((found.group(1), int(found.group(2)), line))
+    start, stop = _ts(month), _ts(_next_month(month))
+    annual, renews_in_month, late_renewal = set(), set(), set()
+    for customer, created, line in invoices:
+        if any(int(b) - int(a) > 32 * 86400 for a, b in _PERIOD.findall(line)):
+            annual.add(customer)
+        if start <= created < stop:
+            renews_in_month.add(customer)
+            # Renewing late in the month: its last paid period would reach the next month.
+            if datetime.fromtimestamp(created, UTC).day > 25:
+                late_renewal.add(customer)
+    candidates = sorted(
+        customer
+        for customer in renews_in_month - annual - late_renewal
+        if segment_of.get(customer) == CHURN_SEGMENT
+    )
+    chosen = set(rng.choice(candidates, size=min(CHURNED_ACCOUNTS, len(candidates)), replace=False))
+    kept = [
+        line
+        for customer, created, line in invoices
+        if not (customer in chosen and created >= start)
+    ]
+    files.stripe_invoices.write_text("\n".join(kept) + "\n")
+    return [Planted("segment_churn", CHURN_SEGMENT, month)]
+
+
+def _events(table: pa.Table, month: date, rng) -> tuple[pa.Table, list[Planted]]:
+    start = pa.scalar(datetime(month.year, month.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
+    after = _next_month(month)
+    stop = pa.scalar(datetime(after.year, after.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
+    in_month = pc.and_(
+        pc.greater_equal(table["timestamp"], start), pc.less(table["timestamp"], stop)
+    )
+    # The accounts with the most events in the three months before: the large ones.
+    before = pc.and_(
+        pc.greater_equal(
+            table["timestamp"],
+            pa.scalar(datetime.combine(month - timedelta(days=92), datetime.min.time(), UTC)),
+        ),
+        pc.less(table["timestamp"], start),
+    )
+    # Among accounts with a year and more of usage: a drop is against an account's usual
+    # months, and a younger account has too few of them to be scored.
+    first = table.group_by("group_id").aggregate([("timestamp", "min")])
+    year_before = datetime.combine(month - timedelta(days=400), datetime.min.time(), UTC)
+    seasoned = set(
+        first.filter(pc.less(first["timestamp_min"], pa.scalar(year_before)))[
+            "group_id"
+        ].to_pylist()
+    )
+    counts = pc.value_counts(table.filter(before)["group_id"]).to_pylist()
+    counts = [c for c in counts if c["values"] in seasoned]
+    counts.sort(key=lambda c: (-c["counts"], c["values"]))
+    heavy = [c["values"] for c in counts[:USAGE_ACCOUNTS]]
+    accounts = sorted(pc.unique(table["group_id"]).to_pylist())
+    stopped = [a for a in accounts if rng.random() < FEATURE_DROPPED_SHARE]
+    drop_feature = pc.and_(
+        in_month,
+        pc.and_(
+            pc.equal(table["feature"], FEATURE[1]),
+            pc.is_in(table["group_id"], pa.array(stopped)),
+        ),
+    )
+    keep_draw = pa.array(rng.random(table.num_rows) < USAGE_KEPT_SHARE)
+    drop_usage = pc.and_(
+        pc.and_(in_month, pc.is_in(table["group_id"], pa.array(heavy))), pc.invert(keep_draw)
+    )
+    dropped = pc.or_(pc.fill_null(drop_feature, False), drop_usage)
+    return table.filter(pc.invert(dropped)), [
+        Planted("feature_adoption", f"{FEATURE[0]} · {FEATURE[1]}", month),
+        *(Planted("account_usage", account, month) for account in heavy),
+    ]
+
+
+def _cost(files: BusinessFiles, month: date) -> list[Planted]:
+    team, product = COST_TEAM
+    with files.costs.open("a", newline="") as handle:
+        csv.writer(handle).writerow(
+            [
+                f"GL-{month:%Y%m}-PLANT-6300",
+                (month + timedelta(days=14)).isoformat(),
+                "6300",
+                team,
+                COST_AMOUNT,
+                "USD",
+                "Contractors",
+            ]
+        )
+    return [Planted("cost_vs_revenue", product, month)]
