@@ -12,6 +12,7 @@ from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
 from greenroom.sandbox.cadences import sandbox_cadences
+from greenroom.sandbox.onboarding import sandbox_onboarding
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
@@ -55,6 +56,7 @@ def sandbox_build(
         )
         progress("Adding a year of reviews, decisions, the playbook and the tool stack")
         progress(f"  {sandbox_cadences(workspace=workspace, seed=seed)}")
+        progress(f"  {sandbox_onboarding(workspace=workspace, seed=seed)}")
     progress("Loading billing, usage, costs and headcount through the connectors")
     sandbox_business_data(
         workspace=workspace,
