@@ -1,7 +1,8 @@
 """What cadences adds to the shell: its pages in the sidebar, the decider's pending decisions
 on the home page, the scorecard's time to decision and pending decisions, decision search,
-the pack's KPI section, PM onboarding and the pulse survey with their measures, and stand-ins for the pack sections and evidence kinds of apps not
-built yet (each app that brings one deletes its stand-in here and registers its own)."""
+the pack's KPI section, PM onboarding and the team pulse with their measures, and stand-ins
+for the pack sections and evidence kinds of apps not built yet (each app that brings one
+deletes its stand-in here and registers its own)."""
 
 from greenroom import registry
 from greenroom.accounts.requests import MemberRequest

@@ -1,7 +1,8 @@
 """What feedback adds to the shell: the inbox, opportunities and logging feedback in the
 sidebar, a card on the Customers & research overview, three scorecard measures, a section of
-the account page, the top themes of a review's pre-read pack, and finding feedback and opportunities from the search box. The card and
-the turnaround measure take the keys of the stand-ins customers kept for them."""
+the account page, the top themes of a review's pre-read pack, and finding feedback and
+opportunities from the search box. The card, the turnaround measure and the pack section take
+the keys of the stand-ins customers and cadences kept for them."""
 
 from greenroom import registry
 from greenroom.feedback import selectors

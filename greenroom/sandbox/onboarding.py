@@ -13,7 +13,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import user_create
 from greenroom.cadences import onboarding, scorecard
 
-PROGRAMME = """reading: Our product strategy and this year's goals | https://wiki.harbor.example/strategy | 5
+PROGRAMME = """reading: This year's strategy and goals | https://wiki.harbor.example/strategy | 5
 reading: The playbook: PRD, experiment brief and decision record templates | 7
 shadowing: Sit in on the monthly portfolio review | 30
 shadowing: Two customer calls with customer success | 21

@@ -12,10 +12,10 @@ from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
 from greenroom.sandbox.cadences import sandbox_cadences
-from greenroom.sandbox.onboarding import sandbox_onboarding
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
+from greenroom.sandbox.onboarding import sandbox_onboarding
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]

@@ -175,7 +175,7 @@ def test_it_takes_the_median_time_to_first_roadmap_with_the_year_before_as_trend
         (date(2025, 3, 1), 30),
         (date(2025, 1, 5), 50),
     ]
-    for n, (started, days) in enumerate(cases):
+    for started, days in cases:
         user = MembershipFactory(workspace=personas.workspace, role="product_manager").user
         assignment = _assign(personas, programme, user, started_on=started)
         at = datetime(started.year, started.month, started.day, tzinfo=UTC) + timedelta(days=days)
