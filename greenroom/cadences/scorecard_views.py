@@ -31,7 +31,7 @@ def _lines(request: MemberRequest, *, measurable: bool = False) -> list[data.Lin
 def scorecard(request: MemberRequest) -> HttpResponseBase:
     lines = _lines(request)
     export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
+    if export == "csv" or export == "xlsx":
         return export_response(
             data.export_rows(lines),
             filename=f"scorecard-{timezone.localdate():%Y-%m-%d}",
