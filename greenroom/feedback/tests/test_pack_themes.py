@@ -31,8 +31,8 @@ def test_it_ranks_themes_by_feedback_received_in_the_period(personas):
     ws = personas.workspace
     a, b, c = (Theme.objects.create(workspace=ws, label=t) for t in "ABC")
     inside = datetime(2026, 11, 15, tzinfo=UTC)
-    # In the period: A×3 (one duplicate, left out → 2), B×3, C×1, two with no theme.
-    # Outside it: A×5 on 31 Oct and 1 Dec (the end is excluded).
+    # In the period: A x3 (one duplicate, left out → 2), B x3, C x1, two with no theme.
+    # Outside it: A x5 on 31 Oct and 1 Dec (the end is excluded).
     plan = [a] * 3 + [b] * 3 + [c] + [None, None]
     for n, theme in enumerate(plan):
         _item(ws, n, inside, theme, Status.DUPLICATE if n == 0 else Status.NEW)
