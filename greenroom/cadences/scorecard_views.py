@@ -14,7 +14,9 @@ from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.cadences import scorecard as data
 from greenroom.cadences.forms import BaselineForm, PulseForm
-from greenroom.lib.exports import export_response
+from greenroom.lib.exports import Format, export_response
+
+EXPORTS: dict[str, Format] = {"csv": "csv", "xlsx": "xlsx"}
 
 
 def _lines(request: MemberRequest, *, measurable: bool = False) -> list[data.Line]:
@@ -30,8 +32,8 @@ def _lines(request: MemberRequest, *, measurable: bool = False) -> list[data.Lin
 @ability_required("view")
 def scorecard(request: MemberRequest) -> HttpResponseBase:
     lines = _lines(request)
-    export = request.GET.get("export")
-    if export == "csv" or export == "xlsx":
+    export = EXPORTS.get(request.GET.get("export", ""))
+    if export is not None:
         return export_response(
             data.export_rows(lines),
             filename=f"scorecard-{timezone.localdate():%Y-%m-%d}",

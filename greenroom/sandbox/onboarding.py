@@ -6,6 +6,7 @@ start their history with the weekly job). Everything goes
 through the cadences app's own services."""
 
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 from greenroom import registry
@@ -31,6 +32,7 @@ NEWCOMER = ("nadia@harbor.example", "Nadia", "Newman")
 
 def sandbox_onboarding(*, workspace: Workspace, seed: int, now: datetime | None = None) -> dict:
     """Build the onboarding, pulse and scorecard-history part of the sandbox; returns counts."""
+    started_at = time.perf_counter()
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     users = {
@@ -71,7 +73,12 @@ def sandbox_onboarding(*, workspace: Workspace, seed: int, now: datetime | None 
     # Where the function started when it set the scorecard up, last year.
     for key, value in BASELINES.items():
         scorecard.baseline_set(workspace=workspace, actor=ops, measure_key=key, value=value)
-    return {"onboarding": len(plan), "pulse answers": answers, "scorecard snapshots": snapshots}
+    return {
+        "onboarding": len(plan),
+        "pulse answers": answers,
+        "scorecard snapshots": snapshots,
+        "seconds": round(time.perf_counter() - started_at, 2),
+    }
 
 
 def _pulse(
