@@ -127,7 +127,6 @@ def assignment_detail(request: MemberRequest, pk: int) -> HttpResponse:
     context = {
         "progress": onboarding.progress(assignment=assignment),
         "may_tick": may_tick,
-        "form": StepDoneForm(),
         "milestone": onboarding.milestone(),
         "today": timezone.localdate(),
     }
