@@ -205,6 +205,19 @@ class EvidenceKind:
             )
 
 
+@dataclass(frozen=True)
+class Milestone:
+    """Something a member does in an app that an onboarding step waits for (their first
+    roadmap in the standard template): ``reached(workspace=, user=)`` returns when they first
+    did it, or None. Cadences completes the onboarding step of the same key by itself."""
+
+    key: str
+    title: str
+    weight: int
+    reached: Callable[..., Any]
+    ability: str = "view"
+
+
 Entry = (
     Section
     | NavEntry
@@ -214,9 +227,19 @@ Entry = (
     | SearchProvider
     | PackSection
     | EvidenceKind
+    | Milestone
 )
 E = TypeVar(
-    "E", Section, NavEntry, OverviewCard, Measure, Panel, SearchProvider, PackSection, EvidenceKind
+    "E",
+    Section,
+    NavEntry,
+    OverviewCard,
+    Measure,
+    Panel,
+    SearchProvider,
+    PackSection,
+    EvidenceKind,
+    Milestone,
 )
 
 KINDS: tuple[type, ...] = (
@@ -228,6 +251,7 @@ KINDS: tuple[type, ...] = (
     SearchProvider,
     PackSection,
     EvidenceKind,
+    Milestone,
 )
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from greenroom.api import api, not_found
+from greenroom.cadences import scorecard_views
 from greenroom.web import views as web_views
 
 urlpatterns = [
@@ -10,7 +11,8 @@ urlpatterns = [
     path("data/", web_views.overview, {"section": "data"}, name="data_overview"),
     path("customers/", web_views.overview, {"section": "customers"}, name="customers_overview"),
     path("strategy/", web_views.overview, {"section": "strategy"}, name="strategy_overview"),
-    path("scorecard/", web_views.scorecard, name="scorecard"),
+    # The scorecard is the shell's page but keeps baselines and history: cadences draws it.
+    path("scorecard/", scorecard_views.scorecard, name="scorecard"),
     path("search/", web_views.search, name="search"),
     path("organisation/", include("greenroom.organisation.urls")),
     path("settings/", include("greenroom.accounts.urls")),

@@ -40,6 +40,12 @@ ABILITIES: dict[str, str] = {
     "manage_playbook": Role.PRODUCT_OPS,
     # Cadences: recurrence, attendees, agenda and required inputs.
     "manage_cadences": Role.PRODUCT_OPS,
+    # PM onboarding programmes and who follows them (the new PM ticks their own steps).
+    "manage_onboarding": Role.PRODUCT_OPS,
+    # The baseline each scorecard measure is compared against.
+    "set_scorecard_baselines": Role.PRODUCT_OPS,
+    # The monthly pulse of the product team (time on strategic vs operational work).
+    "answer_pulse": Role.PRODUCT_MANAGER,
     # Feedback: triage (tags, areas, duplicates, highlights, opportunities, telling people
     # who asked that it shipped), the shared taxonomy, imports and prioritisation weights.
     "triage_feedback": Role.PRODUCT_MANAGER,

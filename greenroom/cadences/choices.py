@@ -29,3 +29,23 @@ class AuditAction(models.TextChoices):
     ACTION_ITEM_ADD = "action_item.add", "Action item added"
     ACTION_ITEM_COMPLETE = "action_item.complete", "Action item completed"
     CALENDAR_TOKEN_RESET = "calendar_token.reset", "Calendar feed address reset"
+    ONBOARDING_PROGRAMME_SAVE = "onboarding_programme.save", "Onboarding programme saved"
+    ONBOARDING_ASSIGNMENT_CREATE = "onboarding_assignment.create", "Onboarding assigned"
+    ONBOARDING_STEP_COMPLETE = "onboarding_step.complete", "Onboarding step completed"
+    ONBOARDING_STEP_REOPEN = "onboarding_step.reopen", "Onboarding step reopened"
+    MEASURE_BASELINE_SET = "measure_baseline.set", "Scorecard baseline set"
+    PULSE_RESPONSE_SAVE = "pulse_response.save", "Pulse survey answered"
+
+
+class StepKind(models.TextChoices):
+    READING = "reading", "Reading"
+    TASK = "task", "Task"
+    SHADOWING = "shadowing", "Shadowing"
+    # Completes by itself when an app registers the "first-roadmap" Milestone (strategy's
+    # roadmaps), or by hand until then.
+    FIRST_ROADMAP = "first_roadmap", "First roadmap in the standard template"
+
+
+class CompletedVia(models.TextChoices):
+    MANUAL = "manual", "Ticked by hand"
+    MILESTONE = "milestone", "Reached in the app"

@@ -1,11 +1,12 @@
 """What cadences adds to the shell: its pages in the sidebar, the decider's pending decisions
 on the home page, the scorecard's time to decision and pending decisions, decision search,
-the pack's KPI section, and stand-ins for the pack sections and evidence kinds of apps not
-built yet (each app that brings one deletes its stand-in here and registers its own)."""
+the pack's KPI section, PM onboarding and the team pulse with their measures, and stand-ins
+for the pack sections and evidence kinds of apps not built yet (each app that brings one
+deletes its stand-in here and registers its own)."""
 
 from greenroom import registry
 from greenroom.accounts.requests import MemberRequest
-from greenroom.cadences import selectors
+from greenroom.cadences import onboarding, scorecard, selectors
 from greenroom.registry import (
     EvidenceKind,
     Measure,
@@ -69,14 +70,56 @@ registry.register(
         key="roadmap-diff", title="Roadmap changes", weight=200, waits_for="strategy and roadmaps"
     ),
     PackSection(
-        key="feedback-themes", title="Top feedback themes", weight=400, waits_for="feedback"
-    ),
-    PackSection(
         key="insights", title="New insights", weight=500, waits_for="the research repository"
     ),
     EvidenceKind(key="insight", title="Insight", weight=100, waits_for="the research repository"),
     EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
     EvidenceKind(
         key="roadmap-item", title="Roadmap item", weight=400, waits_for="strategy and roadmaps"
+    ),
+)
+
+
+def _pulse_card(request: MemberRequest) -> dict:
+    answer = scorecard.pulse_answer_get(workspace=request.workspace, user=request.user)
+    return {"answer": answer}
+
+
+# PM onboarding, the pulse survey and their scorecard measures.
+registry.register(
+    NavEntry("strategy", "PM onboarding", "cadences:onboarding", weight=70),
+    NavEntry("scorecard", "Team pulse", "cadences:pulse", weight=10, ability="answer_pulse"),
+    OverviewCard(
+        key="team-pulse",
+        section="home",
+        title="This month's team pulse",
+        weight=160,
+        template="cadences/_pulse_card.html",
+        context=_pulse_card,
+        ability="answer_pulse",
+    ),
+    Measure(
+        key="onboarding-completion",
+        title="Onboarding steps completed",
+        explanation="Steps done of all steps, for product managers whose onboarding started in "
+        "the last 365 days.",
+        weight=850,
+        compute=onboarding.completion_ratio,
+    ),
+    Measure(
+        key="time-to-first-roadmap",
+        title="Time to first roadmap",
+        explanation="Median days from a new product manager's start to their first roadmap in "
+        "the standard template (the last 365 days; the trend compares the 365 before).",
+        weight=860,
+        compute=onboarding.time_to_first_roadmap,
+    ),
+    Measure(
+        key="pm-strategic-time",
+        title="PM time on strategic work",
+        explanation="Mean share of their time product managers spent on strategic rather than "
+        "operational work, from the latest monthly team pulse; the trend is the round before.",
+        weight=870,
+        compute=scorecard.pulse_strategic_share,
     ),
 )

@@ -159,3 +159,63 @@ class ActionForm(forms.Form):
 
 
 TEMPLATE_KINDS = TemplateKind.choices
+
+
+# ---------------------------------------------------------------------------- onboarding
+
+
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Markdown."
+    )
+    steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One step a line: kind: title | link | due after days. Kinds: reading, task, "
+        "shadowing, first roadmap. E.g. “reading: Our product strategy | "
+        "https://wiki.example/strategy | 7”.",
+    )
+
+
+class AssignForm(forms.Form):
+    user = UserChoice(queryset=User.objects.none(), label="New product manager")
+    started_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Started on")
+
+    def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "user").queryset = _members(workspace, DECIDER_ROLES)
+
+
+class StepDoneForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False, label="Link or note")
+
+
+# ---------------------------------------------------------------------------- the scorecard
+
+
+class PulseForm(forms.Form):
+    strategic_percent = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        label="Share of your time on strategic work this month (%)",
+        help_text="Strategic: discovery, strategy, roadmaps, research, talking to customers. "
+        "Operational: status updates, firefighting, reporting, tool admin, chasing approvals.",
+    )
+    comment = forms.CharField(
+        max_length=500, required=False, label="Anything that took your time (optional)"
+    )
+
+
+class BaselineForm(forms.Form):
+    """One optional number per measure: blank clears the baseline."""
+
+    def __init__(self, lines: list, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for line in lines:
+            self.fields[line.measure.key] = forms.FloatField(
+                required=False,
+                label=f"{line.name} ({line.unit})",
+                initial=line.baseline.value if line.baseline else None,
+                help_text="Now: "
+                + (f"{line.current:g} {line.unit}" if line.current is not None else "no data yet"),
+            )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from greenroom.accounts.models import User
 from greenroom.accounts.scoping import WorkspaceOwned
-from greenroom.cadences.choices import DecisionStatus, TemplateKind
+from greenroom.cadences.choices import CompletedVia, DecisionStatus, StepKind, TemplateKind
 from greenroom.organisation.models import ProductArea
 
 
@@ -282,4 +282,155 @@ class CalendarToken(WorkspaceOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "user"], name="calendartoken_unique_user")
+        ]
+
+
+# ---------------------------------------------------------------------------- onboarding
+
+
+class OnboardingProgramme(WorkspaceOwned):
+    """What a new product manager works through: readings, tasks, shadowing and a first
+    roadmap in the standard template, in order."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="programme_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnboardingStep(WorkspaceOwned):
+    """One step of a programme: what to read, do or shadow, due some days after the start."""
+
+    programme = models.ForeignKey(
+        OnboardingProgramme, on_delete=models.CASCADE, related_name="steps"
+    )
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=StepKind.choices)
+    title = models.CharField(max_length=300)
+    link = models.URLField(blank=True, help_text="What to read, or where the task lives.")
+    due_after_days = models.PositiveIntegerField(default=14)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OnboardingAssignment(WorkspaceOwned):
+    """A programme given to one new product manager, from the day they start."""
+
+    programme = models.ForeignKey(
+        OnboardingProgramme, on_delete=models.PROTECT, related_name="assignments"
+    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    started_on = models.DateField()
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "user"], name="assignment_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} for {self.user}"
+
+
+class StepCompletion(WorkspaceOwned):
+    """A step done by the member it was assigned to: when, and whether by hand or because the
+    app saw it happen (a registered Milestone)."""
+
+    assignment = models.ForeignKey(
+        OnboardingAssignment, on_delete=models.CASCADE, related_name="completions"
+    )
+    step = models.ForeignKey(OnboardingStep, on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField()
+    via = models.CharField(max_length=10, choices=CompletedVia.choices)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["completed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "step"], name="completion_unique_step")
+        ]
+
+
+# ---------------------------------------------------------------------------- the scorecard
+
+
+class MeasureBaseline(WorkspaceOwned):
+    """The value a workspace compares one scorecard measure against (a percent for a share,
+    the measure's unit for an amount)."""
+
+    measure_key = models.CharField(max_length=80)
+    value = models.FloatField()
+    note = models.CharField(max_length=300, blank=True)
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["measure_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "measure_key"], name="baseline_unique")
+        ]
+
+
+class MeasureSnapshot(WorkspaceOwned):
+    """A scorecard measure's value on one day, kept for its trend (None: nothing to measure)."""
+
+    measure_key = models.CharField(max_length=80)
+    taken_on = models.DateField()
+    value = models.FloatField(null=True, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["measure_key", "taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "measure_key", "taken_on"], name="snapshot_unique_day"
+            )
+        ]
+
+
+class PulseRound(WorkspaceOwned):
+    """One month's short pulse survey of the product team: how their time split between
+    strategic and operational work."""
+
+    month = models.DateField(help_text="The first day of the month it asks about.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "month"], name="pulse_round_unique_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}"
+
+
+class PulseResponse(WorkspaceOwned):
+    """One member's answer to a round: the share of their time on strategic work."""
+
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="responses")
+    respondent = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    strategic_percent = models.PositiveSmallIntegerField()
+    comment = models.CharField(max_length=500, blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "respondent"], name="pulse_response_unique")
         ]

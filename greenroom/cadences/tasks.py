@@ -3,7 +3,9 @@
 from django.utils import timezone
 from huey import crontab
 
-from greenroom.cadences import services
+from greenroom import registry
+from greenroom.accounts.models import Workspace
+from greenroom.cadences import onboarding, scorecard, services
 from greenroom.cadences.models import Cadence
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.registry import job
@@ -27,3 +29,29 @@ def generate_occurrences() -> str | None:
         services.occurrences_generate(cadence=cadence, now=now) for cadence in Cadence.objects.all()
     )
     return f"{created} occurrences created" if created else JobStatus.SKIPPED
+
+
+@job(
+    name="cadences.snapshot_scorecard",
+    retries=2,
+    periodic=crontab(minute="20", hour="2", day_of_week="1"),
+)
+def snapshot_scorecard() -> str | None:
+    """Weekly: keep each workspace's scorecard values, for the trend the scorecard draws."""
+    measures = registry.entries(registry.Measure)
+    today = timezone.localdate()
+    taken = sum(
+        scorecard.snapshot_take(workspace=workspace, measures=measures, on=today)
+        for workspace in Workspace.objects.all()
+    )
+    return f"{taken} measures kept" if taken else JobStatus.SKIPPED
+
+
+@job(name="cadences.sync_onboarding", retries=2, periodic=crontab(minute="40", hour="3"))
+def sync_onboarding() -> str | None:
+    """Daily: complete first-roadmap onboarding steps whose member has made their roadmap
+    (when an app registers the first-roadmap milestone)."""
+    if onboarding.milestone() is None:
+        return JobStatus.SKIPPED
+    done = sum(onboarding.milestones_sync(workspace=w) for w in Workspace.objects.all())
+    return f"{done} steps completed" if done else JobStatus.SKIPPED

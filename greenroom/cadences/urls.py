@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenroom.cadences import views
+from greenroom.cadences import onboarding_views, scorecard_views, views
 
 app_name = "cadences"
 
@@ -31,4 +31,25 @@ urlpatterns = [
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
+    path("onboarding/", onboarding_views.index, name="onboarding"),
+    path("onboarding/programmes/new/", onboarding_views.programme_edit, name="programme_new"),
+    path("onboarding/programmes/<int:pk>/", onboarding_views.programme_detail, name="programme"),
+    path(
+        "onboarding/programmes/<int:pk>/edit/",
+        onboarding_views.programme_edit,
+        name="programme_edit",
+    ),
+    path("onboarding/assignments/<int:pk>/", onboarding_views.assignment_detail, name="assignment"),
+    path(
+        "onboarding/assignments/<int:pk>/steps/<int:step_pk>/done/",
+        onboarding_views.step_done,
+        name="step_done",
+    ),
+    path(
+        "onboarding/assignments/<int:pk>/steps/<int:step_pk>/undo/",
+        onboarding_views.step_undo,
+        name="step_undo",
+    ),
+    path("scorecard/baselines/", scorecard_views.baselines, name="scorecard_baselines"),
+    path("pulse/", scorecard_views.pulse, name="pulse"),
 ]

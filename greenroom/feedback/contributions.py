@@ -1,13 +1,21 @@
 """What feedback adds to the shell: the inbox, opportunities and logging feedback in the
 sidebar, a card on the Customers & research overview, three scorecard measures, a section of
-the account page, and finding feedback and opportunities from the search box. The card and
-the turnaround measure take the keys of the stand-ins customers kept for them."""
+the account page, the top themes of a review's pre-read pack, and finding feedback and
+opportunities from the search box. The card, the turnaround measure and the pack section take
+the keys of the stand-ins customers and cadences kept for them."""
 
 from greenroom import registry
 from greenroom.feedback import selectors
 from greenroom.feedback.models import FeedbackImport
 from greenroom.jobs.labels import argument_label_register
-from greenroom.registry import Measure, NavEntry, OverviewCard, Panel, SearchProvider
+from greenroom.registry import (
+    Measure,
+    NavEntry,
+    OverviewCard,
+    PackSection,
+    Panel,
+    SearchProvider,
+)
 
 registry.register(
     NavEntry("customers", "Feedback inbox", "feedback:inbox", weight=42),
@@ -59,6 +67,14 @@ registry.register(
         weight=10,
     ),
     SearchProvider(key="feedback", title="Feedback", search=selectors.search, weight=300),
+    # A review's pre-read pack (cadences): under the key of the stand-in cadences kept for it.
+    PackSection(
+        key="feedback-themes",
+        title="Top feedback themes",
+        weight=400,
+        template="feedback/_pack_themes.html",
+        context=selectors.pack_themes,
+    ),
 )
 
 

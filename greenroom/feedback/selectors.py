@@ -10,7 +10,7 @@ accounts at once through the customer database's selectors.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -487,3 +487,32 @@ def overview(*, workspace: Workspace) -> dict:
 
 def _count(rows: QuerySet) -> QuerySet:
     return rows.order_by().values("workspace").annotate(n=Count("pk")).values("n")
+
+
+# The review pack (cadences) ---------------------------------------------------------------
+
+PACK_THEMES = 5
+
+
+def pack_themes(*, workspace: Workspace, since: datetime, until: datetime) -> dict:
+    """The themes with most feedback received in [since, until) (duplicates left out), for a
+    review's pre-read pack: the top five with their counts, and the period's total."""
+    window = (
+        FeedbackItem.objects.for_workspace(workspace)
+        .filter(received_at__gte=since, received_at__lt=until)
+        .exclude(status=Status.DUPLICATE)
+    )
+    counts = window.aggregate(total=Count("pk"), themed=Count("pk", filter=Q(theme__isnull=False)))
+    top = list(
+        window.filter(theme__isnull=False)
+        .values("theme_id", "theme__label")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "theme__label")[:PACK_THEMES]
+    )
+    return {
+        "themes": [{"label": row["theme__label"], "count": row["n"]} for row in top],
+        "total": counts["total"],
+        "themed": counts["themed"],
+        "since": since,
+        "until": until,
+    }

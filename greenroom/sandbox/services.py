@@ -16,6 +16,7 @@ from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.launches import sandbox_launches
+from greenroom.sandbox.onboarding import sandbox_onboarding
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
@@ -56,6 +57,7 @@ def sandbox_build(
         )
         progress("Adding a year of reviews, decisions, the playbook and the tool stack")
         progress(f"  {sandbox_cadences(workspace=workspace, seed=seed)}")
+        progress(f"  {sandbox_onboarding(workspace=workspace, seed=seed)}")
     progress("Loading billing, usage, costs and headcount through the connectors")
     sandbox_business_data(
         workspace=workspace,

@@ -29,14 +29,6 @@ def overview(request: MemberRequest, section: str) -> HttpResponse:
 
 @login_required
 @ability_required("view")
-def scorecard(request: MemberRequest) -> HttpResponse:
-    measures = visible(request, registry.entries(registry.Measure))
-    scores = selectors.scorecard(workspace=request.workspace, measures=measures)
-    return render(request, "web/scorecard.html", {"measures": scores})
-
-
-@login_required
-@ability_required("view")
 def search(request: MemberRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""

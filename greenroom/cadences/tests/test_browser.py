@@ -1,5 +1,6 @@
-"""Product ops opens next month's portfolio review, reads its pack, logs a decision against an
-insight, records it, and the scorecard's time to decision counts it."""
+"""Product ops opens next month's portfolio review, reads its pack (feedback's themes in it),
+logs a decision against an insight, records it, and the scorecard's time to decision counts
+it, beside its baseline and trend; then the two PMs mid-onboarding."""
 
 import re
 
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.browser
 
 def _decided_count(page) -> int:
     page.goto("/scorecard/")
-    row = page.get_by_role("row").filter(has_text="Time to decision")
-    return int(row.locator("td").last.inner_text().strip())
+    row = page.locator("[data-row=time-to-decision]")
+    return int(row.locator("td").nth(3).inner_text().strip())
 
 
 def test_it_runs_a_portfolio_review_and_the_scorecard_counts_its_decision(new_page, sandbox_url):
@@ -32,7 +33,10 @@ def test_it_runs_a_portfolio_review_and_the_scorecard_counts_its_decision(new_pa
     expect(page.get_by_role("heading", level=1)).to_contain_text("Monthly portfolio review")
     expect(page.get_by_role("heading", name="KPI snapshot")).to_be_visible()
     expect(page.locator("[data-pack-section=kpis]")).to_contain_text("MRR")
-    expect(page.locator("[data-pack-section=feedback-themes]")).to_contain_text("Not available yet")
+    themes = page.locator("[data-pack-section=feedback-themes]")
+    # Feedback's own section now: the themes of the period, or that there was none yet.
+    expect(themes).to_contain_text(re.compile(r"[Ff]eedback received|of feedback since"))
+    expect(themes).not_to_contain_text("Not available yet")
     page.screenshot(path=SCREENSHOTS / "cadences-pack.png", full_page=True)
 
     page.get_by_role("link", name="Log a decision").click()
@@ -57,5 +61,18 @@ def test_it_runs_a_portfolio_review_and_the_scorecard_counts_its_decision(new_pa
     page.screenshot(path=SCREENSHOTS / "cadences-decision.png", full_page=True)
 
     assert _decided_count(page) == before + 1
+    row = page.locator("[data-row=time-to-decision]")
+    expect(row.locator("svg.sparkline")).to_be_visible()
+    expect(row).to_contain_text("than baseline")
     page.screenshot(path=SCREENSHOTS / "cadences-scorecard.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=SCREENSHOTS / "cadences-scorecard-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto("/cadences/onboarding/")
+    expect(page.get_by_role("row").filter(has_text="Nadia Newman")).to_contain_text("2 / 7")
+    page.screenshot(path=SCREENSHOTS / "cadences-onboarding.png", full_page=True)
+    page.get_by_role("link", name="Marco Manager").first.click()
+    expect(page.get_by_test_id("progress")).to_contain_text("4 of 7 steps done")
+    page.screenshot(path=SCREENSHOTS / "cadences-onboarding-pm.png", full_page=True)
     assert not problems.found, problems.found

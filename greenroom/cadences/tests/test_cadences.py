@@ -127,7 +127,8 @@ class TestCadences:
         body = response.content.decode()
         assert response.status_code == 200
         assert "KPI snapshot" in body and "No business data yet" in body
-        assert "Not available yet: waits for feedback" in body
+        assert "Not available yet: waits for the research repository" in body
+        assert "No feedback received since" in body
         assert (
             personas.client(personas.outsider)
             .get(reverse("cadences:occurrence", args=[occurrence.pk]))
@@ -217,7 +218,8 @@ def test_it_downloads_the_pack_as_a_pdf(personas):
     assert response.content.startswith(b"%PDF-")
     text = _pdf_text(response.content)
     assert "QBR" in text and "KPI snapshot" in text and "Send the deck" in text
-    assert "Not available yet: waits for feedback." in text
+    assert "Not available yet: waits for the research repository." in text
+    assert "Top feedback themes" in text and "No feedback received since" in text
 
 
 def _pdf_text(data: bytes) -> str:

@@ -120,15 +120,17 @@ def test_it_counts_the_glance_from_the_members_workspace_only(personas):
 @pytest.mark.parametrize(
     ("url_name", "limit"),
     [
-        ("home", 15),
+        # The team pulse card reads the member's answer.
+        ("home", 16),
         ("data_overview", 9),
         # The feedback card reads its four figures in one query.
         ("customers_overview", 8),
         # The goals card and the experiments card read one query each.
         ("strategy_overview", 7),
         # One query per measure: cadences' two decision measures and feedback's three
-        # brought it from 10, experiments' four and health's dashboard readers to 20.
-        ("scorecard", 20),
+        # brought it from 10; experiments' four, health's dashboard readers, baselines and
+        # history (one each) and the onboarding and pulse measures (four) to 26.
+        ("scorecard", 26),
     ],
 )
 def test_it_reads_the_shell_pages_in_a_bounded_number_of_queries(personas, url_name, limit):
