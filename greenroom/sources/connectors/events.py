@@ -262,9 +262,11 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
     def stages(self, csv: bool = False) -> list[Stage]:
         # In JSON lines, properties may itself be JSON text (exports differ); parse it then.
         raw = "j.properties"
+        # A JSON value is a string exactly when its text starts with a quote: told apart
+        # without parsing it (json_type would parse every event's properties once more).
         props = (
-            f"coalesce(CASE WHEN json_type({raw}) = 'VARCHAR' THEN try_cast({raw} ->> '$' AS JSON)"
-            f" ELSE {raw} END, '{{}}'::JSON)"
+            f"coalesce(CASE WHEN starts_with(ltrim({raw}::VARCHAR), '\"') "
+            f"THEN try_cast({raw} ->> '$' AS JSON) ELSE {raw} END, '{{}}'::JSON)"
         )
         # Each event's properties are parsed once, into a struct of the three values read
         # from them: every `->>` on the JSON text parsed it again (six times an event).
