@@ -149,18 +149,35 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="at most this many")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--formats", default=",".join(FORMATS), help="jsonl,csv,parquet")
+    parser.add_argument(
+        "--files", type=Path, help="read events.* already written here (same scale and count)"
+    )
     args = parser.parse_args()
     formats = [fmt for fmt in args.formats.split(",") if fmt]
     with tempfile.TemporaryDirectory(prefix="greenroom-ingest-") as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        written, distinct = write_events(folder, args.scale, args.events)
+        if args.files:
+            for fmt in FORMATS:
+                (folder / f"events.{fmt}").symlink_to((args.files / f"events.{fmt}").resolve())
+            written, distinct = _counted(folder / "events.jsonl")
+        else:
+            written, distinct = write_events(folder, args.scale, args.events)
         generated = time.perf_counter() - started
         setup_django(folder)
         print(f"ingest_events: {written} {args.scale} sandbox events ({distinct} distinct)")
         print(f"# generated and written in {generated:.1f} s")
         ok = all([_measure(fmt, folder, args.repeat, distinct) for fmt in formats])
     sys.exit(0 if ok else 1)
+
+
+def _counted(path: Path) -> tuple[int, int]:
+    import duckdb
+
+    with duckdb.connect() as conn:
+        return conn.execute(
+            f"SELECT count(*), count(DISTINCT messageId) FROM read_json('{path}')"
+        ).fetchone()
 
 
 def _measure(fmt: str, folder: Path, repeat: int, distinct: int) -> bool:
