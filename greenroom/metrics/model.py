@@ -56,12 +56,55 @@ def write_reference(connection: duckdb.DuckDBPyConnection, reference: Reference)
             connection.executemany(f"INSERT INTO model.{name} VALUES ({placeholders})", rows)
 
 
+# A Stripe customer's plan when its metadata names none: its newest subscription's first
+# item's price, by the price's metadata.plan, else its lookup_key, else the name of its
+# product when that product is not one of the organisation's (a catalogue of plans sold as
+# products: "Pro", "Team"), else the price's nickname. Prices and products are read from the
+# item (Stripe expands the price in a subscription) or from raw.stripe_prices / _products.
+SUBSCRIPTION_PLANS = """
+    item_prices AS (
+        SELECT s.doc->>'$.customer' AS customer_id,
+               coalesce(s.doc->>'$.items.data[0].price.id', s.doc->>'$.items.data[0].price',
+                        s.doc->>'$.items.data[0].plan.id') AS price_id,
+               CASE json_type(s.doc, '$.items.data[0].price')
+                    WHEN 'OBJECT' THEN s.doc->'$.items.data[0].price' END AS item_price,
+               s.doc->>'$.status' IN ('active', 'trialing', 'past_due') AS live,
+               s.created
+        FROM raw.stripe_subscriptions s
+    ),
+    subscription_plans AS (
+        SELECT i.customer_id,
+               arg_max(
+                   coalesce(
+                       nullif(coalesce(pr.doc, i.item_price)->>'$.metadata.plan', ''),
+                       nullif(coalesce(pr.doc, i.item_price)->>'$.lookup_key', ''),
+                       CASE WHEN rp.product_key IS NULL AND rk.product_key IS NULL
+                            AND NOT coalesce(pd.doc->>'$.metadata.greenroom_product', '') <> ''
+                            THEN nullif(pd.doc->>'$.name', '') END,
+                       nullif(coalesce(pr.doc, i.item_price)->>'$.nickname', '')
+                   ),
+                   (i.live, i.created)
+               ) AS plan
+        FROM item_prices i
+        LEFT JOIN raw.stripe_prices pr ON pr.id = i.price_id
+        LEFT JOIN raw.stripe_products pd ON pd.id = coalesce(
+            coalesce(pr.doc, i.item_price)->>'$.product.id',
+            coalesce(pr.doc, i.item_price)->>'$.product')
+        LEFT JOIN model.ref_products rp ON lower(rp.name) = lower(pd.doc->>'$.name')
+        LEFT JOIN model.ref_products rk ON rk.product_key = lower(pd.doc->>'$.name')
+        WHERE i.customer_id IS NOT NULL AND i.price_id IS NOT NULL
+        GROUP BY i.customer_id
+    )
+"""
+
+
 def build_accounts(connection: duckdb.DuckDBPyConnection) -> None:
     """model.accounts (one row per account) and model.account_keys (any id → account)."""
     connection.execute(
-        """
+        f"""
         CREATE OR REPLACE TABLE model.accounts AS
-        WITH crm AS (
+        WITH {SUBSCRIPTION_PLANS},
+        crm AS (
             SELECT * FROM raw.crm_accounts
             QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY _loaded_at DESC) = 1
         ),
@@ -69,13 +112,14 @@ def build_accounts(connection: duckdb.DuckDBPyConnection) -> None:
             SELECT c.id AS stripe_customer_id,
                    c.doc->>'$.name' AS name,
                    c.doc->>'$.metadata.segment' AS segment,
-                   c.doc->>'$.metadata.plan' AS plan,
+                   coalesce(nullif(c.doc->>'$.metadata.plan', ''), sp.plan) AS plan,
                    upper(c.doc->>'$.address.country') AS country,
                    coalesce(
                        (SELECT min(k.account_id) FROM crm k WHERE k.stripe_customer_id = c.id),
                        c.doc->>'$.metadata.crm_account_id'
                    ) AS crm_account_id
             FROM raw.stripe_customers c
+            LEFT JOIN subscription_plans sp ON sp.customer_id = c.id
         ),
         linked AS (
             SELECT coalesce(crm.account_id, cust.crm_account_id, cust.stripe_customer_id)

@@ -228,7 +228,12 @@ def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[P
 
 
 def _stage(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE {_staged(stage)} AS {stage.select_sql}")
+    # The duplicate marks are columns from the start: adding them afterwards (ALTER TABLE)
+    # rewrote the staged table once per column.
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_staged(stage)} AS "
+        f"SELECT *, false AS _dup_conflict, NULL::BIGINT AS _dup_first FROM ({stage.select_sql})"
+    )
 
 
 def _staged(stage: Stage) -> str:
@@ -305,10 +310,6 @@ def _mark_duplicates(
 ) -> list[str]:
     # Only rows whose id repeats are hashed and ranked: they are few, the file is not.
     keys = ", ".join(key)
-    conn.execute(
-        f"ALTER TABLE {staged} ADD COLUMN _dup_conflict BOOLEAN DEFAULT false; "
-        f"ALTER TABLE {staged} ADD COLUMN _dup_first BIGINT DEFAULT NULL"
-    )
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _repeated AS "
         f"SELECT {keys} FROM {staged} GROUP BY ALL HAVING count(*) > 1"

@@ -470,14 +470,12 @@ class BillingConnector(Connector):
                 first_row=1 if parquet else 2,
                 drop=set(),
                 keep_record=bool(self.settings.get("quarantine")),
+                absent=[name for name in self.fields if name not in columns],
             )
             if SHEET_ROW in found_columns:
                 conn.execute("UPDATE _in SET _row = CAST(_sheet_row AS BIGINT)")
         except duckdb.Error as error:
             raise BatchInvalid([unreadable(path.name, error, line_one=1)]) from None
-        for name in self.fields:
-            if name not in columns:
-                conn.execute(f'ALTER TABLE _in ADD COLUMN "{name}" VARCHAR DEFAULT NULL')
         return count
 
     def _check(self, conn: duckdb.DuckDBPyConnection, path: Path, batch: Batch) -> None:

@@ -6,6 +6,7 @@ with its offset (Amplitude's are UTC already), and ``product_key`` comes from a
 configurable property (default ``product``) or the source's ``default_product``.
 """
 
+import json
 from typing import Any
 
 from greenroom.sources.connectors.base import Check, Stage
@@ -59,6 +60,26 @@ class EventsMixin:
         prop = _property(self.settings, "feature_property", "feature")
         return f"{properties} ->> {json_key(prop)}"
 
+    def parsed_properties(
+        self, properties: str, *, extra: dict[str, str] | None = None
+    ) -> tuple[str, str, str]:
+        """(SQL for a struct of the properties read, its product SQL, its feature SQL).
+
+        Each event's properties are parsed once, into a struct of the values read from them:
+        every ``->>`` on JSON text parses it again (two to six times an event)."""
+        names = (
+            _property(self.settings, "product_property", "product"),
+            _property(self.settings, "feature_property", "feature"),
+        )
+        spec = _quote(json.dumps({**(extra or {}), **dict.fromkeys(names, "VARCHAR")}))
+        default = self.settings.get("default_product")
+        product, feature = (f"_p[{_quote(name)}]" for name in names)
+        return (
+            f"try(json_transform({properties}, {spec}))",
+            f"coalesce({product}, {_quote(default) if default else 'NULL'})",
+            feature,
+        )
+
 
 class SegmentConnector(EventsMixin, JsonLinesConnector):
     """Segment's message format: track/page/screen → events, identify/group → identities."""
@@ -97,6 +118,7 @@ class SegmentConnector(EventsMixin, JsonLinesConnector):
     def stages(self) -> list[Stage]:
         props = "coalesce(j.properties, '{}'::JSON)"
         ts = "coalesce(j.timestamp, j.originalTimestamp)"
+        parsed, product, feature = self.parsed_properties("j.properties")
         events = f"""
             SELECT j.messageId AS event_id,
                    CASE j.type WHEN 'track' THEN j.event
@@ -104,15 +126,18 @@ class SegmentConnector(EventsMixin, JsonLinesConnector):
                                WHEN 'screen' THEN 'Screen Viewed' END AS event,
                    j.userId AS user_id, j.anonymousId AS anonymous_id,
                    coalesce(j.groupId, j.context.groupId) AS account_id,
-                   {self.product_sql(props)} AS product_key,
-                   {self.feature_sql(props)} AS feature,
+                   {product} AS product_key,
+                   {feature} AS feature,
                    try_cast({ts} AS TIMESTAMPTZ) AS occurred_at,
                    try_cast(j.receivedAt AS TIMESTAMPTZ) AS received_at,
                    CASE WHEN j.type IN ('page', 'screen') AND j.name IS NOT NULL
                         THEN json_merge_patch({props}, json_object('name', j.name))
                         ELSE {props} END AS properties,
                    'segment' AS source_format, _row, {ts} AS _ts
-            FROM _in WHERE _valid AND j.type IN ('track', 'page', 'screen')
+            FROM (
+                SELECT j, _row, {parsed} AS _p FROM _in
+                WHERE _valid AND j.type IN ('track', 'page', 'screen')
+            )
         """
         identities = f"""
             SELECT j.messageId AS message_id, j.userId AS user_id,
@@ -204,19 +229,17 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
     def table_batch(self, path, cursor):
         from greenroom.sources.connectors.tabular import table_file_batch
 
-        def restructure(conn) -> None:
-            # The same shape as parsed JSON lines, so one stage serves both.
-            conn.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE _in AS
+        def restructure(select: str) -> str:
+            # The same shape as parsed JSON lines, so one stage serves both; made as the file
+            # is read (rewriting the read rows into it cost a second copy of every event).
+            return f"""
                 SELECT _row, _record, true AS _valid,
                        struct_pack(uuid := uuid, event := event, distinct_id := distinct_id,
                                    "timestamp" := "timestamp", created_at := created_at,
                                    properties := try_cast(properties AS JSON),
                                    properties_text := properties) AS j
-                FROM _in
-                """
-            )
+                FROM ({select})
+            """
 
         return table_file_batch(
             self,
@@ -225,7 +248,7 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
             fields=self.csv_fields,
             required={"uuid", "event", "distinct_id", "timestamp"},
             stages=self.stages(csv=True),
-            after_prepare=restructure,
+            shape=restructure,
             input_checks=[
                 Check(
                     "properties",
@@ -239,27 +262,36 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
     def stages(self, csv: bool = False) -> list[Stage]:
         # In JSON lines, properties may itself be JSON text (exports differ); parse it then.
         raw = "j.properties"
+        # A JSON value is a string exactly when its text starts with a quote: told apart
+        # without parsing it (json_type would parse every event's properties once more).
         props = (
-            f"coalesce(CASE WHEN json_type({raw}) = 'VARCHAR' THEN try_cast({raw} ->> '$' AS JSON)"
-            f" ELSE {raw} END, '{{}}'::JSON)"
+            f"coalesce(CASE WHEN starts_with(ltrim({raw}::VARCHAR), '\"') "
+            f"THEN try_cast({raw} ->> '$' AS JSON) ELSE {raw} END, '{{}}'::JSON)"
         )
-        groups = f"({props} -> {json_key('$groups')})"
+        # Each event's properties are parsed once, into a struct of the three values read
+        # from them: every `->>` on the JSON text parsed it again (six times an event).
+        parsed, product, feature = self.parsed_properties("_props", extra={"$groups": "JSON"})
+        groups = "_p['$groups']"
         group = group_value(groups, self.settings.get("group_type"))
         valid = "" if csv else "AND _valid"
+        readable = (
+            " AND NOT (j.properties_text IS NOT NULL AND j.properties_text <> '' "
+            "AND j.properties IS NULL)"
+            if csv
+            else ""
+        )
         select = f"""
             SELECT j.uuid AS event_id, j.event AS event, j.distinct_id AS user_id,
                    NULL::VARCHAR AS anonymous_id,
                    CASE WHEN json_type({groups}) = 'OBJECT' AND len(json_keys({groups})) > 0
                         THEN {group} END AS account_id,
-                   {self.product_sql(props)} AS product_key, {self.feature_sql(props)} AS feature,
+                   {product} AS product_key, {feature} AS feature,
                    try_cast(j.timestamp AS TIMESTAMPTZ) AS occurred_at,
                    try_cast(j.created_at AS TIMESTAMPTZ) AS received_at,
-                   {props} AS properties, 'posthog' AS source_format, _row, j.timestamp AS _ts
-            FROM _in WHERE true {valid}
-        """
-        if csv:
-            select += (
-                " AND NOT (j.properties_text IS NOT NULL AND j.properties_text <> '' "
-                "AND j.properties IS NULL)"
+                   _props AS properties, 'posthog' AS source_format, _row, j.timestamp AS _ts
+            FROM (
+                SELECT *, {parsed} AS _p
+                FROM (SELECT j, _row, {props} AS _props FROM _in WHERE true {valid}{readable})
             )
+        """
         return [Stage("events", select, EVENT_CHECKS)]

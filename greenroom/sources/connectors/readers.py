@@ -7,6 +7,7 @@ the connector needs. CSV is read with DuckDB's sniffer, every column as text; Pa
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -119,27 +120,33 @@ def csv_prepare(
     first_row: int,
     drop: set[int],
     keep_record: bool = True,
+    absent: Iterable[str] = (),
+    shape: Callable[[str], str] | None = None,
 ) -> int:
     """Create ``_in(_row, _record, <field>...)`` from a CSV or Parquet file, columns mapped.
 
     ``columns`` maps each wanted field to the file's column; ``first_row`` is the row number
     of the first record (2 for a whole CSV: the header is row 1); ``drop`` rows were blanked.
     Without ``keep_record`` the row is not kept as JSON (only quarantine needs it, and writing
-    it costs more than reading the file).
+    it costs more than reading the file). ``absent`` fields are NULL columns. ``shape`` turns
+    that SELECT into the one ``_in`` is made of (a connector's own layout), so the file is
+    read and ``_in`` written once, never rewritten.
     """
     record = "to_json(r)::VARCHAR" if keep_record else "NULL::VARCHAR"
     # Text throughout, Parquet too: values are converted (and checked) by the stages.
     selected = ", ".join(
-        f"r.{_ident(column)}::VARCHAR AS {_ident(name)}" for name, column in columns.items()
+        [f"r.{_ident(column)}::VARCHAR AS {_ident(name)}" for name, column in columns.items()]
+        + [f"NULL::VARCHAR AS {_ident(name)}" for name in absent]
     )
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _in AS
-        SELECT row_number() OVER () + {first_row - 1} AS _row, {record} AS _record,
-               {selected}
-        FROM {_relation(path)} r
-        """
-    )
+    # Parquet numbers its rows itself, read in parallel (unless the whole row is kept as
+    # JSON, which would then hold the number too); a numbering window keeps a CSV's order.
+    if path.suffix.lower() == ".parquet" and not keep_record:
+        relation = f"read_parquet({_quote(str(path))}, file_row_number = true)"
+        row = f"r.file_row_number + {first_row}"
+    else:
+        relation, row = _relation(path), f"row_number() OVER () + {first_row - 1}"
+    select = f"SELECT {row} AS _row, {record} AS _record, {selected} FROM {relation} r"
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _in AS {shape(select) if shape else select}")
     if drop:
         conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
     return conn.execute("SELECT count(*) FROM _in").fetchone()[0]

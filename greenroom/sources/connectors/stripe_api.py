@@ -54,12 +54,15 @@ OBJECTS = {
     "credit_notes": {},
 }
 # Stripe's events that carry a changed object Greenroom keeps (at most 20: the `types`
-# filter's limit). Creations are left to the lists; `invoice.upcoming` has no id and
-# `customer.deleted` no longer carries the customer, so neither is read.
+# filter's limit). Creations are left to the lists; `invoice.upcoming` has no id, so is not
+# read. `customer.deleted` carries the customer as it was before the deletion: it is kept,
+# marked ``"deleted": true`` (what Stripe answers for a deleted customer's id), because the
+# customers list no longer shows it and its invoices are still its history.
 CHANGE_EVENTS = (
     "product.updated",
     "price.updated",
     "customer.updated",
+    "customer.deleted",
     "customer.subscription.updated",
     "customer.subscription.deleted",
     "customer.subscription.paused",
@@ -259,7 +262,8 @@ def _keep_latest(latest: dict[tuple[str, str], tuple[int, dict]], event: dict) -
     held = latest.get((kind, object_id))
     # Events come newest first: of two in the same second, the one listed first is newer.
     if kind in STRIPE_TABLES and object_id and (held is None or created > held[0]):
-        latest[(kind, object_id)] = (created, thing)
+        deleted = str(event.get("type") or "").endswith(".deleted") and kind == "customer"
+        latest[(kind, object_id)] = (created, {**thing, "deleted": True} if deleted else thing)
     return created
 
 

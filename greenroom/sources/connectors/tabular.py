@@ -42,7 +42,7 @@ def table_file_batch(
     fields: Fields,
     required: set[str],
     stages: list[Stage],
-    after_prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    shape: Callable[[str], str] | None = None,
     input_checks: list[Check] | None = None,
 ) -> Batch | None:
     """The batch for what is new in a CSV or Parquet file since ``cursor``."""
@@ -88,15 +88,18 @@ def table_file_batch(
         try:
             # Each row's text is only needed to quarantine it; writing it for every row
             # costs about as much as reading the file.
-            count = csv_prepare(
-                conn, read, columns, first_row=first_row, drop=drop, keep_record=quarantine
+            return csv_prepare(
+                conn,
+                read,
+                columns,
+                first_row=first_row,
+                drop=drop,
+                keep_record=quarantine,
+                absent=[name for name in fields if name not in columns],
+                shape=shape,
             )
         except duckdb.Error as error:
             raise BatchInvalid([unreadable(path.name, error, line_one=first_row - 1)]) from None
-        _add_absent(conn, [name for name in fields if name not in columns])
-        if after_prepare is not None:
-            after_prepare(conn)
-        return count
 
     return Batch(
         label=path.name,
@@ -116,12 +119,6 @@ def _first_row(found: Scan | None) -> int:
     if found is None:
         return 1
     return found.first_line + 1 if found.start == 0 else found.first_line
-
-
-def _add_absent(conn: duckdb.DuckDBPyConnection, names: list[str]) -> None:
-    # Optional fields the file does not have are NULL, so stages can name them all.
-    for name in names:
-        conn.execute(f'ALTER TABLE _in ADD COLUMN "{name}" VARCHAR DEFAULT NULL')
 
 
 def currency_check(column: str = "currency") -> Check:

@@ -298,3 +298,30 @@ def test_an_invoices_lines_past_the_embedded_page_are_read_from_the_lists_url(
     assert query(
         "SELECT count(*) FROM raw.stripe_invoice_lines WHERE parent_id = ?", [invoice["id"]]
     ) == [(3,)]
+
+
+def test_a_deleted_customer_is_kept_marked_deleted_with_its_history(workspace, stripe, source):
+    # Deleting a customer in Stripe cancels its subscriptions and drops it from the customers
+    # list; the customer.deleted event carries the customer as it was before.
+    services.source_sync(source=source)
+    stripe.change(STATE["after"])
+    beta = next(c for c in stripe.state["customers"] if c["id"] == "cus_PbBeta")
+    stripe.state["customers"].remove(beta)
+    deleted = {
+        "id": "evt_5",
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": 1773532801,
+        "data": {"object": beta},
+        "type": "customer.deleted",
+    }
+    stripe.change({"events": [deleted]})
+    run = services.source_sync(source=source)
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert any("1 customer" in n for n in run.notices), run.notices
+    assert query(
+        "SELECT id, doc->>'$.name', doc->>'$.deleted' FROM raw.stripe_customers ORDER BY id"
+    ) == [("cus_PaAcme", "Acme", None), ("cus_PbBeta", "Beta GmbH", "true")]
+    mrr, _, _ = _refreshed(workspace)
+    # Beta's history stays: its year of Workspace counted until it was cancelled.
+    assert mrr == {JAN: 200.0, FEB: 200.0, MAR: 100.0}
