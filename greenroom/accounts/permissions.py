@@ -54,6 +54,8 @@ ABILITIES: dict[str, str] = {
     # Registering, designing, starting and deciding experiments; viewers read them.
     "manage_experiments": Role.PRODUCT_MANAGER,
     "manage_users": Role.ADMIN,
+    # The workspace's name and brand colour (the board pack and digests wear them).
+    "manage_workspace": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
     "view_jobs": Role.PRODUCT_OPS,
@@ -64,6 +66,8 @@ ABILITIES: dict[str, str] = {
     # The executive headline as the top of the home page: for the people who run the company
     # and its data (admins, product ops); others keep the home page as it was.
     "see_executive_home": Role.PRODUCT_OPS,
+    # Writing the quarter's board pack (PowerPoint and PDF) and downloading past ones.
+    "make_board_pack": Role.PRODUCT_OPS,
 }
 
 
