@@ -52,14 +52,18 @@ def main() -> None:
     quarter = args.quarter
     if quarter is None:
         as_of = metrics.as_of(workspace=workspace)
-        last = month_add(as_of.replace(day=1), -((as_of.month - 1) % 3) - 1)  # previous quarter's end
+        last = month_add(
+            as_of.replace(day=1), -((as_of.month - 1) % 3) - 1
+        )  # previous quarter's end
         quarter = f"{last.year}Q{(last.month - 1) // 3 + 1}"
     out = args.out or Path(tempfile.mkdtemp(prefix="boardpack-out-"))
     for label in ("cold", "warm"):
         started = time.perf_counter()
         _, paths = boardpack.write(workspace=workspace, quarter=quarter, out=out)
         elapsed = time.perf_counter() - started
-        print(f"board pack {quarter} ({args.scale}, {label}): {elapsed:.1f} s (goal <= {GOAL:.0f} s)")
+        print(
+            f"board pack {quarter} ({args.scale}, {label}): {elapsed:.1f} s (goal <= {GOAL:.0f} s)"
+        )
     for path in paths:
         print(f"  {path} ({path.stat().st_size // 1024} KB)")
 

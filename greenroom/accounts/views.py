@@ -5,8 +5,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from greenroom.accounts import selectors, services
 from greenroom import registry
+from greenroom.accounts import selectors, services
 from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm, WorkspaceSettingsForm
 from greenroom.accounts.models import ApiToken, Membership, Workspace
 from greenroom.accounts.permissions import ability_required, can

@@ -55,9 +55,7 @@ registry.register(
         kwargs=(("key", "usage"),),
         ability="view_dashboards",
     ),
-    NavEntry(
-        "data", "Board pack", "dashboards:board_pack", weight=5, ability="make_board_pack"
-    ),
+    NavEntry("data", "Board pack", "dashboards:board_pack", weight=5, ability="make_board_pack"),
     Panel(
         page="accounts.profile",
         title="Weekly digest",

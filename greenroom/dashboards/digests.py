@@ -74,7 +74,11 @@ def compose(*, workspace: Workspace, since: datetime, now: datetime) -> Digest:
         reference_partial=year.reference_partial,
     )
     currency = workspace.reporting_currency
-    digest.month, digest.partial, digest.compared = month.reference, month.reference_partial, month.compared
+    digest.month, digest.partial, digest.compared = (
+        month.reference,
+        month.reference_partial,
+        month.compared,
+    )
     digest.kpis = [_line(kpi, currency) for kpi in selectors.executive(month)["kpis"]]
     found = {chart.key: chart for chart in selectors.executive(year)["charts"]}
     for key in CHARTS:
@@ -111,7 +115,7 @@ def message(digest: Digest, *, to: User) -> EmailMultiAlternatives:
     email.attach_alternative(render_to_string("dashboards/email/digest.html", context), "text/html")
     # multipart/related around the alternatives: the images belong to the HTML.
     email.mixed_subtype = "related"
-    for cid, title, png in digest.images:
+    for cid, _title, png in digest.images:
         part = MIMEImage(png, "png")
         part.add_header("Content-ID", f"<{cid}>")
         part.add_header("Content-Disposition", "inline", filename=f"{cid.split('@')[0]}.png")

@@ -20,7 +20,11 @@ def write_board_pack(*, workspace_id: int, pack_id: int) -> str:
 
 
 # Mondays at 07:00 UTC.
-@job(name="dashboards.send_digests", retries=2, periodic=crontab(day_of_week="1", hour="7", minute="0"))
+@job(
+    name="dashboards.send_digests",
+    retries=2,
+    periodic=crontab(day_of_week="1", hour="7", minute="0"),
+)
 def send_digests() -> str:
     """Weekly: email subscribers their digest of headline figures and new insights."""
     sent = services.digests_send(now=timezone.now())

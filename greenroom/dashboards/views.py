@@ -177,12 +177,16 @@ def board_pack(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             pack = services.board_pack_request(
-                actor=request.user, workspace=request.workspace, quarter=form.cleaned_data["quarter"]
+                actor=request.user,
+                workspace=request.workspace,
+                quarter=form.cleaned_data["quarter"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Writing the board pack for {pack.quarter}; it appears below.")
+            messages.success(
+                request, f"Writing the board pack for {pack.quarter}; it appears below."
+            )
             return redirect("dashboards:board_pack")
     packs = BoardPack.objects.for_workspace(request.workspace).select_related("requested_by")
     listing = Listing(

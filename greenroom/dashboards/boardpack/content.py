@@ -143,7 +143,9 @@ def build(*, workspace: Workspace, quarter: str, progress: Progress | None = Non
     segments = selectors.customers(scope, by="segment")
     step(35, "Reading usage and adoption")
     usage, usage_year = selectors.usage(scope), selectors.usage(year)
-    charts_year = {c.key: c for c in exe_year["charts"] + usage_year["charts"]}
+    # Keyed per dashboard: both have a chart called "retention" (revenue, and user cohorts).
+    revenue_year = {c.key: c for c in exe_year["charts"]}
+    usage_charts = {c.key: c for c in usage_year["charts"]}
     portfolio_charts = {c.key: c for c in portfolio["charts"]}
     step(45, "Drawing the charts")
     currency = workspace.reporting_currency
@@ -151,11 +153,11 @@ def build(*, workspace: Workspace, quarter: str, progress: Progress | None = Non
         _title(workspace, scope),
         _headline(scope, exe["kpis"], currency),
         _movements(scope, currency, colour),
-        _trends(charts_year, colour),
+        _trends(revenue_year, colour),
         _portfolio(scope, portfolio, currency),
         _staffing(portfolio_charts["staffing"], colour),
         _segments(segments, currency),
-        _usage(usage["kpis"], charts_year, currency, colour),
+        _usage(usage["kpis"], usage_charts, currency, colour),
         _adoption(usage, colour),
         _notable(workspace, period, as_of),
     ]
@@ -226,7 +228,8 @@ def _title(workspace: Workspace, scope: selectors.Scope) -> Slide:
                 [
                     f"Figures at the end of {_month_label(scope)}, compared with "
                     f"{scope.compared:%B %Y} (one quarter earlier).",
-                    f"Data as of {scope.as_of:%d %B %Y}. Amounts in {workspace.reporting_currency}.",
+                    f"Data as of {scope.as_of:%d %B %Y}. "
+                    f"Amounts in {workspace.reporting_currency}.",
                 ],
                 bullets=False,
             )
@@ -296,13 +299,9 @@ def movements_steps(scope: selectors.Scope) -> tuple[float, list[tuple[str, floa
     mrr = {selectors._month(r["period"]): r["value"] for r in scope.read("mrr").rows}
     moves = scope.read("mrr_movements").rows
     first = scope.period.first
-    months = [
-        r for r in moves if first <= selectors._month(r["period"]) <= scope.reference
-    ]
+    months = [r for r in moves if first <= selectors._month(r["period"]) <= scope.reference]
     start = mrr.get(month_add(first, -1), 0.0)
-    parts = [
-        (selectors.MOVEMENT_LABELS[m], sum(r[m] for r in months)) for m in selectors.MOVEMENTS
-    ]
+    parts = [(selectors.MOVEMENT_LABELS[m], sum(r[m] for r in months)) for m in selectors.MOVEMENTS]
     return start, parts, mrr.get(scope.reference, 0.0)
 
 
@@ -359,10 +358,10 @@ def _portfolio(scope: selectors.Scope, data: dict, currency: str) -> Slide:
             "Product",
             "ARR",
             "ARR growth",
-            "Cost (month)",
+            "Cost",
             "Cost growth",
             "FTE",
-            "Cost / revenue",
+            "Cost ÷ MRR",
             "ARR per FTE",
         ]
     ]
@@ -391,12 +390,18 @@ def _portfolio(scope: selectors.Scope, data: dict, currency: str) -> Slide:
             formatting.compact_money(total["cost"], currency),
             "",
             formatting.decimal(total["fte"]),
-            formatting.percent(total["cost"] / total["arr"] if total["arr"] else None),
-            formatting.compact_money(total["arr"] / total["fte"] if total["fte"] else None, currency),
+            # The metric is cost over MRR: the total's too (ARR is twelve times MRR).
+            formatting.percent(12 * total["cost"] / total["arr"] if total["arr"] else None),
+            formatting.compact_money(
+                total["arr"] / total["fte"] if total["fte"] else None, currency
+            ),
         ]
     )
     more = len(data["products"]) - TABLE_ROWS
-    footnote = f"Growth {label}. Unallocated: cost and headcount not assigned to a product."
+    footnote = (
+        f"Growth {label}. Cost: the month's. Cost ÷ MRR: the month's cost against its recurring "
+        "revenue. Unallocated: cost and headcount of teams that own no product."
+    )
     if more > 0:
         footnote += f" {more} more products are on the Portfolio economics dashboard."
     return Slide(
@@ -570,7 +575,12 @@ PACK_METRICS = (
 
 def _definition(name: str) -> dict:
     doc = metrics.metric_documentation(name)
-    return {"name": name, "title": doc["title"], "text": doc["description"], "formula": doc["formula"]}
+    return {
+        "name": name,
+        "title": doc["title"],
+        "text": doc["description"],
+        "formula": doc["formula"],
+    }
 
 
 def _definitions_text(names: list[str]) -> str:

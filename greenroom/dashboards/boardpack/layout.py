@@ -50,6 +50,11 @@ def fit(image: Image, box: Box, caption_height: float = 0.0) -> Box:
     return Box(box.left + (box.width - width) / 2, box.top + caption_height, width, height)
 
 
+def first_column(columns: int) -> float:
+    """The first (label) column's share of a table's width: less as columns grow."""
+    return 0.4 if columns <= 4 else 0.3 if columns <= 6 else 0.2
+
+
 def row_height(rows: int, box: Box) -> float:
     """A table row's height: comfortable, but every row fits the box."""
     return min(0.45, box.height / max(rows, 1))

@@ -2,6 +2,7 @@
 positions (``layout.py``), then a page of metric definitions (a PDF has no speaker notes)."""
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -10,7 +11,6 @@ from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from greenroom.dashboards.boardpack import content as c
 from greenroom.dashboards.boardpack import layout
@@ -126,7 +126,7 @@ def _slide(page: _Page, slide: c.Slide, pack: c.Pack, *, number: int) -> None:
 def _table(page: _Page, block: c.Table, box: layout.Box, colour: str) -> None:
     columns = len(block.rows[0])
     height = layout.row_height(len(block.rows), box)
-    first = box.width * (0.3 if columns > 4 else 0.4)
+    first = box.width * layout.first_column(columns)
     widths = [first * inch] + [(box.width - first) / (columns - 1) * inch] * (columns - 1)
     table = Table(block.rows, colWidths=widths, rowHeights=height * inch)
     brand = colors.HexColor(colour)
@@ -142,9 +142,7 @@ def _table(page: _Page, block: c.Table, box: layout.Box, colour: str) -> None:
         ("RIGHTPADDING", (0, 0), (-1, -1), 6),
     ]
     style += [("ALIGN", (col, 0), (col, -1), "RIGHT") for col in block.numeric]
-    style += [
-        ("BACKGROUND", (0, r), (-1, r), LIGHT) for r in range(2, len(block.rows), 2)
-    ]
+    style += [("BACKGROUND", (0, r), (-1, r), LIGHT) for r in range(2, len(block.rows), 2)]
     style += [("TEXTCOLOR", (0, r), (-1, r), GREY) for r in block.emphasis]
     style += [
         ("FONTNAME", (0, r), (-1, r), "Helvetica-Bold")

@@ -135,7 +135,7 @@ def _table(slide, block: Table, box: layout.Box, colour: str) -> None:
         Inches(height * rows),
     )
     table = shape.table
-    first = box.width * (0.3 if columns > 4 else 0.4)
+    first = box.width * layout.first_column(columns)
     table.columns[0].width = Inches(first)
     for c in range(1, columns):
         table.columns[c].width = Inches((box.width - first) / (columns - 1))

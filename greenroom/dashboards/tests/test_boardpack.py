@@ -97,30 +97,47 @@ def test_it_writes_one_slide_per_section_and_a_pdf_page_for_each_plus_definition
 
 
 def test_it_shows_the_metrics_layers_headline_figures_against_the_quarter_before(written):
-    personas, pack, files = written
+    personas, _, files = written
     headline = _table(Presentation(str(files[".pptx"])).slides[1])
     assert headline[0][:4] == ["", "May 2026", "Feb 2026", "Change"]
     rows = {row[0]: row for row in headline[1:]}
-    # By hand: ARR = 12 × MRR: May 830 → 9,960 ($10.0K), Feb 770 → 9,240 ($9.2K); +7.8 %.
+    # By hand: ARR = 12 x MRR: May 830 → 9,960 ($10.0K), Feb 770 → 9,240 ($9.2K); +7.8 %.
     assert rows["ARR"][1:4] == ["$10.0K", "$9.2K", "+7.8 %"]
     # Every figure is the metrics layer's own for that month.
     ws = personas.workspace
     by_month = {
-        name: {(r["period"].year, r["period"].month): r["value"] for r in metrics.metric(name, workspace=ws).rows}
+        name: {
+            (r["period"].year, r["period"].month): r["value"]
+            for r in metrics.metric(name, workspace=ws).rows
+        }
         for name in ("arr", "nrr", "paying_accounts")
     }
     assert by_month["arr"][(2026, 5)] == pytest.approx(9960)
     assert rows["Net revenue retention"][1] == f"{100 * by_month['nrr'][(2026, 5)]:.1f} %"
     assert rows["Paying accounts"][1] == f"{round(by_month['paying_accounts'][(2026, 5)]):,}"
+    # The portfolio's total cost to revenue is the metric's: the month's cost over its MRR.
+    deck = Presentation(str(files[".pptx"]))
+    total = _table(deck.slides[4])[-1]
+    cost = sum(
+        r["value"]
+        for r in metrics.metric("cost", workspace=ws, by=["product"]).rows
+        if (r["period"].year, r["period"].month) == (2026, 5)
+    )
+    assert total[0] == "Total" and total[6] == f"{100 * cost / 830:.1f} %"
     # No targets are set yet: the columns are empty and the footnote says why.
     assert all(row[4] == "" for row in headline[1:])
-    assert any("No targets are set" in t for t in _texts(Presentation(str(files[".pptx"])).slides[1]))
+    assert any(
+        "No targets are set" in t for t in _texts(Presentation(str(files[".pptx"])).slides[1])
+    )
 
 
 def test_it_bridges_mrr_over_the_quarter_from_its_start_to_its_end(loaded):
     ws = loaded.workspace
     scope = content.selectors.scope_for(
-        ws, where={}, period=content.periods.parse("2026Q2", as_of=date(2026, 5, 31)), as_of=date(2026, 5, 31)
+        ws,
+        where={},
+        period=content.periods.parse("2026Q2", as_of=date(2026, 5, 31)),
+        as_of=date(2026, 5, 31),
     )
     start, parts, end = content.movements_steps(scope)
     # Mar's MRR 740 to May's 830: the movements of April and May add up to the difference.
@@ -131,7 +148,7 @@ def test_it_bridges_mrr_over_the_quarter_from_its_start_to_its_end(loaded):
 def test_it_wears_the_workspaces_name_and_brand_colour(loaded, tmp_path):
     loaded.workspace.brand_colour = "#1f3a93"
     loaded.workspace.save()
-    pack, paths = boardpack.write(workspace=loaded.workspace, quarter="2026q2", out=tmp_path)
+    _, paths = boardpack.write(workspace=loaded.workspace, quarter="2026q2", out=tmp_path)
     deck = Presentation(str(paths[0]))
     title = deck.slides[0]
     band = next(s for s in title.shapes if not s.has_text_frame or not s.text_frame.text)
@@ -155,7 +172,11 @@ def test_it_lists_notable_changes_from_a_registered_insight_feed(loaded):
         pack = content.build(workspace=loaded.workspace, quarter="2026Q1")
     slide = pack.slides[-1]
     assert slide.blocks[0].lines == ["Churn in SMB above its usual range. 4 accounts, $1.2K MRR"]
-    assert seen == {"workspace": loaded.workspace, "since": date(2026, 1, 1), "until": date(2026, 4, 1)}
+    assert seen == {
+        "workspace": loaded.workspace,
+        "since": date(2026, 1, 1),
+        "until": date(2026, 4, 1),
+    }
 
 
 @pytest.mark.parametrize("text", ["2026Q5", "last quarter", "Q4", "2025Q4; drop table", ""])
@@ -170,7 +191,10 @@ def test_it_reads_a_quarter_as_people_write_it():
 
 def test_it_says_when_a_quarter_has_nothing_to_report(loaded, tmp_path):
     for quarter, message in [
-        ("2025Q1", "No board pack for Q1 2025: No revenue in Q1 2025: billing data runs from Jan 2026"),
+        (
+            "2025Q1",
+            "No board pack for Q1 2025: No revenue in Q1 2025: billing data runs from Jan 2026",
+        ),
         ("2026Q3", "Q3 2026 has not started: the data runs to 31 May 2026"),
         ("1980Q1", "outside the years"),
     ]:
@@ -228,7 +252,9 @@ def test_the_job_records_a_quarter_without_data_on_the_pack(loaded):
     assert pack.status == "no_data" and "billing data runs from Jan 2026" in pack.message
     page = loaded.client(loaded.admin).get("/dashboards/board-pack/").content.decode()
     assert "Nothing to report" in page and "billing data runs from Jan 2026" in page
-    assert loaded.client(loaded.admin).get(f"/dashboards/board-pack/{pack.pk}.pdf").status_code == 404
+    assert (
+        loaded.client(loaded.admin).get(f"/dashboards/board-pack/{pack.pk}.pdf").status_code == 404
+    )
 
 
 def test_only_product_ops_and_admins_write_or_download_board_packs(loaded):
