@@ -429,7 +429,7 @@ def _staffing(chart: charts.Chart, colour: str) -> Slide:
 
 
 def _segments(data: dict, currency: str) -> Slide:
-    rows = [["Segment", "ARR", "Share", "ARR growth", "NRR", "Logo churn", "Churned"]]
+    rows = [["Segment", "ARR", "Share", "Growth", "NRR", "Logo churn", "Churned"]]
     for r in data["slices"][:TABLE_ROWS]:
         rows.append(
             [
@@ -458,8 +458,10 @@ def _segments(data: dict, currency: str) -> Slide:
         title="Customers by segment",
         subtitle="ARR, growth on the quarter before, retention and churn per segment",
         blocks=blocks,
-        split=0.7,
-        footnote="Right: the largest churns of the month." if churns else "",
+        split=0.72,
+        footnote="Growth: ARR on the quarter before. Right: the largest churns of the month."
+        if churns
+        else "Growth: ARR on the quarter before.",
         notes=_definitions_text(["arr", "nrr", "logo_churn"]),
     )
 
