@@ -14,6 +14,7 @@ COMMANDS = {
     "org": "import the organisation (teams, portfolio, markets, segments, plans)",
     "sources": "list, add and sync data sources (usage, billing, costs, headcount, CRM)",
     "refresh": "recompute the metrics from the business data (add --full to rebuild all)",
+    "boardpack": "write a quarter's board pack (PowerPoint and PDF): --quarter 2025Q4 --out DIR",
     "check": "check the configuration (add --deploy for production settings)",
     "manage": "run any other Django management command, e.g. 'greenroom manage shell'",
 }

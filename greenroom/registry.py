@@ -17,6 +17,7 @@ own entry under the same key: two different entries under one key are refused.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -218,6 +219,31 @@ class Milestone:
     ability: str = "view"
 
 
+@dataclass(frozen=True)
+class Notable:
+    """One notable change an insight feed found in the data (a segment's churn out of its
+    usual range...): what it says, and where its evidence is."""
+
+    title: str
+    detail: str = ""
+    url: str = ""
+    found_on: date | None = None
+
+
+@dataclass(frozen=True)
+class InsightFeed:
+    """Notable changes found in a workspace's data, nobody having asked (proactive insights):
+    ``recent(workspace=, since=, until=, limit=)`` returns the newest ``Notable`` first. The
+    board pack and the weekly digest read every registered feed; with none, they say that no
+    insights are available yet."""
+
+    key: str
+    title: str
+    weight: int
+    recent: Callable[..., list[Notable]]
+    ability: str = "view"
+
+
 Entry = (
     Section
     | NavEntry
@@ -228,6 +254,7 @@ Entry = (
     | PackSection
     | EvidenceKind
     | Milestone
+    | InsightFeed
 )
 E = TypeVar(
     "E",
@@ -240,6 +267,7 @@ E = TypeVar(
     PackSection,
     EvidenceKind,
     Milestone,
+    InsightFeed,
 )
 
 KINDS: tuple[type, ...] = (
@@ -252,6 +280,7 @@ KINDS: tuple[type, ...] = (
     PackSection,
     EvidenceKind,
     Milestone,
+    InsightFeed,
 )
 
 

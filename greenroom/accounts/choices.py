@@ -26,3 +26,4 @@ class AuditAction(models.TextChoices):
     USER_DEACTIVATE = "user.deactivate"
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"
+    WORKSPACE_UPDATE = "workspace.update"

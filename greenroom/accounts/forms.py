@@ -1,6 +1,7 @@
 from django import forms
 
 from greenroom.accounts.choices import Role
+from greenroom.accounts.models import Workspace
 
 
 class UserInviteForm(forms.Form):
@@ -20,3 +21,13 @@ class TokenForm(forms.Form):
     name = forms.CharField(
         max_length=100, help_text="What the token is for, e.g. “Warehouse sync”."
     )
+
+
+class WorkspaceSettingsForm(forms.ModelForm):
+    """The company's name and brand colour, as its board pack and digests show them."""
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "brand_colour"]
+        labels = {"name": "Company name", "brand_colour": "Brand colour"}
+        widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}

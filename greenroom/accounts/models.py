@@ -1,6 +1,7 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 
 from greenroom.accounts.choices import ROLE_RANK, Role
@@ -13,6 +14,13 @@ class Workspace(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     reporting_currency = models.CharField(max_length=3, default="USD")
+    # The company's colour on its board pack and digests (title bands, headings, chart marks).
+    brand_colour = models.CharField(
+        max_length=7,
+        default="#2f6f4f",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Write a colour as #RRGGBB.")],
+        help_text="Used on the board pack and the weekly digest, e.g. #2f6f4f.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -67,6 +67,8 @@ ABILITIES: dict[str, str] = {
     # The launch checklist templates every launch starts from.
     "edit_launch_templates": Role.PRODUCT_OPS,
     "manage_users": Role.ADMIN,
+    # The workspace's name and brand colour (the board pack and digests wear them).
+    "manage_workspace": Role.ADMIN,
     # The workspace's job runs and sync history: product ops connect the systems and must see
     # how their syncs ran. Install-wide runs stay with superusers (jobs/selectors.py).
     "view_jobs": Role.PRODUCT_OPS,
@@ -80,6 +82,8 @@ ABILITIES: dict[str, str] = {
     "view_data_health": Role.PRODUCT_OPS,
     "view_findings": Role.VIEWER,
     "dismiss_findings": Role.PRODUCT_OPS,
+    # Writing the quarter's board pack (PowerPoint and PDF) and downloading past ones.
+    "make_board_pack": Role.PRODUCT_OPS,
 }
 
 

@@ -61,6 +61,32 @@ def workspace_create(*, name: str, slug: str, reporting_currency: str = "USD") -
 
 
 @transaction.atomic
+def workspace_update(
+    *, actor: User, workspace: Workspace, name: str, brand_colour: str
+) -> Workspace:
+    """Rename the workspace or change its brand colour; the audit keeps what changed."""
+    changed = {
+        field: {"from": getattr(workspace, field), "to": value}
+        for field, value in (("name", name.strip()), ("brand_colour", brand_colour.lower()))
+        if getattr(workspace, field) != value
+    }
+    if not changed:
+        return workspace
+    for field, values in changed.items():
+        setattr(workspace, field, values["to"])
+    workspace.full_clean()
+    workspace.save(update_fields=list(changed))
+    audit_record(
+        actor=actor,
+        workspace=workspace,
+        action=AuditAction.WORKSPACE_UPDATE,
+        target=workspace,
+        detail=changed,
+    )
+    return workspace
+
+
+@transaction.atomic
 def workspace_get_or_create(*, name: str) -> tuple[Workspace, bool]:
     """The workspace ``name`` names (by slug, else by name), or a new one; never another.
 

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("workspace/", views.workspace_settings, name="workspace"),
     path("users/", views.users, name="users"),
     path("users/<int:pk>/role/", views.member_role, name="member_role"),
     path("users/<int:pk>/active/", views.member_active, name="member_active"),

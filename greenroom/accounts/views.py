@@ -5,10 +5,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from greenroom import registry
 from greenroom.accounts import selectors, services
-from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm
-from greenroom.accounts.models import ApiToken, Membership
-from greenroom.accounts.permissions import ability_required
+from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm, WorkspaceSettingsForm
+from greenroom.accounts.models import ApiToken, Membership, Workspace
+from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.lists import Column, Listing, render_list
 
@@ -25,8 +26,36 @@ def profile(request: MemberRequest) -> HttpResponse:
         "form": form,
         "tokens": selectors.token_list(user=request.user),
         "new_secret": new_secret,
+        # Other apps' sections of the profile (the weekly digest subscription), registered
+        # so that accounts never imports them.
+        "panels": [
+            {"title": p.title, "template": p.template, "context": p.context(request, request.user)}
+            for p in registry.panels("accounts.profile")
+            if can(request, p.ability)
+        ],
     }
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@ability_required("manage_workspace")
+def workspace_settings(request: MemberRequest) -> HttpResponse:
+    """The company's name and brand colour (its board pack and digests wear them)."""
+    workspace = request.workspace
+    # A copy: validating a model form writes its values onto the instance, and the service
+    # compares the workspace as it was with what was asked.
+    copy = Workspace.objects.get(pk=workspace.pk)
+    form = WorkspaceSettingsForm(request.POST or None, instance=copy)
+    if request.method == "POST" and form.is_valid():
+        services.workspace_update(
+            actor=request.user,
+            workspace=workspace,
+            name=form.cleaned_data["name"],
+            brand_colour=form.cleaned_data["brand_colour"],
+        )
+        messages.success(request, "Saved the workspace settings.")
+        return redirect("accounts:workspace")
+    return render(request, "accounts/workspace.html", {"form": form})
 
 
 @require_POST

@@ -1,8 +1,18 @@
-"""What the dashboards add to the shell: four sidebar links under Data & insights, and the
-executive headline on the home page for product ops and admins."""
+"""What the dashboards add to the shell: four sidebar links under Data & insights, the board
+pack for product ops and admins, the executive headline on the home page for them, and the
+weekly digest's subscription on every member's profile page."""
 
 from greenroom import registry
-from greenroom.registry import NavEntry, OverviewCard
+from greenroom.registry import NavEntry, OverviewCard, Panel
+
+
+def _digest_panel(request, user) -> dict:
+    from greenroom.dashboards.models import DigestSubscription
+
+    subscribed = (
+        DigestSubscription.objects.for_workspace(request.workspace).filter(user=user).exists()
+    )
+    return {"subscribed": subscribed, "email": user.email, "workspace_name": request.workspace.name}
 
 
 def _home_card(request) -> dict:
@@ -43,6 +53,15 @@ registry.register(
         "dashboards:dashboard",
         weight=4,
         kwargs=(("key", "usage"),),
+        ability="view_dashboards",
+    ),
+    NavEntry("data", "Board pack", "dashboards:board_pack", weight=5, ability="make_board_pack"),
+    Panel(
+        page="accounts.profile",
+        title="Weekly digest",
+        template="dashboards/_digest_panel.html",
+        context=_digest_panel,
+        weight=10,
         ability="view_dashboards",
     ),
     OverviewCard(

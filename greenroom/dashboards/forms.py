@@ -51,3 +51,19 @@ class DashboardFilters(FilterForm):
 
 def period_choices() -> list[tuple[str, str]]:
     return periods.CHOICES
+
+
+def _quarter_label(code: str) -> str:
+    return f"Q{code[-1]} {code[:4]}"
+
+
+class BoardPackForm(forms.Form):
+    """The quarter to write a board pack for: one the billing data covers."""
+
+    quarter = forms.ChoiceField(label="Quarter")
+
+    def __init__(self, data=None, *, quarters: list[str]) -> None:
+        super().__init__(data)
+        field = self.fields["quarter"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(code, _quarter_label(code)) for code in quarters]

@@ -1,19 +1,24 @@
 """The dashboards: parse the filters, read through the selectors, render (htmx: the body)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
-from greenroom.dashboards import assets, explain, periods, selectors
-from greenroom.dashboards.forms import SLICES, DashboardFilters
+from greenroom.dashboards import assets, explain, periods, selectors, services
+from greenroom.dashboards.boardpack.content import quarters_with_data
+from greenroom.dashboards.forms import SLICES, BoardPackForm, DashboardFilters
+from greenroom.dashboards.models import BoardPack
 from greenroom.dashboards.signals import dashboard_viewed
 from greenroom.lib.exports import export_response
+from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.metrics import selectors as metrics
 
 # The page other apps add sections to (registry.Panel(page=EXECUTIVE_PAGE, ...)).
@@ -176,3 +181,74 @@ def chart_spec(request: MemberRequest, key: str, chart: str) -> JsonResponse:
     if chart not in found:
         raise Http404("No such chart on this dashboard.")
     return JsonResponse(found[chart].spec)
+
+
+PACK_COLUMNS = [
+    Column("Quarter", "quarter", "quarter"),
+    Column("Asked for", "asked", "created_at"),
+    Column("By"),
+    Column("Status"),
+    Column("Files"),
+]
+
+
+@login_required
+@ability_required("make_board_pack")
+def board_pack(request: MemberRequest) -> HttpResponse:
+    """Ask for a quarter's board pack; the packs asked for, following those being written."""
+    quarters = quarters_with_data(workspace=request.workspace)
+    form = BoardPackForm(request.POST or None, quarters=quarters)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pack = services.board_pack_request(
+                actor=request.user,
+                workspace=request.workspace,
+                quarter=form.cleaned_data["quarter"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Writing the board pack for {pack.quarter}; it appears below."
+            )
+            return redirect("dashboards:board_pack")
+    packs = BoardPack.objects.for_workspace(request.workspace).select_related("requested_by")
+    listing = Listing(
+        request,
+        packs,
+        columns=PACK_COLUMNS,
+        default_sort="-asked",
+        rows_template="dashboards/board_pack.html#rows",
+        noun=("board pack", "board packs"),
+    )
+    active = any(pack.is_active() for pack in listing.rows)
+    context = {"form": form, "listing": listing, "quarters": quarters, "active": active}
+    return render_list(request, "dashboards/board_pack.html", context)
+
+
+@login_required
+@ability_required("make_board_pack")
+@require_GET
+def board_pack_file(request: MemberRequest, pk: int, fmt: str) -> FileResponse:
+    """A written pack's PowerPoint or PDF."""
+    pack = get_object_or_404(
+        BoardPack.objects.for_workspace(request.workspace), pk=pk, status=BoardPack.Status.DONE
+    )
+    path = services.board_pack_download(actor=request.user, pack=pack, fmt=fmt)
+    if not path.exists():
+        raise Http404("This pack's files are gone from the server: write it again.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@require_POST
+@login_required
+@ability_required("view_dashboards")
+def digest_subscription(request: MemberRequest) -> HttpResponse:
+    """Subscribe to the weekly digest, or stop it (from the profile page)."""
+    if request.POST.get("subscribe") == "1":
+        services.digest_subscribe(actor=request.user, workspace=request.workspace)
+        messages.success(request, "You will receive the weekly digest on Monday mornings.")
+    else:
+        services.digest_unsubscribe(actor=request.user, workspace=request.workspace)
+        messages.success(request, "You will no longer receive the weekly digest.")
+    return redirect("accounts:profile")
