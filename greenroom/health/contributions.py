@@ -5,7 +5,7 @@ executive overview, and who reads the dashboards on the scorecard."""
 from greenroom import registry
 from greenroom.accounts.requests import MemberRequest
 from greenroom.health import selectors
-from greenroom.registry import Measure, NavEntry, OverviewCard, Panel
+from greenroom.registry import InsightFeed, Measure, NavEntry, OverviewCard, Panel
 
 EXECUTIVE_PAGE = "dashboards.executive"  # dashboards.views.EXECUTIVE_PAGE
 
@@ -36,6 +36,13 @@ registry.register(
         template="health/_newest_panel.html",
         context=_newest,
         weight=10,
+        ability="view_findings",
+    ),
+    InsightFeed(
+        key="notable-changes",
+        title="Notable changes",
+        weight=10,
+        recent=selectors.notables,
         ability="view_findings",
     ),
     Measure(

@@ -5,8 +5,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from greenroom import registry
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import Membership, User, Workspace
 from greenroom.customers import selectors as customers
@@ -226,6 +228,28 @@ def newest_findings(*, workspace: Workspace, limit: int = 5) -> list[Finding]:
         .filter(dismissed_at__isnull=True)
         .order_by("-period", "-found_at", "-pk")[:limit]
     )
+
+
+def notables(
+    *, workspace: Workspace, since: date, until: date, limit: int = 8
+) -> list[registry.Notable]:
+    """Open notable changes of the periods from ``since`` up to ``until`` (excluded), the
+    strongest first: the board pack's and the weekly digest's insight feed."""
+    rows = (
+        Finding.objects.for_workspace(workspace)
+        .filter(dismissed_at__isnull=True, period__gte=since, period__lt=until)
+        .order_by("-period", "-found_at", "-pk")[: limit * 4]
+    )
+    strongest = sorted(rows, key=lambda row: (row.period, row.strength()), reverse=True)[:limit]
+    return [
+        registry.Notable(
+            title=row.title,
+            detail=row.summary,
+            url=reverse("health:finding", args=[row.pk]),
+            found_on=row.found_at.date(),
+        )
+        for row in strongest
+    ]
 
 
 def detect(*, workspace: Workspace) -> list[detection.Candidate]:

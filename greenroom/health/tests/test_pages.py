@@ -4,6 +4,8 @@ dashboard views recorded by role, and the executive overview's newest changes.""
 from datetime import date
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import AuditEvent
@@ -140,3 +142,19 @@ def test_it_puts_the_newest_changes_on_the_executive_overview(loaded):
     assert "Newest notable changes" in page
     assert "Churn in Mid-market rose to 6.0%" in page
     assert "Not part of this version yet" not in page
+
+
+def test_it_feeds_the_board_pack_and_digest_the_quarters_open_changes(personas):
+    from greenroom.dashboards.boardpack.content import notable_changes
+
+    workspace = personas.workspace
+    inside = finding(workspace, subject="Mid-market", period=date(2026, 5, 1))
+    finding(workspace, subject="Enterprise", period=date(2026, 2, 1))  # before the quarter
+    dismissed = finding(workspace, subject="SMB", period=date(2026, 6, 1))
+    dismissed.dismissed_at = timezone.now()
+    dismissed.save()
+
+    found = notable_changes(workspace=workspace, since=date(2026, 4, 1), until=date(2026, 7, 1))
+
+    assert [notable.title for notable in found or []] == [inside.title]
+    assert found and found[0].url == reverse("health:finding", args=[inside.pk])
