@@ -66,9 +66,6 @@ registry.register(
         waits_for="strategy and roadmaps",
     ),
     PackSection(
-        key="roadmap-diff", title="Roadmap changes", weight=200, waits_for="strategy and roadmaps"
-    ),
-    PackSection(
         key="feedback-themes", title="Top feedback themes", weight=400, waits_for="feedback"
     ),
     PackSection(
@@ -83,7 +80,4 @@ registry.register(
     EvidenceKind(key="insight", title="Insight", weight=100, waits_for="the research repository"),
     EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
     EvidenceKind(key="experiment", title="Experiment", weight=300, waits_for="experiments"),
-    EvidenceKind(
-        key="roadmap-item", title="Roadmap item", weight=400, waits_for="strategy and roadmaps"
-    ),
 )

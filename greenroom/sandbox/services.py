@@ -15,6 +15,7 @@ from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
+from greenroom.sandbox.roadmaps import sandbox_roadmaps
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
@@ -74,4 +75,5 @@ def sandbox_build(
     )
     progress("Adding goals: intents, initiatives, objectives and key results")
     sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
+    sandbox_roadmaps(workspace=workspace, seed=seed, progress=progress)
     return workspace
