@@ -9,7 +9,7 @@ every slice is read from the new snapshot. The fastest and slowest of ``--repeat
 printed (the goal is on the slowest), and the CPU time of the fastest with the load average,
 since on a shared machine the wall-clock time is mostly waiting for a core.
 
-Then the portfolio roll-up: in a workspace of its own in the same database, 15 teams × 40
+Then the portfolio roll-up: in a workspace of its own in the same database, 15 teams x 40
 roadmap items, each serving one of 60 key results with a live status, rendered as the
 portfolio page (``--portfolio-repeat`` times through Django's test client, signed in); the
 goals page of the same workspace is timed in the same run as the baseline (the page the
@@ -106,11 +106,11 @@ def migrate(data_dir: Path) -> None:
 
 def _p95(timings: list[float]) -> float:
     ordered = sorted(timings)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def portfolio(repeat: int) -> None:
-    """15 teams × 40 items with live key-result status: the portfolio page's p95, and the
+    """15 teams x 40 items with live key-result status: the portfolio page's p95, and the
     goals page's as the baseline, both rendered in this run."""
     import random
     from datetime import date
@@ -136,7 +136,10 @@ def portfolio(repeat: int) -> None:
     client = Client()
     client.force_login(user)
     timings: dict[str, list[float]] = {"portfolio": [], "goals": []}
-    for name, url in (("portfolio", reverse("strategy:portfolio")), ("goals", reverse("strategy:goals"))):
+    for name, url in (
+        ("portfolio", reverse("strategy:portfolio")),
+        ("goals", reverse("strategy:goals")),
+    ):
         client.get(url)  # warm: templates compiled, caches filled
         for _ in range(repeat):
             started = time.perf_counter()
@@ -145,61 +148,88 @@ def portfolio(repeat: int) -> None:
             assert response.status_code == 200, response.status_code
     items = RoadmapItem.objects.for_workspace(workspace).count()
     print(f"portfolio_items: {items} (15 teams, key results with live status)")
-    print(f"portfolio_rollup_p95: {_p95(timings['portfolio']):.0f} ms (goal <= {PORTFOLIO_GOAL_MS:.0f} ms)")
+    p95 = _p95(timings["portfolio"])
+    print(f"portfolio_rollup_p95: {p95:.0f} ms (goal <= {PORTFOLIO_GOAL_MS:.0f} ms)")
     print(f"portfolio_rollup_median: {sorted(timings['portfolio'])[repeat // 2]:.0f} ms")
     print(f"baseline_goals_page_p95: {_p95(timings['goals']):.0f} ms (same run, same workspace)")
     print(f"portfolio_load_average: {os.getloadavg()[0]:.1f}")
 
 
 def _portfolio_data(workspace, user, services, Team, KeyResult, rng, date) -> None:
-    teams = [
-        Team.objects.create(workspace=workspace, name=f"Team {n:02d}") for n in range(1, 16)
-    ]
+    teams = [Team.objects.create(workspace=workspace, name=f"Team {n:02d}") for n in range(1, 16)]
     intents = [
         services.intent_save(
-            actor=user, workspace=workspace,
-            data={"title": f"Intent {n}", "starts_on": date(2026, 1, 1), "ends_on": date(2027, 1, 1)},
+            actor=user,
+            workspace=workspace,
+            data={
+                "title": f"Intent {n}",
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2027, 1, 1),
+            },
         )
         for n in range(1, 4)
-    ]  # fmt: skip
+    ]
     key_results = []
     for n, team in enumerate(teams):
         initiative = services.initiative_save(
-            actor=user, workspace=workspace,
+            actor=user,
+            workspace=workspace,
             data={"title": f"Initiative {n}", "intent": intents[n % len(intents)]},
-        )  # fmt: skip
+        )
         objective = services.objective_save(
-            actor=user, workspace=workspace,
-            data={"title": f"Objective of {team.name}", "team": team, "initiative": initiative,
-                  "starts_on": date(2026, 1, 1), "ends_on": date(2026, 12, 31)},
-        )  # fmt: skip
+            actor=user,
+            workspace=workspace,
+            data={
+                "title": f"Objective of {team.name}",
+                "team": team,
+                "initiative": initiative,
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2026, 12, 31),
+            },
+        )
         for k in range(4):
             key_results.append(
                 services.key_result_save(
-                    actor=user, workspace=workspace,
-                    data={"objective": objective, "title": f"{team.name} KR {k}",
-                          "baseline": 0.0, "target": 100.0, "starts_on": date(2026, 1, 1),
-                          "due_on": date(2026, 12, 31)},
-                )  # fmt: skip
+                    actor=user,
+                    workspace=workspace,
+                    data={
+                        "objective": objective,
+                        "title": f"{team.name} KR {k}",
+                        "baseline": 0.0,
+                        "target": 100.0,
+                        "starts_on": date(2026, 1, 1),
+                        "due_on": date(2026, 12, 31),
+                    },
+                )
             )
             services.check_in_create(
-                actor=user, key_result=key_results[-1], value=float(rng.randrange(0, 100)),
+                actor=user,
+                key_result=key_results[-1],
+                value=float(rng.randrange(0, 100)),
                 checked_on=date(2026, 6, 30),
-            )  # fmt: skip
+            )
     columns = ["Now", "Next", "Later"]
     previous = None
     for team in teams:
         for n in range(40):
             item = services.roadmap_item_save(
-                actor=user, workspace=workspace,
-                data={"title": f"{team.name} item {n}", "team": team, "column": columns[n % 3],
-                      "key_result": rng.choice(key_results) if n % 5 else None},
-            )  # fmt: skip
+                actor=user,
+                workspace=workspace,
+                data={
+                    "title": f"{team.name} item {n}",
+                    "team": team,
+                    "column": columns[n % 3],
+                    "key_result": rng.choice(key_results) if n % 5 else None,
+                },
+            )
             if previous is not None and n % 10 == 0:
                 services.roadmap_item_save(
-                    actor=user, workspace=workspace, data={}, instance=item,
+                    actor=user,
+                    workspace=workspace,
+                    data={},
+                    instance=item,
                     dependencies=[previous],
-                )  # fmt: skip
+                )
             previous = item
 
 

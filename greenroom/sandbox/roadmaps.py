@@ -25,19 +25,62 @@ OFF_TEMPLATE = {"Reporting", "Mobile", "Data Platform"}
 
 # team -> (title, column, status); the first of each team's items serves its key result.
 ITEMS = {
-    "Projects & Tasks": [("Timeline view", "Now", "in_progress"), ("Board templates", "Next", "planned"), ("Guest access to projects", "Later", "proposed")],
-    "Access & Admin": [("SCIM provisioning", "Now", "in_progress"), ("Audit log export", "Next", "planned"), ("Custom roles", "Later", "proposed")],
-    "Notifications": [("Weekly digest email", "Now", "in_progress"), ("Smart notification batching", "Next", "planned"), ("Mobile push preferences", "Later", "proposed")],
-    "Workflow": [("Conditional branches", "Now", "in_progress"), ("Scheduled triggers", "Next", "planned"), ("Workflow versioning", "Later", "proposed")],
-    "Integrations": [("Salesforce two-way sync", "Now", "in_progress"), ("Jira Cloud connector", "Next", "planned"), ("Connector SDK", "Later", "proposed")],
-    "Dashboards": [("Dashboard sharing links", "Now", "in_progress"), ("Chart annotations", "Next", "planned"), ("Embedded dashboards", "Later", "proposed")],
-    "Reporting": [("Report scheduler rewrite", "Now", "in_progress"), ("Excel export", "Next", "planned"), ("Report builder", "Later", "proposed")],
-    "Data Platform": [("Warehouse sync", "Now", "in_progress"), ("Pipeline monitoring", "Later", "proposed")],
-    "Invoicing": [("Usage-based invoices", "Now", "in_progress"), ("Recurring invoices for mid-market", "Next", "planned"), ("Multi-entity billing", "Later", "proposed")],
-    "Checkout & Payouts": [("Instant payouts", "Now", "in_progress"), ("Payout retry rules", "Next", "planned"), ("Local payment methods", "Later", "proposed")],
+    "Projects & Tasks": [
+        ("Timeline view", "Now", "in_progress"),
+        ("Board templates", "Next", "planned"),
+        ("Guest access to projects", "Later", "proposed"),
+    ],
+    "Access & Admin": [
+        ("SCIM provisioning", "Now", "in_progress"),
+        ("Audit log export", "Next", "planned"),
+        ("Custom roles", "Later", "proposed"),
+    ],
+    "Notifications": [
+        ("Weekly digest email", "Now", "in_progress"),
+        ("Smart notification batching", "Next", "planned"),
+        ("Mobile push preferences", "Later", "proposed"),
+    ],
+    "Workflow": [
+        ("Conditional branches", "Now", "in_progress"),
+        ("Scheduled triggers", "Next", "planned"),
+        ("Workflow versioning", "Later", "proposed"),
+    ],
+    "Integrations": [
+        ("Salesforce two-way sync", "Now", "in_progress"),
+        ("Jira Cloud connector", "Next", "planned"),
+        ("Connector SDK", "Later", "proposed"),
+    ],
+    "Dashboards": [
+        ("Dashboard sharing links", "Now", "in_progress"),
+        ("Chart annotations", "Next", "planned"),
+        ("Embedded dashboards", "Later", "proposed"),
+    ],
+    "Reporting": [
+        ("Report scheduler rewrite", "Now", "in_progress"),
+        ("Excel export", "Next", "planned"),
+        ("Report builder", "Later", "proposed"),
+    ],
+    "Data Platform": [
+        ("Warehouse sync", "Now", "in_progress"),
+        ("Pipeline monitoring", "Later", "proposed"),
+    ],
+    "Invoicing": [
+        ("Usage-based invoices", "Now", "in_progress"),
+        ("Recurring invoices for mid-market", "Next", "planned"),
+        ("Multi-entity billing", "Later", "proposed"),
+    ],
+    "Checkout & Payouts": [
+        ("Instant payouts", "Now", "in_progress"),
+        ("Payout retry rules", "Next", "planned"),
+        ("Local payment methods", "Later", "proposed"),
+    ],
     "Mobile": [("Offline mode", "Now", "in_progress"), ("Tablet layout", "Later", "proposed")],
-    "Growth": [("Guided onboarding checklist", "Now", "in_progress"), ("In-app upgrade prompts", "Next", "planned"), ("Referral programme", "Later", "proposed")],
-}  # fmt: skip
+    "Growth": [
+        ("Guided onboarding checklist", "Now", "in_progress"),
+        ("In-app upgrade prompts", "Next", "planned"),
+        ("Referral programme", "Later", "proposed"),
+    ],
+}
 
 # (item, the item it depends on): the first plans in "Now" on one still in "Later".
 DEPENDENCIES = [
@@ -66,9 +109,20 @@ def sandbox_roadmaps(*, workspace: Workspace, seed: int, progress=lambda _: None
         )
         for index, (title, column, status) in enumerate(rows):
             created[title] = _item(
-                workspace, ops, team, title, column, status, index, goals, areas,
-                opportunities, markets, rng, off=team_name in OFF_TEMPLATE,
-            )  # fmt: skip
+                workspace,
+                ops,
+                team,
+                title,
+                column,
+                status,
+                index,
+                goals,
+                areas,
+                opportunities,
+                markets,
+                rng,
+                off=team_name in OFF_TEMPLATE,
+            )
     for title, needed in DEPENDENCIES:
         if title in created and needed in created:
             services.roadmap_item_save(
@@ -93,8 +147,22 @@ def _goals(workspace: Workspace, team: Team) -> tuple[Objective | None, KeyResul
     return objective, key_result
 
 
-def _item(workspace, ops, team, title, column, status, index, goals, areas, opportunities,
-          markets, rng, *, off: bool) -> RoadmapItem:  # fmt: skip
+def _item(
+    workspace,
+    ops,
+    team,
+    title,
+    column,
+    status,
+    index,
+    goals,
+    areas,
+    opportunities,
+    markets,
+    rng,
+    *,
+    off: bool,
+) -> RoadmapItem:
     objective, key_result = goals
     data: dict = {"title": title, "team": team, "column": column, "status": status}
     linked: list = []

@@ -45,7 +45,6 @@ class Trigger(models.TextChoices):
 GRAINS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("quarter", "Quarter")]
 
 
-
 class ItemStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     PLANNED = "planned", "Planned"
@@ -68,7 +67,7 @@ DEFAULT_REQUIRED = ["goal", "evidence", "impact"]
 
 
 class Scoring(models.TextChoices):
-    RICE = "rice", "RICE (reach × impact × confidence ÷ effort)"
+    RICE = "rice", "RICE (reach, impact, confidence, effort)"
     WEIGHTED = "weighted", "Weighted drivers"
 
 

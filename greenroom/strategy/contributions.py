@@ -52,7 +52,9 @@ def _search(*, workspace: Workspace, actor: Any, query: str, limit: int) -> list
     ]
 
 
-def _search_items(*, workspace: Workspace, actor: Any, query: str, limit: int) -> list[SearchResult]:
+def _search_items(
+    *, workspace: Workspace, actor: Any, query: str, limit: int
+) -> list[SearchResult]:
     rows = selectors.roadmap_item_list(workspace=workspace).filter(title__icontains=query)
     return [
         SearchResult(
@@ -127,9 +129,7 @@ registry.register(
         weight=700,
         compute=selectors.teams_on_standard_roadmap,
     ),
-    SearchProvider(
-        key="roadmap-items", title="Roadmap items", search=_search_items, weight=610
-    ),
+    SearchProvider(key="roadmap-items", title="Roadmap items", search=_search_items, weight=610),
     PackSection(
         key="roadmap-diff",
         title="Roadmap changes",

@@ -217,7 +217,8 @@ class RoadmapItemForm(_Scoped):
         f["opportunities"].queryset = Opportunity.objects.for_workspace(workspace)  # type: ignore[attr-defined]
         f["opportunities"].help_text = "Feedback opportunities this answers (their demand counts)."
         f["market_opened"].queryset = Market.objects.for_workspace(workspace)  # type: ignore[attr-defined]
-        f["product_area"].queryset = ProductArea.objects.for_workspace(workspace).select_related("product")  # type: ignore[attr-defined]
+        areas = ProductArea.objects.for_workspace(workspace).select_related("product")
+        f["product_area"].queryset = areas  # type: ignore[attr-defined]
         deps = RoadmapItem.objects.for_workspace(workspace).select_related("team")
         if self.instance.pk:
             deps = deps.exclude(pk=self.instance.pk)
@@ -247,7 +248,9 @@ class MoveForm(forms.Form):
 
 class RoadmapEvidenceForm(forms.Form):
     kind = forms.ChoiceField(label="Kind")
-    reference = forms.CharField(required=False, label="Id", help_text="The insight's or experiment's number.")
+    reference = forms.CharField(
+        required=False, label="Id", help_text="The insight's or experiment's number."
+    )
     url = forms.URLField(required=False, label="Link", assume_scheme="https")
     note = forms.CharField(required=False, widget=TEXT)
 

@@ -257,9 +257,7 @@ class RoadmapItem(WorkspaceOwned):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="roadmap_items")
     column = models.CharField(max_length=40)
     position = models.PositiveIntegerField(default=0)
-    status = models.CharField(
-        max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED
-    )
+    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
     problem = models.TextField(blank=True, help_text="The customer or business problem.")
     initiative = models.ForeignKey(
         Initiative, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"

@@ -27,7 +27,7 @@ def portfolio_pdf(*, portfolio: Portfolio, grouping: str) -> bytes:
     ]
     for group in portfolio.groups:
         story += [Spacer(1, 4 * mm), Paragraph(escape(group.label), _STYLES["Heading2"])]
-        rows = [["Item", "Team", "Column", "Serves", "Key result"]]
+        rows: list[list] = [["Item", "Team", "Column", "Serves", "Key result"]]
         for item in group.items:
             kr = item.key_result
             status = kr.get_status_display() if kr else "—"
@@ -58,8 +58,11 @@ def portfolio_pdf(*, portfolio: Portfolio, grouping: str) -> bytes:
         story.append(_cell("No roadmap items yet."))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=landscape(A4), title="Portfolio roadmap", leftMargin=15 * mm,
+        buffer,
+        pagesize=landscape(A4),
+        title="Portfolio roadmap",
+        leftMargin=15 * mm,
         rightMargin=15 * mm,
-    )  # fmt: skip
+    )
     document.build(story)
     return buffer.getvalue()

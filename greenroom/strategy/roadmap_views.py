@@ -81,7 +81,9 @@ def board(request: MemberRequest) -> HttpResponseBase:
         "template": template,
         "count": len(items),
         "warnings": selectors.dependency_warnings(items, template.columns),
-        "scores": selectors.item_scores(workspace=request.workspace, items=items, template=template),
+        "scores": selectors.item_scores(
+            workspace=request.workspace, items=items, template=template
+        ),
         "missing": {i.pk: selectors.missing_from_template(i, template.required) for i in items},
         "can_edit": can_edit,
         "can_manage": can(request, "manage_roadmaps"),
@@ -96,14 +98,23 @@ COLUMNS = [
     Column("Column", "column", "column", value=lambda i: i.column),
     Column("Status", "status", "status", value=lambda i: i.get_status_display()),
     Column("Serves", value=lambda i: str(i.key_result or i.objective or i.initiative or "")),
-    Column("Key result status", value=lambda i: i.key_result.get_status_display() if i.key_result else ""),
-    Column("Revenue unlocked", "revenue", "revenue_unlocked", value=lambda i: i.revenue_unlocked, numeric=True),
+    Column(
+        "Key result status",
+        value=lambda i: i.key_result.get_status_display() if i.key_result else "",
+    ),
+    Column(
+        "Revenue unlocked",
+        "revenue",
+        "revenue_unlocked",
+        value=lambda i: i.revenue_unlocked,
+        numeric=True,
+    ),
     Column("Cost reduced", "cost", "cost_reduced", value=lambda i: i.cost_reduced, numeric=True),
     Column("Market opened", value=lambda i: str(i.market_opened or "")),
     Column("Confidence", "confidence", "confidence", value=lambda i: i.confidence, numeric=True),
     Column("Score", value=lambda i: i.score.value, numeric=True),
     Column("Updated", "updated", "updated_at", value=lambda i: i.updated_at),
-]  # fmt: skip
+]
 
 
 @login_required
@@ -155,9 +166,16 @@ def portfolio_view(request: MemberRequest) -> HttpResponseBase:
 
 def _portfolio_rows(found: selectors.Portfolio):
     yield [
-        "Group", "Item", "Team", "Column", "Status", "Serves", "Key result status",
-        "Key result progress", "Warnings",
-    ]  # fmt: skip
+        "Group",
+        "Item",
+        "Team",
+        "Column",
+        "Status",
+        "Serves",
+        "Key result status",
+        "Key result progress",
+        "Warnings",
+    ]
     for group in found.groups:
         for item in group.items:
             kr = item.key_result

@@ -35,7 +35,7 @@ class Score:
 
 
 def rice(inputs: Inputs) -> Score:
-    """Reach × impact × confidence ÷ effort; reach is the accounts asking in feedback when
+    """Reach x impact x confidence / effort; reach is the accounts asking in feedback when
     the team gave none."""
     reach = inputs.reach if inputs.reach is not None else (inputs.demand_accounts or None)
     named = {

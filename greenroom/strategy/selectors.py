@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from greenroom.accounts.models import AuditEvent, User, Workspace
@@ -22,6 +22,7 @@ from greenroom.strategy.models import (
     KeyResult,
     KeyResultReading,
     Objective,
+    RoadmapEvidence,
     RoadmapItem,
     RoadmapSnapshot,
     RoadmapTemplate,
@@ -217,15 +218,16 @@ def roadmap_item_get(*, workspace: Workspace, pk: int) -> RoadmapItem | None:
 def missing_from_template(item: RoadmapItem, required: list[str]) -> list[str]:
     """The template's required fields ``item`` lacks (keys of TEMPLATE_FIELDS); the item
     comes from ``roadmap_item_list`` (its evidence and opportunities prefetched)."""
-    has = {
-        "goal": item.has_goal,
-        "evidence": bool(item.opportunity_list or item.evidence_list),  # type: ignore[attr-defined]
-        "impact": item.has_impact,
-        "problem": bool(item.problem.strip()),
-        "confidence": item.confidence is not None,
-        "product_area": item.product_area_id is not None,
-    }
-    return [name for name in required if not has.get(name, True)]
+    values = {
+        name: getattr(item, name)
+        for name in (
+            "initiative_id", "objective_id", "key_result_id", "revenue_unlocked",
+            "cost_reduced", "market_opened_id", "problem", "confidence", "product_area_id",
+        )
+    }  # fmt: skip
+    values["has_opportunity"] = bool(item.opportunity_list)  # type: ignore[attr-defined]
+    values["has_evidence"] = bool(item.evidence_list)  # type: ignore[attr-defined]
+    return _missing(values, required)
 
 
 def served_initiative(item: RoadmapItem) -> Initiative | None:
@@ -359,24 +361,50 @@ def on_standard(row: TeamAdherence, now: datetime | None = None) -> bool:
 
 def adherence(*, workspace: Workspace) -> list[TeamAdherence]:
     """Per team (every team, those without a roadmap too): items, how many meet the
-    template, when the roadmap last changed, and which required fields are most missed."""
+    template, when the roadmap last changed, and which required fields are most missed
+    (three queries: the scorecard draws it)."""
     required = roadmap_template(workspace=workspace).required
     rows = {
         team.pk: TeamAdherence(team, 0, 0, None, {})
         for team in Team.objects.for_workspace(workspace).order_by("name", "pk")
     }
-    for item in roadmap_item_list(workspace=workspace):
-        row = rows.get(item.team_id)
+    linked = RoadmapItem.opportunities.through.objects.filter(roadmapitem_id=OuterRef("pk"))
+    evidence = RoadmapEvidence.objects.filter(item_id=OuterRef("pk"))
+    items = (
+        RoadmapItem.objects.for_workspace(workspace)
+        .annotate(has_opportunity=Exists(linked), has_evidence=Exists(evidence))
+        .values(
+            "team_id", "updated_at", "initiative_id", "objective_id", "key_result_id",
+            "revenue_unlocked", "cost_reduced", "market_opened_id", "problem", "confidence",
+            "product_area_id", "has_opportunity", "has_evidence",
+        )
+    )  # fmt: skip
+    for item in items:
+        row = rows.get(item["team_id"])
         if row is None:
             continue
         row.items += 1
-        missing = missing_from_template(item, required)
+        missing = _missing(item, required)
         row.meeting += not missing
         for name in missing:
             row.missing[name] = row.missing.get(name, 0) + 1
-        if row.last_updated is None or item.updated_at > row.last_updated:
-            row.last_updated = item.updated_at
+        if row.last_updated is None or item["updated_at"] > row.last_updated:
+            row.last_updated = item["updated_at"]
     return list(rows.values())
+
+
+def _missing(item: dict, required: list[str]) -> list[str]:
+    has = {
+        "goal": bool(item["initiative_id"] or item["objective_id"] or item["key_result_id"]),
+        "evidence": bool(item["has_opportunity"] or item["has_evidence"]),
+        "impact": bool(
+            item["revenue_unlocked"] or item["cost_reduced"] or item["market_opened_id"]
+        ),
+        "problem": bool(item["problem"].strip()),
+        "confidence": item["confidence"] is not None,
+        "product_area": item["product_area_id"] is not None,
+    }
+    return [name for name in required if not has.get(name, True)]
 
 
 def teams_on_standard_roadmap(*, workspace: Workspace) -> Ratio:
@@ -454,8 +482,12 @@ def snapshot_diff(*, before: RoadmapSnapshot, after: RoadmapSnapshot) -> Snapsho
         if fields:
             changed.append((old[pk], new[pk], fields))
     return SnapshotDiff(
-        added=sorted((new[k] for k in new.keys() - old.keys()), key=lambda r: (r["team"], r["title"])),
-        removed=sorted((old[k] for k in old.keys() - new.keys()), key=lambda r: (r["team"], r["title"])),
+        added=sorted(
+            (new[k] for k in new.keys() - old.keys()), key=lambda r: (r["team"], r["title"])
+        ),
+        removed=sorted(
+            (old[k] for k in old.keys() - new.keys()), key=lambda r: (r["team"], r["title"])
+        ),
         changed=changed,
     )
 
@@ -476,9 +508,7 @@ def roadmap_changes(
     *, workspace: Workspace, since: datetime, until: datetime | None = None, limit: int = 200
 ) -> list[AuditEvent]:
     """Every audited change to a roadmap item in a period, newest first, with its author."""
-    rows = audit_event_list(workspace=workspace).filter(
-        action__in=_ROADMAP_ACTIONS, at__gte=since
-    )
+    rows = audit_event_list(workspace=workspace).filter(action__in=_ROADMAP_ACTIONS, at__gte=since)
     if until is not None:
         rows = rows.filter(at__lt=until)
     return list(rows[:limit])

@@ -416,7 +416,9 @@ def roadmap_template_of(workspace: Workspace) -> RoadmapTemplate:
 
 
 @transaction.atomic
-def roadmap_template_save(*, actor: User | None, workspace: Workspace, data: dict) -> RoadmapTemplate:
+def roadmap_template_save(
+    *, actor: User | None, workspace: Workspace, data: dict
+) -> RoadmapTemplate:
     """Change the columns, required fields or scoring; a column still holding items cannot
     be removed (say where they go first), a renamed one is a removal plus an addition."""
     row = roadmap_template_of(workspace)
@@ -460,9 +462,7 @@ def _check_dependencies(item: RoadmapItem, dependencies: list[RoadmapItem]) -> N
             raise ValidationError({"dependencies": "An item cannot depend on itself."})
         path = _path(graph, dependency.pk, item.pk)
         if path is not None:
-            titles = dict(
-                RoadmapItem.objects.filter(pk__in=path).values_list("pk", "title")
-            )
+            titles = dict(RoadmapItem.objects.filter(pk__in=path).values_list("pk", "title"))
             chain = " → ".join(f"“{titles[pk]}”" for pk in [item.pk, *path])
             raise ValidationError(
                 {"dependencies": f"That would make a cycle: {chain}. Remove one of its links."}
@@ -506,7 +506,7 @@ def roadmap_item_save(
         data.setdefault("position", _last_position(workspace, data.get("team"), data["column"]))
     if "column" in data:
         _check_column(workspace, data["column"])
-    changed = _save(actor=actor, workspace=workspace, row=row, data=data)
+    _save(actor=actor, workspace=workspace, row=row, data=data)
     extra: dict[str, list] = {}
     if opportunities is not None:
         if any(o.workspace_id != workspace.pk for o in opportunities):

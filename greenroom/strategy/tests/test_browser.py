@@ -80,4 +80,3 @@ def test_a_pm_plans_against_a_key_result_and_the_cpo_sees_its_live_status(new_pa
     cpo.screenshot(path=SCREENSHOTS / "strategy-goals-390.png", full_page=True)
     _fits(cpo, 390)
     assert not problems.found + problems.csp_violations
-

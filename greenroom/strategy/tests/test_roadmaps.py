@@ -218,12 +218,12 @@ def test_it_offers_a_pm_only_their_teams_when_adding_an_item(personas, roadmap):
 def test_it_adds_link_evidence_and_refuses_an_unknown_registered_reference(personas, roadmap):
     client = personas.client(personas.pm)
     url = reverse("strategy:roadmap_item_evidence", args=[roadmap["next"].pk])
-    client.post(url, {"kind": "link", "url": "https://example.com/interviews", "note": "Five calls"})
+    client.post(
+        url, {"kind": "link", "url": "https://example.com/interviews", "note": "Five calls"}
+    )
     assert roadmap["next"].evidence.get().label == "Five calls"
     with registry.scratch():
-        registry.register(
-            EvidenceKind("toy-insight", "Toy insight", 1, resolve=lambda **kw: None)
-        )
+        registry.register(EvidenceKind("toy-insight", "Toy insight", 1, resolve=lambda **kw: None))
         response = client.post(url, {"kind": "toy-insight", "reference": "99"}, follow=True)
     assert "No toy-insight" in response.content.decode()
     assert roadmap["next"].evidence.count() == 1
@@ -262,7 +262,9 @@ def test_it_lists_items_with_the_list_component_and_exports_them(personas, roadm
 
 def test_it_answers_404_and_nothing_to_an_outsider(personas, roadmap):
     client = personas.client(personas.outsider)
-    assert client.get(reverse("strategy:roadmap_item", args=[roadmap["next"].pk])).status_code == 404
+    assert (
+        client.get(reverse("strategy:roadmap_item", args=[roadmap["next"].pk])).status_code == 404
+    )
     assert "Recurring invoices" not in client.get(reverse("strategy:portfolio")).content.decode()
 
 
@@ -309,9 +311,13 @@ def test_it_counts_feedback_demand_once_per_account(personas, roadmap):
         [(a, sso), (b, sso), (b, scim), (None, scim)], start=1
     ):
         item = FeedbackItem.objects.create(
-            workspace=ws, source_kind=SourceKind.API, source_id=str(n), text="0123456789",
-            received_at=datetime(2026, 3, 1, tzinfo=UTC), account=account,
-        )  # fmt: skip
+            workspace=ws,
+            source_kind=SourceKind.API,
+            source_id=str(n),
+            text="0123456789",
+            received_at=datetime(2026, 3, 1, tzinfo=UTC),
+            account=account,
+        )
         feedback_services.highlight_create(
             actor=ops, item=item, opportunity=opportunity, start=0, end=4
         )
@@ -331,7 +337,7 @@ def test_it_counts_feedback_demand_once_per_account(personas, roadmap):
     template = selectors.roadmap_template(workspace=ws)
     items = list(selectors.roadmap_item_list(workspace=ws))
     scores = selectors.item_scores(workspace=ws, items=items, template=template)
-    assert scores[roadmap["next"].pk].value == 2.0  # reach 2 accounts × 2 × 50 % ÷ 1
+    assert scores[roadmap["next"].pk].value == 2.0  # reach 2 accounts x 2 x 50 % / 1
 
 
 def test_it_takes_snapshots_and_diffs_any_two(personas, roadmap):
