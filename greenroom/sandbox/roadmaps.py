@@ -10,6 +10,7 @@ Everything goes through the strategy app's services, as a team's edits would.
 """
 
 import random
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -93,6 +94,7 @@ DEPENDENCIES = [
 
 def sandbox_roadmaps(*, workspace: Workspace, seed: int, progress=lambda _: None) -> int:
     """Build every team's roadmap for the sandbox workspace; how many items."""
+    started = time.perf_counter()
     rng = random.Random(seed)
     ops = User.objects.filter(memberships__workspace=workspace, email="ops@harbor.example").first()
     teams = {t.name: t for t in Team.objects.for_workspace(workspace)}
@@ -133,7 +135,10 @@ def sandbox_roadmaps(*, workspace: Workspace, seed: int, progress=lambda _: None
                 dependencies=[created[needed]],
             )
     _history(workspace, ops, created)
-    progress(f"  {len(created)} roadmap items for {len(teams)} teams, two snapshots")
+    elapsed = time.perf_counter() - started
+    progress(
+        f"  {len(created)} roadmap items for {len(teams)} teams, two snapshots ({elapsed:.1f} s)"
+    )
     return len(created)
 
 
