@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.feedback.models import Opportunity
@@ -189,9 +190,19 @@ def _item(
         data["problem"] = "Rewrite started before the template existed."
     if not linked and not off:
         data["reach"] = rng.randrange(50, 600)
-    return services.roadmap_item_save(
+    item = services.roadmap_item_save(
         actor=ops, workspace=workspace, data=data, opportunities=linked or None
     )
+    if not off and not linked:
+        # No opportunity in the team's areas: the interviews the team ran are its evidence.
+        services.roadmap_evidence_add(
+            actor=ops,
+            item=item,
+            kind="link",
+            url=f"https://research.harbor.example/{slugify(title)}",
+            note=f"Customer interviews on {title.lower()}",
+        )
+    return item
 
 
 def _history(workspace: Workspace, ops, created: dict[str, RoadmapItem]) -> None:

@@ -36,7 +36,7 @@ def portfolio_pdf(*, portfolio: Portfolio, grouping: str) -> bytes:
             warning = portfolio.warnings.get(item.pk)
             rows.append(
                 [
-                    _cell(item.title + (f" ⚠ {warning[0]}" if warning else "")),
+                    _cell(item.title + (f" (warning: {warning[0]})" if warning else "")),
                     _cell(item.team.name),
                     item.column,
                     _cell(str(kr or item.objective or item.initiative or "—")),

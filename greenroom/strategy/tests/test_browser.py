@@ -50,7 +50,7 @@ def test_a_pm_plans_against_a_key_result_and_the_cpo_sees_its_live_status(new_pa
     page.screenshot(path=SCREENSHOTS / "roadmap-board-1280.png", full_page=True)
 
     now.get_by_role("link", name=ITEM).click()
-    page.get_by_label("Key result").select_option(label=re.compile(f"^{KR} "))
+    page.get_by_label("Key result").select_option(label=f"{KR} (Grow Harbor Pay)")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text(f"Saved {ITEM}.")).to_be_visible()
     assert not problems.found + problems.csp_violations
