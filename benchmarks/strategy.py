@@ -141,7 +141,7 @@ def portfolio(repeat: int) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    override_settings(STORAGES=storages).enable()
+    override_settings(STORAGES=storages, ALLOWED_HOSTS=["testserver"]).enable()
     client = Client()
     client.force_login(user)
     timings: dict[str, list[float]] = {"portfolio": [], "goals": []}
