@@ -9,9 +9,17 @@ every slice is read from the new snapshot. The fastest and slowest of ``--repeat
 printed (the goal is on the slowest), and the CPU time of the fastest with the load average,
 since on a shared machine the wall-clock time is mostly waiting for a core.
 
+Then the portfolio roll-up: in a workspace of its own in the same database, 15 teams x 40
+roadmap items, each serving one of 60 key results with a live status, rendered as the
+portfolio page (``--portfolio-repeat`` times through Django's test client, signed in); the
+goals page of the same workspace is timed in the same run as the baseline (the page the
+portfolio is most like, on the same machine under the same load). ``--portfolio-only`` skips
+the sandbox and the recompute (a fresh database in ``--data-dir``).
+
 Prints one line per measure: ``name: value unit (goal <= X unit)``.
 
     .venv/bin/python benchmarks/strategy.py --scale medium --data-dir var/bench-strategy
+    .venv/bin/python benchmarks/strategy.py --portfolio-only --data-dir var/bench-portfolio
 """
 
 import argparse
@@ -22,6 +30,7 @@ import time
 from pathlib import Path
 
 GOAL_SECONDS = 2.0
+PORTFOLIO_GOAL_MS = 300.0
 
 
 def build(data_dir: Path, scale: str) -> None:
@@ -40,9 +49,14 @@ def main() -> None:
     parser.add_argument(
         "--grains", default="month,week", help="grains of the added key results (comma-separated)"
     )
+    parser.add_argument("--portfolio-only", action="store_true")
+    parser.add_argument("--portfolio-repeat", type=int, default=40)
     args = parser.parse_args()
     data_dir = Path(args.data_dir).resolve()
-    build(data_dir, args.scale)  # reuses a sandbox already built at this scale and seed
+    if args.portfolio_only:
+        migrate(data_dir)
+    else:
+        build(data_dir, args.scale)  # reuses a sandbox already built at this scale and seed
     os.environ["GREENROOM_DATA_DIR"] = str(data_dir)
     os.environ.pop("GREENROOM_DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenroom.settings")
@@ -50,6 +64,10 @@ def main() -> None:
     import django
 
     django.setup()
+
+    if args.portfolio_only:
+        portfolio(args.portfolio_repeat)
+        return
 
     from greenroom.accounts.models import Workspace
     from greenroom.metrics import selectors as metrics
@@ -76,6 +94,152 @@ def main() -> None:
     # CPU seconds of this process (DuckDB's threads included): what the work costs when the
     # machine is shared and the wall-clock time mostly measures waiting for a core.
     print(f"strategy_recompute_cpu: {min(cpu):.2f} s (load average {os.getloadavg()[0]:.1f})")
+    portfolio(args.portfolio_repeat)
+
+
+def migrate(data_dir: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "GREENROOM_DATABASE_URL"}
+    environment["GREENROOM_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "greenroom.cli", "manage", "migrate", "--verbosity", "0"]
+    subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
+
+
+def _p95(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def portfolio(repeat: int) -> None:
+    """15 teams x 40 items with live key-result status: the portfolio page's p95, and the
+    goals page's as the baseline, both rendered in this run."""
+    import random
+    from datetime import date
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from greenroom.accounts import services as accounts
+    from greenroom.accounts.models import Workspace
+    from greenroom.organisation.models import Team
+    from greenroom.strategy import services
+    from greenroom.strategy.models import KeyResult, RoadmapItem
+
+    workspace = Workspace.objects.filter(slug="bench-portfolio").first()
+    if workspace is None:
+        workspace = accounts.workspace_create(name="Bench portfolio", slug="bench-portfolio")
+        accounts.user_create(
+            actor=None, workspace=workspace, email="cpo@bench.example", role="product_ops"
+        )
+    user = workspace.memberships.get().user
+    if not RoadmapItem.objects.for_workspace(workspace).exists():
+        _portfolio_data(workspace, user, services, Team, KeyResult, random.Random(7), date)
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    # Static URLs without the manifest collectstatic writes (what is timed is the page).
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    override_settings(STORAGES=storages, ALLOWED_HOSTS=["testserver"]).enable()
+    client = Client()
+    client.force_login(user)
+    timings: dict[str, list[float]] = {"portfolio": [], "goals": []}
+    for name, url in (
+        ("portfolio", reverse("strategy:portfolio")),
+        ("goals", reverse("strategy:goals")),
+    ):
+        client.get(url)  # warm: templates compiled, caches filled
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings[name].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+    items = RoadmapItem.objects.for_workspace(workspace).count()
+    print(f"portfolio_items: {items} (15 teams, key results with live status)")
+    p95 = _p95(timings["portfolio"])
+    print(f"portfolio_rollup_p95: {p95:.0f} ms (goal <= {PORTFOLIO_GOAL_MS:.0f} ms)")
+    print(f"portfolio_rollup_median: {sorted(timings['portfolio'])[repeat // 2]:.0f} ms")
+    print(f"baseline_goals_page_p95: {_p95(timings['goals']):.0f} ms (same run, same workspace)")
+    print(f"portfolio_load_average: {os.getloadavg()[0]:.1f}")
+
+
+def _portfolio_data(workspace, user, services, Team, KeyResult, rng, date) -> None:
+    teams = [Team.objects.create(workspace=workspace, name=f"Team {n:02d}") for n in range(1, 16)]
+    intents = [
+        services.intent_save(
+            actor=user,
+            workspace=workspace,
+            data={
+                "title": f"Intent {n}",
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2027, 1, 1),
+            },
+        )
+        for n in range(1, 4)
+    ]
+    key_results = []
+    for n, team in enumerate(teams):
+        initiative = services.initiative_save(
+            actor=user,
+            workspace=workspace,
+            data={"title": f"Initiative {n}", "intent": intents[n % len(intents)]},
+        )
+        objective = services.objective_save(
+            actor=user,
+            workspace=workspace,
+            data={
+                "title": f"Objective of {team.name}",
+                "team": team,
+                "initiative": initiative,
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2026, 12, 31),
+            },
+        )
+        for k in range(4):
+            key_results.append(
+                services.key_result_save(
+                    actor=user,
+                    workspace=workspace,
+                    data={
+                        "objective": objective,
+                        "title": f"{team.name} KR {k}",
+                        "baseline": 0.0,
+                        "target": 100.0,
+                        "starts_on": date(2026, 1, 1),
+                        "due_on": date(2026, 12, 31),
+                    },
+                )
+            )
+            services.check_in_create(
+                actor=user,
+                key_result=key_results[-1],
+                value=float(rng.randrange(0, 100)),
+                checked_on=date(2026, 6, 30),
+            )
+    columns = ["Now", "Next", "Later"]
+    previous = None
+    for team in teams:
+        for n in range(40):
+            item = services.roadmap_item_save(
+                actor=user,
+                workspace=workspace,
+                data={
+                    "title": f"{team.name} item {n}",
+                    "team": team,
+                    "column": columns[n % 3],
+                    "key_result": rng.choice(key_results) if n % 5 else None,
+                },
+            )
+            if previous is not None and n % 10 == 0:
+                services.roadmap_item_save(
+                    actor=user,
+                    workspace=workspace,
+                    data={},
+                    instance=item,
+                    dependencies=[previous],
+                )
+            previous = item
 
 
 def _add_bound(workspace, wanted, grains, Objective, KeyResult, services, metrics) -> None:

@@ -57,6 +57,11 @@ ABILITIES: dict[str, str] = {
     # Objectives, key results and check-ins of the member's own team (strategy/permissions.py
     # adds the team check: the role alone is not enough).
     "edit_team_goals": Role.PRODUCT_MANAGER,
+    # Roadmap items of the member's own team (the team check is in strategy's views).
+    "edit_team_roadmap": Role.PRODUCT_MANAGER,
+    # The roadmap template (columns, required fields, scoring), any team's roadmap, the
+    # adherence page and snapshots.
+    "manage_roadmaps": Role.PRODUCT_OPS,
     # Registering, designing, starting and deciding experiments; viewers read them.
     "manage_experiments": Role.PRODUCT_MANAGER,
     # Beta programmes: opening them, moving their stage, the waitlist, inviting consenting

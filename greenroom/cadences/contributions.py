@@ -67,16 +67,10 @@ registry.register(
         waits_for="strategy and roadmaps",
     ),
     PackSection(
-        key="roadmap-diff", title="Roadmap changes", weight=200, waits_for="strategy and roadmaps"
-    ),
-    PackSection(
         key="insights", title="New insights", weight=500, waits_for="the research repository"
     ),
     EvidenceKind(key="insight", title="Insight", weight=100, waits_for="the research repository"),
     EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
-    EvidenceKind(
-        key="roadmap-item", title="Roadmap item", weight=400, waits_for="strategy and roadmaps"
-    ),
 )
 
 

@@ -133,13 +133,6 @@ registry.register(
         weight=120,
         compute=selectors.teams_staffed,
     ),
-    Measure(
-        key="teams-on-the-standard-roadmap",
-        title="Teams on the standard roadmap",
-        explanation="Teams whose roadmap is kept in the one shared format.",
-        weight=700,
-        waits_for="strategy and roadmaps",
-    ),
     SearchProvider(
         key="teams",
         title="Teams",

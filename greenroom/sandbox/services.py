@@ -17,6 +17,7 @@ from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.launches import sandbox_launches
 from greenroom.sandbox.onboarding import sandbox_onboarding
+from greenroom.sandbox.roadmaps import sandbox_roadmaps
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
@@ -78,4 +79,5 @@ def sandbox_build(
     progress("Adding goals: intents, initiatives, objectives and key results")
     sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
     progress(f"Adding betas and launches: {sandbox_launches(workspace=workspace)}")
+    sandbox_roadmaps(workspace=workspace, seed=seed, progress=progress)
     return workspace

@@ -1,6 +1,6 @@
 """Goals over the API: the rolled-up tree, key results with their live status, check-ins."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,7 +12,7 @@ from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.apierrors import errors
 from greenroom.lib.pagination import LimitOffsetPagination
 from greenroom.strategy import selectors, services
-from greenroom.strategy.models import KeyResult
+from greenroom.strategy.models import KeyResult, RoadmapItem
 
 router = Router(tags=["strategy"])
 
@@ -187,3 +187,64 @@ def create_check_in(request: MemberRequest, pk: int, payload: CheckInIn):
             raise PermissionDenied("Only product ops and the objective's own team may check in.")
     check_in = services.check_in_create(actor=request.user, key_result=key_result, **payload.dict())
     return Status(201, check_in)
+
+
+class RoadmapItemOut(Schema):
+    id: int
+    title: str
+    team_id: int
+    column: str
+    position: int
+    status: str
+    problem: str
+    initiative_id: int | None
+    objective_id: int | None
+    key_result_id: int | None
+    key_result_status: str | None
+    confidence: int | None
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_key_result_status(item: RoadmapItem) -> str | None:
+        return item.key_result.status if item.key_result else None
+
+
+class RoadmapMoveIn(Schema):
+    column: str
+    position: int | None = None
+
+
+@router.get(
+    "/roadmap-items",
+    response=list[RoadmapItemOut],
+    summary="List roadmap items",
+    operation_id="list_roadmap_items",
+)
+@paginate(LimitOffsetPagination)
+def list_roadmap_items(request: MemberRequest, team_id: int | None = None):
+    """Every team's roadmap items (``team_id`` filters) with the live status of the key
+    result each serves."""
+    require(request, "view")
+    rows = selectors.roadmap_item_list(workspace=request.workspace, team_id=team_id)
+    return rows.order_by("pk")
+
+
+@router.post(
+    "/roadmap-items/{pk}/move",
+    response={200: RoadmapItemOut, **errors(403, 404)},
+    summary="Move a roadmap item",
+    operation_id="move_roadmap_item",
+)
+def move_roadmap_item(request: MemberRequest, pk: int, payload: RoadmapMoveIn):
+    """Put an item in another column (or place): product ops any item, a product manager
+    their own team's."""
+    require(request, "edit_team_roadmap")
+    item = selectors.roadmap_item_get(workspace=request.workspace, pk=pk)
+    if item is None:
+        raise Http404("No roadmap item with this id in this workspace.")
+    if not can(request, "manage_roadmaps"):
+        teams = selectors.team_ids_of(workspace=request.workspace, user=request.user)
+        if item.team_id not in teams:
+            raise PermissionDenied("Only product ops and the item's own team may move it.")
+    services.roadmap_item_move(actor=request.user, item=item, **payload.dict())
+    return selectors.roadmap_item_get(workspace=request.workspace, pk=pk)

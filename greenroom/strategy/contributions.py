@@ -1,5 +1,6 @@
 """What strategy adds to the shell, and its listener on metrics refreshes."""
 
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -7,7 +8,16 @@ from django.urls import reverse
 from greenroom import registry
 from greenroom.accounts.models import Workspace
 from greenroom.metrics import signals as metrics_signals
-from greenroom.registry import Measure, NavEntry, OverviewCard, Ratio, SearchProvider, SearchResult
+from greenroom.registry import (
+    EvidenceKind,
+    Measure,
+    NavEntry,
+    OverviewCard,
+    PackSection,
+    Ratio,
+    SearchProvider,
+    SearchResult,
+)
 from greenroom.strategy import selectors, services
 from greenroom.strategy.choices import Status
 
@@ -42,6 +52,46 @@ def _search(*, workspace: Workspace, actor: Any, query: str, limit: int) -> list
     ]
 
 
+def _search_items(
+    *, workspace: Workspace, actor: Any, query: str, limit: int
+) -> list[SearchResult]:
+    rows = selectors.roadmap_item_list(workspace=workspace).filter(title__icontains=query)
+    return [
+        SearchResult(
+            title=item.title,
+            url=reverse("strategy:roadmap_item", args=[item.pk]),
+            kind="Roadmap item",
+            detail=f"{item.team} · {item.column}",
+        )
+        for item in rows[:limit]
+    ]
+
+
+def _resolve_item(*, workspace: Workspace, reference: str) -> tuple[str, str] | None:
+    """A roadmap item as a decision's evidence: its title (and team) and page."""
+    if not str(reference).strip().isdigit():
+        return None
+    item = selectors.roadmap_item_get(workspace=workspace, pk=int(reference))
+    if item is None:
+        return None
+    return f"{item.title} ({item.team}, {item.column})", reverse(
+        "strategy:roadmap_item", args=[item.pk]
+    )
+
+
+PACK_LIMIT = 30
+
+
+def _roadmap_diff(*, workspace: Workspace, since: datetime, until: datetime) -> dict:
+    """The roadmap changes since the last review, each with its author."""
+    events = selectors.roadmap_changes(workspace=workspace, since=since, until=until)
+    return {
+        "events": events[:PACK_LIMIT],
+        "more": max(len(events) - PACK_LIMIT, 0),
+        "url": reverse("strategy:roadmap_snapshots"),
+    }
+
+
 def _recompute_after_refresh(sender: Any, *, workspace: Workspace, **kwargs: Any) -> None:
     services.key_results_recompute(workspace=workspace)
 
@@ -57,8 +107,8 @@ registry.register(
         weight=100,
         template="strategy/_overview_card.html",
         context=_card,
-        description="Key results by status, recomputed at every metrics refresh. Roadmaps "
-        "in one format come next.",
+        description="Key results by status, recomputed at every metrics refresh; every "
+        "team's roadmap in one format serves them.",
     ),
     Measure(
         key="key-results-on-track",
@@ -68,4 +118,24 @@ registry.register(
         compute=key_results_on_track,
     ),
     SearchProvider(key="key-results", title="Key results", search=_search, weight=600),
+    NavEntry("strategy", "Roadmaps", "strategy:roadmap", weight=20),
+    NavEntry("strategy", "Portfolio roadmap", "strategy:portfolio", weight=22),
+    Measure(
+        key="teams-on-the-standard-roadmap",
+        title="Teams on the standard roadmap",
+        explanation=f"Teams with a roadmap changed in the last {selectors.ON_STANDARD_DAYS} days "
+        f"whose items meet the template (goal, evidence, impact by default) at least "
+        f"{selectors.ON_STANDARD_SHARE:.0%} of the time, of all teams.",
+        weight=700,
+        compute=selectors.teams_on_standard_roadmap,
+    ),
+    SearchProvider(key="roadmap-items", title="Roadmap items", search=_search_items, weight=610),
+    PackSection(
+        key="roadmap-diff",
+        title="Roadmap changes",
+        weight=200,
+        template="strategy/_pack_roadmap_diff.html",
+        context=_roadmap_diff,
+    ),
+    EvidenceKind(key="roadmap-item", title="Roadmap item", weight=400, resolve=_resolve_item),
 )

@@ -5,12 +5,22 @@ from datetime import date
 from django import forms
 
 from greenroom.accounts.models import User, Workspace
+from greenroom.feedback.models import Opportunity
 from greenroom.metrics import selectors as metrics
-from greenroom.organisation.models import Team
+from greenroom.organisation.models import Market, ProductArea, Team
+from greenroom.strategy.choices import (
+    DEFAULT_WEIGHTS,
+    DRIVERS,
+    RICE_IMPACT,
+    TEMPLATE_FIELDS,
+    Scoring,
+)
 from greenroom.strategy.models import (
     Initiative,
     KeyResult,
     Objective,
+    RoadmapItem,
+    RoadmapTemplate,
     StrategicIntent,
 )
 
@@ -143,3 +153,156 @@ class CheckInForm(forms.Form):
 
 class SinceForm(forms.Form):
     since = forms.DateField(label="Since", widget=DATE)
+
+
+# Roadmaps ----------------------------------------------------------------------------------
+
+
+def _labelled_key_results(workspace: Workspace):
+    return KeyResult.objects.for_workspace(workspace).select_related("objective__team")
+
+
+class RoadmapItemForm(_Scoped):
+    """An item: its place, the goal it serves, evidence, impact and scoring inputs."""
+
+    class Meta:
+        model = RoadmapItem
+        fields = [
+            "title",
+            "team",
+            "column",
+            "status",
+            "problem",
+            "initiative",
+            "objective",
+            "key_result",
+            "opportunities",
+            "revenue_unlocked",
+            "cost_reduced",
+            "market_opened",
+            "confidence",
+            "product_area",
+            "dependencies",
+            "reach",
+            "impact_score",
+            "effort",
+        ]
+        widgets = {"problem": TEXT}
+        labels = {
+            "key_result": "Key result",
+            "impact_score": "Impact (RICE)",
+            "effort": "Effort (person-months)",
+            "confidence": "Confidence (%)",
+        }
+
+    def __init__(
+        self,
+        *args,
+        workspace: Workspace,
+        teams: set[int] | None = None,
+        columns: list[str] | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, workspace=workspace, **kwargs)
+        f = self.fields
+        team_rows = Team.objects.for_workspace(workspace)
+        if teams is not None:  # a product manager: their own teams only
+            team_rows = team_rows.filter(pk__in=teams)
+        f["team"].queryset = team_rows  # type: ignore[attr-defined]
+        f["column"] = forms.ChoiceField(choices=[(c, c) for c in columns or []], label="Column")
+        f["initiative"].queryset = Initiative.objects.for_workspace(workspace)  # type: ignore[attr-defined]
+        f["objective"].queryset = Objective.objects.for_workspace(workspace).select_related("team")  # type: ignore[attr-defined]
+        f["key_result"].queryset = _labelled_key_results(workspace)  # type: ignore[attr-defined]
+        f["key_result"].label_from_instance = lambda kr: f"{kr.title} ({kr.objective})"  # type: ignore[attr-defined]
+        f["opportunities"].queryset = Opportunity.objects.for_workspace(workspace)  # type: ignore[attr-defined]
+        f["opportunities"].help_text = "Feedback opportunities this answers (their demand counts)."
+        f["market_opened"].queryset = Market.objects.for_workspace(workspace)  # type: ignore[attr-defined]
+        areas = ProductArea.objects.for_workspace(workspace).select_related("product")
+        f["product_area"].queryset = areas  # type: ignore[attr-defined]
+        deps = RoadmapItem.objects.for_workspace(workspace).select_related("team")
+        if self.instance.pk:
+            deps = deps.exclude(pk=self.instance.pk)
+        f["dependencies"].queryset = deps  # type: ignore[attr-defined]
+        f["dependencies"].label_from_instance = lambda i: f"{i.title} ({i.team}, {i.column})"  # type: ignore[attr-defined]
+        f["dependencies"].help_text = "Items (often other teams') this one needs first."
+        f["impact_score"] = forms.TypedChoiceField(
+            choices=[("", "—"), *RICE_IMPACT],
+            coerce=float,
+            empty_value=None,
+            required=False,
+            label="Impact (RICE)",
+        )
+
+    def data_for_service(self) -> dict:
+        """The cleaned single-valued fields, as the service takes them."""
+        many = {"opportunities", "dependencies"}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in many}
+
+
+class MoveForm(forms.Form):
+    """Where to put an item: a column, and optionally its place there (0 first)."""
+
+    column = forms.CharField(max_length=40)
+    position = forms.IntegerField(required=False, min_value=0)
+
+
+class RoadmapEvidenceForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind")
+    reference = forms.CharField(
+        required=False, label="Id", help_text="The insight's or experiment's number."
+    )
+    url = forms.URLField(required=False, label="Link", assume_scheme="https")
+    note = forms.CharField(required=False, widget=TEXT)
+
+    def __init__(self, kinds: list[tuple[str, str]], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+class RoadmapTemplateForm(forms.Form):
+    columns = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One column per line, first to last (e.g. Now, Next, Later).",
+    )
+    required = forms.MultipleChoiceField(
+        choices=list(TEMPLATE_FIELDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Every item must have",
+    )
+    scoring = forms.ChoiceField(choices=Scoring.choices, label="Prioritise by")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in DRIVERS.items():
+            self.fields[f"weight_{name}"] = forms.FloatField(
+                min_value=0, label=f"Weight: {label}", initial=DEFAULT_WEIGHTS[name]
+            )
+
+    @classmethod
+    def for_template(cls, template: RoadmapTemplate, data=None) -> "RoadmapTemplateForm":
+        initial = {
+            "columns": "\n".join(template.columns),
+            "required": template.required,
+            "scoring": template.scoring,
+            **{f"weight_{k}": v for k, v in template.weights.items()},
+        }
+        return cls(data, initial=initial)
+
+    def data_for_service(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "columns": _lines(data["columns"]),
+            "required": list(data["required"]),
+            "scoring": data["scoring"],
+            "weights": {name: data[f"weight_{name}"] for name in DRIVERS},
+        }
+
+
+class SnapshotDiffForm(forms.Form):
+    a = forms.IntegerField(label="From")
+    b = forms.IntegerField(label="To")

@@ -4,6 +4,11 @@ A key result is measured either by check-ins or by a metric of the metrics layer
 slice and a grain); its latest evaluation is kept on it (so pages and roll-ups read one row)
 and every evaluation is kept as a ``KeyResultReading``. Roadmap items (next) will point at an
 initiative, objective or key result.
+
+Roadmaps: every team's items in one template per workspace (``RoadmapTemplate``: its
+columns, the fields an item must carry and how items are scored), each ``RoadmapItem``
+pointing at the goal it serves and its evidence; ``RoadmapSnapshot`` freezes the whole
+portfolio (quarterly) so two moments can be compared.
 """
 
 from datetime import date
@@ -13,8 +18,21 @@ from django.db import models
 
 from greenroom.accounts.models import User
 from greenroom.accounts.scoping import WorkspaceOwned
-from greenroom.organisation.models import Team
-from greenroom.strategy.choices import GRAINS, Source, Status, Trigger
+from greenroom.feedback.models import Opportunity
+from greenroom.organisation.models import Market, ProductArea, Team
+from greenroom.strategy.choices import (
+    DEFAULT_COLUMNS,
+    DEFAULT_REQUIRED,
+    DEFAULT_WEIGHTS,
+    DRIVERS,
+    GRAINS,
+    TEMPLATE_FIELDS,
+    ItemStatus,
+    Scoring,
+    Source,
+    Status,
+    Trigger,
+)
 from greenroom.strategy.forecast import Child
 
 
@@ -179,3 +197,170 @@ class KeyResultReading(WorkspaceOwned):
     class Meta(WorkspaceOwned.Meta):
         ordering = ["-taken_at", "-pk"]
         indexes = [models.Index(fields=["key_result", "taken_at"])]
+
+
+def _default_columns() -> list[str]:
+    return list(DEFAULT_COLUMNS)
+
+
+def _default_required() -> list[str]:
+    return list(DEFAULT_REQUIRED)
+
+
+def _default_weights() -> dict[str, float]:
+    return dict(DEFAULT_WEIGHTS)
+
+
+class RoadmapTemplate(WorkspaceOwned):
+    """The workspace's one roadmap format: columns, required fields, scoring (product ops)."""
+
+    columns = models.JSONField(default=_default_columns)
+    required = models.JSONField(default=_default_required, blank=True)
+    scoring = models.CharField(max_length=16, choices=Scoring.choices, default=Scoring.RICE)
+    weights = models.JSONField(default=_default_weights, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(WorkspaceOwned.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="strategy_one_roadmap_template")
+        ]
+
+    def __str__(self) -> str:
+        return "Roadmap template"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        columns = [c.strip() for c in self.columns or [] if str(c).strip()]
+        if not 2 <= len(columns) <= 8:
+            errors["columns"] = "Give between two and eight columns (e.g. Now, Next, Later)."
+        elif len({c.lower() for c in columns}) != len(columns):
+            errors["columns"] = "Two columns have the same name."
+        elif any(len(c) > 40 for c in columns):
+            errors["columns"] = "A column name is longer than 40 characters."
+        self.columns = columns
+        unknown = set(self.required or []) - set(TEMPLATE_FIELDS)
+        if unknown:
+            errors["required"] = f"Unknown required field(s): {', '.join(sorted(unknown))}."
+        bad = {k for k, v in (self.weights or {}).items() if k not in DRIVERS or float(v) < 0}
+        if bad:
+            errors["weights"] = f"Weights must be known drivers, zero or more: {sorted(bad)}."
+        elif self.scoring == Scoring.WEIGHTED and not any((self.weights or {}).values()):
+            errors["weights"] = "Give at least one driver a weight above zero."
+        if errors:
+            raise ValidationError(errors)
+
+
+class RoadmapItem(WorkspaceOwned):
+    """One thing a team plans to do, in a column of the template, with what it serves."""
+
+    title = models.CharField(max_length=300)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="roadmap_items")
+    column = models.CharField(max_length=40)
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    problem = models.TextField(blank=True, help_text="The customer or business problem.")
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    objective = models.ForeignKey(
+        Objective, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    key_result = models.ForeignKey(
+        KeyResult, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    opportunities = models.ManyToManyField(Opportunity, blank=True, related_name="+")
+    revenue_unlocked = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Per year."
+    )
+    cost_reduced = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Per year."
+    )
+    market_opened = models.ForeignKey(
+        Market, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How sure the team is of the impact, 0-100 %."
+    )
+    product_area = models.ForeignKey(
+        ProductArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dependencies = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dependents"
+    )
+    reach = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Accounts reached per quarter (RICE); empty: the accounts asking in feedback.",
+    )
+    impact_score = models.FloatField(null=True, blank=True, help_text="RICE impact, 0.25-3.")
+    effort = models.FloatField(null=True, blank=True, help_text="Person-months.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(WorkspaceOwned.Meta):
+        ordering = ["team__name", "position", "pk"]
+        indexes = [models.Index(fields=["workspace", "team", "column", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.confidence is not None and self.confidence > 100:
+            errors["confidence"] = "A percentage: 0 to 100."
+        if self.effort is not None and self.effort <= 0:
+            errors["effort"] = "Must be above zero (person-months)."
+        if self.impact_score is not None and not 0 < self.impact_score <= 3:
+            errors["impact_score"] = "RICE impact goes from 0.25 (minimal) to 3 (massive)."
+        for name in ("revenue_unlocked", "cost_reduced"):
+            if (getattr(self, name) or 0) < 0:
+                errors[name] = "Cannot be negative."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_goal(self) -> bool:
+        return bool(self.initiative_id or self.objective_id or self.key_result_id)
+
+    @property
+    def has_impact(self) -> bool:
+        return bool(self.revenue_unlocked or self.cost_reduced or self.market_opened_id)
+
+
+class RoadmapEvidence(WorkspaceOwned):
+    """A roadmap item's evidence other than an opportunity: an insight or experiment (a
+    registered kind, resolved by key and id), or a link with a note."""
+
+    item = models.ForeignKey(RoadmapItem, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=40)
+    reference = models.CharField(max_length=500, blank=True)
+    label = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(WorkspaceOwned.Meta):
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RoadmapSnapshot(WorkspaceOwned):
+    """Every item of every team as it stood at one moment (quarterly, or on demand)."""
+
+    label = models.CharField(max_length=100)
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    items = models.JSONField(default=list)
+
+    class Meta(WorkspaceOwned.Meta):
+        ordering = ["-taken_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.label

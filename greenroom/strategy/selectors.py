@@ -2,21 +2,30 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from greenroom.accounts.models import AuditEvent, User, Workspace
 from greenroom.accounts.selectors import audit_event_list
-from greenroom.organisation.models import Person
-from greenroom.strategy import forecast
+from greenroom.feedback import selectors as feedback
+from greenroom.feedback.models import Highlight
+from greenroom.organisation.models import Person, Team
+from greenroom.registry import Ratio
+from greenroom.strategy import forecast, scoring
+from greenroom.strategy.choices import TEMPLATE_FIELDS, AuditAction, Scoring
 from greenroom.strategy.models import (
     CheckIn,
     Initiative,
     KeyResult,
     KeyResultReading,
     Objective,
+    RoadmapEvidence,
+    RoadmapItem,
+    RoadmapSnapshot,
+    RoadmapTemplate,
     StrategicIntent,
 )
 
@@ -165,3 +174,345 @@ def changes_since(*, workspace: Workspace, since: date, min_delta: float = 0.01)
         if status_changed or (delta is not None and abs(delta) >= min_delta):
             changes.append(Change(kr, then, status_changed, delta))
     return changes
+
+
+# Roadmaps ----------------------------------------------------------------------------------
+
+
+def roadmap_template(*, workspace: Workspace) -> RoadmapTemplate:
+    """The workspace's roadmap template, or the default one (now / next / later)."""
+    found = RoadmapTemplate.objects.for_workspace(workspace).first()
+    return found or RoadmapTemplate(workspace=workspace)
+
+
+def roadmap_item_list(*, workspace: Workspace, team_id: int | None = None) -> QuerySet[RoadmapItem]:
+    """The workspace's roadmap items with what their cards show, one query (plus two
+    prefetches of evidence and opportunity ids)."""
+    rows = (
+        RoadmapItem.objects.for_workspace(workspace)
+        .select_related(
+            "team",
+            "initiative__intent",
+            "objective__initiative__intent",
+            "key_result__objective__initiative__intent",
+            "product_area__product",
+            "market_opened",
+        )
+        .prefetch_related(
+            Prefetch("opportunities", to_attr="opportunity_list"),
+            Prefetch("evidence", to_attr="evidence_list"),
+            Prefetch(
+                "dependencies",
+                queryset=RoadmapItem.objects.select_related("team"),
+                to_attr="dependency_list",
+            ),
+        )
+    )
+    return rows.filter(team_id=team_id) if team_id is not None else rows
+
+
+def roadmap_item_get(*, workspace: Workspace, pk: int) -> RoadmapItem | None:
+    return roadmap_item_list(workspace=workspace).filter(pk=pk).first()
+
+
+def missing_from_template(item: RoadmapItem, required: list[str]) -> list[str]:
+    """The template's required fields ``item`` lacks (keys of TEMPLATE_FIELDS); the item
+    comes from ``roadmap_item_list`` (its evidence and opportunities prefetched)."""
+    values = {
+        name: getattr(item, name)
+        for name in (
+            "initiative_id", "objective_id", "key_result_id", "revenue_unlocked",
+            "cost_reduced", "market_opened_id", "problem", "confidence", "product_area_id",
+        )
+    }  # fmt: skip
+    values["has_opportunity"] = bool(item.opportunity_list)  # type: ignore[attr-defined]
+    values["has_evidence"] = bool(item.evidence_list)  # type: ignore[attr-defined]
+    return _missing(values, required)
+
+
+def served_initiative(item: RoadmapItem) -> Initiative | None:
+    """The initiative an item serves: its own, or its objective's or key result's."""
+    if item.initiative_id:
+        return item.initiative
+    objective = item.objective or (item.key_result.objective if item.key_result else None)
+    return objective.initiative if objective else None
+
+
+def dependency_warnings(items: list[RoadmapItem], columns: list[str]) -> dict[int, list[str]]:
+    """For each item, the dependencies planned later than it (an item in "Now" that needs one
+    in "Later" cannot start as planned). Items come from ``roadmap_item_list``."""
+    rank = {name: index for index, name in enumerate(columns)}
+    warnings: dict[int, list[str]] = {}
+    for item in items:
+        for dep in item.dependency_list:  # type: ignore[attr-defined]
+            if rank.get(dep.column, 0) > rank.get(item.column, 0):
+                warnings.setdefault(item.pk, []).append(
+                    f"In {item.column} but depends on “{dep.title}” ({dep.team}), in {dep.column}."
+                )
+    return warnings
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Who asks, in feedback, for what an item solves: distinct accounts and their ARR."""
+
+    accounts: int = 0
+    arr: Decimal = Decimal(0)
+
+
+def item_demand(*, workspace: Workspace, items: list[RoadmapItem]) -> dict[int, Demand]:
+    """Each item's demand over all its opportunities, each account counted once (two
+    opportunities asked for by one account are one account's ARR), in two queries."""
+    by_opportunity: dict[int, set[int]] = {}
+    for item in items:
+        for opportunity in item.opportunity_list:  # type: ignore[attr-defined]
+            by_opportunity.setdefault(opportunity.pk, set()).add(item.pk)
+    if not by_opportunity:
+        return {}
+    rows = (
+        Highlight.objects.for_workspace(workspace)
+        .filter(opportunity__in=list(by_opportunity), item__account__isnull=False)
+        .exclude(item__status__in=feedback.NOT_COUNTED)
+        .values_list("opportunity_id", "item__account_id")
+        .distinct()
+    )
+    accounts: dict[int, set[int]] = {}
+    for opportunity_id, account_id in rows:
+        for item_id in by_opportunity[opportunity_id]:
+            accounts.setdefault(item_id, set()).add(account_id)
+    arr = feedback.account_arr(
+        workspace=workspace, account_ids={a for found in accounts.values() for a in found}
+    )
+    return {
+        pk: Demand(len(found), sum((arr.get(a, Decimal(0)) for a in found), Decimal(0)))
+        for pk, found in accounts.items()
+    }
+
+
+def item_scores(
+    *, workspace: Workspace, items: list[RoadmapItem], template: RoadmapTemplate
+) -> dict[int, scoring.Score]:
+    """Each item's priority by the template's formula (weighted scores are relative to the
+    items given: score a team's roadmap, or the whole portfolio, together)."""
+    demand = item_demand(workspace=workspace, items=items)
+    inputs = {
+        item.pk: scoring.Inputs(
+            reach=item.reach,
+            impact=item.impact_score,
+            confidence=item.confidence,
+            effort=item.effort,
+            value=(item.revenue_unlocked or Decimal(0)) + (item.cost_reduced or Decimal(0)),
+            demand_accounts=demand.get(item.pk, Demand()).accounts,
+            demand_arr=demand.get(item.pk, Demand()).arr,
+        )
+        for item in items
+    }
+    if template.scoring == Scoring.WEIGHTED:
+        return scoring.weighted(inputs, template.weights)
+    return {pk: scoring.rice(one) for pk, one in inputs.items()}
+
+
+@dataclass
+class Column:
+    name: str
+    items: list[RoadmapItem]
+
+
+def board(*, workspace: Workspace, team_id: int) -> list[Column]:
+    """One team's roadmap, column by column in the template's order."""
+    template = roadmap_template(workspace=workspace)
+    columns = {name: Column(name, []) for name in template.columns}
+    items = roadmap_item_list(workspace=workspace, team_id=team_id).order_by("position", "pk")
+    for item in items:
+        columns.setdefault(item.column, Column(item.column, [])).items.append(item)
+    return list(columns.values())
+
+
+@dataclass
+class TeamAdherence:
+    """How well one team keeps the standard roadmap."""
+
+    team: Team
+    items: int
+    meeting: int
+    last_updated: datetime | None
+    missing: dict[str, int]
+
+    @property
+    def share(self) -> float | None:
+        return self.meeting / self.items if self.items else None
+
+    @property
+    def on_standard(self) -> bool:
+        return on_standard(self)
+
+
+# A team is on the standard roadmap when it has items, at least this share of them meet the
+# template, and it touched its roadmap within this many days (docs/strategy.md, "Adherence").
+ON_STANDARD_SHARE = 0.8
+ON_STANDARD_DAYS = 90
+
+
+def on_standard(row: TeamAdherence, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    recent = row.last_updated is not None and (now - row.last_updated).days <= ON_STANDARD_DAYS
+    return bool(row.items and recent and row.meeting / row.items >= ON_STANDARD_SHARE)
+
+
+def adherence(*, workspace: Workspace) -> list[TeamAdherence]:
+    """Per team (every team, those without a roadmap too): items, how many meet the
+    template, when the roadmap last changed, and which required fields are most missed
+    (three queries: the scorecard draws it)."""
+    required = roadmap_template(workspace=workspace).required
+    rows = {
+        team.pk: TeamAdherence(team, 0, 0, None, {})
+        for team in Team.objects.for_workspace(workspace).order_by("name", "pk")
+    }
+    linked = RoadmapItem.opportunities.through.objects.filter(roadmapitem_id=OuterRef("pk"))
+    evidence = RoadmapEvidence.objects.filter(item_id=OuterRef("pk"))
+    items = (
+        RoadmapItem.objects.for_workspace(workspace)
+        .annotate(has_opportunity=Exists(linked), has_evidence=Exists(evidence))
+        .values(
+            "team_id", "updated_at", "initiative_id", "objective_id", "key_result_id",
+            "revenue_unlocked", "cost_reduced", "market_opened_id", "problem", "confidence",
+            "product_area_id", "has_opportunity", "has_evidence",
+        )
+    )  # fmt: skip
+    for item in items:
+        row = rows.get(item["team_id"])
+        if row is None:
+            continue
+        row.items += 1
+        missing = _missing(item, required)
+        row.meeting += not missing
+        for name in missing:
+            row.missing[name] = row.missing.get(name, 0) + 1
+        if row.last_updated is None or item["updated_at"] > row.last_updated:
+            row.last_updated = item["updated_at"]
+    return list(rows.values())
+
+
+def _missing(item: dict, required: list[str]) -> list[str]:
+    has = {
+        "goal": bool(item["initiative_id"] or item["objective_id"] or item["key_result_id"]),
+        "evidence": bool(item["has_opportunity"] or item["has_evidence"]),
+        "impact": bool(
+            item["revenue_unlocked"] or item["cost_reduced"] or item["market_opened_id"]
+        ),
+        "problem": bool(item["problem"].strip()),
+        "confidence": item["confidence"] is not None,
+        "product_area": item["product_area_id"] is not None,
+    }
+    return [name for name in required if not has.get(name, True)]
+
+
+def teams_on_standard_roadmap(*, workspace: Workspace) -> Ratio:
+    """Teams on the standard roadmap (``on_standard``), of all teams."""
+    rows = adherence(workspace=workspace)
+    return Ratio(sum(1 for row in rows if row.on_standard), len(rows))
+
+
+GROUPINGS = {"intent": "Strategic intent", "initiative": "Initiative", "product": "Product"}
+
+
+@dataclass
+class Group:
+    label: str
+    items: list[RoadmapItem]
+
+
+@dataclass
+class Portfolio:
+    columns: list[str]
+    groups: list[Group]
+    warnings: dict[int, list[str]]
+    count: int
+
+
+def portfolio(*, workspace: Workspace, group: str = "intent") -> Portfolio:
+    """Every team's items grouped by the intent or initiative they serve, or by product,
+    each with its key result's live status and its dependency warnings (a fixed number of
+    queries however many items)."""
+    template = roadmap_template(workspace=workspace)
+    rank = {name: index for index, name in enumerate(template.columns)}
+    items = sorted(
+        roadmap_item_list(workspace=workspace),
+        key=lambda i: (rank.get(i.column, 99), i.team.name, i.position, i.pk),
+    )
+    groups: dict[str, Group] = {}
+    for item in items:
+        label = _group_label(item, group)
+        groups.setdefault(label, Group(label, [])).items.append(item)
+    none_last = sorted(groups.values(), key=lambda g: (g.label.startswith("No "), g.label))
+    return Portfolio(
+        template.columns, none_last, dependency_warnings(items, template.columns), len(items)
+    )
+
+
+def _group_label(item: RoadmapItem, group: str) -> str:
+    if group == "product":
+        area = item.product_area
+        return area.product.name if area else "No product"
+    initiative = served_initiative(item)
+    if group == "initiative":
+        return initiative.title if initiative else "No initiative"
+    return initiative.intent.title if initiative else "No strategic intent"
+
+
+@dataclass
+class SnapshotDiff:
+    added: list[dict]
+    removed: list[dict]
+    changed: list[tuple[dict, dict, list[str]]]
+
+
+def snapshot_diff(*, before: RoadmapSnapshot, after: RoadmapSnapshot) -> SnapshotDiff:
+    """Items added, removed and changed (column, status, title, team, goal) between two
+    snapshots, in either order of time."""
+    old = {row["id"]: row for row in before.items}
+    new = {row["id"]: row for row in after.items}
+    changed = []
+    for pk in sorted(old.keys() & new.keys(), key=lambda k: (new[k]["team"], new[k]["title"])):
+        fields = [
+            name
+            for name in ("column", "status", "title", "team", "goal")
+            if old[pk].get(name) != new[pk].get(name)
+        ]
+        if fields:
+            changed.append((old[pk], new[pk], fields))
+    return SnapshotDiff(
+        added=sorted(
+            (new[k] for k in new.keys() - old.keys()), key=lambda r: (r["team"], r["title"])
+        ),
+        removed=sorted(
+            (old[k] for k in old.keys() - new.keys()), key=lambda r: (r["team"], r["title"])
+        ),
+        changed=changed,
+    )
+
+
+def snapshot_list(*, workspace: Workspace) -> QuerySet[RoadmapSnapshot]:
+    return RoadmapSnapshot.objects.for_workspace(workspace).select_related("taken_by")
+
+
+_ROADMAP_ACTIONS = [
+    AuditAction.ROADMAP_ITEM_CREATE,
+    AuditAction.ROADMAP_ITEM_UPDATE,
+    AuditAction.ROADMAP_ITEM_MOVE,
+    AuditAction.ROADMAP_ITEM_ADD_EVIDENCE,
+]
+
+
+def roadmap_changes(
+    *, workspace: Workspace, since: datetime, until: datetime | None = None, limit: int = 200
+) -> list[AuditEvent]:
+    """Every audited change to a roadmap item in a period, newest first, with its author."""
+    rows = audit_event_list(workspace=workspace).filter(action__in=_ROADMAP_ACTIONS, at__gte=since)
+    if until is not None:
+        rows = rows.filter(at__lt=until)
+    return list(rows[:limit])
+
+
+def template_field_labels(required: list[str]) -> list[str]:
+    return [TEMPLATE_FIELDS[name] for name in required if name in TEMPLATE_FIELDS]

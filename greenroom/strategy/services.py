@@ -4,6 +4,7 @@ key results (after a change, a check-in, or a metrics refresh)."""
 import calendar
 import logging
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,10 @@ from greenroom.strategy.models import (
     KeyResult,
     KeyResultReading,
     Objective,
+    RoadmapEvidence,
+    RoadmapItem,
+    RoadmapSnapshot,
+    RoadmapTemplate,
     StrategicIntent,
 )
 
@@ -32,6 +37,8 @@ _ACTIONS: dict[type, tuple[AuditAction, AuditAction]] = {
     Initiative: (AuditAction.INITIATIVE_CREATE, AuditAction.INITIATIVE_UPDATE),
     Objective: (AuditAction.OBJECTIVE_CREATE, AuditAction.OBJECTIVE_UPDATE),
     KeyResult: (AuditAction.KEY_RESULT_CREATE, AuditAction.KEY_RESULT_UPDATE),
+    RoadmapItem: (AuditAction.ROADMAP_ITEM_CREATE, AuditAction.ROADMAP_ITEM_UPDATE),
+    RoadmapTemplate: (AuditAction.ROADMAP_TEMPLATE_CREATE, AuditAction.ROADMAP_TEMPLATE_UPDATE),
 }
 # What a change to a key result must re-evaluate.
 _MEASURE_FIELDS = {
@@ -81,6 +88,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
@@ -395,3 +404,254 @@ def key_results_recompute(*, workspace: Workspace) -> int:
     """Re-evaluate every key result of ``workspace`` after a refresh; how many."""
     with transaction.atomic():
         return len(key_results_evaluate(workspace=workspace, trigger=Trigger.REFRESH))
+
+
+# Roadmaps ----------------------------------------------------------------------------------
+
+
+def roadmap_template_of(workspace: Workspace) -> RoadmapTemplate:
+    """The workspace's template, or the default one (unsaved) when product ops set none."""
+    found = RoadmapTemplate.objects.for_workspace(workspace).first()
+    return found or RoadmapTemplate(workspace=workspace)
+
+
+@transaction.atomic
+def roadmap_template_save(
+    *, actor: User | None, workspace: Workspace, data: dict
+) -> RoadmapTemplate:
+    """Change the columns, required fields or scoring; a column still holding items cannot
+    be removed (say where they go first), a renamed one is a removal plus an addition."""
+    row = roadmap_template_of(workspace)
+    columns = [str(c).strip() for c in data.get("columns", row.columns) if str(c).strip()]
+    kept = set(columns)
+    stranded = (
+        RoadmapItem.objects.for_workspace(workspace)
+        .exclude(column__in=kept)
+        .values_list("column", flat=True)
+        .distinct()
+    )
+    if stranded:
+        names = ", ".join(sorted(set(stranded)))
+        raise ValidationError(
+            {"columns": f"Items are still in {names}: move them before removing the column."}
+        )
+    _save(actor=actor, workspace=workspace, row=row, data={**data, "columns": columns})
+    return row
+
+
+def _check_column(workspace: Workspace, column: str) -> None:
+    columns = roadmap_template_of(workspace).columns
+    if column not in columns:
+        raise ValidationError(
+            {"column": f"“{column}” is not a column of the roadmap ({', '.join(columns)})."}
+        )
+
+
+def _check_dependencies(item: RoadmapItem, dependencies: list[RoadmapItem]) -> None:
+    """Refuse a dependency on the item itself or one that leads back to it."""
+    graph: dict[int, set[int]] = {}
+    edges = RoadmapItem.dependencies.through.objects.filter(
+        from_roadmapitem__workspace_id=item.workspace_id
+    ).values_list("from_roadmapitem_id", "to_roadmapitem_id")
+    for source, target in edges:
+        graph.setdefault(source, set()).add(target)
+    for dependency in dependencies:
+        if dependency.workspace_id != item.workspace_id:
+            raise ValidationError({"dependencies": "Not found in this workspace."})
+        if dependency.pk == item.pk:
+            raise ValidationError({"dependencies": "An item cannot depend on itself."})
+        path = _path(graph, dependency.pk, item.pk)
+        if path is not None:
+            titles = dict(RoadmapItem.objects.filter(pk__in=path).values_list("pk", "title"))
+            chain = " → ".join(f"“{titles[pk]}”" for pk in [item.pk, *path])
+            raise ValidationError(
+                {"dependencies": f"That would make a cycle: {chain}. Remove one of its links."}
+            )
+
+
+def _path(graph: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
+    """The items from ``start`` to ``goal`` following dependencies, or None (breadth first)."""
+    came_from: dict[int, int | None] = {start: None}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        if node == goal:
+            path = [node]
+            while came_from[path[-1]] is not None:
+                path.append(came_from[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for following in sorted(graph.get(node, ())):
+            if following not in came_from:
+                came_from[following] = node
+                queue.append(following)
+    return None
+
+
+@transaction.atomic
+def roadmap_item_save(
+    *,
+    actor: User | None,
+    workspace: Workspace,
+    data: dict,
+    instance: RoadmapItem | None = None,
+    opportunities: list | None = None,
+    dependencies: list[RoadmapItem] | None = None,
+) -> RoadmapItem:
+    """Create or change a roadmap item; its opportunities and dependencies when given (a
+    dependency that would close a cycle is refused, naming it)."""
+    row = instance or RoadmapItem(workspace=workspace)
+    data = dict(data)
+    if instance is None:
+        data.setdefault("column", roadmap_template_of(workspace).columns[-1])
+        data.setdefault("position", _last_position(workspace, data.get("team"), data["column"]))
+    if "column" in data:
+        _check_column(workspace, data["column"])
+    _save(actor=actor, workspace=workspace, row=row, data=data)
+    extra: dict[str, list] = {}
+    if opportunities is not None:
+        if any(o.workspace_id != workspace.pk for o in opportunities):
+            raise ValidationError({"opportunities": "Not found in this workspace."})
+        before = sorted(str(o) for o in row.opportunities.all())
+        if before != sorted(str(o) for o in opportunities):
+            row.opportunities.set(opportunities)
+            extra["opportunities"] = [before, sorted(str(o) for o in opportunities)]
+    if dependencies is not None:
+        _check_dependencies(row, dependencies)
+        before = sorted(str(d) for d in row.dependencies.all())
+        if before != sorted(str(d) for d in dependencies):
+            row.dependencies.set(dependencies)
+            extra["dependencies"] = [before, sorted(str(d) for d in dependencies)]
+    if extra:
+        RoadmapItem.objects.filter(pk=row.pk).update(updated_at=timezone.now())
+        audit_record(
+            actor=actor,
+            workspace=workspace,
+            action=AuditAction.ROADMAP_ITEM_UPDATE,
+            target=row,
+            detail={"changed": extra},
+        )
+    return row
+
+
+def _last_position(workspace: Workspace, team: Any, column: str) -> int:
+    rows = RoadmapItem.objects.for_workspace(workspace).filter(team=team, column=column)
+    last = rows.order_by("-position").values_list("position", flat=True).first()
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def roadmap_item_move(
+    *, actor: User | None, item: RoadmapItem, column: str, position: int | None = None
+) -> RoadmapItem:
+    """Put an item in ``column`` at ``position`` among its team's items there (the end when
+    None), renumbering that column; audited with where it came from."""
+    workspace = item.workspace
+    _check_column(workspace, column)
+    before = (item.column, item.position)
+    siblings = list(
+        RoadmapItem.objects.for_workspace(workspace)
+        .filter(team_id=item.team_id, column=column)
+        .exclude(pk=item.pk)
+        .order_by("position", "pk")
+    )
+    place = len(siblings) if position is None else max(0, min(position, len(siblings)))
+    siblings.insert(place, item)
+    item.column = column
+    for index, row in enumerate(siblings):
+        row.position = index
+    RoadmapItem.objects.bulk_update(siblings, ["position", "column"])
+    RoadmapItem.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+    if before[0] != column or before[1] != item.position:
+        audit_record(
+            actor=actor,
+            workspace=workspace,
+            action=AuditAction.ROADMAP_ITEM_MOVE,
+            target=item,
+            detail={"changed": {"column": [before[0], column]}, "position": item.position},
+        )
+    return item
+
+
+@transaction.atomic
+def roadmap_evidence_add(
+    *,
+    actor: User | None,
+    item: RoadmapItem,
+    kind: str,
+    reference: str = "",
+    url: str = "",
+    note: str = "",
+    resolve: Any = None,
+) -> RoadmapEvidence:
+    """Add an insight, experiment (``resolve``: the registered kind's resolver, which must
+    find ``reference`` in the workspace) or a link with a note."""
+    label = note[:300]
+    if resolve is not None:
+        found = resolve(workspace=item.workspace, reference=reference)
+        if found is None:
+            raise ValidationError({"reference": f"No {kind} {reference!r} in this workspace."})
+        label, url = found
+    elif not url:
+        raise ValidationError({"url": "Give a link (https://...) for this evidence."})
+    evidence = RoadmapEvidence(
+        workspace_id=item.workspace_id,
+        item=item,
+        kind=kind,
+        reference=reference,
+        label=label or url,
+        url=url,
+        note=note,
+        added_by=actor,
+    )
+    evidence.full_clean()
+    evidence.save()
+    RoadmapItem.objects.filter(pk=item.pk).update(updated_at=timezone.now())
+    audit_record(
+        actor=actor,
+        workspace=item.workspace,
+        action=AuditAction.ROADMAP_ITEM_ADD_EVIDENCE,
+        target=item,
+        detail={"kind": kind, "label": evidence.label},
+    )
+    return evidence
+
+
+def snapshot_row(item: RoadmapItem) -> dict:
+    """An item as a snapshot keeps it (what a diff compares)."""
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "team": str(item.team),
+        "column": item.column,
+        "status": item.status,
+        "goal": str(item.key_result or item.objective or item.initiative or ""),
+    }
+
+
+@transaction.atomic
+def roadmap_snapshot_take(
+    *, actor: User | None, workspace: Workspace, label: str = ""
+) -> RoadmapSnapshot:
+    """Freeze every team's roadmap as it is now (the quarterly job and the button)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    rows = (
+        RoadmapItem.objects.for_workspace(workspace)
+        .select_related("team", "key_result", "objective", "initiative")
+        .order_by("team__name", "position", "pk")
+    )
+    snapshot = RoadmapSnapshot.objects.create(
+        workspace=workspace,
+        label=label or f"{today.year} Q{(today.month - 1) // 3 + 1} ({today.isoformat()})",
+        taken_at=now,
+        taken_by=actor,
+        items=[snapshot_row(item) for item in rows],
+    )
+    audit_record(
+        actor=actor,
+        workspace=workspace,
+        action=AuditAction.ROADMAP_SNAPSHOT_CREATE,
+        target=snapshot,
+        detail={"items": len(snapshot.items)},
+    )
+    return snapshot

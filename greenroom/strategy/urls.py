@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenroom.strategy import views
+from greenroom.strategy import roadmap_views, views
 
 app_name = "strategy"
 
@@ -21,4 +21,18 @@ urlpatterns = [
     path("key-results/<int:pk>/", views.key_result_detail, name="key_result"),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key_result_edit"),
     path("key-results/<int:pk>/check-ins/", views.check_in, name="check_in"),
+    path("roadmaps/", roadmap_views.board, name="roadmap"),
+    path("roadmaps/items/", roadmap_views.item_list, name="roadmap_list"),
+    path("roadmaps/portfolio/", roadmap_views.portfolio_view, name="portfolio"),
+    path("roadmaps/items/new/", roadmap_views.item_edit, name="roadmap_item_create"),
+    path("roadmaps/items/<int:pk>/", roadmap_views.item_edit, name="roadmap_item"),
+    path("roadmaps/items/<int:pk>/move/", roadmap_views.item_move, name="roadmap_item_move"),
+    path(
+        "roadmaps/items/<int:pk>/evidence/",
+        roadmap_views.item_evidence,
+        name="roadmap_item_evidence",
+    ),
+    path("roadmaps/template/", roadmap_views.template_edit, name="roadmap_template"),
+    path("roadmaps/adherence/", roadmap_views.adherence, name="roadmap_adherence"),
+    path("roadmaps/snapshots/", roadmap_views.snapshots, name="roadmap_snapshots"),
 ]

@@ -52,3 +52,9 @@ def num(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+@register.filter
+def get(mapping: dict, key):
+    """``mapping[key]`` in a template; nothing when absent."""
+    return mapping.get(key) if mapping else None
