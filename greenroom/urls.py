@@ -21,6 +21,7 @@ urlpatterns = [
     path("dashboards/", include("greenroom.dashboards.urls")),
     path("cadences/", include("greenroom.cadences.urls")),
     path("feedback/", include("greenroom.feedback.urls")),
+    path("research/", include("greenroom.research.urls")),
     path("strategy/goals/", include("greenroom.strategy.urls")),
     path("experiments/", include("greenroom.experiments.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -72,15 +72,11 @@ registry.register(
         key="feedback-themes", title="Top feedback themes", weight=400, waits_for="feedback"
     ),
     PackSection(
-        key="insights", title="New insights", weight=500, waits_for="the research repository"
-    ),
-    PackSection(
         key="experiments",
         title="Experiment results and launches",
         weight=600,
         waits_for="experiments",
     ),
-    EvidenceKind(key="insight", title="Insight", weight=100, waits_for="the research repository"),
     EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
     EvidenceKind(key="experiment", title="Experiment", weight=300, waits_for="experiments"),
     EvidenceKind(

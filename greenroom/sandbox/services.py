@@ -15,6 +15,7 @@ from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
+from greenroom.sandbox.research import sandbox_research
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
@@ -71,6 +72,9 @@ def sandbox_build(
         seed=seed,
         crm=crm,
         progress=progress,
+    )
+    sandbox_research(
+        workspace=workspace, out_dir=data_dir / "sandbox", seed=seed, progress=progress
     )
     progress("Adding goals: intents, initiatives, objectives and key results")
     sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
