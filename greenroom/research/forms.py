@@ -62,13 +62,18 @@ class HighlightForm(forms.Form):
         _tags(self.fields["tags"], workspace)
 
 
+class PassageChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"“{obj.passage()[:140]}” ({obj.note.title})"
+
+
 class InsightForm(forms.Form):
     statement = forms.CharField(max_length=300, help_text="What was learnt, in one sentence.")
     detail = forms.CharField(widget=forms.Textarea({"rows": 4}), required=False)
     confidence = forms.TypedChoiceField(
         choices=Confidence.choices, coerce=int, initial=Confidence.MEDIUM
     )
-    highlights = forms.ModelMultipleChoiceField(
+    highlights = PassageChoiceField(
         queryset=NoteHighlight.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -92,7 +97,6 @@ class InsightForm(forms.Form):
             highlights.queryset = NoteHighlight.objects.filter(note__study=study).select_related(
                 "note"
             )
-            highlights.label_from_instance = lambda h: f"“{h.passage()[:140]}” ({h.note.title})"
         _tags(self.fields["tags"], workspace)
 
     def clean_feedback(self) -> list[FeedbackItem]:

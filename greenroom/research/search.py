@@ -218,8 +218,8 @@ def index_feedback(*, workspace: Workspace, limit: int | None = None) -> int:
         .values_list("object_id", flat=True)
         .first()
     )
-    rows = FeedbackItem.objects.for_workspace(workspace).filter(pk__gt=last or 0).order_by("pk")
-    rows = rows.values_list("pk", "title", "text", "received_at")
+    items = FeedbackItem.objects.for_workspace(workspace).filter(pk__gt=last or 0).order_by("pk")
+    rows = items.values_list("pk", "title", "text", "received_at")
     if limit:
         rows = rows[:limit]
     added = 0

@@ -3,8 +3,7 @@ evidence, "has this been answered?", share links, the account's research involve
 pack's new insights, decision evidence, the search box and the turnaround measure."""
 
 import re
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
@@ -65,7 +64,7 @@ def note_highlights(*, note: Note) -> list[NoteHighlight]:
     return list(note.highlights.prefetch_related("tags"))
 
 
-def _evidence() -> list[Prefetch]:
+def _evidence() -> list[Prefetch | str]:
     return [
         Prefetch(
             "highlights",
@@ -312,15 +311,3 @@ def insight_turnaround(*, workspace: Workspace) -> Quantity:
 
 def tag_options(*, workspace: Workspace) -> list[Tag]:
     return list(Tag.objects.for_workspace(workspace).order_by("name"))
-
-
-def by_study_counts(rows: list[Insight]) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for row in rows:
-        if row.study_id:
-            counts[row.study_id] += 1
-    return counts
-
-
-def dated(value: datetime | date) -> date:
-    return value.date() if isinstance(value, datetime) else value

@@ -6,14 +6,14 @@ answered?". Thin: reads in selectors, writes in services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from greenroom.accounts.permissions import ability_required, can
+from greenroom.accounts.permissions import ability_required, can, require
 from greenroom.accounts.requests import MemberRequest
 from greenroom.feedback import selectors as feedback_selectors
 from greenroom.feedback import services as feedback_services
@@ -163,8 +163,7 @@ def note_detail(request: MemberRequest, pk: int) -> HttpResponse:
     note = selectors.note_get(workspace=request.workspace, pk=pk)
     form = forms.HighlightForm(request.workspace, request.POST or None)
     if request.method == "POST":
-        if not can(request, "do_research"):
-            return HttpResponse("Your role does not allow this.", status=403)
+        require(request, "do_research")
         if form.is_valid():
             try:
                 services.highlight_create(actor=request.user, note=note, **form.cleaned_data)
@@ -299,9 +298,10 @@ def share_create(request: MemberRequest) -> HttpResponse:
     target = request.POST.get("target", "")
     insight = None
     if target == ShareTarget.INSIGHT:
-        insight = selectors.insight_get(
-            workspace=request.workspace, pk=int(request.POST.get("insight", "0") or 0)
-        )
+        number = request.POST.get("insight", "")
+        if not number.isdigit():
+            raise Http404("No such insight.")
+        insight = selectors.insight_get(workspace=request.workspace, pk=int(number))
     try:
         link = services.share_link_create(
             actor=request.user, workspace=request.workspace, target=target, insight=insight

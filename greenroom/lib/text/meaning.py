@@ -13,6 +13,7 @@ with the plain TF-IDF cosine, half each, so an exact wording still counts and a 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.decomposition import TruncatedSVD
@@ -48,8 +49,8 @@ class MeaningSpace:
             return cls(words, None)
         return cls(words, TruncatedSVD(k, random_state=SEED).fit(matrix))
 
-    def vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Unit TF-IDF rows and unit topic rows of ``texts``."""
+    def vectors(self, texts: Sequence[str]) -> tuple[Any, np.ndarray | None]:
+        """Unit TF-IDF rows (sparse) and unit topic rows of ``texts`` (None without topics)."""
         assert self.words is not None
         tfidf = normalize(self.words.transform(analysis_texts(texts)))
         topics = normalize(self.topics.transform(tfidf)) if self.topics is not None else None
@@ -62,7 +63,7 @@ class MeaningSpace:
         q_words, q_topics = self.vectors([query])
         c_words, c_topics = self.vectors(candidates)
         words = np.asarray((c_words @ q_words.T).todense()).ravel()
-        if q_topics is None:
+        if q_topics is None or c_topics is None:
             return words
         topics = np.clip(c_topics @ q_topics.ravel(), 0.0, 1.0)
         return LSA_SHARE * topics + (1 - LSA_SHARE) * words
