@@ -42,7 +42,6 @@ FTS = f"{TABLE}_fts"
 # A search index entry keeps at most this much of a text: PostgreSQL refuses tsvectors over
 # 1 MB, and nobody searches for the end of a 100-page transcript by its last words.
 MAX_BODY = 100_000
-INDEX_BATCH = 2_000
 SNIPPET = 160
 
 
@@ -208,9 +207,10 @@ def document_put(
     )
 
 
-def index_feedback(*, workspace: Workspace, limit: int | None = None) -> int:
+def index_feedback(*, workspace: Workspace) -> int:
     """Index feedback that arrived since the last time (feedback's text never changes once
-    stored), in batches; how many were added."""
+    stored); how many were added. One INSERT ... SELECT inside the database: 20,000 items
+    copied row by row through Python took seconds, this takes a fraction of one."""
     last = (
         Document.objects.for_workspace(workspace)
         .filter(kind=DocumentKind.FEEDBACK)
@@ -218,29 +218,17 @@ def index_feedback(*, workspace: Workspace, limit: int | None = None) -> int:
         .values_list("object_id", flat=True)
         .first()
     )
-    items = FeedbackItem.objects.for_workspace(workspace).filter(pk__gt=last or 0).order_by("pk")
-    rows = items.values_list("pk", "title", "text", "received_at")
-    if limit:
-        rows = rows[:limit]
-    added = 0
-    batch: list[Document] = []
-    for pk, title, text, received_at in rows.iterator(chunk_size=INDEX_BATCH):
-        batch.append(
-            Document(
-                workspace=workspace,
-                kind=DocumentKind.FEEDBACK,
-                object_id=pk,
-                title=title[:300],
-                body=text[:MAX_BODY],
-                dated=received_at.date(),
-            )
-        )
-        if len(batch) == INDEX_BATCH:
-            added += len(Document.objects.bulk_create(batch, ignore_conflicts=True))
-            batch = []
-    if batch:
-        added += len(Document.objects.bulk_create(batch, ignore_conflicts=True))
-    return added
+    # Timestamps are stored in UTC on both engines; the day is the UTC day, as elsewhere.
+    day = "date(f.received_at)" if connection.vendor == "sqlite" else "CAST(f.received_at AS date)"
+    sql = (
+        f"INSERT INTO {TABLE} (workspace_id, kind, object_id, title, body, dated) "
+        f"SELECT f.workspace_id, %s, f.id, substr(f.title, 1, 300), substr(f.text, 1, %s), {day} "
+        f"FROM {FeedbackItem._meta.db_table} f WHERE f.workspace_id = %s AND f.id > %s "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [DocumentKind.FEEDBACK.value, MAX_BODY, workspace.pk, last or 0])
+        return max(cursor.rowcount, 0)
 
 
 # --- searching -------------------------------------------------------------------------------

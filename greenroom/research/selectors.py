@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from statistics import median
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -96,13 +96,10 @@ def insight_list(
     )
 
 
-def insights_with_evidence(insights: list[Insight]) -> list[Insight]:
+def insights_with_evidence(insights: list[Insight]) -> None:
     """The same insights with their highlights, feedback and tags loaded, in two queries per
     relation however many there are (the list's ``prepare``)."""
-    from django.db.models import prefetch_related_objects
-
     prefetch_related_objects(insights, *_evidence())
-    return insights
 
 
 def insight_get(*, workspace: Workspace, pk: int) -> Insight:
