@@ -5,6 +5,7 @@ pack's new insights, decision evidence, the search box and the turnaround measur
 import re
 from datetime import datetime, timedelta
 from statistics import median
+from typing import Any
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
@@ -134,19 +135,22 @@ def _insight_text(insight: Insight) -> str:
     return "\n".join(parts)
 
 
-_spaces: dict[tuple, MeaningSpace] = {}
+_spaces: dict[tuple, tuple[MeaningSpace, Any]] = {}
 
 
-def _space(workspace: Workspace, insights: list[Insight], texts: list[str]) -> MeaningSpace:
-    """The workspace's topics, learnt again only when insights or notes were added."""
+def _space(workspace: Workspace, insights: list[Insight]) -> tuple[MeaningSpace, Any]:
+    """The workspace's topics and its insights' vectors, learnt again only when insights or
+    notes were added (one workspace at a time per process: bounded memory)."""
     notes = Note.objects.for_workspace(workspace)
     key = (workspace.pk, tuple(i.pk for i in insights), notes.count())
     if key not in _spaces:
-        corpus = list(texts) + list(notes.values_list("body", flat=True))
+        texts = [_insight_text(i) for i in insights]
+        corpus = texts + list(notes.values_list("body", flat=True))
         recent = FeedbackItem.objects.for_workspace(workspace).order_by("-received_at")
         corpus += [text[:2000] for text in recent.values_list("text", flat=True)[:MEANING_FEEDBACK]]
-        _spaces.clear()  # one workspace's space at a time per process: bounded memory
-        _spaces[key] = MeaningSpace.fit(corpus)
+        space = MeaningSpace.fit(corpus)
+        _spaces.clear()
+        _spaces[key] = (space, space.vectors(texts) if space.words is not None else None)
     return _spaces[key]
 
 
@@ -163,11 +167,13 @@ def answered(*, workspace: Workspace, question: str, top: int = 5) -> list[dict]
     )
     if not insights:
         return []
-    texts = [_insight_text(i) for i in insights]
-    space = _space(workspace, insights, texts)
+    space, vectors = _space(workspace, insights)
+    if vectors is None:
+        return []
+    scores = space.scores_against(question, vectors)
     return [
         {"insight": insights[i], "score": score}
-        for i, score in space.closest(question, texts, top=top, floor=ANSWER_FLOOR)
+        for i, score in space.ranked(scores, top=top, floor=ANSWER_FLOOR)
     ]
 
 

@@ -60,19 +60,31 @@ class MeaningSpace:
         """How close each candidate's meaning is to ``query``, from 0 to 1."""
         if self.words is None or not candidates:
             return np.zeros(len(candidates))
+        return self.scores_against(query, self.vectors(candidates))
+
+    def scores_against(self, query: str, candidates: tuple[Any, np.ndarray | None]) -> np.ndarray:
+        """``scores`` for candidates already turned into ``vectors`` (kept between questions)."""
+        c_words, c_topics = candidates
+        if self.words is None or c_words.shape[0] == 0:
+            return np.zeros(c_words.shape[0])
         q_words, q_topics = self.vectors([query])
-        c_words, c_topics = self.vectors(candidates)
         words = np.asarray((c_words @ q_words.T).todense()).ravel()
         if q_topics is None or c_topics is None:
             return words
         topics = np.clip(c_topics @ q_topics.ravel(), 0.0, 1.0)
         return LSA_SHARE * topics + (1 - LSA_SHARE) * words
 
+    def ranked(
+        self, scores: np.ndarray, top: int = 5, floor: float = 0.05
+    ) -> list[tuple[int, float]]:
+        """The indices of the ``top`` best ``scores`` with their scores, best first, leaving
+        out those below ``floor`` (nothing in common)."""
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        return [(i, float(scores[i])) for i in order[:top] if scores[i] >= floor]
+
     def closest(
         self, query: str, candidates: Sequence[str], top: int = 5, floor: float = 0.05
     ) -> list[tuple[int, float]]:
         """The indices of the ``top`` candidates closest to ``query`` with their scores,
         best first, leaving out those below ``floor`` (nothing in common)."""
-        scores = self.scores(query, candidates)
-        order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
-        return [(i, float(scores[i])) for i in order[:top] if scores[i] >= floor]
+        return self.ranked(self.scores(query, candidates), top, floor)
