@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -203,14 +211,24 @@ def share_links(*, workspace: Workspace, target: str, insight: Insight | None = 
 # --- what research adds to other pages -------------------------------------------------------
 
 
+def _count(rows: QuerySet) -> QuerySet:
+    return rows.order_by().values("workspace").annotate(n=Count("pk")).values("n")
+
+
 def overview(*, workspace: Workspace) -> dict:
-    """The counts on the Customers & research overview card."""
-    return {
-        "studies": Study.objects.for_workspace(workspace).count(),
-        "notes": Note.objects.for_workspace(workspace).count(),
-        "insights": Insight.objects.for_workspace(workspace).count(),
-        "latest": list(Insight.objects.for_workspace(workspace)[:3]),
-    }
+    """The counts on the Customers & research overview card, in one query."""
+    counted = (
+        Workspace.objects.filter(pk=workspace.pk)
+        .annotate(
+            studies=Subquery(_count(Study.objects.for_workspace(workspace))),
+            notes=Subquery(_count(Note.objects.for_workspace(workspace))),
+            insights=Subquery(_count(Insight.objects.for_workspace(workspace))),
+        )
+        .values("studies", "notes", "insights")
+        .first()
+        or {}
+    )
+    return {name: value or 0 for name, value in counted.items()}
 
 
 def for_account(*, workspace: Workspace, account: Account) -> dict:
@@ -286,15 +304,16 @@ def search(*, workspace: Workspace, actor: User, query: str, limit: int) -> list
     return results
 
 
-def _turnaround(workspace: Workspace, start: datetime, end: datetime) -> list[float]:
+def _turnaround(workspace: Workspace, start: datetime) -> list[tuple[datetime, float]]:
+    """(made, days from its first feedback) for insights made since ``start``, in one query."""
     rows = (
         Insight.objects.for_workspace(workspace)
-        .filter(created_at__gte=start, created_at__lt=end)
+        .filter(created_at__gte=start)
         .annotate(first=Min("feedback__received_at"))
         .filter(first__isnull=False)
         .values_list("created_at", "first")
     )
-    return [max((made - first).total_seconds() / 86400, 0.0) for made, first in rows]
+    return [(made, max((made - first).total_seconds() / 86400, 0.0)) for made, first in rows]
 
 
 def insight_turnaround(*, workspace: Workspace) -> Quantity:
@@ -302,8 +321,9 @@ def insight_turnaround(*, workspace: Workspace) -> Quantity:
     last 180 days with feedback behind them; the trend is the 180 days before."""
     now = timezone.now()
     window = timedelta(days=TURNAROUND_WINDOW)
-    recent = _turnaround(workspace, now - window, now)
-    before = _turnaround(workspace, now - 2 * window, now - window)
+    rows = _turnaround(workspace, now - 2 * window)
+    recent = [days for made, days in rows if made >= now - window]
+    before = [days for made, days in rows if made < now - window]
     return Quantity(
         value=round(median(recent), 1) if recent else None,
         unit="days",
