@@ -31,7 +31,8 @@ from greenroom.research.models import Insight, Note, NoteHighlight, Participant,
 
 TURNAROUND_WINDOW = 180
 # "Has this been answered?" learns its topics from the insights, the notes and at most this
-# many recent feedback items (5,000 took tens of seconds on a loaded machine) (so "spreadsheet" meets "CSV export" through what customers said).
+# many recent feedback items (so "spreadsheet" meets "CSV export" through what customers
+# said); 5,000 took tens of seconds on a loaded machine.
 MEANING_FEEDBACK = 2_000
 ANSWER_FLOOR = 0.08
 
