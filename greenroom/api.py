@@ -182,6 +182,7 @@ def _mount_routers() -> None:
     from greenroom.jobs.api import router as jobs_router
     from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
+    from greenroom.research.api import router as research_router
     from greenroom.sources.api import router as sources_router
     from greenroom.strategy.api import router as strategy_router
 
@@ -194,6 +195,7 @@ def _mount_routers() -> None:
         "/customers/": customers_router,
         "/cadences/": cadences_router,
         "/feedback/": feedback_router,
+        "/research/": research_router,
         "/strategy/": strategy_router,
         "/experiments/": experiments_router,
     }

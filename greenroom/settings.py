@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "greenroom.sources",
     "greenroom.customers",
     "greenroom.feedback",
+    "greenroom.research",
     "greenroom.strategy",
     "greenroom.dashboards",
     "greenroom.experiments",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboards/", include("greenroom.dashboards.urls")),
     path("cadences/", include("greenroom.cadences.urls")),
     path("feedback/", include("greenroom.feedback.urls")),
+    path("research/", include("greenroom.research.urls")),
     path("strategy/goals/", include("greenroom.strategy.urls")),
     path("experiments/", include("greenroom.experiments.urls")),
     path("data/", include("greenroom.health.urls")),

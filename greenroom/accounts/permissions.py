@@ -52,6 +52,7 @@ ABILITIES: dict[str, str] = {
     "manage_taxonomy": Role.PRODUCT_OPS,
     "import_feedback": Role.PRODUCT_OPS,
     "set_priority_weights": Role.PRODUCT_OPS,
+    "do_research": Role.PRODUCT_MANAGER,
     # Strategic intents, initiatives and any team's objectives and key results.
     "manage_strategy": Role.PRODUCT_OPS,
     # Objectives, key results and check-ins of the member's own team (strategy/permissions.py

@@ -66,10 +66,6 @@ registry.register(
         weight=100,
         waits_for="strategy and roadmaps",
     ),
-    PackSection(
-        key="insights", title="New insights", weight=500, waits_for="the research repository"
-    ),
-    EvidenceKind(key="insight", title="Insight", weight=100, waits_for="the research repository"),
     EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
 )
 

@@ -1,8 +1,7 @@
 """What customers adds to the shell: its lists in the sidebar, the customer database on the
 overview, and finding accounts and contacts. Email and phone are only searched, and shown,
 for roles that may see contact details, and showing them is audited like on the pages.
-The research repository waits here until it exists: it will hang off these accounts and
-contacts (feedback registers its own card, measure and account panel)."""
+Feedback and research register their own cards and account panels."""
 
 from django.urls import reverse
 
@@ -64,15 +63,6 @@ registry.register(
         "so nobody bothers the same customer twice.",
         template="customers/_overview_card.html",
         wide=True,
-    ),
-    OverviewCard(
-        key="research-repository",
-        section="customers",
-        title="Research repository",
-        weight=210,
-        description="Studies, interview notes and their insights, searchable, so a question is "
-        "not asked twice.",
-        waits_for="the research repository",
     ),
     SearchProvider(key="accounts", title="Accounts", search=_accounts, weight=100),
     SearchProvider(key="contacts", title="Contacts", search=_contacts, weight=110),

@@ -18,6 +18,7 @@ from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.launches import sandbox_launches
 from greenroom.sandbox.onboarding import sandbox_onboarding
 from greenroom.sandbox.roadmaps import sandbox_roadmaps
+from greenroom.sandbox.research import sandbox_research
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]
@@ -75,6 +76,9 @@ def sandbox_build(
         seed=seed,
         crm=crm,
         progress=progress,
+    )
+    sandbox_research(
+        workspace=workspace, out_dir=data_dir / "sandbox", seed=seed, progress=progress
     )
     progress("Adding goals: intents, initiatives, objectives and key results")
     sandbox_strategy(workspace=workspace, seed=seed, progress=progress)

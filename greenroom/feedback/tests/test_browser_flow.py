@@ -1,7 +1,9 @@
 """Feedback in a real browser: a sales rep logs what a customer said on a call, product ops
-links the passage to a new opportunity, and the opportunity's demand shows the account's ARR.
+links the passage to a new opportunity, the opportunity's demand shows the account's ARR, and
+a PM's "has this been answered?" finds the research insight on it (the research repository).
 
-Run with ``pytest -m browser``; screenshots land in test-results/screenshots/feedback-*.png.
+Run with ``pytest -m browser``; screenshots land in test-results/screenshots/feedback-*.png
+and research-*.png.
 """
 
 import re
@@ -53,3 +55,23 @@ def test_a_rep_logs_feedback_ops_link_it_and_demand_shows_the_arr(new_page):
     ops.goto("/feedback/?untriaged=on")
     ops.keyboard.press("j")
     ops.screenshot(path=SCREENSHOTS / "feedback-inbox.png", full_page=True)
+
+    # A PM about to plan a study first asks whether it has been answered.
+    rep.goto("/research/insights/")
+    rep.get_by_label("Your question").fill("Do finance teams want figures in a spreadsheet?")
+    rep.get_by_role("button", name="Look for answers").click()
+    answers = rep.locator("#answers")
+    # The first question learns the topics (seconds on a loaded machine).
+    expect(answers).to_contain_text("Finance teams live in spreadsheets", timeout=60_000)
+    rep.screenshot(path=SCREENSHOTS / "research-answered.png", full_page=True)
+    answers.get_by_role("link", name=re.compile("Finance teams live in spreadsheets")).click()
+    expect(rep.get_by_role("heading", level=2, name="Evidence")).to_be_visible()
+    rep.screenshot(path=SCREENSHOTS / "research-insight.png", full_page=True)
+    rep.get_by_role("link", name=re.compile("Export reports to Excel")).first.click()
+    rep.screenshot(path=SCREENSHOTS / "research-study.png", full_page=True)
+    rep.goto("/research/search/?q=spreadsheet")
+    expect(rep.locator(".results li").first).to_be_visible()
+    rep.screenshot(path=SCREENSHOTS / "research-search.png", full_page=True)
+    rep.set_viewport_size({"width": 390, "height": 844})
+    rep.goto("/research/insights/")
+    rep.screenshot(path=SCREENSHOTS / "research-insights-phone.png", full_page=True)
