@@ -8,7 +8,6 @@ from greenroom import registry
 from greenroom.accounts.requests import MemberRequest
 from greenroom.cadences import onboarding, scorecard, selectors
 from greenroom.registry import (
-    EvidenceKind,
     Measure,
     NavEntry,
     OverviewCard,
@@ -60,13 +59,6 @@ registry.register(
         template="cadences/_pack_kpis.html",
         context=selectors.kpi_snapshot,
     ),
-    PackSection(
-        key="goals",
-        title="Goal status and what changed",
-        weight=100,
-        waits_for="strategy and roadmaps",
-    ),
-    EvidenceKind(key="opportunity", title="Opportunity", weight=200, waits_for="feedback"),
 )
 
 

@@ -9,6 +9,7 @@ from greenroom.feedback import selectors
 from greenroom.feedback.models import FeedbackImport
 from greenroom.jobs.labels import argument_label_register
 from greenroom.registry import (
+    EvidenceKind,
     Measure,
     NavEntry,
     OverviewCard,
@@ -18,6 +19,9 @@ from greenroom.registry import (
 )
 
 registry.register(
+    EvidenceKind(
+        key="opportunity", title="Opportunity", weight=200, resolve=selectors.evidence_resolve
+    ),
     NavEntry("customers", "Feedback inbox", "feedback:inbox", weight=42),
     NavEntry("customers", "Opportunities", "feedback:opportunities", weight=44),
     NavEntry("customers", "Log feedback", "feedback:log", weight=46, ability="write"),

@@ -7,6 +7,7 @@ account's billing ARR where the analytics store has it, else the CRM's, read for
 accounts at once through the customer database's selectors.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
@@ -516,3 +518,20 @@ def pack_themes(*, workspace: Workspace, since: datetime, until: datetime) -> di
         "since": since,
         "until": until,
     }
+
+
+_OPPORTUNITY_REFERENCE = re.compile(r"(?:opportunities/)?(\d+)/?$")
+
+
+def evidence_resolve(*, workspace: Workspace, reference: str) -> tuple[str, str] | None:
+    """An opportunity named by its number or its URL, as (label, url); None if there is none:
+    a decision's or a roadmap item's evidence."""
+    found = _OPPORTUNITY_REFERENCE.search(reference.strip())
+    if not found:
+        return None
+    opportunity = (
+        Opportunity.objects.for_workspace(workspace).filter(pk=int(found.group(1))).first()
+    )
+    if opportunity is None:
+        return None
+    return opportunity.title, reverse("feedback:opportunity", args=[opportunity.pk])

@@ -17,8 +17,8 @@ from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.launches import sandbox_launches
 from greenroom.sandbox.onboarding import sandbox_onboarding
-from greenroom.sandbox.roadmaps import sandbox_roadmaps
 from greenroom.sandbox.research import sandbox_research
+from greenroom.sandbox.roadmaps import sandbox_roadmaps
 from greenroom.sandbox.strategy import sandbox_strategy
 
 Progress = Callable[[str], None]

@@ -11,6 +11,7 @@ from greenroom.metrics import signals as metrics_signals
 from greenroom.registry import (
     EvidenceKind,
     Measure,
+    Milestone,
     NavEntry,
     OverviewCard,
     PackSection,
@@ -138,4 +139,17 @@ registry.register(
         context=_roadmap_diff,
     ),
     EvidenceKind(key="roadmap-item", title="Roadmap item", weight=400, resolve=_resolve_item),
+    PackSection(
+        key="goals",
+        title="Goal status and what changed",
+        weight=100,
+        template="strategy/_pack_goals.html",
+        context=selectors.pack_goals,
+    ),
+    Milestone(
+        key="first-roadmap",
+        title="First roadmap in the standard template",
+        weight=10,
+        reached=selectors.first_roadmap_reached,
+    ),
 )

@@ -15,7 +15,7 @@ from greenroom.feedback.models import Highlight
 from greenroom.organisation.models import Person, Team
 from greenroom.registry import Ratio
 from greenroom.strategy import forecast, scoring
-from greenroom.strategy.choices import TEMPLATE_FIELDS, AuditAction, Scoring
+from greenroom.strategy.choices import TEMPLATE_FIELDS, AuditAction, Scoring, Status
 from greenroom.strategy.models import (
     CheckIn,
     Initiative,
@@ -516,3 +516,37 @@ def roadmap_changes(
 
 def template_field_labels(required: list[str]) -> list[str]:
     return [TEMPLATE_FIELDS[name] for name in required if name in TEMPLATE_FIELDS]
+
+
+def first_roadmap_reached(*, workspace: Workspace, user: User) -> datetime | None:
+    """When ``user`` first added to or changed a roadmap item that meets the template now:
+    their first roadmap in the standard template (the onboarding milestone)."""
+    required = roadmap_template(workspace=workspace).required or []
+    on_template = [
+        str(item.pk)
+        for item in roadmap_item_list(workspace=workspace)
+        if not missing_from_template(item, required)
+    ]
+    first = (
+        audit_event_list(workspace=workspace)
+        .filter(actor=user, action__in=_ROADMAP_ACTIONS, object_id__in=on_template)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return first
+
+
+GOALS_PACK_LIMIT = 20
+
+
+def pack_goals(*, workspace: Workspace, since: datetime, until: datetime) -> dict:
+    """A review pack's goal status: key results by status now, and those whose status or
+    progress moved since the last review."""
+    counts = status_counts(workspace=workspace)
+    moved = changes_since(workspace=workspace, since=timezone.localtime(since).date())
+    return {
+        "counts": [(status, counts[status]) for status in Status.values if counts.get(status)],
+        "changes": moved[:GOALS_PACK_LIMIT],
+        "more": max(len(moved) - GOALS_PACK_LIMIT, 0),
+    }

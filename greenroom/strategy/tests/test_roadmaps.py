@@ -407,3 +407,51 @@ def test_it_lists_and_moves_items_over_the_api(personas, roadmap, client):
     assert refused.status_code == 403
     bad = client.post(url, {"column": "Someday"}, content_type="application/json", **headers)
     assert bad.status_code in (400, 422)
+
+
+def test_it_marks_a_pms_first_roadmap_when_an_item_of_theirs_meets_the_template(personas, goals):
+    from greenroom.strategy.models import RoadmapTemplate
+
+    ws, pm = personas.workspace, personas.pm
+    RoadmapTemplate.objects.create(workspace=ws, required=["goal"])
+    milestone = next(m for m in registry.entries(registry.Milestone) if m.key == "first-roadmap")
+    mine = goals["mine"].team
+    services.roadmap_item_save(
+        actor=pm, workspace=ws, data={"title": "No goal yet", "team": mine, "column": "Next"}
+    )
+    assert milestone.reached(workspace=ws, user=pm) is None
+
+    services.roadmap_item_save(
+        actor=pm,
+        workspace=ws,
+        data={"title": "Serves a goal", "team": mine, "column": "Now", "key_result": goals["kr"]},
+    )
+    created = AuditEvent.objects.get(action="roadmap_item.create", object_label="Serves a goal")
+    assert milestone.reached(workspace=ws, user=pm) == created.at
+    assert milestone.reached(workspace=ws, user=personas.viewer) is None
+
+
+def test_it_gives_a_review_pack_the_goal_status_and_what_moved_since(personas, goals):
+    section = next(s for s in registry.entries(PackSection) if s.key == "goals")
+    assert section.template and not section.waits_for
+    context = section.context(
+        workspace=personas.workspace,
+        since=timezone.now() - timedelta(days=1),
+        until=timezone.now(),
+    )
+    assert all(count > 0 for _, count in context["counts"])
+    assert goals["kr"] in [change.key_result for change in context["changes"]]
+
+
+def test_it_resolves_an_opportunity_as_evidence_by_number_or_url(personas):
+    from greenroom.feedback.models import Opportunity
+
+    opportunity = Opportunity.objects.create(workspace=personas.workspace, title="Bulk export")
+    kind = next(k for k in registry.entries(EvidenceKind) if k.key == "opportunity")
+    url = reverse("feedback:opportunity", args=[opportunity.pk])
+    assert kind.resolve(workspace=personas.workspace, reference=str(opportunity.pk)) == (
+        "Bulk export",
+        url,
+    )
+    assert kind.resolve(workspace=personas.workspace, reference=f"https://x{url}")[1] == url
+    assert kind.resolve(workspace=personas.workspace, reference="999999") is None
