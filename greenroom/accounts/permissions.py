@@ -64,6 +64,9 @@ ABILITIES: dict[str, str] = {
     # The executive headline as the top of the home page: for the people who run the company
     # and its data (admins, product ops); others keep the home page as it was.
     "see_executive_home": Role.PRODUCT_OPS,
+    # Composing custom dashboards from tiles and publishing them to teams (their members
+    # read them; dashboards/custom.py).
+    "manage_dashboards": Role.PRODUCT_OPS,
 }
 
 

@@ -45,6 +45,13 @@ registry.register(
         kwargs=(("key", "usage"),),
         ability="view_dashboards",
     ),
+    NavEntry(
+        "data",
+        "Team dashboards",
+        "dashboards:custom_list",
+        weight=5,
+        ability="view_dashboards",
+    ),
     OverviewCard(
         key="dashboards-executive",
         section="home",

@@ -42,11 +42,11 @@ from greenroom.metrics.definitions.usage import (
 __all__ = [
     "ACCOUNT_DIMENSIONS",
     "COUNTED_SLICES",
-    "RETENTION_SLICES",
     "DIMENSIONS",
     "GRAINS",
     "METRICS",
     "MOVEMENTS",
+    "RETENTION_SLICES",
     "Catalog",
     "Metric",
     "Query",
