@@ -23,9 +23,7 @@ def _add_tile(page, metric: str, chart: str, by: str = "") -> None:
     expect(page.get_by_text("Tile added.")).to_be_visible()
 
 
-def test_it_lets_product_ops_publish_a_team_dashboard_that_the_team_reads(
-    new_page, sandbox_url
-):
+def test_it_lets_product_ops_publish_a_team_dashboard_that_the_team_reads(new_page, sandbox_url):
     ops = new_page()
     problems = PageProblems(sandbox_url)
     problems.watch(ops)
