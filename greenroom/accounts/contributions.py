@@ -3,7 +3,7 @@ scorecard, and recent activity from the audit log on the home page (for those wh
 it)."""
 
 from greenroom import registry
-from greenroom.accounts import selectors
+from greenroom.accounts import activity, selectors
 from greenroom.accounts.requests import MemberRequest
 from greenroom.registry import Measure, NavEntry, OverviewCard
 
@@ -11,7 +11,8 @@ RECENT_EVENTS = 8
 
 
 def _recent_activity(request: MemberRequest) -> dict:
-    return {"events": selectors.audit_event_list(workspace=request.workspace)[:RECENT_EVENTS]}
+    events = list(selectors.audit_event_list(workspace=request.workspace)[:RECENT_EVENTS])
+    return {"events": activity.describe(events)}
 
 
 registry.register(

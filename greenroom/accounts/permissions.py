@@ -90,6 +90,9 @@ ABILITIES: dict[str, str] = {
     "dismiss_findings": Role.PRODUCT_OPS,
     # Writing the quarter's board pack (PowerPoint and PDF) and downloading past ones.
     "make_board_pack": Role.PRODUCT_OPS,
+    # Composing custom dashboards from tiles and publishing them to teams (their members
+    # read them; dashboards/custom.py).
+    "manage_dashboards": Role.PRODUCT_OPS,
 }
 
 

@@ -64,6 +64,13 @@ registry.register(
         weight=10,
         ability="view_dashboards",
     ),
+    NavEntry(
+        "data",
+        "Team dashboards",
+        "dashboards:custom_list",
+        weight=6,
+        ability="view_dashboards",
+    ),
     OverviewCard(
         key="dashboards-executive",
         section="home",

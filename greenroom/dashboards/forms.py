@@ -67,3 +67,118 @@ class BoardPackForm(forms.Form):
         field = self.fields["quarter"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(code, _quarter_label(code)) for code in quarters]
+
+
+class CustomDashboardForm(forms.Form):
+    """A custom dashboard's name, description and the teams it is published to."""
+
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    teams: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Members of these teams see it (read only). None: product ops and admins only.",
+    )
+
+    def __init__(self, *args, workspace, **kwargs) -> None:
+        from greenroom.organisation.models import Team
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["teams"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Team.objects.for_workspace(workspace).order_by("name")
+
+
+class TileForm(forms.Form):
+    """What a tile shows. The choices are today's metrics and data; a slice is a dimension to
+    break the metric down by, and/or one member to filter on (``segment=Enterprise``)."""
+
+    title = forms.CharField(max_length=120, required=False, help_text="Blank: the metric's.")
+    metric = forms.ChoiceField()
+    chart = forms.ChoiceField()
+    grain = forms.ChoiceField()
+    period = forms.CharField(max_length=12, initial="12m", help_text="3m, 12m, ytd, 2025, 2025Q4")
+    by = forms.ChoiceField(required=False, label="Slice by")
+    filter = forms.ChoiceField(required=False, label="Only")
+
+    def __init__(self, *args, definitions: list[dict], values: dict[str, list[str]], **kwargs):
+        from greenroom.dashboards.choices import ChartType, Grain
+
+        super().__init__(*args, **kwargs)
+        self.definitions = {d["name"]: d for d in definitions}
+        self._choices("metric", [(d["name"], d["title"]) for d in definitions])
+        self._choices("chart", ChartType.choices)
+        self._choices("grain", Grain.choices)
+        self._choices("by", [("", "Nothing (one figure)"), *[(d, d.title()) for d in DIMENSIONS]])
+        grouped: list = [("", "Everything")]
+        for dim in DIMENSIONS:
+            grouped.append(
+                (dim.title(), [(f"{dim}={v}", v.replace("_", " ")) for v in values.get(dim, [])])
+            )
+        self._choices("filter", grouped)
+
+    def _choices(self, name: str, choices: list) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def clean_period(self) -> str:
+        from datetime import date
+
+        code = self.cleaned_data["period"].strip().lower()
+        try:
+            periods.parse(code, as_of=date.today())
+        except periods.PeriodError as error:
+            raise forms.ValidationError(str(error)) from error
+        return code
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        definition = self.definitions.get(data.get("metric", ""))
+        if definition is None:
+            return data
+        offered = set(definition["dimensions"])
+        dimension = (data.get("filter") or "=").split("=", 1)[0]
+        for name, dim in (("by", data.get("by")), ("filter", dimension)):
+            if dim and dim not in offered:
+                self.add_error(name, f"{definition['title']} is not sliced by {dim}.")
+        if data.get("grain") and data["grain"] not in definition["grains"]:
+            self.add_error(
+                "grain",
+                f"{definition['title']} is counted per {', '.join(definition['grains'])}.",
+            )
+        if data.get("chart") == "number" and data.get("by"):
+            self.add_error("by", "A headline number is one figure: filter with “Only” instead.")
+        if data.get("chart") == "ranked" and not data.get("by"):
+            self.add_error("by", "Bars by slice need a dimension to slice by.")
+        return data
+
+    def tile_fields(self) -> dict:
+        """The cleaned values as the Tile's fields."""
+        data = self.cleaned_data
+        dimension, _, value = (data.get("filter") or "").partition("=")
+        return {
+            "title": data["title"],
+            "metric": data["metric"],
+            "chart": data["chart"],
+            "grain": data["grain"],
+            "period": data["period"],
+            "by": data.get("by") or "",
+            "filter_dimension": dimension,
+            "filter_value": value,
+        }
+
+    @staticmethod
+    def initial_for(tile) -> dict:
+        return {
+            "title": tile.title,
+            "metric": tile.metric,
+            "chart": tile.chart,
+            "grain": tile.grain,
+            "period": tile.period,
+            "by": tile.by,
+            "filter": f"{tile.filter_dimension}={tile.filter_value}"
+            if tile.filter_dimension
+            else "",
+        }

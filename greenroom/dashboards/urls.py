@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from greenroom.dashboards import views
+from greenroom.dashboards import custom_views, views
 
 app_name = "dashboards"
 
@@ -14,6 +14,24 @@ urlpatterns = [
     ),
     path("digest/", views.digest_subscription, name="digest"),
     path("explain/<str:name>/", views.explain_metric, name="explain"),
+    # Custom dashboards, before "<key>/" (which would take "custom" for a fixed dashboard).
+    path("custom/", custom_views.custom_list, name="custom_list"),
+    path("custom/<int:pk>/", custom_views.custom_detail, name="custom_detail"),
+    path("custom/<int:pk>/edit/", custom_views.custom_edit, name="custom_edit"),
+    path("custom/<int:pk>/delete/", custom_views.custom_delete, name="custom_delete"),
+    path("custom/<int:pk>/tiles/", custom_views.tile_add, name="tile_add"),
+    path("custom/<int:pk>/tiles/<int:tile_id>/", custom_views.tile_edit, name="tile_edit"),
+    path("custom/<int:pk>/tiles/<int:tile_id>/move/", custom_views.tile_move, name="tile_move"),
+    path(
+        "custom/<int:pk>/tiles/<int:tile_id>/remove/",
+        custom_views.tile_remove,
+        name="tile_remove",
+    ),
+    re_path(
+        r"^custom/(?P<pk>\d+)/tiles/(?P<tile_id>\d+)\.(?P<fmt>csv|xlsx|png|svg)$",
+        custom_views.tile_download,
+        name="tile_download",
+    ),
     path("<str:key>/", views.dashboard, name="dashboard"),
     path("<str:key>/charts/<str:chart>.json", views.chart_spec, name="chart_spec"),
     re_path(

@@ -38,7 +38,7 @@ _BILLING_TABLES = {
     "billing_charges",
 }
 # Bumped when the shape of model or rollup tables changes: the next refresh is then full.
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"
 
 
 @dataclass
@@ -116,12 +116,14 @@ def refresh_connection(
             progress("Activity rollups: all days")
             report.days_rebuilt = rollups.build_full(connection)
             summaries.build_active_counts(connection)
+            summaries.build_usage_ratios(connection)
             report.rebuilt.append("rollup.* (activity)")
         elif "events" in changed_tables:
             days = _days_touched(connection, report.batches)
             progress(f"Activity rollups: {len(days)} day(s) touched by new events")
             report.days_rebuilt = rollups.build_days(connection, days)
             summaries.build_active_counts(connection, days)
+            summaries.build_usage_ratios(connection)
             report.rebuilt.append("rollup.* (activity, changed days)")
         summaries.build_account_activity(connection, as_of=measured.as_ofs["usage"])
         coverage.record(connection, measured)

@@ -8,6 +8,10 @@ The refresh runs the same Ibis definitions once (``live``) and stores their resu
   per account (and per account * product) with the previous and twelve-months-earlier MRR;
 - ``rollup.active_counts``: active users and accounts per grain and period, overall and per
   member of each dimension — rebuilt only for the periods that contain changed days;
+- ``rollup.stickiness`` / ``rollup.retention_cohorts``: stickiness per grain and period and
+  weekly user retention cohorts, overall and per member of each dimension (the same slices as
+  ``active_counts``), so the usage dashboard never counts distinct users per day on request —
+  rebuilt whole whenever events arrive (a new day can change any cohort's later weeks);
 - ``rollup.account_activity``: per account (and account * product) the active users and
   events of the ``ACTIVITY_DAYS`` to the as-of date and the last active day, so an account
   page reads one row instead of scanning every user-day — rebuilt at every refresh, since
@@ -24,10 +28,13 @@ from greenroom.metrics import store
 from greenroom.metrics.definitions import (
     COUNTED_SLICES,
     GRAINS,
+    RETENTION_SLICES,
     Catalog,
     active_counts_rollup,
     period_after,
+    retention_rollup,
     revenue_series_rollup,
+    stickiness_rollup,
 )
 
 _COUNTED = ("active_users", "active_accounts")
@@ -42,6 +49,36 @@ def build_revenue_series(connection: duckdb.DuckDBPyConnection) -> None:
     for table, by in (("revenue_accounts", ()), ("revenue_account_products", ("product",))):
         sql = ibis.to_sql(revenue_series_rollup(catalog, by))
         connection.execute(f"CREATE OR REPLACE TABLE rollup.{table} AS {sql}")
+
+
+def build_usage_ratios(connection: duckdb.DuckDBPyConnection) -> None:
+    """Materialise the parts of stickiness and the weekly user retention cohorts from their
+    definitions, so reads are a filter on a small table (the definitions use these when they
+    answer the query exactly; tests/test_usage_summaries.py holds them equal)."""
+    for table, statements in _usage_statements(connection).items():
+        connection.execute(f"CREATE OR REPLACE TABLE rollup.{table} AS {statements[0]} LIMIT 0")
+        for sql in statements:  # one slice at a time: one set of distinct counts in memory
+            connection.execute(f"INSERT INTO rollup.{table} {sql}")
+
+
+# Building and compiling these 22 Ibis expressions takes seconds, far longer than running
+# them on a small store: compiled once per process (they read whole tables: no parameters).
+_USAGE_SQL: dict[str, list[str]] = {}
+
+
+def _usage_statements(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    if not _USAGE_SQL:
+        catalog = Catalog(store.ibis_backend(connection))
+        stickiness = [
+            stickiness_rollup(catalog, grain, dimension)
+            for grain in GRAINS
+            if grain != "day"
+            for dimension in COUNTED_SLICES[grain]
+        ]
+        retention = [retention_rollup(catalog, dimension) for dimension in RETENTION_SLICES]
+        _USAGE_SQL["stickiness"] = [str(ibis.to_sql(e)) for e in stickiness]
+        _USAGE_SQL["retention_cohorts"] = [str(ibis.to_sql(e)) for e in retention]
+    return _USAGE_SQL
 
 
 def build_account_activity(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:

@@ -13,6 +13,7 @@ from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
 from greenroom.sandbox.cadences import sandbox_cadences
 from greenroom.sandbox.crm import sandbox_customers
+from greenroom.sandbox.customdash import sandbox_team_dashboards
 from greenroom.sandbox.data_engine import sandbox_business_data
 from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.launches import sandbox_launches
@@ -84,4 +85,5 @@ def sandbox_build(
     sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
     progress(f"Adding betas and launches: {sandbox_launches(workspace=workspace)}")
     sandbox_roadmaps(workspace=workspace, seed=seed, progress=progress)
+    progress(f"  {sandbox_team_dashboards(workspace=workspace)}")
     return workspace

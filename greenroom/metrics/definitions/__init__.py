@@ -31,7 +31,13 @@ from greenroom.metrics.definitions.registry import (
     metric,
 )
 from greenroom.metrics.definitions.revenue import MOVEMENTS, revenue_series_rollup
-from greenroom.metrics.definitions.usage import COUNTED_SLICES, active_counts_rollup
+from greenroom.metrics.definitions.usage import (
+    COUNTED_SLICES,
+    RETENTION_SLICES,
+    active_counts_rollup,
+    retention_rollup,
+    stickiness_rollup,
+)
 
 __all__ = [
     "ACCOUNT_DIMENSIONS",
@@ -40,6 +46,7 @@ __all__ = [
     "GRAINS",
     "METRICS",
     "MOVEMENTS",
+    "RETENTION_SLICES",
     "Catalog",
     "Metric",
     "Query",
@@ -49,5 +56,7 @@ __all__ = [
     "expression",
     "metric",
     "period_after",
+    "retention_rollup",
     "revenue_series_rollup",
+    "stickiness_rollup",
 ]

@@ -3,7 +3,7 @@ adoption and weekly retention cohorts; read from the activity rollups, and from 
 pre-counted distinct counts where they answer the query."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -101,6 +101,124 @@ def _counts_summary(catalog: Catalog, query: Query, metric: str) -> ir.Table | N
     return ordered(
         counts.select("period", **{dim: counts.member for dim in query.by}, value=counts.value),
         query,
+    )
+
+
+def _single_slice(query: Query, slices: tuple[str, ...]) -> str | None:
+    """The one dimension a query slices or filters by ('*' for none) when a summary table
+    stored per member of it answers the query; None when it cannot."""
+    dimensions = set(query.by) | set(query.where)
+    if query.live or len(dimensions) > 1:
+        return None
+    dimension = dimensions.pop() if dimensions else "*"
+    if dimension not in slices:
+        return None
+    if len(query.where.get(dimension, ())) > 1 and dimension not in query.by:
+        return None
+    return dimension
+
+
+def _members(table: ir.Table, query: Query, dimension: str) -> ir.Table:
+    members = query.where.get(dimension, ())
+    return table.filter(table.member.isin(list(members))) if members else table
+
+
+def _stickiness_summary(catalog: Catalog, query: Query) -> ir.Table | None:
+    """Stored stickiness parts (rollup.stickiness) when they answer ``query`` exactly: whole
+    periods only (a range starting mid-period has a partial first period live), and at most
+    one member filtered (the days counted are those with activity in the filter)."""
+    dimension = _single_slice(query, COUNTED_SLICES.get(query.grain, ()))
+    members = query.where.get(dimension or "", ())
+    if dimension is None or len(members) > 1:
+        return None
+    if query.start is not None and _period_start(query.start, query.grain) != query.start:
+        return None
+    table = catalog.table("rollup.stickiness")
+    table = table.filter((table.grain == query.grain) & (table.dimension == dimension))
+    table = in_range(_members(table, query, dimension), "period", query)
+    days = table.member_days if members else table.all_days
+    return ordered(
+        table.select(
+            "period",
+            **{dim: table.member for dim in query.by},
+            average_dau=ratio(table.user_days, days),
+            active_users=table.active_users,
+            value=ratio(table.user_days / days.cast("float64"), table.active_users),
+        ),
+        query,
+    )
+
+
+def _period_start(day: date, grain: str) -> date:
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "day":
+        return day
+    months = {"month": 1, "quarter": 3}[grain]
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+# Retention cohorts stored per slice (rollup.retention_cohorts): everything, and each member
+# of each single dimension (cohorts are counted over all weeks, whatever range is asked).
+RETENTION_SLICES = ("*", *DIMENSIONS)
+
+
+def _retention_summary(catalog: Catalog, query: Query, entity: str) -> ir.Table | None:
+    dimension = _single_slice(query, RETENTION_SLICES)
+    if dimension is None or entity != "user_key":
+        return None
+    table = catalog.table("rollup.retention_cohorts")
+    table = table.filter(table.dimension == dimension)
+    table = in_range(_members(table, query, dimension), "period", query)
+    table = table.select(
+        period=table.period,
+        weeks_since=table.weeks_since,
+        **{dim: table.member for dim in query.by},
+        cohort_size=table.cohort_size,
+        retained=table.retained,
+        value=table.value,
+    )
+    return table.order_by(["period", "weeks_since", *query.by])
+
+
+def stickiness_rollup(catalog: Catalog, grain: str, dimension: str) -> ir.Table:
+    """Rows of rollup.stickiness for one grain and slice, over all the data: per period and
+    member, the summed daily active users, the days with activity in the member and in all,
+    and the period's active users (the parts ``stickiness`` divides)."""
+    by = () if dimension == "*" else (dimension,)
+    daily = _activity(catalog, Query(by, {}, "day", live=True))
+    daily = daily.mutate(period=period_of(daily.day, grain))
+    per_day = daily.group_by(["period", "day", *by]).aggregate(dau=daily.user_key.nunique())
+    parts = per_day.group_by(["period", *by]).aggregate(
+        user_days=per_day.dau.sum(), member_days=per_day.day.nunique()
+    )
+    all_days = daily.group_by("period").aggregate(all_days=daily.day.nunique())
+    users = active_users(catalog, Query(by, {}, grain, live=True))
+    joined = parts.join(all_days, "period").join(users, ["period", *by])
+    return joined.select(
+        grain=ibis.literal(grain),
+        period=joined.period,
+        dimension=ibis.literal(dimension),
+        member=joined[dimension] if by else ibis.literal("*"),
+        user_days=joined.user_days.cast("int64"),
+        member_days=joined.member_days.cast("int64"),
+        all_days=joined.all_days.cast("int64"),
+        active_users=joined.value.cast("int64"),
+    )
+
+
+def retention_rollup(catalog: Catalog, dimension: str) -> ir.Table:
+    """Rows of rollup.retention_cohorts (weekly user cohorts) for one slice."""
+    by = () if dimension == "*" else (dimension,)
+    table = user_retention(catalog, Query(by=by, grain="week", live=True))
+    return table.select(
+        dimension=ibis.literal(dimension),
+        member=table[dimension] if by else ibis.literal("*"),
+        period=table.period,
+        weeks_since=table.weeks_since.cast("int64"),
+        cohort_size=table.cohort_size.cast("int64"),
+        retained=table.retained.cast("int64"),
+        value=table.value.cast("float64"),
     )
 
 
@@ -233,6 +351,9 @@ def stickiness(catalog: Catalog, query: Query) -> ir.Table:
     """Average daily active users over the period divided by the period's active users."""
     if query.grain == "day":
         raise QueryError("Stickiness compares days with a longer period: use week or month.")
+    summary = _stickiness_summary(catalog, query)
+    if summary is not None:
+        return summary
     daily = _activity(catalog, Query(query.by, query.where, "day", query.start, query.end))
     daily = daily.mutate(period=period_of(daily.day, query.grain))
     per_day = daily.group_by(["period", "day", *query.by]).aggregate(dau=daily.user_key.nunique())
@@ -284,6 +405,9 @@ def feature_adoption(catalog: Catalog, query: Query) -> ir.Table:
 def _retention_cohorts(catalog: Catalog, query: Query, entity: str) -> ir.Table:
     if query.grain != "week":
         raise QueryError("Retention cohorts are weekly: ask for grain 'week'.")
+    summary = _retention_summary(catalog, query, entity)
+    if summary is not None:
+        return summary
     weeks = _activity(
         catalog, Query(query.by, query.where, "week"), accounts=entity == "account_id"
     )

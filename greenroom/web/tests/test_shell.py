@@ -105,8 +105,8 @@ def test_it_shows_recent_activity_only_to_roles_that_may_read_the_audit_log(pers
     admin_home = personas.client(personas.admin).get(reverse("home")).text
     ops_home = personas.client(personas.ops).get(reverse("home")).text
 
-    assert "Recent activity" in admin_home and "toy.poke" in admin_home
-    assert "Recent activity" not in ops_home and "toy.poke" not in ops_home
+    assert "Recent activity" in admin_home and "Toy poked" in admin_home
+    assert "Recent activity" not in ops_home and "Toy poked" not in ops_home
 
 
 def test_it_counts_the_glance_from_the_members_workspace_only(personas):
