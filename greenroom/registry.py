@@ -318,9 +318,13 @@ def panels(page: str) -> list[Panel]:
 
 
 @contextmanager
-def scratch() -> Iterator[None]:
-    """Registrations made inside are forgotten afterwards: for tests that install a toy app."""
+def scratch(*, empty: tuple[type, ...] = ()) -> Iterator[None]:
+    """Registrations made inside are forgotten afterwards: for tests that install a toy app.
+    The kinds in ``empty`` start empty inside (a toy entry under a key a real app holds)."""
     saved = {kind: dict(store) for kind, store in _entries.items()}
+    for kind in empty:
+        _entries[kind].clear()
+    _ordered.clear()
     try:
         yield
     finally:

@@ -1,4 +1,5 @@
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
@@ -101,3 +102,8 @@ class AuditEvent(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.object_label}"
+
+    def detail_pairs(self) -> list[tuple[str, Any]]:
+        """The detail's keys and values, for pages: a template reading ``detail.items`` gets
+        the value of a key named "items" (a roadmap snapshot's count), not the pairs."""
+        return list(self.detail.items()) if isinstance(self.detail, dict) else []

@@ -141,6 +141,20 @@ def test_it_shows_the_audit_log_to_admins_only(personas):
     assert personas.client(personas.ops).get(reverse("accounts:audit")).status_code == 403
 
 
+def test_it_shows_an_audit_detail_whose_key_is_named_items(personas):
+    # A detail like a roadmap snapshot's {"items": 34}: "items" must not shadow the pairs.
+    AuditEvent.objects.create(
+        workspace=personas.workspace,
+        actor=personas.ops,
+        actor_label="Ops",
+        action="roadmap_snapshot.create",
+        detail={"items": 34, "label": "2026Q4"},
+    )
+    response = personas.client(personas.admin).get(reverse("accounts:audit"))
+    assert response.status_code == 200
+    assert "items: 34; label: 2026Q4" in response.text
+
+
 def test_it_keeps_a_session_for_12_hours_by_default(personas):
     response = personas.client(None).post(
         reverse("login"), {"username": personas.pm.email, "password": PASSWORD}

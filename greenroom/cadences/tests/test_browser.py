@@ -26,6 +26,14 @@ def test_it_runs_a_portfolio_review_and_the_scorecard_counts_its_decision(new_pa
     sign_in(page, EMAILS["product_ops"])
     page.wait_for_url(f"{sandbox_url}/")
     before = _decided_count(page)
+    # The decision cites one of the sandbox's research insights, by its address.
+    page.goto("/research/insights/")
+    insight_url = (
+        page.locator("a[href^='/research/insights/'][href$='/']")
+        .filter(has_text=re.compile(r"\w"))
+        .first.get_attribute("href")
+    )
+    assert insight_url and insight_url.rstrip("/").split("/")[-1].isdigit()
 
     page.goto("/cadences/")
     row = page.get_by_role("row").filter(has_text="Monthly portfolio review")
@@ -49,7 +57,7 @@ def test_it_runs_a_portfolio_review_and_the_scorecard_counts_its_decision(new_pa
     )
 
     page.get_by_label("Kind").select_option(label="Insight")
-    page.get_by_label("Reference").fill("https://research.harbor.example/insights/17")
+    page.get_by_label("Reference").fill(insight_url)
     page.get_by_label("Label").fill("Growth admins ask to pay by usage")
     page.get_by_role("button", name="Add evidence").click()
     expect(page.get_by_text("Growth admins ask to pay by usage")).to_be_visible()

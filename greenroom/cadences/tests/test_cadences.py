@@ -9,8 +9,15 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from greenroom import registry
 from greenroom.cadences import ical, recurrence, selectors, services
 from greenroom.cadences.models import Occurrence
+
+# Every capability a pack section stood in for exists now: a toy one shows how a section of a
+# capability not built yet reads.
+TOY_STAND_IN = registry.PackSection(
+    key="toy", title="Toy section", weight=999, waits_for="the toy capability"
+)
 
 START = datetime(2026, 1, 6, 9, tzinfo=UTC)  # a Tuesday
 
@@ -121,13 +128,15 @@ class TestCadences:
     def test_it_builds_the_pack_with_kpis_and_says_what_is_not_available(self, personas):
         cadence = self._cadence(personas)
         occurrence = cadence.occurrences.first()
-        response = personas.client(personas.viewer).get(
-            reverse("cadences:occurrence", args=[occurrence.pk])
-        )
+        with registry.scratch():
+            registry.register(TOY_STAND_IN)
+            response = personas.client(personas.viewer).get(
+                reverse("cadences:occurrence", args=[occurrence.pk])
+            )
         body = response.content.decode()
         assert response.status_code == 200
         assert "KPI snapshot" in body and "No business data yet" in body
-        assert "Not available yet: waits for the research repository" in body
+        assert "Not available yet: waits for the toy capability" in body
         assert "No feedback received since" in body
         assert (
             personas.client(personas.outsider)
@@ -211,14 +220,16 @@ def test_it_downloads_the_pack_as_a_pdf(personas):
         owner=personas.pm,
         due=date(2026, 2, 1),
     )
-    response = personas.client(personas.viewer).get(
-        reverse("cadences:occurrence", args=[occurrence.pk]) + "?format=pdf"
-    )
+    with registry.scratch():
+        registry.register(TOY_STAND_IN)
+        response = personas.client(personas.viewer).get(
+            reverse("cadences:occurrence", args=[occurrence.pk]) + "?format=pdf"
+        )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     text = _pdf_text(response.content)
     assert "QBR" in text and "KPI snapshot" in text and "Send the deck" in text
-    assert "Not available yet: waits for the research repository." in text
+    assert "Not available yet: waits for the toy capability." in text
     assert "Top feedback themes" in text and "No feedback received since" in text
 
 

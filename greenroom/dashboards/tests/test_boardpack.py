@@ -82,8 +82,8 @@ def test_it_writes_one_slide_per_section_and_a_pdf_page_for_each_plus_definition
     notes = deck.slides[1].notes_slide.notes_text_frame.text
     arr = metrics.metric_documentation("arr")
     assert arr["description"] in notes and arr["formula"] in notes
-    # Without an insight feed, the last slide says none are available yet.
-    assert any("No insights are available yet" in t for t in _texts(deck.slides[-1]))
+    # Health's feed found nothing in this data: the last slide says so.
+    assert any("Nothing notable was found in the quarter" in t for t in _texts(deck.slides[-1]))
     # Nothing falls off a slide, and no type is smaller than the footnotes'.
     for number, slide in enumerate(deck.slides, start=1):
         for shape in slide.shapes:

@@ -107,7 +107,8 @@ def test_it_emails_the_digest_through_smtp_with_its_charts_inline(loaded, smtp):
     for cid in images:
         assert f'src="cid:{cid.strip("<>")}"' in html
         assert images[cid].get_content().startswith(b"\x89PNG")
-    assert "No insights are available yet" in text and "No insights are available yet" in html
+    assert "Nothing notable was found this week" in text
+    assert "Nothing notable was found this week" in html
     assert DigestSubscription.objects.get().last_sent_at == NOW
 
 

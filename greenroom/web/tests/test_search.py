@@ -77,9 +77,9 @@ def test_it_searches_in_a_bounded_number_of_queries(personas):
         ContactFactory(account=account, email=f"omega{n}@example.com")
     client = personas.client(personas.pm)
 
-    # One or two queries per provider: feedback adds two (opportunities, items), strategy one
-    # (key results).
-    with max_queries(13):
+    # One or two queries per provider: feedback adds two (opportunities, items), strategy two
+    # (key results, roadmap items), research one (notes and insights) besides its studies.
+    with max_queries(16):
         response = client.get(URL, {"q": "omega"})
 
     assert response.status_code == 200
