@@ -5,6 +5,7 @@ to stop, as a web worker would, and prints what it saw as JSON.
 """
 
 import json
+import os
 import sys
 import time
 import traceback
@@ -30,6 +31,10 @@ def main(workspace_id: int, stop_file: Path) -> dict:
                 ).fetchone()
             seen[refresh_id] = [str(as_of), str(period), float(total)]
             reads += 1
+            if reads == 1:
+                # Tell the test this reader is reading (starting Python and Django can take
+                # longer than the refreshes on a loaded machine).
+                stop_file.with_name(f"ready-{os.getpid()}").touch()
         except Exception:
             errors.append(traceback.format_exc(limit=3))
         time.sleep(0.01)

@@ -81,7 +81,10 @@ def test_readers_in_other_processes_never_fail_nor_see_a_half_built_refresh(work
     stop_file = tmp_path / "stop"
     readers = _start_readers(workspace.pk, stop_file)
     try:
-        time.sleep(2)  # the readers are importing and reading before the refreshes start
+        # The refreshes start once every reader is reading.
+        deadline = time.monotonic() + 180
+        while len(list(tmp_path.glob("ready-*"))) < READERS and time.monotonic() < deadline:
+            time.sleep(0.1)
         # Full refreshes alternate the as-of date; an incremental one after each adds events.
         for round_no in range(2):
             as_of = EARLIER if round_no % 2 == 0 else fixtures.AS_OF
