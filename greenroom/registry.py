@@ -123,6 +123,60 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Score:
+    """A scorecard line as pages show it: the measure and its value (None when it waits for a
+    capability), read as a percent with a tone for a share, and a trend for an amount."""
+
+    measure: Measure
+    value: Ratio | Quantity | None
+
+    @property
+    def name(self) -> str:
+        return self.measure.title
+
+    @property
+    def ratio(self) -> Ratio | None:
+        return self.value if isinstance(self.value, Ratio) else None
+
+    @property
+    def quantity(self) -> Quantity | None:
+        """An amount (a median of days) rather than a share; shown with its unit and trend."""
+        return self.value if isinstance(self.value, Quantity) else None
+
+    @property
+    def numerator(self) -> int | None:
+        return self.ratio.numerator if self.ratio else None
+
+    @property
+    def denominator(self) -> int | None:
+        return self.ratio.denominator if self.ratio else None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.denominator or self.numerator is None:
+            return None
+        return round(100 * self.numerator / self.denominator)
+
+    @property
+    def tone(self) -> str:
+        percent = self.percent
+        if percent is None:
+            return "muted"
+        return "ok" if percent >= 80 else "warn" if percent >= 50 else "bad"
+
+    @property
+    def trend(self) -> str:
+        """``better``, ``worse`` or ``same`` against the period before; blank without one."""
+        quantity = self.quantity
+        if quantity is None or quantity.value is None or quantity.previous is None:
+            return ""
+        if quantity.value == quantity.previous:
+            return "same"
+        lower = quantity.value < quantity.previous
+        return "better" if lower == quantity.lower_is_better else "worse"
+
+
+@dataclass(frozen=True)
 class Panel:
     """A titled section of another app's page about one object (``page`` names which, e.g.
     ``customers.account``), rendered from ``template`` with ``context(request, obj)`` as

@@ -25,7 +25,7 @@ from greenroom.accounts.permissions import ABILITIES
 from greenroom.accounts.services import audit_record
 from greenroom.cadences.choices import AuditAction
 from greenroom.cadences.models import MeasureBaseline, MeasureSnapshot, PulseResponse, PulseRound
-from greenroom.registry import Measure, Quantity, Ratio
+from greenroom.registry import Measure, Quantity, Ratio, Score
 
 # The sparkline shows this many of the latest weekly snapshots.
 HISTORY_POINTS = 26
@@ -48,47 +48,12 @@ def figure(value: Ratio | Quantity | None) -> tuple[float | None, int]:
 
 
 @dataclass(frozen=True)
-class Line:
-    """A scorecard line as shown: the measure, its value, the workspace's baseline for it and
-    its history (oldest first)."""
+class Line(Score):
+    """A scorecard line on its page: the measure and its value (as ``registry.Score`` reads
+    them), the workspace's baseline for it and its history (oldest first)."""
 
-    measure: Measure
-    value: Ratio | Quantity | None
     baseline: MeasureBaseline | None = None
     history: list[float | None] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.measure.title
-
-    @property
-    def ratio(self) -> Ratio | None:
-        return self.value if isinstance(self.value, Ratio) else None
-
-    @property
-    def quantity(self) -> Quantity | None:
-        return self.value if isinstance(self.value, Quantity) else None
-
-    @property
-    def numerator(self) -> int | None:
-        return self.ratio.numerator if self.ratio else None
-
-    @property
-    def denominator(self) -> int | None:
-        return self.ratio.denominator if self.ratio else None
-
-    @property
-    def percent(self) -> int | None:
-        if not self.denominator or self.numerator is None:
-            return None
-        return round(100 * self.numerator / self.denominator)
-
-    @property
-    def tone(self) -> str:
-        percent = self.percent
-        if percent is None:
-            return "muted"
-        return "ok" if percent >= 80 else "warn" if percent >= 50 else "bad"
 
     @property
     def current(self) -> float | None:
@@ -109,11 +74,6 @@ class Line:
         if current == other:
             return "same"
         return "better" if (current < other) == self.lower_is_better else "worse"
-
-    @property
-    def trend(self) -> str:
-        """Against the period before, for an amount that carries one."""
-        return self._compare(self.quantity.previous) if self.quantity else ""
 
     @property
     def against_baseline(self) -> str:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from greenroom import registry
-from greenroom.cadences import ical, recurrence, selectors, services
+from greenroom.cadences import recurrence, selectors, services
 from greenroom.cadences.models import Occurrence
 
 # Every capability a pack section stood in for exists now: a toy one shows how a section of a
@@ -45,14 +45,6 @@ def test_it_expands_a_monthly_rule_by_hand_worked_dates():
 def test_it_refuses_a_rule_that_never_occurs_or_too_often(rule, message):
     with pytest.raises(ValidationError, match=message):
         recurrence.rule_parse(rule, starts_at=START)
-
-
-def test_it_folds_and_escapes_ical_text():
-    assert ical.escape("a;b,c\\d\ne") == "a\\;b\\,c\\\\d\\ne"
-    line = "SUMMARY:" + "é" * 60
-    folded = ical.fold(line)
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
-    assert folded.replace("\r\n ", "") == line
 
 
 @pytest.mark.django_db
