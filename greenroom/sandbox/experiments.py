@@ -8,6 +8,7 @@ users of the first see both variants, to show them left out and counted.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,12 +16,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from django.db.models import F
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.experiments import services
 from greenroom.experiments.choices import MetricKind
+from greenroom.experiments.models import Experiment
 from greenroom.organisation.models import Team
 from greenroom.sandbox.company import DEMO_USERS
+
+# Days from registering each sandbox experiment to starting it.
+IDEA_DAYS = (9, 16, 23)
 
 FLAG_EVENT = "$feature_flag_called"
 DAY = 86_400 * 1_000_000  # microseconds
@@ -142,6 +148,11 @@ def register(*, workspace: Workspace) -> list:
             plan={"alpha": 0.05, "correction": "holm"},
         )
         services.experiment_start(experiment=experiment, actor=actor)
+        # Registered a few weeks before it started, as ideas are (the scorecard's idea to
+        # running measure read 0.0 days when both happened in the same second).
+        Experiment.objects.filter(pk=experiment.pk).update(
+            created_at=F("started_at") - timedelta(days=IDEA_DAYS[len(registered) % 3])
+        )
         services.experiment_analyse_events(experiment=experiment, actor=actor)
         registered.append(experiment)
     return registered

@@ -114,14 +114,16 @@ def sandbox_research(
             highlights.append(
                 services.highlight_create(actor=pm, note=note, passage=said, tags=theme_tag)
             )
+        # The theme's latest feedback: the insight answers what customers are saying now (the
+        # oldest made the scorecard's feedback-to-insight turnaround read two years).
         evidence = list(
             FeedbackItem.objects.for_workspace(workspace)
             .filter(tags__name=theme, account__isnull=False)
-            .order_by("received_at")[:FEEDBACK_EVIDENCE]
+            .order_by("-received_at")[:FEEDBACK_EVIDENCE]
         ) or list(
             FeedbackItem.objects.for_workspace(workspace)
             .filter(highlights__opportunity__title=theme)
-            .order_by("received_at")[:FEEDBACK_EVIDENCE]
+            .order_by("-received_at")[:FEEDBACK_EVIDENCE]
         )
         services.insight_create(
             actor=pm,
