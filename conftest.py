@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from greenroom.testing.data_dir import data_dir_settings
 from greenroom.testing.personas import make_personas
 
 pytest_plugins = ["greenroom.testing.browser"]
@@ -39,12 +40,8 @@ def personas(db):
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.MEDIA_ROOT = settings.DATA_DIR / "uploads"
-    settings.ANALYTICS_DIR = settings.DATA_DIR / "analytics"
-    settings.SOURCES_FILE_ROOTS = [settings.DATA_DIR / "imports"]
-    settings.FILE_UPLOAD_TEMP_DIR = str(settings.DATA_DIR / "tmp")
-    (settings.DATA_DIR / "tmp").mkdir(parents=True)
+    for name, value in data_dir_settings(tmp_path / "data").items():
+        setattr(settings, name, value)
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -1,5 +1,6 @@
 """Build the part of the sandbox the notable changes read, and score the feed against what
-the sandbox planted (used by test_planted.py and benchmarks/insights.py)."""
+the sandbox planted: greenroom/sandbox/tests/test_planted_changes.py scores the whole small
+sandbox, benchmarks/insights.py this part of it at any scale and seed."""
 
 import json
 from pathlib import Path

@@ -8,7 +8,6 @@ from greenroom.customers.finder import Criteria, participants_find
 from greenroom.customers.models import Account, Contact, Outreach
 from greenroom.organisation.models import Region, Segment
 from greenroom.sandbox import crm, generator
-from greenroom.sandbox.services import sandbox_build
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -75,8 +74,8 @@ def test_it_loads_the_medium_company_through_the_importers(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_small_company_has_twenty_mid_market_european_admins_to_find(tmp_path):
-    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+def test_the_small_company_has_twenty_mid_market_european_admins_to_find(built_sandbox):
+    workspace = built_sandbox.workspace
     criteria = Criteria(
         segment_ids=[Segment.objects.get(workspace=workspace, name="Mid-market").pk],
         region_ids=[Region.objects.get(workspace=workspace, code="EMEA").pk],

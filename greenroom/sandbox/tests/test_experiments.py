@@ -4,12 +4,11 @@ import pytest
 
 from greenroom.experiments import selectors
 from greenroom.experiments.models import Experiment
-from greenroom.sandbox.services import sandbox_build
 
 
 @pytest.mark.django_db
-def test_it_plants_an_effect_a_null_and_a_sample_ratio_mismatch(tmp_path):
-    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+def test_it_plants_an_effect_a_null_and_a_sample_ratio_mismatch(built_sandbox):
+    workspace = built_sandbox.workspace
     experiments = {e.name: e for e in Experiment.objects.for_workspace(workspace)}
     assert set(experiments) == {"Onboarding checklist", "Pricing page copy", "New editor"}
     read = {name: selectors.experiment_analysis(experiment=e) for name, e in experiments.items()}

@@ -7,7 +7,6 @@ from greenroom.feedback.selectors import demand
 from greenroom.sandbox import generator
 from greenroom.sandbox.crm import crm_generate
 from greenroom.sandbox.feedback import SOURCES, feedback_generate
-from greenroom.sandbox.services import sandbox_build
 
 
 def test_it_writes_each_source_in_its_own_export_shape_deterministically(tmp_path):
@@ -27,8 +26,8 @@ def test_it_writes_each_source_in_its_own_export_shape_deterministically(tmp_pat
 
 
 @pytest.mark.django_db
-def test_the_demo_loads_feedback_through_the_importers_with_demand(tmp_path):
-    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+def test_the_demo_loads_feedback_through_the_importers_with_demand(built_sandbox):
+    workspace = built_sandbox.workspace
     items = FeedbackItem.objects.for_workspace(workspace)
     assert items.count() == 6000
     assert set(items.values_list("source_kind", flat=True).distinct()) == {

@@ -3,7 +3,6 @@ import pytest
 from greenroom.accounts.models import Membership
 from greenroom.organisation.models import Market, Person, Product, ProductArea, Team
 from greenroom.sandbox import company, generator
-from greenroom.sandbox.services import sandbox_build
 
 
 def test_it_generates_the_same_files_from_the_same_seed(tmp_path):
@@ -30,8 +29,8 @@ def test_it_refuses_an_unknown_scale(tmp_path):
 
 
 @pytest.mark.django_db
-def test_it_builds_a_coherent_company_through_the_importers(tmp_path):
-    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+def test_it_builds_a_coherent_company_through_the_importers(built_sandbox):
+    workspace = built_sandbox.workspace
     teams = Team.objects.filter(workspace=workspace)
     assert 10 <= teams.count() <= 15
     assert Product.objects.filter(workspace=workspace).count() == 4
@@ -44,8 +43,7 @@ def test_it_builds_a_coherent_company_through_the_importers(tmp_path):
 
 
 @pytest.mark.django_db
-def test_it_lets_every_demo_user_sign_in(tmp_path, client):
-    sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+def test_it_lets_every_demo_user_sign_in(client, built_sandbox):
     for email, *_ in company.DEMO_USERS:
         response = client.post("/login/", {"username": email, "password": company.DEMO_PASSWORD})
         assert response.status_code == 302, email
@@ -53,11 +51,11 @@ def test_it_lets_every_demo_user_sign_in(tmp_path, client):
 
 
 @pytest.mark.django_db
-def test_it_loads_the_business_data_through_the_connectors_and_refreshes_metrics(tmp_path):
+def test_it_loads_the_business_data_through_the_connectors_and_refreshes_metrics(built_sandbox):
     from greenroom.metrics.selectors import metric
     from greenroom.sources.models import Source
 
-    workspace = sandbox_build(data_dir=tmp_path, scale="small", seed=7)
+    workspace = built_sandbox.workspace
     sources = Source.objects.filter(workspace=workspace)
     assert {source.kind for source in sources} == {
         "fx_rates", "stripe_files", "posthog", "costs", "headcount",
