@@ -182,10 +182,10 @@ def _portfolio_rows(found: selectors.Portfolio):
             yield [
                 group.label,
                 item.title,
-                item.team.name,
+                item.team,
                 item.column,
                 item.get_status_display(),
-                str(kr or item.objective or item.initiative or ""),
+                item.serves(),
                 kr.get_status_display() if kr else "",
                 kr.progress if kr else None,
                 " ".join(found.warnings.get(item.pk, [])),
