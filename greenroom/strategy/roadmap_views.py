@@ -1,6 +1,6 @@
 """Pages of the roadmaps: a team's board (drag and drop, with a move form that works without
-JavaScript), the list, the portfolio across teams (read-only for viewers; CSV, PDF and PNG; the board as PNG too), an
-item's form with its evidence and history, the template, adherence and snapshots."""
+JavaScript; PNG), the list, the portfolio across teams (read-only for viewers; CSV, PDF and
+PNG), an item's form with its evidence and history, the template, adherence and snapshots."""
 
 import copy
 
