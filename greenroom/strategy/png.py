@@ -125,7 +125,7 @@ def _card(entry: Entry, x: int, y: int) -> Card:
 
 def _row(entry: Entry, x: int, y: int) -> Card:
     """A portfolio line: a dot in its key result's status colour, the title, the team."""
-    fill, ink = (_MUTED[1], _DOTS.get(entry.status, "#8c9891")) if entry.status else _NO_GOAL
+    fill, ink = (_MUTED[1], _DOTS.get(entry.status, "#8c9891")) if entry.status else _NO_GOAL  # type: ignore[call-overload]
     title = ("⚠ " if entry.warning else "") + entry.title
     return Card(
         x, y, ROW, [Text(14, _shorten(title, ROW_CHARS), "row")], fill=fill, ink=ink,
