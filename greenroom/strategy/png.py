@@ -126,9 +126,10 @@ def _card(entry: Entry, x: int, y: int) -> Card:
 def _row(entry: Entry, x: int, y: int) -> Card:
     """A portfolio line: a dot in its key result's status colour, the title, the team."""
     fill, ink = (_MUTED[1], _DOTS.get(entry.status, "#8c9891")) if entry.status else _NO_GOAL  # type: ignore[call-overload]
-    title = ("⚠ " if entry.warning else "") + entry.title
+    # The ⚠ is drawn apart: in the same text, the font that has it takes over the line.
+    title = _shorten(entry.title, ROW_CHARS - 2 if entry.warning else ROW_CHARS)
     return Card(
-        x, y, ROW, [Text(14, _shorten(title, ROW_CHARS), "row")], fill=fill, ink=ink,
+        x, y, ROW, [Text(14, title, "row")], fill=fill, ink=ink,
         warning=bool(entry.warning), team=_shorten(entry.detail, TEAM_CHARS),
     )  # fmt: skip
 
@@ -234,7 +235,7 @@ def board_png(
                     detail=f"{item.get_status_display()} · {serves or 'No goal linked'}",
                     badge=_status_badge(kr.status, kr.progress) if kr else "",
                     status=kr.status if kr else "",
-                    warning=" ".join(f"⚠ {w}" for w in warnings.get(item.pk, [])),
+                    warning=" ".join(warnings.get(item.pk, [])),
                     note=f"Off template: missing {', '.join(lacking)}" if lacking else "",
                 )
             )
