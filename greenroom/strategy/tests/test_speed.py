@@ -1,16 +1,23 @@
 """What keeps the portfolio and the re-evaluation after a refresh fast, without changing
 what they show: the portfolio's queries do not grow with its items, its grouping is the one
-the item models give, and the batched re-evaluation gives each key result's numbers as
-evaluating it alone does."""
+the item models give, and the batched re-evaluation gives each key result the numbers that
+reading its slice alone and evaluating it gives."""
 
+import io
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from greenroom.metrics import selectors as metrics
+from greenroom.metrics import store
+from greenroom.metrics.tests import fixtures
+from greenroom.metrics.tests.raw import RawLoader
 from greenroom.organisation.models import ProductArea
-from greenroom.strategy import selectors, services
-from greenroom.strategy.models import RoadmapItem
+from greenroom.strategy import forecast, selectors, services
+from greenroom.strategy.models import KeyResult, RoadmapItem
 from greenroom.testing.factories import ProductFactory, TeamFactory
 from greenroom.testing.queries import max_queries
 
@@ -134,3 +141,84 @@ def test_the_portfolio_groups_and_labels_items_as_their_models_do(personas, goal
         r for g in selectors.portfolio(workspace=ws).groups for r in g.items if r.pk == made[3].pk
     )
     assert loose_row.goal == "Loose objective"
+
+
+def test_the_batched_recompute_gives_each_key_result_what_reading_it_alone_gives(personas, goals):
+    """Every bound key result re-evaluated together after a refresh (slices sharing
+    queries) against each one's own slice read alone (``metric_points``: no ``by``, its
+    own filter) and evaluated by ``forecast.evaluate``: the same status, value, progress,
+    expected progress and forecast with its interval."""
+    ws = personas.workspace
+    with store.writer(ws.pk) as connection:
+        fixtures.load_revenue(RawLoader(connection))
+    call_command(
+        "refresh", "--as-of", fixtures.AS_OF.isoformat(), "--workspace", ws.slug,
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    slices = [
+        ("mrr", {}, "month"),
+        ("mrr", {"product": ["workspace"]}, "month"),
+        ("mrr", {"product": ["insights"]}, "month"),
+        ("mrr", {"product": ["workspace", "insights"]}, "month"),
+        ("mrr", {"product": ["workspace"]}, "week"),
+        ("mrr", {"product": ["insights"]}, "week"),
+        ("mrr", {}, "quarter"),
+        ("paying_accounts", {"product": ["workspace"]}, "month"),
+        ("paying_accounts", {"product": ["insights"]}, "month"),
+        ("arpa", {}, "month"),
+        ("gone", {}, "month"),  # a metric that disappeared: a message, nothing else
+    ]
+    bound = [
+        services.key_result_save(
+            actor=personas.ops,
+            workspace=ws,
+            data={
+                "objective": goals["mine"],
+                "title": f"{name} {where} by {grain}",
+                "baseline": 1.0,
+                "target": 2000.0,
+                "starts_on": date(2026, 1, 1),
+                "due_on": date(2026, 12, 31),
+                "source": "metric",
+                "metric_name": name,
+                "metric_where": where,
+                "metric_grain": grain,
+            },
+        )
+        for name, where, grain in slices
+    ]
+    metrics._remembered_results.clear()
+    services.key_results_recompute(workspace=ws)
+    today = timezone.localdate()
+    compared = 0
+    for kr in KeyResult.objects.filter(pk__in=[k.pk for k in bound]):
+        metrics._remembered_results.clear()
+        points, problem = services.metric_points(
+            workspace=ws,
+            name=kr.metric_name,
+            where=kr.metric_where,
+            grain=kr.metric_grain,
+            starts_on=kr.starts_on,
+            due_on=kr.due_on,
+        )
+        if problem is not None:
+            assert (kr.status, kr.message) == (forecast.UNAVAILABLE, problem)
+            continue
+        alone = forecast.evaluate(
+            baseline=kr.baseline,
+            target=kr.target,
+            starts_on=kr.starts_on,
+            due_on=kr.due_on,
+            points=points,
+            today=today,
+            unit=kr.unit,
+        )
+        got = (kr.status, kr.value, kr.value_as_of, kr.progress, kr.expected)
+        assert got == (alone.status, alone.value, alone.as_of, alone.progress, alone.expected)
+        assert (kr.forecast, kr.forecast_low, kr.forecast_high) == (
+            alone.forecast,
+            alone.forecast_low,
+            alone.forecast_high,
+        )
+        compared += bool(points)
+    assert compared >= 7  # most slices have points in the fixture's five months
