@@ -7,13 +7,17 @@ none is answered from another's query), then times
 metrics layer's per-snapshot memory emptied before each run, as right after a refresh:
 every slice is read from the new snapshot. The fastest and slowest of ``--repeat`` runs are
 printed (the goal is on the slowest), and the CPU time of the fastest with the load average,
-since on a shared machine the wall-clock time is mostly waiting for a core.
+since on a shared machine the wall-clock time is mostly waiting for a core. The baseline, in
+the same run: every bound key result's slice read alone (one metric query each, as before
+the reads were batched), whose points must equal the batched ones (the count that differ is
+printed: 0).
 
 Then the portfolio roll-up: in a workspace of its own in the same database, 15 teams x 40
 roadmap items, each serving one of 60 key results with a live status, rendered as the
 portfolio page (``--portfolio-repeat`` times through Django's test client, signed in); the
 goals page of the same workspace is timed in the same run as the baseline (the page the
-portfolio is most like, on the same machine under the same load). ``--portfolio-only`` skips
+portfolio is most like, on the same machine under the same load); both with their CPU time
+per request as well. ``--portfolio-only`` skips
 the sandbox and the recompute (a fresh database in ``--data-dir``).
 
 Prints one line per measure: ``name: value unit (goal <= X unit)``.
@@ -87,6 +91,12 @@ def main() -> None:
         timings.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     metrics._remembered_results.clear()
+    alone, alone_wall, alone_cpu = _one_by_one(workspace, KeyResult, services, metrics)
+    bound_krs = list(KeyResult.objects.for_workspace(workspace).filter(source="metric"))
+    metrics._remembered_results.clear()
+    together = services._metric_series(workspace, bound_krs)
+    differ = [kr.title for kr in bound_krs if together[kr.pk] != alone[kr.pk]]
+    metrics._remembered_results.clear()
     print(f"key_results: {total} ({bound} bound to metric slices)")
     print(f"strategy_recompute_fastest: {min(timings):.2f} s")
     print(f"strategy_recompute_after_refresh: {max(timings):.2f} s (goal <= {GOAL_SECONDS} s)")
@@ -94,7 +104,34 @@ def main() -> None:
     # CPU seconds of this process (DuckDB's threads included): what the work costs when the
     # machine is shared and the wall-clock time mostly measures waiting for a core.
     print(f"strategy_recompute_cpu: {min(cpu):.2f} s (load average {os.getloadavg()[0]:.1f})")
+    # The baseline, in this run: each bound key result's slice read alone, as before the
+    # reads were batched; its points must be the batched ones.
+    print(f"baseline_one_read_per_kr: {alone_wall:.2f} s, cpu {alone_cpu:.2f} s")
+    print(
+        f"strategy_recompute_vs_baseline: {min(timings) / alone_wall:.2f} wall, "
+        f"{min(cpu) / alone_cpu:.2f} cpu"
+    )
+    print(f"strategy_recompute_points_differing_from_baseline: {len(differ)} {differ[:3]}")
     portfolio(args.portfolio_repeat)
+
+
+def _one_by_one(workspace, KeyResult, services, metrics):
+    """Every bound key result's points read alone (one metric query each), timed."""
+    rows = KeyResult.objects.for_workspace(workspace).filter(source="metric")
+    metrics._remembered_results.clear()
+    started, started_cpu = time.perf_counter(), time.process_time()
+    points = {
+        kr.pk: services.metric_points(
+            workspace=workspace,
+            name=kr.metric_name,
+            where=kr.metric_where,
+            grain=kr.metric_grain or None,
+            starts_on=kr.starts_on,
+            due_on=kr.due_on,
+        )
+        for kr in rows
+    }
+    return points, time.perf_counter() - started, time.process_time() - started_cpu
 
 
 def migrate(data_dir: Path) -> None:
@@ -145,22 +182,27 @@ def portfolio(repeat: int) -> None:
     client = Client()
     client.force_login(user)
     timings: dict[str, list[float]] = {"portfolio": [], "goals": []}
+    cpu: dict[str, list[float]] = {"portfolio": [], "goals": []}
     for name, url in (
         ("portfolio", reverse("strategy:portfolio")),
         ("goals", reverse("strategy:goals")),
     ):
         client.get(url)  # warm: templates compiled, caches filled
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             timings[name].append((time.perf_counter() - started) * 1000)
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200, response.status_code
     items = RoadmapItem.objects.for_workspace(workspace).count()
     print(f"portfolio_items: {items} (15 teams, key results with live status)")
     p95 = _p95(timings["portfolio"])
     print(f"portfolio_rollup_p95: {p95:.0f} ms (goal <= {PORTFOLIO_GOAL_MS:.0f} ms)")
     print(f"portfolio_rollup_median: {sorted(timings['portfolio'])[repeat // 2]:.0f} ms")
+    print(f"portfolio_rollup_cpu_p95: {_p95(cpu['portfolio']):.0f} ms")
     print(f"baseline_goals_page_p95: {_p95(timings['goals']):.0f} ms (same run, same workspace)")
+    print(f"baseline_goals_page_cpu_p95: {_p95(cpu['goals']):.0f} ms")
+    print(f"portfolio_vs_goals_page_p95: {p95 / _p95(timings['goals']):.2f}")
     print(f"portfolio_load_average: {os.getloadavg()[0]:.1f}")
 
 

@@ -37,9 +37,9 @@ def portfolio_pdf(*, portfolio: Portfolio, grouping: str) -> bytes:
             rows.append(
                 [
                     _cell(item.title + (f" (warning: {warning[0]})" if warning else "")),
-                    _cell(item.team.name),
+                    _cell(item.team),
                     item.column,
-                    _cell(str(kr or item.objective or item.initiative or "—")),
+                    _cell(item.serves() or "—"),
                     _cell(status),
                 ]
             )

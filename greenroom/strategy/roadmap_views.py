@@ -1,6 +1,6 @@
 """Pages of the roadmaps: a team's board (drag and drop, with a move form that works without
-JavaScript), the list, the portfolio across teams (read-only for viewers; CSV and PDF), an
-item's form with its evidence and history, the template, adherence and snapshots."""
+JavaScript; PNG), the list, the portfolio across teams (read-only for viewers; CSV, PDF and
+PNG), an item's form with its evidence and history, the template, adherence and snapshots."""
 
 import copy
 
@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from greenroom import registry
@@ -20,7 +21,7 @@ from greenroom.lib.exports import export_response
 from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.organisation.models import Team
 from greenroom.registry import EvidenceKind
-from greenroom.strategy import pdf, selectors, services
+from greenroom.strategy import pdf, png, selectors, services
 from greenroom.strategy.choices import DRIVERS, Scoring
 from greenroom.strategy.forms import (
     MoveForm,
@@ -71,6 +72,11 @@ def board(request: MemberRequest) -> HttpResponseBase:
     template = selectors.roadmap_template(workspace=request.workspace)
     columns = selectors.board(workspace=request.workspace, team_id=team.pk) if team else []
     items = [item for column in columns for item in column.items]
+    warnings = selectors.dependency_warnings(items, template.columns)
+    missing = {i.pk: selectors.missing_from_template(i, template.required) for i in items}
+    if team is not None and request.GET.get("export") == "png":
+        body = png.board_png(team=team.name, columns=columns, warnings=warnings, missing=missing)
+        return _download(body, "image/png", f"roadmap-{slugify(team.name) or team.pk}.png")
     can_edit = team is not None and (
         can(request, "manage_roadmaps") or (can(request, "edit_team_roadmap") and team.pk in mine)
     )
@@ -80,11 +86,11 @@ def board(request: MemberRequest) -> HttpResponseBase:
         "columns": columns,
         "template": template,
         "count": len(items),
-        "warnings": selectors.dependency_warnings(items, template.columns),
+        "warnings": warnings,
         "scores": selectors.item_scores(
             workspace=request.workspace, items=items, template=template
         ),
-        "missing": {i.pk: selectors.missing_from_template(i, template.required) for i in items},
+        "missing": missing,
         "can_edit": can_edit,
         "can_manage": can(request, "manage_roadmaps"),
         "can_add": can(request, "manage_roadmaps") or (can(request, "edit_team_roadmap") and mine),
@@ -157,11 +163,18 @@ def portfolio_view(request: MemberRequest) -> HttpResponseBase:
         return export_response(_portfolio_rows(found), filename="portfolio", format="csv")
     if export == "pdf":
         body = pdf.portfolio_pdf(portfolio=found, grouping=selectors.GROUPINGS[group])
-        response = HttpResponse(body, content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="portfolio.pdf"'
-        return response
+        return _download(body, "application/pdf", "portfolio.pdf")
+    if export == "png":
+        body = png.portfolio_png(portfolio=found, grouping=selectors.GROUPINGS[group])
+        return _download(body, "image/png", "portfolio.png")
     context = {"portfolio": found, "group": group, "groupings": selectors.GROUPINGS}
     return render(request, "strategy/roadmap_portfolio.html", context)
+
+
+def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _portfolio_rows(found: selectors.Portfolio):
@@ -182,10 +195,10 @@ def _portfolio_rows(found: selectors.Portfolio):
             yield [
                 group.label,
                 item.title,
-                item.team.name,
+                item.team,
                 item.column,
                 item.get_status_display(),
-                str(kr or item.objective or item.initiative or ""),
+                item.serves(),
                 kr.get_status_display() if kr else "",
                 kr.progress if kr else None,
                 " ".join(found.warnings.get(item.pk, [])),

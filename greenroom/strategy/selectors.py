@@ -15,7 +15,7 @@ from greenroom.feedback.models import Highlight
 from greenroom.organisation.models import Person, Team
 from greenroom.registry import Ratio
 from greenroom.strategy import forecast, scoring
-from greenroom.strategy.choices import TEMPLATE_FIELDS, AuditAction, Scoring, Status
+from greenroom.strategy.choices import TEMPLATE_FIELDS, AuditAction, ItemStatus, Scoring, Status
 from greenroom.strategy.models import (
     CheckIn,
     Initiative,
@@ -247,7 +247,7 @@ def dependency_warnings(items: list[RoadmapItem], columns: list[str]) -> dict[in
         for dep in item.dependency_list:  # type: ignore[attr-defined]
             if rank.get(dep.column, 0) > rank.get(item.column, 0):
                 warnings.setdefault(item.pk, []).append(
-                    f"In {item.column} but depends on “{dep.title}” ({dep.team}), in {dep.column}."
+                    _dependency_warning(item.column, dep.title, str(dep.team), dep.column)
                 )
     return warnings
 
@@ -416,10 +416,46 @@ def teams_on_standard_roadmap(*, workspace: Workspace) -> Ratio:
 GROUPINGS = {"intent": "Strategic intent", "initiative": "Initiative", "product": "Product"}
 
 
+@dataclass(frozen=True)
+class PortfolioKeyResult:
+    """The key result an item serves, with its live status."""
+
+    pk: int
+    title: str
+    status: str
+    progress: float | None
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_status_display(self) -> str:
+        return str(Status(self.status).label) if self.status in Status.values else self.status
+
+
+@dataclass(frozen=True)
+class PortfolioItem:
+    """A roadmap item as the portfolio shows it: plain values, not model instances (six
+    hundred items with their goals' chains would build ten thousand of those)."""
+
+    pk: int
+    title: str
+    team: str
+    column: str
+    status: str
+    key_result: PortfolioKeyResult | None
+    goal: str  # the objective or else initiative it serves, by title ("" for neither)
+
+    def get_status_display(self) -> str:
+        return str(ItemStatus(self.status).label) if self.status in ItemStatus.values else ""
+
+    def serves(self) -> str:
+        return str(self.key_result or self.goal)
+
+
 @dataclass
 class Group:
     label: str
-    items: list[RoadmapItem]
+    items: list[PortfolioItem]
 
 
 @dataclass
@@ -430,34 +466,99 @@ class Portfolio:
     count: int
 
 
+# What the portfolio reads of each item, in one query: its own fields, and each path to the
+# initiative it serves (its own, its objective's, its key result's objective's).
+_PORTFOLIO_FIELDS = (
+    "pk", "title", "team__name", "column", "position", "status",
+    "key_result_id", "key_result__title", "key_result__status", "key_result__progress",
+    "objective_id", "objective__title", "initiative_id", "initiative__title",
+    "initiative__intent__title",
+    "objective__initiative_id", "objective__initiative__title",
+    "objective__initiative__intent__title",
+    "key_result__objective__initiative_id", "key_result__objective__initiative__title",
+    "key_result__objective__initiative__intent__title",
+    "product_area__product__name",
+)  # fmt: skip
+
+
 def portfolio(*, workspace: Workspace, group: str = "intent") -> Portfolio:
     """Every team's items grouped by the intent or initiative they serve, or by product,
-    each with its key result's live status and its dependency warnings (a fixed number of
-    queries however many items)."""
+    each with its key result's live status and its dependency warnings (three queries
+    however many items)."""
     template = roadmap_template(workspace=workspace)
     rank = {name: index for index, name in enumerate(template.columns)}
-    items = sorted(
-        roadmap_item_list(workspace=workspace),
-        key=lambda i: (rank.get(i.column, 99), i.team.name, i.position, i.pk),
+    rows = sorted(
+        RoadmapItem.objects.for_workspace(workspace).values(*_PORTFOLIO_FIELDS),
+        key=lambda r: (rank.get(r["column"], 99), r["team__name"], r["position"], r["pk"]),
     )
+    items: list[PortfolioItem] = []
     groups: dict[str, Group] = {}
-    for item in items:
-        label = _group_label(item, group)
+    for row in rows:
+        kr = None
+        if row["key_result_id"] is not None:
+            kr = PortfolioKeyResult(
+                row["key_result_id"],
+                row["key_result__title"],
+                row["key_result__status"],
+                row["key_result__progress"],
+            )
+        item = PortfolioItem(
+            pk=row["pk"],
+            title=row["title"],
+            team=row["team__name"],
+            column=row["column"],
+            status=row["status"],
+            key_result=kr,
+            goal=row["objective__title"] or row["initiative__title"] or "",
+        )
+        items.append(item)
+        label = _group_label(row, group)
         groups.setdefault(label, Group(label, [])).items.append(item)
     none_last = sorted(groups.values(), key=lambda g: (g.label.startswith("No "), g.label))
-    return Portfolio(
-        template.columns, none_last, dependency_warnings(items, template.columns), len(items)
-    )
+    # A card lists its dependencies in the items' own order (team, position).
+    order = {row["pk"]: (row["team__name"], row["position"], row["pk"]) for row in rows}
+    warnings = _portfolio_warnings(workspace, items, rank, order)
+    return Portfolio(template.columns, none_last, warnings, len(items))
 
 
-def _group_label(item: RoadmapItem, group: str) -> str:
+def _group_label(row: dict, group: str) -> str:
+    """The group of an item read by ``portfolio``: as ``served_initiative`` finds its
+    initiative (its own, else its objective's, else its key result's objective's)."""
     if group == "product":
-        area = item.product_area
-        return area.product.name if area else "No product"
-    initiative = served_initiative(item)
-    if group == "initiative":
-        return initiative.title if initiative else "No initiative"
-    return initiative.intent.title if initiative else "No strategic intent"
+        return row["product_area__product__name"] or "No product"
+    if row["initiative_id"] is not None:
+        path = "initiative"
+    elif row["objective_id"] is not None:
+        path = "objective__initiative"
+    else:
+        path = "key_result__objective__initiative"
+    if row[f"{path}_id"] is None:
+        return "No initiative" if group == "initiative" else "No strategic intent"
+    return row[f"{path}__title"] if group == "initiative" else row[f"{path}__intent__title"]
+
+
+def _portfolio_warnings(
+    workspace: Workspace, items: list[PortfolioItem], rank: dict[str, int], order: dict
+) -> dict[int, list[str]]:
+    """``dependency_warnings`` for the portfolio's items, from the dependency links alone."""
+    by_pk = {item.pk: item for item in items}
+    links = RoadmapItem.dependencies.through.objects.filter(
+        from_roadmapitem__workspace_id=workspace.pk
+    ).values_list("from_roadmapitem_id", "to_roadmapitem_id")
+    warnings: dict[int, list[str]] = {}
+    for source, target in sorted(links, key=lambda link: order.get(link[1], ())):
+        item, dep = by_pk.get(source), by_pk.get(target)
+        if item is None or dep is None:
+            continue
+        if rank.get(dep.column, 0) > rank.get(item.column, 0):
+            warnings.setdefault(item.pk, []).append(
+                _dependency_warning(item.column, dep.title, dep.team, dep.column)
+            )
+    return warnings
+
+
+def _dependency_warning(column: str, title: str, team: str, dep_column: str) -> str:
+    return f"In {column} but depends on “{title}” ({team}), in {dep_column}."
 
 
 @dataclass
