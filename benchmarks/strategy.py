@@ -296,10 +296,6 @@ def _add_bound(workspace, wanted, grains, Objective, KeyResult, services, metric
         )
 
 
-if __name__ == "__main__":
-    main()
-
-
 JIRA_GOAL_SECONDS = 20.0
 
 
@@ -377,3 +373,7 @@ def jira_import(issues: int) -> None:
     wall, cpu, _ = timed["baseline"]
     print(f"baseline_fetch_and_parse_json: {wall:.2f} s; cpu {cpu:.2f} s (same pages, same run)")
     print(f"jira_load_average: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

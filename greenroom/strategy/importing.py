@@ -10,6 +10,8 @@ changes nothing: an item is found again by its row id (a mapped id column) or el
 within its team.
 """
 
+import csv
+import io
 import re
 import uuid
 from collections.abc import Iterable
@@ -30,7 +32,7 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
 from greenroom.lib.imports.columns import RowReader, TargetField, column_match, mapping_check
 from greenroom.lib.imports.report import ImportRejected, ImportReport
-from greenroom.lib.imports.tables import Table, table_open
+from greenroom.lib.imports.tables import Table, table_open, table_read
 from greenroom.lib.imports.values import BadValue, as_choice, as_int, as_money
 from greenroom.organisation.models import Team
 from greenroom.strategy import selectors, services
@@ -361,6 +363,28 @@ def roadmap_import(
     return Outcome(report, items, follow_up(workspace=workspace, item_ids=[i.pk for i in items]))
 
 
+def distinct_headers(data: bytes) -> bytes:
+    """Jira's CSV export repeats a column once per value (``Sprint,Sprint``, ``Fix
+    Version/s`` twice for an issue in two versions): the repeats are renamed ``Sprint (2)``
+    so the file reads as a table; the first keeps its name."""
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)]  # with its "\r", if any
+    try:
+        header = next(csv.reader([first.decode("utf-8-sig").rstrip("\r")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return data  # the table reader says what is wrong with it
+    seen: dict[str, int] = {}
+    names = []
+    for column in header:
+        seen[column] = seen.get(column, 0) + 1
+        names.append(column if seen[column] == 1 else f"{column} ({seen[column]})")
+    if names == header:
+        return data
+    line = io.StringIO()
+    csv.writer(line, lineterminator="").writerow(names)
+    return line.getvalue().encode() + (first[-1:] == b"\r") * b"\r" + data[len(first) :]
+
+
 def upload_keep(
     *, actor: User, workspace: Workspace, team: Team, kind: str, upload: File
 ) -> RoadmapImport:
@@ -376,8 +400,11 @@ def upload_keep(
         for chunk in upload.chunks():
             handle.write(chunk)
     try:
-        with path.open("rb") as stream:
-            table_open(name=name, stream=stream)
+        if kind == ImportKind.JIRA_CSV:
+            table_read(name=name, data=distinct_headers(path.read_bytes()))
+        else:
+            with path.open("rb") as stream:
+                table_open(name=name, stream=stream)
     except ValidationError:
         path.unlink(missing_ok=True)
         raise

@@ -38,12 +38,12 @@ from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
 from greenroom.lib.imports.columns import column_match
 from greenroom.lib.imports.report import ImportRejected, ImportReport
-from greenroom.lib.imports.tables import Table, table_open
+from greenroom.lib.imports.tables import Table, table_read
 from greenroom.organisation.models import Team
 from greenroom.strategy import services
 from greenroom.strategy.choices import AuditAction, ItemSource, ItemStatus
 from greenroom.strategy.horizons import quarter_end, quarter_label, quarter_of
-from greenroom.strategy.importing import Outcome, follow_up
+from greenroom.strategy.importing import Outcome, distinct_headers, follow_up
 from greenroom.strategy.models import JiraConnection, RoadmapItem
 
 PAGE_SIZE = 100
@@ -399,7 +399,8 @@ def csv_import(
 ) -> Outcome:
     """Epics and their issues from Jira's CSV export into ``team``'s roadmap."""
     report = ImportReport(file=name, kind="roadmap items")
-    issues = issues_from_csv(table_open(name=name, stream=stream), report)
+    data = distinct_headers(stream.read())
+    issues = issues_from_csv(table_read(name=name, data=data), report)
     if report.rejected:
         raise ImportRejected(report)
     mapping = Mapping(team=team, item_types=["Epic"], status_map={})

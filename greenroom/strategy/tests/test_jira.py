@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from greenroom.accounts.models import AuditEvent
 from greenroom.lib.imports.report import ImportRejected
 from greenroom.organisation.models import Team
-from greenroom.strategy import jira, services
+from greenroom.strategy import importing, jira, services
 from greenroom.strategy.models import RoadmapItem
 from greenroom.strategy.tests.jira_server import (
     FIXTURES,
@@ -210,3 +210,12 @@ def test_recorded_pages_are_in_jiras_documented_shape(site):
     raw = json.loads(json.dumps(page["issues"][0]))
     assert {"id", "key", "self", "fields"} <= set(raw)
     assert raw["fields"]["status"]["statusCategory"]["key"] == "indeterminate"
+
+
+def test_repeated_export_columns_are_told_apart():
+    data = b"Issue key,Sprint,Sprint,Summary\r\nPAY-1,S1,S2,A\r\n"
+    assert (
+        importing.distinct_headers(data)
+        == b"Issue key,Sprint,Sprint (2),Summary\r\nPAY-1,S1,S2,A\r\n"
+    )
+    assert importing.distinct_headers(b"a,b\n1,2\n") == b"a,b\n1,2\n"
