@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from greenroom.accounts.models import AuditEvent
 from greenroom.lib.imports.report import ImportRejected
@@ -231,3 +232,16 @@ def test_follow_up_lists_imported_items_missing_template_fields(personas, team):
     )
     found = importing.follow_up(workspace=personas.workspace)
     assert [(i.title, missing) for i, missing in found] == [("Multi-currency payouts", ["problem"])]
+
+
+def test_the_command_imports_a_file_and_lists_follow_up(personas, team):
+    out = io.StringIO()
+    call_command(
+        "roadmap_import", str(FIXTURES / "payments_roadmap_2026.csv"),
+        "--workspace", personas.workspace.slug, "--team", "invoicing", stdout=out,
+    )  # fmt: skip
+    assert "4 new, 0 updated, 0 unchanged" in out.getvalue()
+    assert "needs follow-up: Dunning emails (missing goal, evidence)" in out.getvalue()
+    with pytest.raises(CommandError, match="No team named 'Nope'"):
+        call_command("roadmap_import", "x.csv", "--workspace", personas.workspace.slug,
+                     "--team", "Nope")  # fmt: skip
