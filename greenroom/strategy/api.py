@@ -209,6 +209,13 @@ class RoadmapItemOut(Schema):
     key_result_id: int | None
     key_result_status: str | None
     confidence: int | None
+    target_quarter: str
+    source: str
+    source_key: str
+    delivery_done: int | None
+    delivery_total: int | None
+    delivery_points_done: float | None
+    delivery_points_total: float | None
     updated_at: datetime
 
     @staticmethod

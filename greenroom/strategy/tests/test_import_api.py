@@ -115,3 +115,15 @@ def test_the_hourly_job_syncs_every_connection_despite_a_failing_one(personas, t
     assert RoadmapItem.objects.get().delivery_total == 2
     down = JiraConnection.objects.get(name="down")
     assert "404" in down.last_report["lines"][0]
+
+
+def test_items_carry_their_jira_delivery_on_the_api_and_the_board(personas, client, team):
+    data = (FIXTURES / "jira_export.csv").read_bytes()
+    _post(client, personas.ops, team, data=data, kind="jira_csv")
+    items = client.get("/api/v1/strategy/roadmap-items", **_bearer(personas.viewer)).json()
+    checkout = next(i for i in items["items"] if i["source_key"] == "PAY-1")
+    assert (checkout["delivery_done"], checkout["delivery_total"]) == (1, 3)
+    assert checkout["source"] == "jira" and checkout["target_quarter"] == "2026-Q4"
+    client.force_login(personas.viewer)
+    board = client.get(f"/strategy/goals/roadmaps/?team={team.pk}").content.decode()
+    assert "Jira PAY-1: 1/3 issues done · 5/8 pts" in board
