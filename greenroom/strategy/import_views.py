@@ -8,13 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.imports.report import ImportRejected
+from greenroom.lib.imports.values import BadValue
 from greenroom.organisation.models import Team
 from greenroom.strategy import importing, selectors
 from greenroom.strategy.choices import TEMPLATE_FIELDS, ImportKind, ImportStatus
+from greenroom.strategy.horizons import horizon_read
 from greenroom.strategy.models import RoadmapImport
 
 
@@ -102,11 +105,24 @@ def detail(request: MemberRequest, pk: int) -> HttpResponseBase:
         form = mapping_form(headers, guess, data=request.POST or None)
         if request.method == "POST" and form.is_valid():
             return _start(request, run, {k: v for k, v in form.cleaned_data.items() if v})
-        context["preview"] = [[row.get(guess.get(t.name, ""), "") for t in importing.FIELDS]
-                              for row in rows]  # fmt: skip
+        columns = selectors.roadmap_template(workspace=request.workspace).columns
+        context["preview"] = [
+            (_lands_in(row.get(guess.get("horizon", ""), ""), columns),
+             [row.get(guess.get(t.name, ""), "") for t in importing.FIELDS])
+            for row in rows
+        ]  # fmt: skip
         context["unmapped"] = [h for h in headers if h not in guess.values()]
     context.update(form=form, fields=importing.FIELDS)
     return render(request, "strategy/roadmap_import_detail.html", context)
+
+
+def _lands_in(value: str, columns: list[str]) -> str:
+    """Where the horizon rule puts a row: ``Next (2026-Q4)``, or why it cannot."""
+    try:
+        found = horizon_read(value, columns, timezone.localdate())
+    except BadValue as error:
+        return f"⚠ {error}"
+    return f"{found.column} ({found.quarter})" if found.quarter else found.column
 
 
 def _start(request: MemberRequest, run: RoadmapImport, mapping: dict[str, str]) -> HttpResponse:

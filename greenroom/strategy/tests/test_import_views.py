@@ -1,8 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from greenroom.organisation.models import Person, Team
+from greenroom.strategy.horizons import horizon_read
 from greenroom.strategy.models import RoadmapImport, RoadmapItem
 from greenroom.strategy.tests.jira_server import FIXTURES
 
@@ -33,6 +35,8 @@ def test_a_pm_uploads_maps_with_a_preview_and_imports(personas, client, team):
     assert 'id="preview"' in html and "Invoice PDF redesign" in html
     assert '<option value="Feature" selected>' in html  # the suggested title column
     assert "Jira, Stakeholder" in html  # kept as notes
+    lands = horizon_read("2027-Q1", ["Now", "Next", "Later"], timezone.localdate())
+    assert f'<td class="nowrap">{lands.column} (2027-Q1)</td>' in html  # where a row goes
     mapping = {"title": "Feature", "horizon": "Quarter", "status": "Status", "owner": "Owner",
                "problem": "Problem", "impact": "Impact", "confidence": "Confidence"}  # fmt: skip
     done = client.post(response.url, mapping, follow=True)
