@@ -23,6 +23,7 @@ transitions).
 import base64
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -49,6 +50,8 @@ from greenroom.strategy.models import JiraConnection, RoadmapItem
 PAGE_SIZE = 100
 MAX_PAGES = 1000  # 100,000 issues: a query wider than that is a mistake, not a roadmap
 TIMEOUT_S = 30
+RETRIES = 3
+RETRY_MAX_S = 30.0
 CATEGORY_STATUS = {
     "new": ItemStatus.PLANNED,
     "indeterminate": ItemStatus.IN_PROGRESS,
@@ -106,20 +109,39 @@ def _request(connection: JiraConnection, method: str, path: str, body: dict | No
     request.add_header("Authorization", _auth(connection))
     request.add_header("Accept", "application/json")
     request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as error:
-        message = f"Jira answered {error.code} to {method} {path}: {_why(error)}"
-        raise ValidationError(message) from None
-    except (urllib.error.URLError, TimeoutError) as error:
-        raise ValidationError(f"Jira could not be reached at {url}: {error}") from None
+    raw = _send(request, f"{method} {path}")
     if not raw:
         return None
     try:
         return json.loads(raw)
     except ValueError:
         raise ValidationError(f"Jira's answer to {method} {path} is not JSON.") from None
+
+
+def _send(request: urllib.request.Request, what: str) -> bytes:
+    """The answer's body; Jira Cloud's rate limit (429, or 503 while busy) is waited out
+    as its Retry-After asks, up to RETRIES times and RETRY_MAX_S seconds a wait."""
+    for attempt in range(RETRIES + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            if error.code in (429, 503) and attempt < RETRIES:
+                time.sleep(_retry_after(error.headers.get("Retry-After"), attempt))
+                continue
+            message = f"Jira answered {error.code} to {what}: {_why(error)}"
+            raise ValidationError(message) from None
+        except (urllib.error.URLError, TimeoutError) as error:
+            raise ValidationError(f"Jira could not be reached ({what}): {error}") from None
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _retry_after(header: str | None, attempt: int) -> float:
+    try:
+        seconds = float(header) if header else 2.0**attempt
+    except ValueError:  # an HTTP date: not worth parsing for a wait capped this short
+        seconds = 2.0**attempt
+    return min(max(seconds, 0.0), RETRY_MAX_S)
 
 
 def _why(error: urllib.error.HTTPError) -> str:

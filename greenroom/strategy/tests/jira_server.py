@@ -99,6 +99,7 @@ class JiraSite:
         self.edits: list[tuple[str, dict]] = []
         self.auth: list[str] = []
         self.url = ""
+        self.busy = 0  # answer this many searches with 429 first
 
     def serve(self, pages: list[dict]) -> None:
         self.pages = pages
@@ -126,6 +127,12 @@ def _handler(site: JiraSite) -> type[BaseHTTPRequestHandler]:
             if self.path != "/rest/api/3/search/jql":
                 return self._answer(404, {"errorMessages": ["No such resource"], "errors": {}})
             body = self._body()
+            if site.busy:
+                site.busy -= 1
+                self.send_response(429)
+                self.send_header("Retry-After", "0")
+                self.send_header("Content-Length", "0")
+                return self.end_headers()
             site.searches.append(body)
             token = body.get("nextPageToken")
             index = (

@@ -219,3 +219,12 @@ def test_repeated_export_columns_are_told_apart():
         == b"Issue key,Sprint,Sprint (2),Summary\r\nPAY-1,S1,S2,A\r\n"
     )
     assert importing.distinct_headers(b"a,b\n1,2\n") == b"a,b\n1,2\n"
+
+
+def test_jiras_rate_limit_is_waited_out(personas, site, connection):
+    site.serve(pages_of(recorded_issues(site.url, epics=1, children=1), size=100))
+    site.busy = 2  # two 429s with Retry-After: 0, then the answer
+    assert jira.connection_sync(actor=personas.ops, connection=connection).report.created == 1
+    site.busy = jira.RETRIES + 1
+    with pytest.raises(ValidationError, match="Jira answered 429"):
+        jira.connection_sync(actor=personas.ops, connection=connection)
