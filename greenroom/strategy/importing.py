@@ -253,7 +253,9 @@ def _row(
     if not reader.ok:
         return None
     key = reader.text("key") if reader.has("key") else ""
-    return Row(reader.line, team, key or "title:" + " ".join(title.lower().split()), data)
+    # source_key holds 300 characters: a title key is cut to fit (titles are 300 at most).
+    by_title = "title:" + " ".join(title.lower().split())[:290]
+    return Row(reader.line, team, key or by_title, data)
 
 
 def _status(value: str) -> str:
@@ -339,7 +341,8 @@ def roadmap_import(
         raise ValidationError({"team": "Not found in this workspace."})
     report = ImportReport(file=name, kind="roadmap items")
     table = table_open(name=name, stream=stream)
-    if len(table.headers) == 1:
+    # One named cell that names no field: a title over merged cells, not a header.
+    if len(table.headers) == 1 and not mapping_guess(table.headers):
         raise ValidationError(
             f"{name}: row 1 has a single cell ('{table.headers[0]}'): a title over merged "
             "cells? The first row must name the columns (Title, Quarter, Status...)."

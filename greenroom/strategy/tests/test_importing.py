@@ -245,3 +245,10 @@ def test_the_command_imports_a_file_and_lists_follow_up(personas, team):
     with pytest.raises(CommandError, match="No team named 'Nope'"):
         call_command("roadmap_import", "x.csv", "--workspace", personas.workspace.slug,
                      "--team", "Nope")  # fmt: skip
+
+
+def test_a_title_of_the_longest_length_is_a_key_that_fits(personas, team):
+    title = "x" * 300
+    _import(personas, team, "long.csv", data=f"Title\n{title}\n".encode())
+    again = _import(personas, team, "long.csv", data=f"Title\n{title}\n".encode())
+    assert again.report.unchanged == 1 and len(RoadmapItem.objects.get().source_key) == 296
