@@ -24,6 +24,13 @@ Prints one line per measure: ``name: value unit (goal <= X unit)``.
 
     .venv/bin/python benchmarks/strategy.py --scale medium --data-dir var/bench-strategy
     .venv/bin/python benchmarks/strategy.py --portfolio-only --data-dir var/bench-portfolio
+
+``--jira-only``: importing ``--jira-issues`` Jira issues (epics of 49 stories each) from
+recorded search answers served by a stand-in Jira on 127.0.0.1, 100 issues a page as Jira
+pages them; the baseline, in the same run, fetches and parses the same pages with plain
+``json`` and nothing else. Wall and CPU time are both printed (the machine is shared).
+
+    .venv/bin/python benchmarks/strategy.py --jira-only --data-dir var/bench-jira
 """
 
 import argparse
@@ -55,9 +62,11 @@ def main() -> None:
     )
     parser.add_argument("--portfolio-only", action="store_true")
     parser.add_argument("--portfolio-repeat", type=int, default=40)
+    parser.add_argument("--jira-only", action="store_true")
+    parser.add_argument("--jira-issues", type=int, default=5000)
     args = parser.parse_args()
     data_dir = Path(args.data_dir).resolve()
-    if args.portfolio_only:
+    if args.portfolio_only or args.jira_only:
         migrate(data_dir)
     else:
         build(data_dir, args.scale)  # reuses a sandbox already built at this scale and seed
@@ -71,6 +80,9 @@ def main() -> None:
 
     if args.portfolio_only:
         portfolio(args.portfolio_repeat)
+        return
+    if args.jira_only:
+        jira_import(args.jira_issues)
         return
 
     from greenroom.accounts.models import Workspace
@@ -324,6 +336,85 @@ def _add_bound(workspace, wanted, grains, Objective, KeyResult, services, metric
                 "metric_grain": grain,
             },
         )
+
+
+JIRA_GOAL_SECONDS = 20.0
+
+
+def jira_import(issues: int) -> None:
+    """Import ``issues`` Jira issues from recorded answers (first sync: every epic created;
+    second: nothing changed), against fetching and parsing the same pages alone."""
+    import json
+    import urllib.request
+
+    from greenroom.accounts import services as accounts
+    from greenroom.accounts.models import Workspace
+    from greenroom.organisation.models import Team
+    from greenroom.strategy import jira
+    from greenroom.strategy.models import RoadmapItem
+    from greenroom.strategy.tests.jira_server import jira_site, pages_of, recorded_issues
+
+    workspace = Workspace.objects.filter(slug="bench-jira").first()
+    if workspace is None:
+        workspace = accounts.workspace_create(name="Bench Jira", slug="bench-jira")
+        accounts.user_create(
+            actor=None, workspace=workspace, email="ops@bench.example", role="product_ops"
+        )
+    user = workspace.memberships.get().user
+    RoadmapItem.objects.for_workspace(workspace).delete()
+    team = Team.objects.for_workspace(workspace).first() or Team.objects.create(
+        workspace=workspace, name="Payments"
+    )
+    os.environ["BENCH_JIRA_TOKEN"] = "recorded"
+    with jira_site() as site:
+        epics = max(issues // 50, 1)
+        site.serve(pages_of(recorded_issues(site.url, epics=epics, children=49), size=100))
+        connection = jira.connection_save(
+            actor=user,
+            workspace=workspace,
+            data={"name": "Bench", "base_url": site.url, "email": "ops@bench.example",
+                  "token_env": "BENCH_JIRA_TOKEN", "jql": "project = PAY", "team": team},
+        )  # fmt: skip
+
+        def plain() -> int:
+            count, token = 0, None
+            while True:
+                body = {"jql": "project = PAY", "maxResults": 100}
+                if token:
+                    body["nextPageToken"] = token
+                request = urllib.request.Request(
+                    site.url + "/rest/api/3/search/jql", json.dumps(body).encode(), method="POST"
+                )
+                with urllib.request.urlopen(request) as response:
+                    page = json.loads(response.read())
+                count += len(page["issues"])
+                token = page.get("nextPageToken")
+                if page.get("isLast") or not token:
+                    return count
+
+        timed = {}
+        for name, run in (
+            ("baseline", plain),
+            ("first", lambda: jira.connection_sync(actor=user, connection=connection)),
+            ("again", lambda: jira.connection_sync(actor=user, connection=connection)),
+        ):
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = run()
+            timed[name] = (time.perf_counter() - wall, time.process_time() - cpu, result)
+    total = timed["baseline"][2]
+    first, again = timed["first"][2].report, timed["again"][2].report
+    assert first.created == epics and again.unchanged == epics, (first, again)
+    print(f"jira_issues: {total} ({epics} epics, {total - epics} child issues, 100 a page)")
+    for name, label in (("first", "jira_import_5000_issues"), ("again", "jira_resync_unchanged")):
+        wall, cpu, _ = timed[name]
+        ratio = wall / timed["baseline"][0]
+        print(
+            f"{label}: {wall:.2f} s (goal <= {JIRA_GOAL_SECONDS:.0f} s); cpu {cpu:.2f} s; "
+            f"{ratio:.1f}x the baseline"
+        )
+    wall, cpu, _ = timed["baseline"]
+    print(f"baseline_fetch_and_parse_json: {wall:.2f} s; cpu {cpu:.2f} s (same pages, same run)")
+    print(f"jira_load_average: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

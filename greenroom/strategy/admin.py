@@ -3,9 +3,11 @@ from django.contrib import admin
 from greenroom.strategy.models import (
     CheckIn,
     Initiative,
+    JiraConnection,
     KeyResult,
     KeyResultReading,
     Objective,
+    RoadmapImport,
     StrategicIntent,
 )
 
@@ -39,3 +41,14 @@ class CheckInAdmin(admin.ModelAdmin):
 @admin.register(KeyResultReading)
 class KeyResultReadingAdmin(admin.ModelAdmin):
     list_display = ("key_result", "taken_at", "trigger", "status", "progress")
+
+
+@admin.register(JiraConnection)
+class JiraConnectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "workspace", "team", "base_url", "push_back", "last_synced_at")
+    readonly_fields = ("last_synced_at", "last_report")
+
+
+@admin.register(RoadmapImport)
+class RoadmapImportAdmin(admin.ModelAdmin):
+    list_display = ("filename", "workspace", "team", "kind", "status", "created_at")

@@ -1,18 +1,25 @@
-"""Goals over the API: the rolled-up tree, key results with their live status, check-ins."""
+"""Goals over the API: the rolled-up tree, key results with their live status, check-ins;
+roadmap items, their imports (spreadsheets, Jira's CSV export) and Jira connections."""
 
+import json
 from datetime import date, datetime
+from itertools import islice
+from typing import Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import can, require
 from greenroom.accounts.requests import MemberRequest
 from greenroom.lib.apierrors import errors
+from greenroom.lib.imports.tables import table_read
 from greenroom.lib.pagination import LimitOffsetPagination
-from greenroom.strategy import selectors, services
-from greenroom.strategy.models import KeyResult, RoadmapItem
+from greenroom.organisation.models import Team
+from greenroom.strategy import importing, jira, selectors, services
+from greenroom.strategy.models import JiraConnection, KeyResult, RoadmapItem
 
 router = Router(tags=["strategy"])
 
@@ -202,6 +209,13 @@ class RoadmapItemOut(Schema):
     key_result_id: int | None
     key_result_status: str | None
     confidence: int | None
+    target_quarter: str
+    source: str
+    source_key: str
+    delivery_done: int | None
+    delivery_total: int | None
+    delivery_points_done: float | None
+    delivery_points_total: float | None
     updated_at: datetime
 
     @staticmethod
@@ -248,3 +262,220 @@ def move_roadmap_item(request: MemberRequest, pk: int, payload: RoadmapMoveIn):
             raise PermissionDenied("Only product ops and the item's own team may move it.")
     services.roadmap_item_move(actor=request.user, item=item, **payload.dict())
     return selectors.roadmap_item_get(workspace=request.workspace, pk=pk)
+
+
+class FollowUpOut(Schema):
+    item_id: int
+    title: str
+    team_id: int
+    missing: list[str]
+
+
+class RoadmapImportOut(Schema):
+    file: str
+    created: int
+    updated: int
+    unchanged: int
+    skipped: list[dict]
+    summary: str
+    follow_up: list[FollowUpOut]
+
+
+class RoadmapPreviewOut(Schema):
+    file: str
+    columns: list[str]
+    suggested: dict[str, str]
+    fields: dict[str, str]
+    rows: list[dict[str, str]]
+
+
+def _team_to_edit(request: MemberRequest, team_id: int) -> Team:
+    """A team whose roadmap the user may change (product ops any, a PM their own)."""
+    require(request, "edit_team_roadmap")
+    team = Team.objects.for_workspace(request.workspace).filter(pk=team_id).first()
+    if team is None:
+        raise Http404("No team with this id in this workspace.")
+    mine = selectors.team_ids_of(workspace=request.workspace, user=request.user)
+    if not can(request, "manage_roadmaps") and team.pk not in mine:
+        raise PermissionDenied("Only product ops and the team's own PM may import its roadmap.")
+    return team
+
+
+def _mapping(text: str) -> dict[str, str]:
+    if not text.strip():
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        raise ValidationError({"mapping": "Not JSON: give an object of field → column."}) from None
+    if not isinstance(found, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in found.items()
+    ):
+        raise ValidationError({"mapping": "Give an object of field → column (both text)."})
+    return found
+
+
+def _follow_up_out(found: list) -> list[dict]:
+    return [
+        {"item_id": item.pk, "title": item.title, "team_id": item.team_id, "missing": missing}
+        for item, missing in found
+    ]
+
+
+@router.post(
+    "/roadmap-imports/preview",
+    response={200: RoadmapPreviewOut, **errors(403)},
+    summary="Preview a roadmap spreadsheet",
+    operation_id="preview_roadmap_import",
+)
+def preview_roadmap_import(request: MemberRequest, file: File[UploadedFile]):
+    """A CSV or XLSX roadmap's columns, the mapping suggested from their names (field →
+    column) and its first rows; nothing is saved."""
+    require(request, "edit_team_roadmap")
+    name = file.name or "upload"
+    table = table_read(name=name, data=file.read())
+    rows = [values for _, values in islice(table.rows, importing.PREVIEW_ROWS)]
+    return {
+        "file": name,
+        "columns": table.headers,
+        "suggested": importing.mapping_guess(table.headers),
+        "fields": {target.name: target.label for target in importing.FIELDS},
+        "rows": rows,
+    }
+
+
+@router.post(
+    "/roadmap-imports",
+    response={200: RoadmapImportOut, **errors(403, 404)},
+    summary="Import a roadmap spreadsheet or Jira CSV export",
+    operation_id="import_roadmap",
+)
+def import_roadmap(
+    request: MemberRequest,
+    file: File[UploadedFile],
+    team_id: Form[int],
+    kind: Form[Literal["spreadsheet", "jira_csv"]] = "spreadsheet",
+    mapping: Form[str] = "",
+):
+    """Every row of a roadmap spreadsheet (``mapping``: a JSON object field → column, else
+    the columns are matched by name) or every epic of Jira's CSV export becomes an item of
+    the team. All or nothing; idempotent. Items missing the template's required fields are
+    imported and listed in ``follow_up``."""
+    team = _team_to_edit(request, team_id)
+    run = importing.upload_keep(
+        actor=request.user, workspace=request.workspace, team=team, kind=kind, upload=file
+    )
+    outcome = importing.run_import(actor=request.user, run=run, mapping=_mapping(mapping))
+    report = outcome.report.as_dict()
+    return {**report, "follow_up": _follow_up_out(outcome.follow_up)}
+
+
+@router.get(
+    "/roadmap-follow-up",
+    response=list[FollowUpOut],
+    summary="Imported items to complete",
+    operation_id="list_roadmap_follow_up",
+)
+def list_roadmap_follow_up(request: MemberRequest):
+    """Imported items that lack fields the template requires, with what each lacks."""
+    require(request, "view")
+    return _follow_up_out(importing.follow_up(workspace=request.workspace))
+
+
+class JiraConnectionIn(Schema):
+    name: str
+    base_url: str
+    email: str
+    token_env: str = "JIRA_API_TOKEN"
+    jql: str
+    team_id: int
+    item_types: list[str] = ["Epic"]
+    status_map: dict[str, str] = {}
+    points_field: str = "customfield_10016"
+    push_back: bool = False
+
+
+class JiraConnectionOut(Schema):
+    id: int
+    name: str
+    base_url: str
+    email: str
+    token_env: str
+    jql: str
+    team_id: int
+    item_types: list[str]
+    status_map: dict[str, str]
+    points_field: str
+    push_back: bool
+    last_synced_at: datetime | None
+    last_report: dict
+
+
+def _connection_data(request: MemberRequest, payload: JiraConnectionIn) -> dict:
+    data = payload.dict()
+    team = Team.objects.for_workspace(request.workspace).filter(pk=data.pop("team_id")).first()
+    if team is None:
+        raise ValidationError({"team_id": "No team with this id in this workspace."})
+    return {**data, "team": team}
+
+
+def _connection(request: MemberRequest, pk: int) -> JiraConnection:
+    found = JiraConnection.objects.for_workspace(request.workspace).filter(pk=pk).first()
+    if found is None:
+        raise Http404("No Jira connection with this id in this workspace.")
+    return found
+
+
+@router.get(
+    "/jira-connections",
+    response=list[JiraConnectionOut],
+    summary="List Jira connections",
+    operation_id="list_jira_connections",
+)
+def list_jira_connections(request: MemberRequest):
+    require(request, "manage_roadmaps")
+    return JiraConnection.objects.for_workspace(request.workspace)
+
+
+@router.post(
+    "/jira-connections",
+    response={201: JiraConnectionOut, **errors(403)},
+    summary="Connect a Jira query to a team's roadmap",
+    operation_id="create_jira_connection",
+)
+def create_jira_connection(request: MemberRequest, payload: JiraConnectionIn):
+    """A Jira site, a JQL query and the team whose items its epics become; the API token is
+    read from the environment variable ``token_env`` names, never stored."""
+    require(request, "manage_roadmaps")
+    data = _connection_data(request, payload)
+    found = jira.connection_save(actor=request.user, workspace=request.workspace, data=data)
+    return Status(201, found)
+
+
+@router.put(
+    "/jira-connections/{pk}",
+    response={200: JiraConnectionOut, **errors(403, 404)},
+    summary="Change a Jira connection",
+    operation_id="update_jira_connection",
+)
+def update_jira_connection(request: MemberRequest, pk: int, payload: JiraConnectionIn):
+    require(request, "manage_roadmaps")
+    instance = _connection(request, pk)
+    data = _connection_data(request, payload)
+    return jira.connection_save(
+        actor=request.user, workspace=request.workspace, data=data, instance=instance
+    )
+
+
+@router.post(
+    "/jira-connections/{pk}/sync",
+    response={200: RoadmapImportOut, **errors(403, 404)},
+    summary="Sync a Jira connection now",
+    operation_id="sync_jira_connection",
+)
+def sync_jira_connection(request: MemberRequest, pk: int):
+    """Read the query from Jira now (the scheduler does it every hour): epics into items,
+    their issues into delivery progress, and with push back on, items back to their epics."""
+    require(request, "manage_roadmaps")
+    outcome = jira.connection_sync(actor=request.user, connection=_connection(request, pk))
+    return {**outcome.report.as_dict(), "follow_up": _follow_up_out(outcome.follow_up)}

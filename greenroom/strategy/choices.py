@@ -20,6 +20,10 @@ class AuditAction(models.TextChoices):
     ROADMAP_TEMPLATE_UPDATE = "roadmap_template.update", "Roadmap template changed"
     ROADMAP_TEMPLATE_CREATE = "roadmap_template.create", "Roadmap template set"
     ROADMAP_SNAPSHOT_CREATE = "roadmap_snapshot.create", "Roadmap snapshot taken"
+    ROADMAP_IMPORT = "roadmap.import", "Roadmap imported"
+    JIRA_CONNECTION_SAVE = "jira_connection.save", "Jira connection set"
+    JIRA_SYNC = "jira.sync", "Jira synced"
+    JIRA_PUSH = "jira.push", "Roadmap item pushed to its Jira epic"
 
 
 class Status(models.TextChoices):
@@ -51,6 +55,25 @@ class ItemStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
     DROPPED = "dropped", "Dropped"
+
+
+class ItemSource(models.TextChoices):
+    """Where an item came from: made in Greenroom, or imported (kept for re-imports)."""
+
+    GREENROOM = "", "Greenroom"
+    SPREADSHEET = "spreadsheet", "Spreadsheet import"
+    JIRA = "jira", "Jira"
+
+
+class ImportKind(models.TextChoices):
+    SPREADSHEET = "spreadsheet", "A roadmap spreadsheet (CSV or XLSX)"
+    JIRA_CSV = "jira_csv", "Jira's CSV export"
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Waiting for its column mapping"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Nothing imported"
 
 
 # What an item must carry to meet the template (product ops choose which are required).

@@ -186,8 +186,10 @@ class RoadmapItemForm(_Scoped):
             "reach",
             "impact_score",
             "effort",
+            "target_quarter",
+            "notes",
         ]
-        widgets = {"problem": TEXT}
+        widgets = {"problem": TEXT, "notes": TEXT}
         labels = {
             "key_result": "Key result",
             "impact_score": "Impact (RICE)",

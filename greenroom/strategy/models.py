@@ -11,6 +11,7 @@ pointing at the goal it serves and its evidence; ``RoadmapSnapshot`` freezes the
 portfolio (quarterly) so two moments can be compared.
 """
 
+import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -27,6 +28,9 @@ from greenroom.strategy.choices import (
     DRIVERS,
     GRAINS,
     TEMPLATE_FIELDS,
+    ImportKind,
+    ImportStatus,
+    ItemSource,
     ItemStatus,
     Scoring,
     Source,
@@ -211,6 +215,10 @@ def _default_weights() -> dict[str, float]:
     return dict(DEFAULT_WEIGHTS)
 
 
+def _default_item_types() -> list[str]:
+    return ["Epic"]
+
+
 class RoadmapTemplate(WorkspaceOwned):
     """The workspace's one roadmap format: columns, required fields, scoring (product ops)."""
 
@@ -294,12 +302,33 @@ class RoadmapItem(WorkspaceOwned):
     )
     impact_score = models.FloatField(null=True, blank=True, help_text="RICE impact, 0.25-3.")
     effort = models.FloatField(null=True, blank=True, help_text="Person-months.")
+    target_quarter = models.CharField(
+        max_length=7, blank=True, help_text="When it should land, e.g. 2026-Q3 (imports, Jira)."
+    )
+    notes = models.TextField(blank=True, help_text="Imported columns with no field of their own.")
+    # Where an imported item came from, and its key there (a spreadsheet row's id or title,
+    # a Jira issue key): a re-import finds the item by it instead of adding a second one.
+    source = models.CharField(max_length=16, choices=ItemSource.choices, blank=True)
+    source_key = models.CharField(max_length=300, blank=True)
+    # A Jira epic's delivery: its child issues done / all, and their story points.
+    delivery_done = models.PositiveIntegerField(null=True, blank=True)
+    delivery_total = models.PositiveIntegerField(null=True, blank=True)
+    delivery_points_done = models.FloatField(null=True, blank=True)
+    delivery_points_total = models.FloatField(null=True, blank=True)
+    delivery_as_of = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(WorkspaceOwned.Meta):
         ordering = ["team__name", "position", "pk"]
         indexes = [models.Index(fields=["workspace", "team", "column", "position"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "team", "source", "source_key"],
+                condition=~models.Q(source_key=""),
+                name="strategy_item_one_per_source_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -315,6 +344,8 @@ class RoadmapItem(WorkspaceOwned):
         for name in ("revenue_unlocked", "cost_reduced"):
             if (getattr(self, name) or 0) < 0:
                 errors[name] = "Cannot be negative."
+        if self.target_quarter and not re.fullmatch(r"\d{4}-Q[1-4]", self.target_quarter):
+            errors["target_quarter"] = "A quarter like 2026-Q3."
         if errors:
             raise ValidationError(errors)
 
@@ -325,6 +356,13 @@ class RoadmapItem(WorkspaceOwned):
     @property
     def has_impact(self) -> bool:
         return bool(self.revenue_unlocked or self.cost_reduced or self.market_opened_id)
+
+    @property
+    def delivery_share(self) -> float | None:
+        """Child issues done / all (0-1), or None when the item follows no Jira epic."""
+        if not self.delivery_total:
+            return None
+        return (self.delivery_done or 0) / self.delivery_total
 
 
 class RoadmapEvidence(WorkspaceOwned):
@@ -364,3 +402,68 @@ class RoadmapSnapshot(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RoadmapImport(WorkspaceOwned):
+    """An uploaded roadmap file: kept until its columns are mapped, then its report."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.MAPPING
+    )
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(WorkspaceOwned.Meta):
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class JiraConnection(WorkspaceOwned):
+    """One Jira site and query whose epics become one team's roadmap items (a mapping)."""
+
+    name = models.CharField(max_length=100)
+    base_url = models.URLField(help_text="e.g. https://acme.atlassian.net")
+    email = models.CharField(max_length=254, help_text="The Atlassian account of the token.")
+    token_env = models.CharField(
+        max_length=100,
+        default="JIRA_API_TOKEN",
+        help_text="Environment variable holding the API token (never stored here).",
+    )
+    jql = models.TextField(help_text="e.g. project = PAY AND updated >= -365d")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    item_types = models.JSONField(default=_default_item_types, blank=True)
+    status_map = models.JSONField(default=dict, blank=True)
+    points_field = models.CharField(max_length=64, default="customfield_10016", blank=True)
+    push_back = models.BooleanField(
+        default=False, help_text="Write items' status and target quarter back to their epics."
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_report = models.JSONField(default=dict, blank=True)
+
+    class Meta(WorkspaceOwned.Meta):
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not self.item_types or not all(isinstance(t, str) and t for t in self.item_types):
+            errors["item_types"] = 'Name the issue types that become items, e.g. ["Epic"].'
+        bad = {k: v for k, v in (self.status_map or {}).items() if v not in ItemStatus.values}
+        if bad:
+            errors["status_map"] = (
+                f"Map to one of {', '.join(ItemStatus.values)}: not {sorted(bad.values())}."
+            )
+        if errors:
+            raise ValidationError(errors)

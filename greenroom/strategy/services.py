@@ -655,3 +655,19 @@ def roadmap_snapshot_take(
         detail={"items": len(snapshot.items)},
     )
     return snapshot
+
+
+@transaction.atomic
+def roadmap_item_import(
+    *, actor: User | None, workspace: Workspace, data: dict, instance: RoadmapItem | None = None
+) -> tuple[RoadmapItem, bool]:
+    """Create or change an imported item (a spreadsheet row, a Jira epic), audited with the
+    importer as its author like any edit; whether anything changed."""
+    row = instance or RoadmapItem(workspace=workspace)
+    data = dict(data)
+    if "column" in data:
+        _check_column(workspace, data["column"])
+        if instance is None or instance.column != data["column"]:
+            team = data.get("team", row.team_id)
+            data["position"] = _last_position(workspace, team, data["column"])
+    return row, bool(_save(actor=actor, workspace=workspace, row=row, data=data))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenroom.strategy import roadmap_views, views
+from greenroom.strategy import import_views, roadmap_views, views
 
 app_name = "strategy"
 
@@ -35,4 +35,11 @@ urlpatterns = [
     path("roadmaps/template/", roadmap_views.template_edit, name="roadmap_template"),
     path("roadmaps/adherence/", roadmap_views.adherence, name="roadmap_adherence"),
     path("roadmaps/snapshots/", roadmap_views.snapshots, name="roadmap_snapshots"),
+]
+
+# Roadmap imports (spreadsheets, Jira's CSV export) and the items they left to complete.
+urlpatterns += [
+    path("roadmaps/imports/", import_views.upload, name="roadmap_imports"),
+    path("roadmaps/imports/<int:pk>/", import_views.detail, name="roadmap_import"),
+    path("roadmaps/follow-up/", import_views.follow_up, name="roadmap_follow_up"),
 ]
