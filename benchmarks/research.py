@@ -198,7 +198,7 @@ def _search_bench(workspace, rounds: int) -> None:
 def _ours(workspace, filters: dict) -> None:
     from greenroom.research import search
 
-    search.find(workspace=workspace, limit=20, refresh=False, **filters)
+    search.find(workspace=workspace, limit=20, **filters)
 
 
 def _scan(workspace, filters: dict, words: list[str]) -> None:

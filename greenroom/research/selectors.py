@@ -286,9 +286,7 @@ def evidence_resolve(*, workspace: Workspace, reference: str) -> tuple[str, str]
 
 def search(*, workspace: Workspace, actor: User, query: str, limit: int) -> list[SearchResult]:
     """Studies, notes and insights for the search box (feedback has its own provider)."""
-    page = full_text.find(
-        workspace=workspace, query=query, kinds=["note", "insight"], limit=limit, refresh=False
-    )
+    page = full_text.find(workspace=workspace, query=query, kinds=["note", "insight"], limit=limit)
     results = [SearchResult(h.title, h.url, h.kind, h.snippet[:120]) for h in page.hits]
     studies = Study.objects.for_workspace(workspace)
     for word in query.split():
