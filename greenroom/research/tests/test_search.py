@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from greenroom.feedback import importing
 from greenroom.feedback import services as feedback_services
 from greenroom.feedback.models import Tag
 from greenroom.lib.imports.report import ImportRejected
@@ -229,3 +230,19 @@ def test_it_dates_feedback_by_when_the_customer_said_it(personas):
         received_at=datetime(2025, 2, 3, 10, tzinfo=UTC),
     )
     assert search.find(workspace=personas.workspace, query="sso").hits[0].dated == date(2025, 2, 3)
+
+
+def test_it_finds_an_item_of_an_imported_export_without_reindexing(personas):
+    export = (
+        "Id,Requester,Requester email,Organization,Subject,Tags,Created at,Description\r\n"
+        "501,Jo,jo@example.com,Acme,Invoices,,2026-03-01 10:00,German invoices lack the VAT id\r\n"
+    )
+    importing.feedback_import(
+        actor=personas.ops,
+        workspace=personas.workspace,
+        source_kind="zendesk",
+        name="tickets.csv",
+        stream=io.BytesIO(export.encode()),
+    )
+    hits = search.find(workspace=personas.workspace, query="german invoices").hits
+    assert [(h.kind, h.title) for h in hits] == [("feedback", "Invoices")]
