@@ -33,6 +33,7 @@ from greenroom.feedback.models import (
     PriorityWeights,
     Tag,
 )
+from greenroom.feedback.signals import feedback_imported
 from greenroom.lib.imports.bulk import insert_many
 from greenroom.lib.imports.report import ImportRejected, ImportReport
 from greenroom.organisation.models import ProductArea, Segment
@@ -144,6 +145,8 @@ def feedback_ingest(
         ids = _save(actor, workspace, cleaned, report, import_run)
         ingested.items = [ids[i] for i in range(len(records))]
         if report.created:
+            created = sorted(pk for pk, new in ids.values() if new)
+            feedback_imported.send(sender=FeedbackItem, workspace=workspace, item_ids=created)
             audit_record(
                 actor=actor,
                 workspace=workspace,

@@ -7,4 +7,4 @@ class ResearchConfig(AppConfig):
     verbose_name = "Research"
 
     def ready(self) -> None:
-        from greenroom.research import contributions, search  # noqa: F401  (they register)
+        from greenroom.research import contributions, receivers, search  # noqa: F401  (they register)

@@ -3,37 +3,52 @@
     page = search.find(workspace=ws, query="bulk export", kinds=["insight"], tag=tag)
     page.hits  # ranked best first: kind, object id, title, snippet, date, score
 
-Every searchable text is a row of ``Document`` (an ordinary table, written by the services
-and, for feedback, brought up to date by :func:`index_feedback` before each search: feedback
-is a lower app and cannot tell research when it ingests). Each database searches that table
-with its own full-text engine, set up after ``migrate`` (the post_migrate hook below), so no
-migration holds engine-specific SQL:
+Every searchable text is a row of ``Document`` (an ordinary table), written when the text is:
+notes and insights by research's services, feedback by :func:`feedback_index` when feedback
+sends ``feedback_imported`` after each ingest (receivers.py; feedback is the lower app and
+cannot call research). A search only reads. :func:`reindex` (``greenroom manage
+search_reindex``) builds a workspace's index again from the texts. Each database searches that
+table with its own full-text engine, set up after ``migrate`` (the post_migrate hook below), so
+no migration holds engine-specific SQL:
 
 - SQLite: an FTS5 table with external content (the ``Document`` rows), kept in step by
   triggers, Porter-stemmed, ranked by BM25 with the title weighing three times the body.
   The query is parsed here into FTS5 syntax (words, "phrases", -exclusions, OR) with every
   term quoted, so nothing a user types is read as FTS5 operators.
-- PostgreSQL: a GIN index on the weighted ``tsvector`` (title A, body B, English
-  configuration), queried with ``websearch_to_tsquery`` (the same words, "phrases", -words
-  and OR), ranked by ``ts_rank_cd``.
+- PostgreSQL: a stored generated ``tsvector`` column (title A, body B, English
+  configuration) with a GIN index, queried with ``websearch_to_tsquery`` (the same words,
+  "phrases", -words and OR), ranked by ``ts_rank_cd``. Stored, because ranking reads the
+  vector of every match: recomputing it from the text per row took seconds for a common word.
+
+Ranking is the cost that grows with the number of matches: BM25 over the 90,000 of 100,000
+texts holding a common word took 90-130 ms on SQLite, whatever the LIMIT, since every match
+must be scored before the best 20 are known. So a search ranks at most the ``RANK_WINDOW``
+most recently indexed matches (found in the index in id order, which costs little), and widens
+the window when the filters leave fewer hits than asked for. A query matching fewer texts than
+the window (nearly every query with a specific word) is ranked exactly; one matching more
+ranks the newest of its matches, which for a word in tens of thousands of texts is the more
+useful order anyway. Measured in benchmarks/research.py.
 
 Filters (kinds, a date range, a tag of feedback's taxonomy with its descendants) are the same
 SQL on both. Rejected: ``icontains`` scans (no ranking, and 40x slower at 100,000 documents,
 see benchmarks/research.py) and a search server (one more service to run, against the brief).
 """
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection, connections
-from django.db.models import Q
+from django.db import connection, connections, transaction
+from django.db.models import Max, Min, Q
 from django.db.models.signals import post_migrate
 from django.urls import reverse
+from django.utils import timezone
 
 from greenroom.accounts.models import Workspace
 from greenroom.feedback.models import FeedbackItem, Tag
+from greenroom.lib.text.normalise import analysis_text
 from greenroom.research.choices import DocumentKind
 from greenroom.research.models import Document, Insight, Note
 
@@ -43,6 +58,9 @@ FTS = f"{TABLE}_fts"
 # 1 MB, and nobody searches for the end of a 100-page transcript by its last words.
 MAX_BODY = 100_000
 SNIPPET = 160
+# The most matches one search ranks before widening (see the module's docstring): ranking
+# 5,000 BM25 scores costs about a tenth of ranking 90,000.
+RANK_WINDOW = 5_000
 
 
 @dataclass(frozen=True)
@@ -110,10 +128,21 @@ class SqliteBackend:
     def match(self, query: str) -> str:
         return fts5_query(query)
 
+    def bound(self, cursor, match: str, window: int) -> int | None:
+        """The lowest id among the newest ``window`` matches; None when fewer match. FTS5
+        walks a term's matches in rowid order without scoring them."""
+        cursor.execute(
+            f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+            [match, window - 1],
+        )
+        row = cursor.fetchone()
+        return row[0] if row else None
+
     def sql(self, where: str) -> str:
+        # The id bound is put on the FTS table's rowid so FTS5 itself starts there.
         return (
             f"SELECT d.id, bm25({FTS}, 3.0, 1.0) AS score FROM {FTS} JOIN {TABLE} d "
-            f"ON d.id = {FTS}.rowid WHERE {FTS} MATCH %s AND {where} "
+            f"ON d.id = {FTS}.rowid WHERE {FTS} MATCH %s AND {FTS}.rowid >= %s AND {where} "
             "ORDER BY score, d.id LIMIT %s"
         )
 
@@ -122,24 +151,54 @@ VECTOR = (
     "(setweight(to_tsvector('english'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, body), 'B'))"
 )
+# The stored vector, a column Django does not know of: PostgreSQL fills it on every write.
+COLUMN = "search_vector"
+QUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 
 
 class PostgresBackend:
-    """PostgreSQL full-text search with a GIN index."""
+    """PostgreSQL full-text search over a stored tsvector with a GIN index."""
 
     name = "PostgreSQL full-text"
 
     def ensure(self, cursor) -> None:
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {FTS} ON {TABLE} USING GIN ({VECTOR})")
+        cursor.execute(
+            f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {COLUMN} tsvector "
+            f"GENERATED ALWAYS AS {VECTOR} STORED"
+        )
+        # The first version indexed the expression itself, and ranked by recomputing it.
+        cursor.execute(f"DROP INDEX IF EXISTS {FTS}")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_vector ON {TABLE} USING GIN ({COLUMN})")
 
     def match(self, query: str) -> str:
         return query.strip()
 
+    def bound(self, cursor, match: str, window: int) -> int | None:
+        """The lowest id among the newest ``window`` matches; None when fewer match, as the
+        planner's statistics estimate. Walking the primary key backwards finds the bound of
+        a common word in milliseconds, but for a rarer one it reads the whole table (175 ms
+        at 100,000 rows), and those are ranked faster through the GIN index without a bound."""
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} d WHERE d.{COLUMN} @@ {QUERY}", [match]
+        )
+        plan = cursor.fetchone()[0]
+        if isinstance(plan, str):  # psycopg returns the JSON parsed or as text by version
+            plan = json.loads(plan)
+        if plan[0]["Plan"]["Plan Rows"] < window:
+            return None
+        cursor.execute(
+            f"SELECT d.id FROM {TABLE} d WHERE d.{COLUMN} @@ {QUERY} "
+            "ORDER BY d.id DESC LIMIT 1 OFFSET %s",
+            [match, window - 1],
+        )
+        row = cursor.fetchone()
+        return row[0] if row else None
+
     def sql(self, where: str) -> str:
         return (
-            f"SELECT d.id, ts_rank_cd({VECTOR}, q) AS score "
-            f"FROM {TABLE} d, websearch_to_tsquery('english'::regconfig, %s) q "
-            f"WHERE {VECTOR} @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
+            f"SELECT d.id, ts_rank_cd(d.{COLUMN}, q) AS score FROM {TABLE} d, {QUERY} q "
+            f"WHERE d.{COLUMN} @@ q AND d.id >= %s AND {where} "
+            "ORDER BY score DESC, d.id LIMIT %s"
         )
 
 
@@ -207,28 +266,62 @@ def document_put(
     )
 
 
-def index_feedback(*, workspace: Workspace) -> int:
-    """Index feedback that arrived since the last time (feedback's text never changes once
-    stored); how many were added. One INSERT ... SELECT inside the database: 20,000 items
-    copied row by row through Python took seconds, this takes a fraction of one."""
-    last = (
-        Document.objects.for_workspace(workspace)
-        .filter(kind=DocumentKind.FEEDBACK)
-        .order_by("-object_id")
-        .values_list("object_id", flat=True)
-        .first()
+def note_index(note: Note) -> None:
+    """Add or replace a note's text in the index."""
+    document_put(
+        workspace=note.workspace,
+        kind=DocumentKind.NOTE,
+        object_id=note.pk,
+        title=note.title,
+        body=analysis_text(note.body, max_chars=MAX_BODY),
+        dated=timezone.localdate(note.created_at),
     )
+
+
+def insight_index(insight: Insight) -> None:
+    """Add or replace an insight's statement and detail in the index."""
+    document_put(
+        workspace=insight.workspace,
+        kind=DocumentKind.INSIGHT,
+        object_id=insight.pk,
+        title=insight.statement,
+        body=insight.detail,
+        dated=timezone.localdate(insight.created_at),
+    )
+
+
+def feedback_index(*, workspace: Workspace, first: int, last: int) -> int:
+    """Index the workspace's feedback items with ids from ``first`` to ``last`` that are not
+    indexed yet (feedback's text never changes once stored); how many were added. One
+    INSERT ... SELECT inside the database: 20,000 items copied row by row through Python took
+    seconds, this takes a fraction of one."""
     # Timestamps are stored in UTC on both engines; the day is the UTC day, as elsewhere.
     day = "date(f.received_at)" if connection.vendor == "sqlite" else "CAST(f.received_at AS date)"
     sql = (
         f"INSERT INTO {TABLE} (workspace_id, kind, object_id, title, body, dated) "
         f"SELECT f.workspace_id, %s, f.id, substr(f.title, 1, 300), substr(f.text, 1, %s), {day} "
-        f"FROM {FeedbackItem._meta.db_table} f WHERE f.workspace_id = %s AND f.id > %s "
+        f"FROM {FeedbackItem._meta.db_table} f "
+        "WHERE f.workspace_id = %s AND f.id BETWEEN %s AND %s ORDER BY f.id "
         "ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [DocumentKind.FEEDBACK.value, MAX_BODY, workspace.pk, last or 0])
+        cursor.execute(sql, [DocumentKind.FEEDBACK.value, MAX_BODY, workspace.pk, first, last])
         return max(cursor.rowcount, 0)
+
+
+@transaction.atomic
+def reindex(*, workspace: Workspace) -> int:
+    """Build the workspace's index again from its feedback, notes and insights (after a
+    restore, or a change to what is indexed); how many texts it holds."""
+    Document.objects.for_workspace(workspace).delete()
+    ids = FeedbackItem.objects.for_workspace(workspace).aggregate(first=Min("pk"), last=Max("pk"))
+    if ids["first"] is not None:
+        feedback_index(workspace=workspace, first=ids["first"], last=ids["last"])
+    for note in Note.objects.for_workspace(workspace).order_by("pk"):
+        note_index(note)
+    for insight in Insight.objects.for_workspace(workspace).order_by("pk"):
+        insight_index(insight)
+    return Document.objects.for_workspace(workspace).count()
 
 
 # --- searching -------------------------------------------------------------------------------
@@ -292,7 +385,6 @@ def find(
     until: date | None = None,
     tag: Tag | None = None,
     limit: int = 20,
-    refresh: bool = True,
 ) -> Page:
     """The texts matching ``query``, best first, within the filters."""
     engine = backend_for(connection.vendor)
@@ -300,12 +392,16 @@ def find(
     match = engine.match(query)
     if not match:
         return page
-    if refresh:
-        index_feedback(workspace=workspace)
     where, params = _where(workspace, list(kinds), since, until, tag)
+    window = RANK_WINDOW
     with connection.cursor() as cursor:
-        cursor.execute(engine.sql(where), [match, *params, limit])
-        ranked = cursor.fetchall()
+        while True:
+            bound = engine.bound(cursor, match, window)
+            cursor.execute(engine.sql(where), [match, bound or 0, *params, limit])
+            ranked = cursor.fetchall()
+            if bound is None or len(ranked) >= limit:
+                break
+            window *= 8
     documents = Document.objects.in_bulk([pk for pk, _ in ranked])
     words = _WORD.findall(query)
     for pk, score in ranked:

@@ -5,7 +5,6 @@ pack's new insights, decision evidence, the search box and the turnaround measur
 import re
 from datetime import datetime, timedelta
 from statistics import median
-from typing import Any
 
 from django.db.models import (
     Count,
@@ -23,17 +22,13 @@ from django.utils import timezone
 from greenroom.accounts.models import User, Workspace
 from greenroom.customers.models import Account
 from greenroom.feedback.models import FeedbackItem, Tag
-from greenroom.lib.text.meaning import MeaningSpace
 from greenroom.registry import Quantity, SearchResult
 from greenroom.research import search as full_text
+from greenroom.research.answers import answers_for
 from greenroom.research.choices import ShareTarget
 from greenroom.research.models import Insight, Note, NoteHighlight, Participant, ShareLink, Study
 
 TURNAROUND_WINDOW = 180
-# "Has this been answered?" learns its topics from the insights, the notes and at most this
-# many recent feedback items (so "spreadsheet" meets "CSV export" through what customers
-# said); 5,000 took tens of seconds on a loaded machine.
-MEANING_FEEDBACK = 2_000
 ANSWER_FLOOR = 0.08
 
 
@@ -137,52 +132,28 @@ def study_highlights(*, study: Study) -> list[NoteHighlight]:
 # --- has this been answered? -----------------------------------------------------------------
 
 
-def _insight_text(insight: Insight) -> str:
-    parts = [insight.statement, insight.detail]
-    parts += [h.passage() for h in insight.highlights.all()]
-    parts += [item.text[:2000] for item in insight.feedback.all()]
-    return "\n".join(parts)
-
-
-_spaces: dict[tuple, tuple[MeaningSpace, Any]] = {}
-
-
-def _space(workspace: Workspace, insights: list[Insight]) -> tuple[MeaningSpace, Any]:
-    """The workspace's topics and its insights' vectors, learnt again only when insights or
-    notes were added (one workspace at a time per process: bounded memory)."""
-    notes = Note.objects.for_workspace(workspace)
-    key = (workspace.pk, tuple(i.pk for i in insights), notes.count())
-    if key not in _spaces:
-        texts = [_insight_text(i) for i in insights]
-        corpus = texts + list(notes.values_list("body", flat=True))
-        recent = FeedbackItem.objects.for_workspace(workspace).order_by("-received_at")
-        corpus += [text[:2000] for text in recent.values_list("text", flat=True)[:MEANING_FEEDBACK]]
-        space = MeaningSpace.fit(corpus)
-        _spaces.clear()
-        _spaces[key] = (space, space.vectors(texts) if space.words is not None else None)
-    return _spaces[key]
-
-
 def answered(*, workspace: Workspace, question: str, top: int = 5) -> list[dict]:
     """The existing insights closest in meaning to ``question``, best first, each with its
-    score and evidence; empty when nothing comes close."""
+    score and evidence; empty when nothing comes close. The topics are learnt once per change
+    of the workspace's insights and notes (answers.py), not per question."""
     if not question.strip():
         return []
-    insights = list(
+    known = answers_for(workspace)
+    if known.vectors is None:
+        return []
+    scores = known.space.scores_against(question, known.vectors)
+    best = known.space.ranked(scores, top=top, floor=ANSWER_FLOOR)
+    ids = [known.insight_ids[i] for i, _ in best]
+    found = (
         Insight.objects.for_workspace(workspace)
         .select_related("study")
         .prefetch_related(*_evidence())
-        .order_by("pk")
+        .in_bulk(ids)
     )
-    if not insights:
-        return []
-    space, vectors = _space(workspace, insights)
-    if vectors is None:
-        return []
-    scores = space.scores_against(question, vectors)
     return [
-        {"insight": insights[i], "score": score}
-        for i, score in space.ranked(scores, top=top, floor=ANSWER_FLOOR)
+        {"insight": found[pk], "score": score}
+        for pk, (_, score) in zip(ids, best, strict=True)
+        if pk in found
     ]
 
 
@@ -286,9 +257,7 @@ def evidence_resolve(*, workspace: Workspace, reference: str) -> tuple[str, str]
 
 def search(*, workspace: Workspace, actor: User, query: str, limit: int) -> list[SearchResult]:
     """Studies, notes and insights for the search box (feedback has its own provider)."""
-    page = full_text.find(
-        workspace=workspace, query=query, kinds=["note", "insight"], limit=limit, refresh=False
-    )
+    page = full_text.find(workspace=workspace, query=query, kinds=["note", "insight"], limit=limit)
     results = [SearchResult(h.title, h.url, h.kind, h.snippet[:120]) for h in page.hits]
     studies = Study.objects.for_workspace(workspace)
     for word in query.split():

@@ -16,12 +16,10 @@ from greenroom.customers import services as customer_services
 from greenroom.customers.choices import OutreachKind, ResearchKind
 from greenroom.customers.models import Contact
 from greenroom.feedback.models import FeedbackItem, Tag
-from greenroom.lib.text import analysis_text
 from greenroom.research import search
 from greenroom.research.choices import (
     AuditAction,
     Confidence,
-    DocumentKind,
     Method,
     NoteKind,
     ShareTarget,
@@ -184,14 +182,7 @@ def note_create(
         contact=contact,
         created_by=actor,
     )
-    search.document_put(
-        workspace=study.workspace,
-        kind=DocumentKind.NOTE,
-        object_id=note.pk,
-        title=note.title,
-        body=analysis_text(body, max_chars=search.MAX_BODY),
-        dated=timezone.localdate(note.created_at),
-    )
+    search.note_index(note)
     audit_record(
         actor=actor, workspace=study.workspace, action=AuditAction.NOTE_CREATE, target=note
     )
@@ -273,14 +264,7 @@ def insight_create(
     insight.highlights.set(highlights)
     insight.feedback.set(feedback)
     insight.tags.set(_tags_of(workspace, list(tags)))
-    search.document_put(
-        workspace=workspace,
-        kind=DocumentKind.INSIGHT,
-        object_id=insight.pk,
-        title=insight.statement,
-        body=insight.detail,
-        dated=timezone.localdate(insight.created_at),
-    )
+    search.insight_index(insight)
     audit_record(
         actor=actor,
         workspace=workspace,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.feedback.models import FeedbackItem, Tag
-from greenroom.research import search, services
+from greenroom.research import services
 from greenroom.research.choices import Confidence, NoteKind
 
 # Theme (the sandbox feedback's THEMES keys) -> study question, what interviewees said, the
@@ -135,8 +135,7 @@ def sandbox_research(
             feedback=evidence,
             tags=[tags[theme]] if theme in tags else [],
         )
-    indexed = search.index_feedback(workspace=workspace)
     progress(
-        f"  {len(STUDIES)} studies with transcripts and insights; {indexed} feedback items "
-        f"indexed for search in {time.monotonic() - started:.1f} s"
+        f"  {len(STUDIES)} studies with transcripts and insights in "
+        f"{time.monotonic() - started:.1f} s"
     )

@@ -2,14 +2,18 @@
 suite runs on (SQLite FTS5, or PostgreSQL full-text on the PostgreSQL pass), and the result
 set checked against a brute-force scan."""
 
+import io
 import random
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
+from greenroom.feedback import importing
 from greenroom.feedback import services as feedback_services
 from greenroom.feedback.models import Tag
+from greenroom.lib.imports.report import ImportRejected
 from greenroom.research import search, services
 from greenroom.research.models import Document
 from greenroom.testing.factories import WorkspaceFactory
@@ -93,16 +97,88 @@ def test_it_filters_by_a_tag_and_the_tags_below_it(personas, acme, study):
     assert {(h.kind, h.object_id) for h in hits} == {("feedback", tagged.pk), ("note", note.pk)}
 
 
-def test_it_indexes_feedback_that_arrived_since_the_last_search(personas):
+RECORD = {"source_kind": "zendesk", "received_at": datetime(2026, 5, 1, tzinfo=UTC)}
+
+
+def test_it_indexes_feedback_when_it_is_stored_not_when_searched(
+    personas, django_assert_max_num_queries
+):
     ws = personas.workspace
     first = feedback_services.feedback_create(actor=personas.pm, workspace=ws, text="Dark mode")
+    assert Document.objects.filter(kind="feedback", object_id=first.pk).exists()
     assert [h.object_id for h in search.find(workspace=ws, query="dark").hits] == [first.pk]
-    second = feedback_services.feedback_create(actor=personas.pm, workspace=ws, text="dark theme")
-    assert {h.object_id for h in search.find(workspace=ws, query="dark").hits} == {
-        first.pk,
-        second.pk,
-    }
-    assert Document.objects.filter(kind="feedback").count() == 2
+    ingested = feedback_services.feedback_ingest(
+        actor=None,
+        workspace=ws,
+        source="tickets.csv",
+        records=[{**RECORD, "source_id": str(n), "text": f"dark theme {n}"} for n in range(3)],
+    )
+    new = {pk for pk, _ in ingested.items}
+    # The search itself writes nothing: only the index lookups and the documents' read.
+    with django_assert_max_num_queries(4):
+        hits = search.find(workspace=ws, query="dark").hits
+    assert {h.object_id for h in hits} == {first.pk, *new}
+    assert Document.objects.filter(kind="feedback").count() == 4
+
+
+def test_it_indexes_nothing_when_an_import_is_rejected(personas):
+    with pytest.raises(ImportRejected):
+        feedback_services.feedback_ingest(
+            actor=None,
+            workspace=personas.workspace,
+            source="tickets.csv",
+            records=[
+                {**RECORD, "source_id": "1", "text": "dark theme"},
+                {**RECORD, "source_id": "2", "text": ""},
+            ],
+        )
+    assert not Document.objects.exists()
+
+
+def test_it_rebuilds_a_workspace_index_from_its_texts(personas):
+    ws = personas.workspace
+    item = feedback_services.feedback_create(actor=personas.pm, workspace=ws, text="Dark mode")
+    insight = services.insight_create(
+        actor=personas.pm, workspace=ws, statement="People want a dark theme"
+    )
+    other = WorkspaceFactory()
+    _put(other, 1, "", "dark in another workspace")
+    Document.objects.filter(workspace=ws).delete()
+    Document.objects.create(
+        workspace=ws, kind="note", object_id=999, body="dark", dated=date.today()
+    )
+    out = io.StringIO()
+    call_command("search_reindex", workspace=ws.slug, stdout=out)
+    assert out.getvalue() == f"{ws.slug}: 2 texts indexed\n"
+    hits = search.find(workspace=ws, query="dark").hits
+    assert {(h.kind, h.object_id) for h in hits} == {("feedback", item.pk), ("insight", insight.pk)}
+    assert len(search.find(workspace=other, query="dark").hits) == 1
+    with pytest.raises(CommandError):
+        call_command("search_reindex", workspace="nope")
+
+
+def test_it_ranks_the_newest_matches_of_a_very_common_word_and_widens_for_filters(
+    personas, monkeypatch
+):
+    ws = personas.workspace
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    # 40 texts hold "team"; the best-ranked (most "team" per word) are the oldest ones.
+    for pk in range(1, 41):
+        body = "team team team" if pk <= 5 else "team " + "filler " * 10
+        _put(ws, pk, "", body, kind="insight" if pk in (3, 7) else "feedback")
+    if connection.vendor == "postgresql":  # its window follows the planner's statistics
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE research_document")
+    ranked = search.find(workspace=ws, query="team", limit=5).hits
+    # Only the ten newest matches were ranked: none of the five strongest old ones.
+    assert {h.object_id for h in ranked} <= set(range(31, 41))
+    # A filter leaving fewer hits than asked for widens the window until it finds them all.
+    insights = search.find(workspace=ws, query="team", kinds=["insight"], limit=5).hits
+    assert [h.object_id for h in insights] == [3, 7]
+    # Fewer matches than the window: ranked exactly.
+    monkeypatch.setattr(search, "RANK_WINDOW", 100)
+    best = search.find(workspace=ws, query="team", limit=5).hits
+    assert {h.object_id for h in best} == {1, 2, 3, 4, 5}
 
 
 VOCABULARY = ["alpha", "bravo", "delta", "kilo", "lima", "oscar", "papa", "romeo", "tango", "zulu"]
@@ -157,3 +233,19 @@ def test_it_dates_feedback_by_when_the_customer_said_it(personas):
         received_at=datetime(2025, 2, 3, 10, tzinfo=UTC),
     )
     assert search.find(workspace=personas.workspace, query="sso").hits[0].dated == date(2025, 2, 3)
+
+
+def test_it_finds_an_item_of_an_imported_export_without_reindexing(personas):
+    export = (
+        "Id,Requester,Requester email,Organization,Subject,Tags,Created at,Description\r\n"
+        "501,Jo,jo@example.com,Acme,Invoices,,2026-03-01 10:00,German invoices lack the VAT id\r\n"
+    )
+    importing.feedback_import(
+        actor=personas.ops,
+        workspace=personas.workspace,
+        source_kind="zendesk",
+        name="tickets.csv",
+        stream=io.BytesIO(export.encode()),
+    )
+    hits = search.find(workspace=personas.workspace, query="german invoices").hits
+    assert [(h.kind, h.title) for h in hits] == [("feedback", "Invoices")]

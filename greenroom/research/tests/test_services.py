@@ -11,7 +11,7 @@ from greenroom.customers.models import Outreach
 from greenroom.feedback import services as feedback_services
 from greenroom.feedback.models import Tag
 from greenroom.lib.text.meaning import MeaningSpace
-from greenroom.research import selectors, services
+from greenroom.research import answers, selectors, services
 from greenroom.research.choices import Method, ShareTarget
 from greenroom.research.models import Insight, Participant
 from greenroom.research.tests.conftest import make_contact
@@ -284,3 +284,47 @@ def test_it_lists_new_insights_for_the_review_pack(personas):
         )["count"]
         == 0
     )
+
+
+def test_it_learns_the_topics_once_per_change_and_shares_them_through_the_disk(
+    personas, monkeypatch
+):
+    for text in CSV + SSO + OTHER:
+        feedback_services.feedback_create(
+            actor=personas.pm, workspace=personas.workspace, text=text
+        )
+    export = _insight(personas, "Finance teams rely on CSV export of invoices")
+    fits = []
+    learn = answers.learn
+    monkeypatch.setattr(answers, "learn", lambda *a: fits.append(1) or learn(*a))
+    answers._memory.clear()
+    question = "Can I get it into a spreadsheet?"
+    first = selectors.answered(workspace=personas.workspace, question=question)
+    assert [row["insight"] for row in first] == [export] and len(fits) == 1
+    selectors.answered(workspace=personas.workspace, question="okta")
+    assert len(fits) == 1
+    # Another process (nothing in memory) reads the file instead of learning again, and
+    # scores exactly as a space fitted from scratch does.
+    answers._memory.clear()
+    again = selectors.answered(workspace=personas.workspace, question=question)
+    assert len(fits) == 1
+    fresh = answers.learn(personas.workspace, "")
+    expected = fresh.space.scores_against(question, fresh.vectors)
+    assert again[0]["score"] == pytest.approx(max(expected))
+    # A new insight makes every copy stale: learnt again once, and found.
+    sso = _insight(personas, "Admins want SSO login through Okta")
+    assert (
+        selectors.answered(workspace=personas.workspace, question="okta sso")[0]["insight"] == sso
+    )
+    assert len(fits) == 3  # the fresh fit above, then this one
+
+
+def test_it_learns_again_when_the_cached_file_is_broken(personas):
+    _insight(personas, "Finance teams rely on CSV export of invoices")
+    answers._memory.clear()
+    selectors.answered(workspace=personas.workspace, question="csv")
+    path = answers._path(personas.workspace)
+    path.write_bytes(b"not a pickle")
+    answers._memory.clear()
+    assert selectors.answered(workspace=personas.workspace, question="csv export")
+    assert path.read_bytes() != b"not a pickle"
