@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     DECISION_ADD_EVIDENCE = "decision.add_evidence", "Evidence added to a decision"
     DECISION_DECIDE = "decision.decide", "Decision recorded"
     DECISION_REOPEN = "decision.reopen", "Decision reopened"
+    DECISION_LINK_CHANGE = "decision.link_change", "Roadmap change linked to a decision"
     TEMPLATE_SAVE = "template.save", "Playbook template saved"
     GUIDE_SAVE = "guide.save", "Process guide saved"
     TOOL_SAVE = "tool.save", "Tool saved"

@@ -12,6 +12,7 @@ from greenroom.registry import (
     NavEntry,
     OverviewCard,
     PackSection,
+    Panel,
     SearchProvider,
 )
 
@@ -21,7 +22,19 @@ def _pending_card(request: MemberRequest) -> dict:
     return {"decisions": rows, "days": selectors.PENDING_DAYS}
 
 
+def _decisions_behind(request: MemberRequest, item) -> dict:
+    links = selectors.decisions_behind(workspace=request.workspace, item_id=item.pk)
+    return {"rows": [(link, selectors.change_summary(link.change)) for link in links]}
+
+
 registry.register(
+    Panel(
+        page="strategy.roadmap_item",
+        title="Decisions behind these changes",
+        template="cadences/_decisions_behind.html",
+        context=_decisions_behind,
+        weight=100,
+    ),
     NavEntry("strategy", "Decisions", "cadences:decisions", weight=30),
     NavEntry("strategy", "Cadences", "cadences:cadences", weight=40),
     NavEntry("strategy", "Playbook", "cadences:playbook", weight=50),

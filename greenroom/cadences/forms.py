@@ -70,6 +70,16 @@ class EvidenceForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
 
 
+class ChangeForm(forms.Form):
+    """Pick a roadmap change the decision caused, from those made since it was raised."""
+
+    def __init__(self, choices: list[tuple[int, str]], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change"] = forms.TypedChoiceField(
+            coerce=int, choices=choices, label="Roadmap change"
+        )
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
-from greenroom.accounts.models import User
+from greenroom.accounts.models import AuditEvent, User
 from greenroom.accounts.scoping import WorkspaceOwned
 from greenroom.cadences.choices import CompletedVia, DecisionStatus, StepKind, TemplateKind
 from greenroom.organisation.models import ProductArea
@@ -131,6 +131,22 @@ class DecisionEvidence(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.label
+
+
+class DecisionChange(WorkspaceOwned):
+    """A roadmap change a decision caused (an item created, moved, changed or dropped): the
+    change's own audit event, so it reads the same on the decision and in the item's history."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="changes")
+    change = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="+")
+    linked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["change__at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "change"], name="decisionchange_unique")
+        ]
 
 
 class DecisionEpisode(WorkspaceOwned):
@@ -269,6 +285,22 @@ class ToolSeat(WorkspaceOwned):
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(fields=["tool", "email"], name="toolseat_unique_email")
+        ]
+
+
+class ReminderSent(WorkspaceOwned):
+    """One reminder email sent (an onboarding step due or overdue, a pulse invitation), so the
+    periodic job sends each once: ``key`` names what it was about."""
+
+    kind = models.CharField(max_length=30)
+    key = models.CharField(max_length=100)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind", "key"], name="reminder_unique")
         ]
 
 

@@ -6,17 +6,18 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from greenroom import registry
-from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.models import AuditEvent, User, Workspace
 from greenroom.cadences.choices import DecisionStatus
 from greenroom.cadences.models import (
     ActionItem,
     Cadence,
     CalendarToken,
     Decision,
+    DecisionChange,
     Guide,
     Occurrence,
     PlaybookTemplate,
@@ -48,9 +49,60 @@ def decision_get(*, workspace: Workspace, pk: int) -> Decision | None:
     return (
         Decision.objects.for_workspace(workspace)
         .select_related("decider", "raised_by", "area", "chosen_option", "occurrence__cadence")
-        .prefetch_related("options", "evidence__added_by", "episodes__decided_by", "consulted")
+        .prefetch_related(
+            "options",
+            "evidence__added_by",
+            "episodes__decided_by",
+            "consulted",
+            Prefetch("changes", queryset=DecisionChange.objects.select_related("change")),
+        )
         .filter(pk=pk)
         .first()
+    )
+
+
+# The audit trail's name for strategy's roadmap items: a decision's caused changes are their
+# audit events (strategy writes one per create, move, change and evidence).
+ROADMAP_ITEM_TYPE = "strategy.roadmapitem"
+# How many of the roadmap's latest changes the decision page offers to link.
+CHANGE_CHOICES = 50
+
+
+def change_candidates(*, decision: Decision) -> list[AuditEvent]:
+    """Roadmap changes made since the question was raised and not linked to it yet, newest
+    first: what the decision may have caused."""
+    linked = DecisionChange.objects.filter(decision=decision).values("change_id")
+    return list(
+        AuditEvent.objects.filter(
+            workspace=decision.workspace,
+            object_type=ROADMAP_ITEM_TYPE,
+            at__gte=decision.raised_at,
+        )
+        .exclude(pk__in=linked)
+        .order_by("-at", "-pk")[:CHANGE_CHOICES]
+    )
+
+
+def change_summary(event: AuditEvent) -> str:
+    """What a roadmap change did, in words: created, moved (from → to), dropped, changed."""
+    changed = event.detail.get("changed", {}) if isinstance(event.detail, dict) else {}
+    if event.action.endswith(".create"):
+        return "created"
+    if "status" in changed and changed["status"][1] == "dropped":
+        return "dropped"
+    if "column" in changed:
+        return f"moved {changed['column'][0]} → {changed['column'][1]}"
+    if event.action.endswith(".add_evidence"):
+        return f"evidence added ({event.detail.get('label', '')})"
+    return f"changed {', '.join(changed)}" if changed else "changed"
+
+
+def decisions_behind(*, workspace: Workspace, item_id: int) -> list[DecisionChange]:
+    """The links from decisions to one roadmap item's changes, oldest change first."""
+    return list(
+        DecisionChange.objects.for_workspace(workspace)
+        .filter(change__object_type=ROADMAP_ITEM_TYPE, change__object_id=str(item_id))
+        .select_related("change", "decision")
     )
 
 
@@ -260,11 +312,16 @@ class PackPart:
     context: dict | None
 
 
+def pack_since(*, occurrence: Occurrence) -> datetime:
+    """Where an occurrence's pack starts: the previous occurrence, or 30 days before."""
+    previous = occurrence_previous(occurrence=occurrence)
+    return previous.starts_at if previous else occurrence.starts_at - timedelta(days=30)
+
+
 def pack(*, workspace: Workspace, occurrence: Occurrence, abilities: set[str]) -> list[PackPart]:
     """The pre-read pack of an occurrence: every registered section the member may see,
     for the period since the previous occurrence (or 30 days)."""
-    previous = occurrence_previous(occurrence=occurrence)
-    since = previous.starts_at if previous else occurrence.starts_at - timedelta(days=30)
+    since = pack_since(occurrence=occurrence)
     parts = []
     for section in registry.entries(PackSection):
         if section.ability not in abilities:

@@ -12,16 +12,17 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from greenroom.accounts.models import Membership, User, Workspace
+from greenroom.accounts.models import AuditEvent, Membership, User, Workspace
 from greenroom.accounts.permissions import ABILITIES
 from greenroom.accounts.services import audit_record
-from greenroom.cadences import markdown, recurrence
+from greenroom.cadences import markdown, recurrence, selectors
 from greenroom.cadences.choices import AuditAction, DecisionStatus, TemplateKind
 from greenroom.cadences.models import (
     ActionItem,
     Cadence,
     CalendarToken,
     Decision,
+    DecisionChange,
     DecisionEpisode,
     DecisionEvidence,
     DecisionOption,
@@ -276,6 +277,42 @@ def decision_reopen(
         detail={"reason": reason.strip()},
     )
     return decision
+
+
+@transaction.atomic
+def decision_link_change(*, decision: Decision, actor: User, change_id: int) -> DecisionChange:
+    """Record that ``decision`` caused a roadmap change (the change's audit event): refused
+    for another workspace's event, one that is no roadmap item change, or one made before the
+    question was raised."""
+    change = (
+        AuditEvent.objects.filter(workspace=decision.workspace, pk=change_id)
+        .filter(object_type=selectors.ROADMAP_ITEM_TYPE)
+        .first()
+    )
+    if change is None:
+        raise ValidationError({"change": "No such roadmap change in this workspace."})
+    if change.at < decision.raised_at:
+        raise ValidationError(
+            {
+                "change": "That change was made before the question was raised: it cannot be "
+                "one the decision caused."
+            }
+        )
+    link, created = DecisionChange.objects.get_or_create(
+        workspace=decision.workspace,
+        decision=decision,
+        change=change,
+        defaults={"linked_by": actor},
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            workspace=decision.workspace,
+            action=AuditAction.DECISION_LINK_CHANGE,
+            target=decision,
+            detail={"change": change.pk, "item": change.object_label},
+        )
+    return link
 
 
 # ---------------------------------------------------------------------------- playbook
@@ -630,7 +667,7 @@ def reminders_send(*, now: datetime, before: timedelta = timedelta(hours=24)) ->
         starts_at__gt=now, starts_at__lte=now + before, reminder_sent_at__isnull=True
     ).select_related("cadence")
     for occurrence in due:
-        emails = [user.email for user in occurrence.cadence.attendees.all() if user.email]
+        emails = [u.email for u in occurrence.cadence.attendees.all() if u.email and u.is_active]
         if emails:
             send_mail(
                 f"Review tomorrow: {occurrence}",
@@ -645,7 +682,7 @@ def reminders_send(*, now: datetime, before: timedelta = timedelta(hours=24)) ->
         done_at__isnull=True, due__lt=now.date(), overdue_reminded_at__isnull=True
     ).select_related("owner", "occurrence__cadence")
     for item in overdue:
-        if item.owner.email:
+        if item.owner.email and item.owner.is_active:
             send_mail(
                 f"Overdue action: {item.title}",
                 f"'{item.title}' from {item.occurrence} was due {item.due:%Y-%m-%d}.",

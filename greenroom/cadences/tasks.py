@@ -5,7 +5,7 @@ from huey import crontab
 
 from greenroom import registry
 from greenroom.accounts.models import Workspace
-from greenroom.cadences import onboarding, scorecard, services
+from greenroom.cadences import onboarding, reminders, scorecard, services
 from greenroom.cadences.models import Cadence
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.registry import job
@@ -13,12 +13,20 @@ from greenroom.jobs.registry import job
 
 @job(name="cadences.send_reminders", retries=2, periodic=crontab(minute="*/15"))
 def send_reminders() -> str | None:
-    """Every 15 minutes: remind attendees a day before a review, and owners of overdue
-    actions once ("skipped" when there was nothing to send)."""
-    sent = services.reminders_send(now=timezone.now())
-    if not any(sent.values()):
+    """Every 15 minutes: remind attendees a day before a review, owners of overdue actions,
+    new PMs of onboarding steps coming due or overdue, each once, and invite the product team
+    to this month's pulse ("skipped" when there was nothing to send)."""
+    now = timezone.now()
+    sent = services.reminders_send(now=now)
+    steps = reminders.onboarding_send(now=now)
+    pulse = reminders.pulse_send(now=now)
+    if not any(sent.values()) and not any(steps.values()) and not pulse:
         return JobStatus.SKIPPED
-    return f"{sent['reviews']} review reminders, {sent['overdue']} overdue-action reminders"
+    return (
+        f"{sent['reviews']} review reminders, {sent['overdue']} overdue-action reminders, "
+        f"{steps['due']} onboarding-due and {steps['overdue']} onboarding-overdue reminders, "
+        f"{pulse} pulse invitations"
+    )
 
 
 @job(name="cadences.generate_occurrences", retries=2, periodic=crontab(minute="7", hour="3"))

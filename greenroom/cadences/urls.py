@@ -11,6 +11,7 @@ urlpatterns = [
     path("decisions/<int:pk>/decide/", views.decision_decide, name="decision_decide"),
     path("decisions/<int:pk>/evidence/", views.decision_evidence, name="decision_evidence"),
     path("decisions/<int:pk>/reopen/", views.decision_reopen, name="decision_reopen"),
+    path("decisions/<int:pk>/changes/", views.decision_change, name="decision_change"),
     path("playbook/", views.playbook, name="playbook"),
     path("playbook/templates/<slug:kind>/", views.template_detail, name="template"),
     path("playbook/guides/new/", views.guide_edit, name="guide_new"),

@@ -18,6 +18,7 @@ from greenroom.cadences.choices import DecisionStatus, TemplateKind
 from greenroom.cadences.forms import (
     ActionForm,
     CadenceForm,
+    ChangeForm,
     DecideForm,
     DecisionForm,
     EvidenceForm,
@@ -139,11 +140,26 @@ def _decision_page(request: MemberRequest, pk: int, **forms) -> HttpResponse:
         "decide_form": forms.get("decide_form") or DecideForm(),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(kinds),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "change_form": forms.get("change_form") or ChangeForm(_change_choices(decision)),
+        "changes": [
+            (link, selectors.change_summary(link.change)) for link in decision.changes.all()
+        ],
         "time_to_decision": decision.time_to_decision(),
         "waiting_kinds": [kind for kind in registry.entries(EvidenceKind) if kind.waits_for],
     }
     status = 400 if any(form.errors for form in forms.values()) else 200
     return render(request, "cadences/decision_detail.html", context, status=status)
+
+
+def _change_choices(decision) -> list[tuple[int, str]]:
+    return [
+        (
+            event.pk,
+            f"{event.object_label}: {selectors.change_summary(event)} "
+            f"({event.actor_label.split(' <')[0]}, {timezone.localtime(event.at):%Y-%m-%d})",
+        )
+        for event in selectors.change_candidates(decision=decision)
+    ]
 
 
 def _evidence_kinds() -> list[tuple[str, str]]:
@@ -219,6 +235,27 @@ def decision_evidence(request: MemberRequest, pk: int) -> HttpResponseBase:
             messages.success(request, "Evidence added.")
             return redirect("cadences:decision", pk)
     return _decision_page(request, pk, evidence_form=form)
+
+
+@login_required
+@ability_required("raise_decision")
+@require_POST
+def decision_change(request: MemberRequest, pk: int) -> HttpResponseBase:
+    decision = selectors.decision_get(workspace=request.workspace, pk=pk)
+    if decision is None:
+        raise Http404("No such decision.")
+    form = ChangeForm(_change_choices(decision), request.POST)
+    if form.is_valid():
+        try:
+            services.decision_link_change(
+                decision=decision, actor=request.user, change_id=form.cleaned_data["change"]
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Roadmap change linked.")
+            return redirect("cadences:decision", pk)
+    return _decision_page(request, pk, change_form=form)
 
 
 @login_required

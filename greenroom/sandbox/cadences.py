@@ -6,10 +6,10 @@ the cadences app's own services, as a user's would."""
 import random
 from datetime import UTC, datetime, timedelta
 
-from greenroom.accounts.models import User, Workspace
+from greenroom.accounts.models import AuditEvent, User, Workspace
 from greenroom.cadences import services
 from greenroom.cadences.choices import TemplateKind
-from greenroom.cadences.models import Cadence
+from greenroom.cadences.models import Cadence, Occurrence
 from greenroom.organisation.models import Person
 
 CADENCES = [
@@ -249,3 +249,54 @@ def _decide(decision, decider, at, rng) -> None:
         rationale="The evidence favours it; revisit if churn moves.",
         decided_at=at,
     )
+
+
+# The roadmap moves the sandbox's roadmaps make (sandbox/roadmaps.py), each with the question
+# whose decision caused it.
+CAUSED_MOVES = [
+    ("Board templates", "Bring board templates forward to Now?", "Yes, this quarter"),
+    ("Custom roles", "Start custom roles next quarter?", "Yes, after board templates"),
+]
+
+
+def sandbox_decision_changes(*, workspace: Workspace, now: datetime | None = None) -> int:
+    """Decisions of the last portfolio review that caused the roadmaps' moves, each linked to
+    its move (run after the roadmaps are built); how many links."""
+    now = now or datetime.now(UTC)
+    users = _users(workspace)
+    review = (
+        Occurrence.objects.for_workspace(workspace)
+        .filter(cadence__name="Monthly portfolio review", starts_at__lt=now)
+        .order_by("-starts_at")
+        .first()
+    )
+    linked = 0
+    for title, question, chosen in CAUSED_MOVES:
+        move = (
+            AuditEvent.objects.filter(
+                workspace=workspace, action="roadmap_item.move", object_label=title
+            )
+            .order_by("-at")
+            .first()
+        )
+        if move is None or review is None:
+            continue
+        decision = services.decision_raise(
+            workspace=workspace,
+            actor=users["pm"],
+            question=question,
+            decider=users["ops"],
+            options=[chosen, "No, keep the plan"],
+            occurrence=review,
+            raised_at=min(review.starts_at, move.at - timedelta(days=1)),
+        )
+        services.decision_decide(
+            decision=decision,
+            actor=users["ops"],
+            option=decision.options.first(),
+            rationale="The portfolio review weighed the demand behind it against the plan.",
+            decided_at=move.at - timedelta(hours=2),
+        )
+        services.decision_link_change(decision=decision, actor=users["ops"], change_id=move.pk)
+        linked += 1
+    return linked

@@ -11,7 +11,7 @@ from greenroom.accounts import services as account_services
 from greenroom.accounts.models import Workspace
 from greenroom.organisation.services import organisation_import
 from greenroom.sandbox import company, generator
-from greenroom.sandbox.cadences import sandbox_cadences
+from greenroom.sandbox.cadences import sandbox_cadences, sandbox_decision_changes
 from greenroom.sandbox.crm import sandbox_customers
 from greenroom.sandbox.customdash import sandbox_team_dashboards
 from greenroom.sandbox.data_engine import sandbox_business_data
@@ -85,5 +85,6 @@ def sandbox_build(
     sandbox_strategy(workspace=workspace, seed=seed, progress=progress)
     progress(f"Adding betas and launches: {sandbox_launches(workspace=workspace)}")
     sandbox_roadmaps(workspace=workspace, seed=seed, progress=progress)
+    progress(f"  {sandbox_decision_changes(workspace=workspace)} roadmap moves linked to decisions")
     progress(f"  {sandbox_team_dashboards(workspace=workspace)}")
     return workspace

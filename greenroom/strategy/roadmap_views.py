@@ -214,6 +214,19 @@ def _evidence_kinds() -> list[tuple[str, str]]:
     return [(LINK, "A link with a note"), *kinds]
 
 
+# Other apps' sections of an item's page (the decisions behind its changes), registered so
+# that strategy never imports them.
+ITEM_PAGE = "strategy.roadmap_item"
+
+
+def _panels(request: MemberRequest, item: RoadmapItem) -> list[dict]:
+    return [
+        {"title": p.title, "template": p.template, "context": p.context(request, item)}
+        for p in registry.panels(ITEM_PAGE)
+        if can(request, p.ability)
+    ]
+
+
 @login_required
 @ability_required("edit_team_roadmap")
 def item_edit(request: MemberRequest, pk: int | None = None) -> HttpResponseBase:
@@ -254,6 +267,7 @@ def item_edit(request: MemberRequest, pk: int | None = None) -> HttpResponseBase
         "instance": item,
         "title": "roadmap item",
         "history": selectors.history(workspace=request.workspace, obj=item) if item else [],
+        "panels": _panels(request, item) if item else [],
         "evidence_form": RoadmapEvidenceForm(_evidence_kinds()) if item else None,
         "missing": selectors.missing_from_template(item, template.required) if item else [],
         "back_url": reverse("strategy:roadmap"),

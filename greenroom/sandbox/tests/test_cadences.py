@@ -40,3 +40,38 @@ def test_it_builds_a_year_of_reviews_decisions_and_a_tool_stack():
     assert Tool.objects.get(name="Trello").replaced_by.name == "Jira"
     ops = workspace.memberships.get(role=Role.PRODUCT_OPS).user
     assert selectors.pending_for(workspace=workspace, user=ops, now=NOW)
+
+
+def test_it_links_the_roadmaps_moves_to_the_decisions_that_caused_them():
+    from greenroom.cadences.models import DecisionChange
+    from greenroom.sandbox.cadences import sandbox_cadences, sandbox_decision_changes
+    from greenroom.strategy import services as strategy
+    from greenroom.testing.factories import TeamFactory
+
+    workspace = WorkspaceFactory()
+    for name, role in [
+        ("ops", Role.PRODUCT_OPS),
+        ("pm", Role.PRODUCT_MANAGER),
+        ("admin", Role.ADMIN),
+    ]:
+        MembershipFactory(
+            workspace=workspace, role=role, user=UserFactory(email=f"{name}@harbor.example")
+        )
+    now = datetime.now(UTC)
+    sandbox_cadences(workspace=workspace, seed=7, now=now)
+    ops = workspace.memberships.get(role=Role.PRODUCT_OPS).user
+    item = strategy.roadmap_item_save(
+        actor=ops,
+        workspace=workspace,
+        data={
+            "title": "Board templates",
+            "team": TeamFactory(workspace=workspace),
+            "column": "Next",
+        },
+    )
+    strategy.roadmap_item_move(actor=ops, item=item, column="Now")
+    assert sandbox_decision_changes(workspace=workspace) == 1
+    link = DecisionChange.objects.get()
+    assert link.decision.question == "Bring board templates forward to Now?"
+    assert link.decision.time_to_decision() is not None
+    assert selectors.change_summary(link.change) == "moved Next → Now"
