@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 # `make demo` installs the product only; the test tools (and Spark) come with `make test`.
 APP_STAMP := $(VENV)/.installed-app
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-# Tests keep their generated secret and scratch files out of ./data (the demo's folder).
-TEST_ENV := GREENROOM_DATA_DIR=$(CURDIR)/var/test-data
+# Tests keep their generated secret and scratch files out of ./data (the demo's folder), one
+# folder per database so the two passes can run side by side.
+TEST_ENV = GREENROOM_DATA_DIR=$(CURDIR)/var/test-data-$(1)
 
 .PHONY: demo test gbstats-oracle test-sqlite test-postgres lint format check-migrations api-schema architecture-map bench clean
 
@@ -25,7 +26,10 @@ $(STAMP): $(APP_STAMP)
 demo: $(APP_STAMP)
 	$(BIN)/greenroom demo
 
-test: lint check-migrations gbstats-oracle test-sqlite test-postgres
+# The SQLite and PostgreSQL passes run side by side (each mostly waits on one core, a browser
+# or a server); each pass's output is printed whole when it ends.
+test: lint check-migrations gbstats-oracle
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # GrowthBook's gbstats 0.8.0, the oracle the experiments' statistics are tested against, in an
 # environment of its own: it pins numpy < 2 and pandas < 2, which the product excludes.
@@ -52,10 +56,10 @@ check-migrations: $(STAMP)
 	GREENROOM_DATA_DIR=$$(mktemp -d) $(BIN)/greenroom manage makemigrations --check --dry-run
 
 test-sqlite: $(STAMP)
-	$(TEST_ENV) $(BIN)/pytest -q
+	$(call TEST_ENV,sqlite) $(BIN)/pytest -q
 
 test-postgres: $(STAMP)
-	$(TEST_ENV) GREENROOM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	$(call TEST_ENV,postgres) GREENROOM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
 format: $(STAMP)
 	$(BIN)/ruff format .
