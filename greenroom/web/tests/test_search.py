@@ -78,8 +78,9 @@ def test_it_searches_in_a_bounded_number_of_queries(personas):
     client = personas.client(personas.pm)
 
     # One or two queries per provider: feedback adds two (opportunities, items), strategy two
-    # (key results, roadmap items), research one (notes and insights) besides its studies.
-    with max_queries(16):
+    # (key results, roadmap items), research two (the ranking window's edge, then notes and
+    # insights) besides its studies.
+    with max_queries(17):
         response = client.get(URL, {"q": "omega"})
 
     assert response.status_code == 200
