@@ -5,12 +5,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
 from greenroom.accounts.requests import MemberRequest
-from greenroom.experiments import selectors, services
+from greenroom.experiments import assignments, selectors, services
 from greenroom.experiments.choices import MetricRole
 from greenroom.experiments.models import Experiment
 from greenroom.experiments.stats import design
@@ -270,6 +271,35 @@ def decide_experiment(request: MemberRequest, pk: int, payload: ExperimentDecisi
         decision=payload.decision,
         rationale=payload.rationale,
     )
+
+
+class AssignmentOut(Schema):
+    file_name: str
+    rows: int
+    users: dict[str, int]
+    two_variants: int
+    uploaded_at: datetime
+
+
+@router.post(
+    "/experiments/{pk}/assignments",
+    response={201: AssignmentOut, **errors(403, 404, 422)},
+    summary="Upload an assignment file (the exposures an analysis reads)",
+)
+def upload_assignments(request: MemberRequest, pk: int, file: File[UploadedFile]):
+    """A CSV or Parquet file with a user id and a variant per row (its flag value or name),
+    and optionally when the user was assigned (``assigned_at``) and their ``account_id``.
+    All or nothing: a refused file answers 422 with every problem's file, row and column.
+    Users given two variants are counted and left out. The same file again changes nothing.
+    ``POST /experiments/{pk}/analyse`` then reads the outcomes of the file's users."""
+    require(request, "manage_experiments")
+    upload = assignments.assignment_upload(
+        experiment=_get(request, pk),
+        actor=request.user,
+        file_name=file.name or "",
+        data=file.read(),
+    )
+    return Status(201, upload)
 
 
 # Betas and launches add their operations to this router.

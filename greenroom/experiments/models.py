@@ -64,6 +64,8 @@ class Experiment(WorkspaceOwned):
     analysed_at = models.DateTimeField(null=True, blank=True)
     excluded_users = models.PositiveIntegerField(null=True, blank=True)
     unknown_variant_users = models.PositiveIntegerField(null=True, blank=True)
+    # Accounts left out of revenue per account because their users saw different variants.
+    excluded_accounts = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -151,6 +153,30 @@ class VariantSummary(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(fields=["metric", "variant"], name="summary_one_per_arm")
         ]
+
+
+class AssignmentUpload(WorkspaceOwned):
+    """An uploaded assignment file (user, variant, optional timestamp and account): the
+    exposures an analysis reads instead of the flag's events. The rows are kept as a Parquet
+    file in the data folder (assignments.path_of); the latest upload is the one in use."""
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="assignment_uploads"
+    )
+    file_name = models.CharField(max_length=255)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the file as uploaded.")
+    rows = models.PositiveIntegerField()
+    # Users per variant key (each counted once), and users given more than one variant:
+    # left out of the analysis and counted.
+    users = models.JSONField(default=dict)
+    two_variants = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
 
 
 class BetaProgramme(WorkspaceOwned):

@@ -11,9 +11,15 @@ from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
-from greenroom.experiments import selectors
+from greenroom.experiments import assignments, selectors
 from greenroom.experiments.choices import AuditAction, Decision, MetricKind, MetricRole, Status
-from greenroom.experiments.exposures import OutcomeMetric, variant_sums
+from greenroom.experiments.exposures import (
+    EventExposures,
+    FileExposures,
+    MissingData,
+    OutcomeMetric,
+    variant_sums,
+)
 from greenroom.experiments.models import (
     Experiment,
     ExperimentMetric,
@@ -296,37 +302,48 @@ def experiment_decide(
 
 
 def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> Experiment:
-    """Read exposures and outcomes from the usage events and record each arm's sums.
-
-    Metrics not defined on an event (revenue per account) keep the sums entered by hand.
-    """
-    if not experiment.flag_key:
-        raise ValidationError("Name the experiment's feature flag to read its exposures.")
-    event_metrics = [
+    """Read exposures (the flag's events, or the uploaded assignment file) and outcomes from
+    the analytics store and record each arm's sums: events per user and conversion from the
+    usage events, revenue per account from billing. Metrics defined on nothing the store
+    holds (an event metric without its event) keep the sums entered by hand."""
+    assignment = assignments.current(experiment)
+    if assignment is None and not experiment.flag_key:
+        raise ValidationError(
+            "Name the experiment's feature flag or upload an assignment file to read its exposures."
+        )
+    read = [
         m
         for m in experiment.metrics.all()
-        if m.kind in (MetricKind.CONVERSION, MetricKind.EVENTS_PER_USER) and m.event_name
+        if (m.kind in (MetricKind.CONVERSION, MetricKind.EVENTS_PER_USER) and m.event_name)
+        or m.kind == MetricKind.REVENUE_PER_ACCOUNT
     ]
-    if not event_metrics:
+    if not read:
         raise ValidationError("No metric is defined on an event: name each metric's event.")
+    source: EventExposures | FileExposures
+    if assignment is not None:
+        source = FileExposures(assignments.path_of(assignment), since=experiment.started_at)
+        described = f"the assignment file {assignment.file_name}"
+    else:
+        source = EventExposures(experiment.exposure_event, experiment.flag_key)
+        described = f"{experiment.exposure_event} events for the flag {experiment.flag_key!r}"
     try:
         with store.reader(experiment.workspace_id) as connection:
             sums = variant_sums(
                 connection,
-                exposure_event=experiment.exposure_event,
-                flag_key=experiment.flag_key,
-                metrics=[OutcomeMetric(m.name, m.kind, m.event_name) for m in event_metrics],
+                exposures=source,
+                metrics=[OutcomeMetric(m.name, m.kind, m.event_name) for m in read],
+                revenue_until=experiment.ended_at.date() if experiment.ended_at else None,
             )
     except store.StoreNotPublished:
         raise ValidationError("No usage data yet: connect and sync a usage source.") from None
+    except MissingData as error:
+        raise ValidationError(str(error)) from None
     variants = list(experiment.variants.all())
     known = {v.key for v in variants}
     if not sums.users:
-        raise ValidationError(
-            f"No {experiment.exposure_event} events for the flag {experiment.flag_key!r} yet."
-        )
+        raise ValidationError(f"No exposures in {described} yet.")
     with transaction.atomic():
-        for metric in event_metrics:
+        for metric in read:
             per_variant = sums.sums.get(metric.name, {})
             for variant in variants:
                 users, total, squares = per_variant.get(variant.key, (0, 0.0, 0.0))
@@ -343,15 +360,27 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
                 )
         experiment.analysed_at = timezone.now()
         experiment.excluded_users = sums.excluded
+        experiment.excluded_accounts = sums.excluded_accounts
         experiment.unknown_variant_users = sum(
             n for key, n in sums.users.items() if key not in known
         )
-        experiment.save(update_fields=["analysed_at", "excluded_users", "unknown_variant_users"])
+        experiment.save(
+            update_fields=[
+                "analysed_at",
+                "excluded_users",
+                "excluded_accounts",
+                "unknown_variant_users",
+            ]
+        )
         audit_record(
             actor=actor,
             workspace=experiment.workspace,
             action=AuditAction.EXPERIMENT_ANALYSE,
             target=experiment,
-            detail={"users": sums.users, "excluded": sums.excluded},
+            detail={
+                "users": sums.users,
+                "excluded": sums.excluded,
+                "source": "assignment file" if assignment is not None else "events",
+            },
         )
     return experiment

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
-from greenroom.experiments import selectors, services
+from greenroom.experiments import assignments, selectors, services
 from greenroom.experiments.forms import DecisionForm, DesignForm, ExperimentForm, SummaryForm
 from greenroom.experiments.models import Experiment
 from greenroom.experiments.stats import design
@@ -134,6 +134,7 @@ def experiment_detail(request: MemberRequest, pk: int) -> HttpResponseBase:
         "confidence": f"{(1 - selectors.settings_for(experiment).alpha) * 100:g}",
         "decision_form": DecisionForm(),
         "summary_rows": _summary_rows(experiment, metrics, variants),
+        "assignment": assignments.current(experiment),
     }
     return render(request, "experiments/experiment_detail.html", context)
 
@@ -178,6 +179,41 @@ def experiment_analyse(request: MemberRequest, pk: int) -> HttpResponseBase:
     return _act(
         request, pk, lambda e: services.experiment_analyse_events(experiment=e, actor=request.user)
     )
+
+
+# Problems listed on the page after a refused assignment file; the rest are counted.
+SHOWN_PROBLEMS = 20
+
+
+@require_POST
+@login_required
+@ability_required("manage_experiments")
+def assignment_upload(request: MemberRequest, pk: int) -> HttpResponseBase:
+    experiment = _experiment(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose an assignment file (CSV or Parquet) to upload.")
+        return redirect("experiments:detail", pk=experiment.pk)
+    try:
+        done = assignments.assignment_upload(
+            experiment=experiment,
+            actor=request.user,
+            file_name=upload.name or "assignments",
+            data=upload.read(),
+        )
+    except ValidationError as error:
+        found = error.messages
+        for message in found[:SHOWN_PROBLEMS]:
+            messages.error(request, message)
+        if len(found) > SHOWN_PROBLEMS:
+            messages.error(request, f"… and {len(found) - SHOWN_PROBLEMS} more problems.")
+    else:
+        messages.success(
+            request,
+            f"{done.file_name}: {done.rows} rows; {done.two_variants} users given two variants "
+            "are left out. Analyse to read the outcomes.",
+        )
+    return redirect("experiments:detail", pk=experiment.pk)
 
 
 @require_POST

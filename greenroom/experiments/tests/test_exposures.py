@@ -17,9 +17,11 @@ def _store(rows):
     connection = duckdb.connect()
     connection.execute(
         "CREATE SCHEMA raw; CREATE TABLE raw.events (event_id VARCHAR, event VARCHAR, "
-        "user_id VARCHAR, occurred_at TIMESTAMPTZ, properties JSON)"
+        "user_id VARCHAR, occurred_at TIMESTAMPTZ, properties JSON, account_id VARCHAR)"
     )
-    connection.executemany("INSERT INTO raw.events VALUES (?, ?, ?, ?, ?)", rows)
+    connection.executemany(
+        "INSERT INTO raw.events VALUES (?, ?, ?, ?, ?, ?)", [(*r, None)[:6] for r in rows]
+    )
     return connection
 
 
