@@ -44,17 +44,25 @@ class ExperimentOut(Schema):
     status: str
     team_id: int | None
     flag_key: str
+    exposure_event: str
+    flag_property: str
+    variant_property: str
     plan: dict
     plan_frozen_at: datetime | None
     started_at: datetime | None
     decision: str
     decision_rationale: str
+    learning: str
+    learning_insight_id: int | None
 
 
 class ExperimentIn(Schema):
     name: str
     hypothesis: str
     flag_key: str = ""
+    exposure_event: str = "$feature_flag_called"
+    flag_property: str = "$feature_flag"
+    variant_property: str = "$feature_flag_response"
     variants: list[VariantSchema]
     metrics: list[MetricSchema]
     plan: dict = {}
@@ -141,6 +149,9 @@ def create_experiment(request: MemberRequest, payload: ExperimentIn):
         name=payload.name,
         hypothesis=payload.hypothesis,
         flag_key=payload.flag_key,
+        exposure_event=payload.exposure_event,
+        flag_property=payload.flag_property,
+        variant_property=payload.variant_property,
         variants=[services.VariantIn(**v.dict()) for v in payload.variants],
         metrics=[services.MetricIn(**m.dict()) for m in payload.metrics],
         plan=payload.plan,
@@ -226,6 +237,7 @@ def design_experiment(request: MemberRequest, payload: DesignIn):
 class ExperimentDecisionIn(Schema):
     decision: str
     rationale: str
+    learning: str = ""
 
 
 @router.post(
@@ -270,6 +282,7 @@ def decide_experiment(request: MemberRequest, pk: int, payload: ExperimentDecisi
         actor=request.user,
         decision=payload.decision,
         rationale=payload.rationale,
+        learning=payload.learning,
     )
 
 

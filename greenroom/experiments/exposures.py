@@ -1,8 +1,9 @@
 """Per-variant sums from the analytics store, in one DuckDB query.
 
 Exposures come either from the usage events — the experiment's exposure event (PostHog's
-``$feature_flag_called``) whose ``$feature_flag`` property is the experiment's flag, the
-variant being ``$feature_flag_response`` — or from an uploaded assignment file (a Parquet file
+``$feature_flag_called`` by default) whose flag property (``$feature_flag``) is the
+experiment's flag, the variant being another property (``$feature_flag_response``); any event
+and properties may be named instead — or from an uploaded assignment file (a Parquet file
 of user id, variant and optional timestamp, see assignments.py). A user exposed to more than
 one variant is left out of every sum and counted.
 
@@ -27,8 +28,9 @@ import duckdb
 
 from greenroom.experiments.choices import MetricKind
 
-FLAG = "json_extract_string(properties, '$.\"$feature_flag\"')"
-RESPONSE = "json_extract_string(properties, '$.\"$feature_flag_response\"')"
+FLAG_EVENT = "$feature_flag_called"
+FLAG_PROPERTY = "$feature_flag"
+VARIANT_PROPERTY = "$feature_flag_response"
 EVENT_KINDS = (MetricKind.CONVERSION, MetricKind.EVENTS_PER_USER)
 
 
@@ -45,12 +47,22 @@ class OutcomeMetric:
     event: str = ""
 
 
+def json_path(name: str) -> str:
+    """The JSON path of a top-level property (names with a double quote are refused)."""
+    if '"' in name or "\\" in name or not name:
+        raise ValueError(f"{name!r} cannot name a property.")
+    return f'$."{name}"'
+
+
 @dataclass(frozen=True)
 class EventExposures:
-    """Exposures read from the usage events: the exposure event and the flag's key."""
+    """Exposures read from the usage events: events named ``event`` whose ``flag_property``
+    is ``flag_key`` (any of them when no key is given), the variant in ``variant_property``."""
 
     event: str
     flag_key: str
+    flag_property: str = FLAG_PROPERTY
+    variant_property: str = VARIANT_PROPERTY
 
 
 @dataclass(frozen=True)
@@ -77,11 +89,15 @@ class ExposureSums:
 def _exposure_rows(source: EventExposures | FileExposures, table: str) -> tuple[str, list]:
     """SQL for (unit, variant, seen_at, account) rows, and its parameters."""
     if isinstance(source, EventExposures):
+        flag, params = "", [json_path(source.variant_property), source.event]
+        if source.flag_key:
+            flag = "AND json_extract_string(properties, ?) = ? "
+            params += [json_path(source.flag_property), source.flag_key]
         return (
-            f"SELECT user_id AS unit, {RESPONSE} AS variant, occurred_at AS seen_at, "
-            f"account_id AS account FROM {table} "
-            f"WHERE event = ? AND {FLAG} = ? AND user_id IS NOT NULL",
-            [source.event, source.flag_key],
+            "SELECT user_id AS unit, json_extract_string(properties, ?) AS variant, "
+            f"occurred_at AS seen_at, account_id AS account FROM {table} "
+            f"WHERE event = ? {flag}AND user_id IS NOT NULL",
+            params,
         )
     since = source.since.isoformat() if source.since else "-infinity"
     return (
@@ -96,7 +112,7 @@ def variant_sums(
     *,
     metrics: Sequence[OutcomeMetric],
     exposures: EventExposures | FileExposures | None = None,
-    exposure_event: str = "$feature_flag_called",
+    exposure_event: str = FLAG_EVENT,
     flag_key: str = "",
     revenue_until: date | None = None,
     table: str = "raw.events",

@@ -1,8 +1,9 @@
-"""The experiment register: experiments, their variants and metrics, the frozen plan's history
-and per-variant summaries entered by hand (the statistics need nothing per user).
+"""The experiment register: experiments, their variants and metrics, the frozen plan's history,
+per-variant summaries (entered by hand or written by an analysis: the statistics need nothing
+per user) and uploaded assignment files.
 
-Seams for apps that do not exist yet (strategy's key results and roadmap items, research's
-insights): an experiment will be linked from them, so nothing here points at them.
+Roadmap items and key results cite an experiment as evidence (the "experiment" evidence kind);
+a decision's learning is kept as an insight in the research repository.
 """
 
 from django.db import models
@@ -23,6 +24,7 @@ from greenroom.experiments.choices import (
 )
 from greenroom.feedback.models import Tag
 from greenroom.organisation.models import ProductArea, Team
+from greenroom.research.models import Insight
 
 
 class Experiment(WorkspaceOwned):
@@ -40,8 +42,11 @@ class Experiment(WorkspaceOwned):
         ProductArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    # The exposure event and its flag: PostHog's `$feature_flag_called` with `$feature_flag`.
+    # The exposure event, the property naming the flag and the one holding the variant:
+    # PostHog's `$feature_flag_called` with `$feature_flag` and `$feature_flag_response`.
     exposure_event = models.CharField(max_length=200, default="$feature_flag_called")
+    flag_property = models.CharField(max_length=200, default="$feature_flag")
+    variant_property = models.CharField(max_length=200, default="$feature_flag_response")
     flag_key = models.CharField(max_length=200, blank=True)
     # The design (calculator inputs and answer, analysis settings); frozen when it starts.
     plan = models.JSONField(default=dict, blank=True)
@@ -58,7 +63,12 @@ class Experiment(WorkspaceOwned):
     srm_acknowledged_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What was learnt, recorded with the decision; kept as an insight in the research
+    # repository, where it is searched and cited like any other.
     learning = models.TextField(blank=True)
+    learning_insight = models.ForeignKey(
+        Insight, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The last analysis of the usage events: when, users left out for seeing several
     # variants, and users whose variant is none of this experiment's.
     analysed_at = models.DateTimeField(null=True, blank=True)

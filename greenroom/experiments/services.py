@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
@@ -14,10 +15,14 @@ from greenroom.accounts.services import audit_record
 from greenroom.experiments import assignments, selectors
 from greenroom.experiments.choices import AuditAction, Decision, MetricKind, MetricRole, Status
 from greenroom.experiments.exposures import (
+    FLAG_EVENT,
+    FLAG_PROPERTY,
+    VARIANT_PROPERTY,
     EventExposures,
     FileExposures,
     MissingData,
     OutcomeMetric,
+    json_path,
     variant_sums,
 )
 from greenroom.experiments.models import (
@@ -31,6 +36,7 @@ from greenroom.experiments.stats.checks import check_split
 from greenroom.experiments.stats.errors import BadSplit
 from greenroom.metrics import store
 from greenroom.organisation.models import ProductArea, Team
+from greenroom.research import services as research
 
 
 @dataclass(frozen=True)
@@ -76,9 +82,25 @@ def experiment_create(
     product_area: ProductArea | None = None,
     flag_key: str = "",
     plan: dict[str, Any] | None = None,
+    exposure_event: str = FLAG_EVENT,
+    flag_property: str = FLAG_PROPERTY,
+    variant_property: str = VARIANT_PROPERTY,
 ) -> Experiment:
-    """Register a draft experiment with its variants (control first) and metrics."""
+    """Register a draft experiment with its variants (control first) and metrics; its
+    exposures are ``exposure_event`` events whose ``flag_property`` is ``flag_key``, the
+    variant in ``variant_property`` (PostHog's feature flag calls by default)."""
     _check_variants(variants)
+    for field, value in (
+        ("exposure_event", exposure_event),
+        ("flag_property", flag_property),
+        ("variant_property", variant_property),
+    ):
+        try:
+            json_path(value)
+        except ValueError:
+            raise ValidationError(
+                {field: "Name an event or property without double quotes or backslashes."}
+            ) from None
     if not any(m.role == MetricRole.PRIMARY for m in metrics):
         raise ValidationError({"metrics": "Name the primary metric the decision rests on."})
     for m in metrics:
@@ -95,6 +117,9 @@ def experiment_create(
             team=team,
             product_area=product_area,
             flag_key=flag_key,
+            exposure_event=exposure_event,
+            flag_property=flag_property,
+            variant_property=variant_property,
             plan=plan or {},
         )
         Variant.objects.bulk_create(
@@ -255,9 +280,11 @@ def experiment_acknowledge_srm(*, experiment: Experiment, actor: User) -> Experi
 
 
 def experiment_decide(
-    *, experiment: Experiment, actor: User, decision: str, rationale: str
+    *, experiment: Experiment, actor: User, decision: str, rationale: str, learning: str = ""
 ) -> Experiment:
-    """Record the decision and why; "ship" waits while a sample-ratio mismatch is unacknowledged."""
+    """Record the decision and why; "ship" waits while a sample-ratio mismatch is unacknowledged.
+
+    A learning becomes an insight in the research repository, citing the experiment."""
     if decision not in Decision.values:
         raise ValidationError({"decision": "Choose ship, roll back or iterate."})
     if not rationale.strip():
@@ -281,6 +308,16 @@ def experiment_decide(
         experiment.decided_at = now
         experiment.decided_by = actor
         experiment.ended_at = experiment.ended_at or now
+        if learning.strip():
+            experiment.learning = learning.strip()
+            experiment.learning_insight = research.insight_create(
+                actor=actor,
+                workspace=experiment.workspace,
+                statement=experiment.learning,
+                detail=f"Learnt from the experiment {experiment.name!r} "
+                f"({reverse('experiments:detail', args=[experiment.pk])}): decided to "
+                f"{Decision(decision).label.lower()} because {rationale.strip()}",
+            )
         experiment.save(
             update_fields=[
                 "status",
@@ -289,6 +326,8 @@ def experiment_decide(
                 "decided_at",
                 "decided_by",
                 "ended_at",
+                "learning",
+                "learning_insight",
             ]
         )
         audit_record(
@@ -324,8 +363,15 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
         source = FileExposures(assignments.path_of(assignment), since=experiment.started_at)
         described = f"the assignment file {assignment.file_name}"
     else:
-        source = EventExposures(experiment.exposure_event, experiment.flag_key)
-        described = f"{experiment.exposure_event} events for the flag {experiment.flag_key!r}"
+        source = EventExposures(
+            experiment.exposure_event,
+            experiment.flag_key,
+            flag_property=experiment.flag_property,
+            variant_property=experiment.variant_property,
+        )
+        described = f"{experiment.exposure_event} events" + (
+            f" for the flag {experiment.flag_key!r}" if experiment.flag_key else ""
+        )
     try:
         with store.reader(experiment.workspace_id) as connection:
             sums = variant_sums(

@@ -76,6 +76,9 @@ def experiment_create(request: MemberRequest) -> HttpResponseBase:
                 team=data["team"],
                 product_area=data["product_area"],
                 flag_key=data["flag_key"],
+                exposure_event=data["exposure_event"],
+                flag_property=data["flag_property"],
+                variant_property=data["variant_property"],
                 plan=_plan(request, data),
             )
         except ValidationError as error:
@@ -239,6 +242,7 @@ def experiment_decide(request: MemberRequest, pk: int) -> HttpResponseBase:
             actor=request.user,
             decision=form.cleaned_data["decision"],
             rationale=form.cleaned_data["rationale"],
+            learning=form.cleaned_data["learning"],
         )
 
     return _act(request, pk, decide)

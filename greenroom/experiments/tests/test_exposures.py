@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from greenroom.experiments.exposures import OutcomeMetric, variant_sums
+from greenroom.experiments.exposures import EventExposures, OutcomeMetric, variant_sums
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -20,7 +20,7 @@ def _store(rows):
         "user_id VARCHAR, occurred_at TIMESTAMPTZ, properties JSON, account_id VARCHAR)"
     )
     connection.executemany(
-        "INSERT INTO raw.events VALUES (?, ?, ?, ?, ?, ?)", [(*r, None)[:6] for r in rows]
+        "INSERT INTO raw.events VALUES (?, ?, ?, ?, ?, ?)", [(*r, None) for r in rows]
     )
     return connection
 
@@ -104,3 +104,27 @@ def test_it_returns_nothing_for_a_flag_nobody_saw():
         metrics=[OutcomeMetric("conv", "conversion", "buy")],
     )
     assert result.users == {} and result.excluded == 0
+
+
+def test_it_reads_any_exposure_event_and_properties_the_experiment_names():
+    at = START
+    rows = [
+        ("v1", "hero_viewed", "u1", at, '{"test": "hero", "arm": "big"}'),
+        ("v2", "hero_viewed", "u2", at, '{"test": "hero", "arm": "small"}'),
+        ("v3", "hero_viewed", "u3", at, '{"test": "other", "arm": "big"}'),  # another test
+        ("v4", "$feature_flag_called", "u4", at, FLAG_CALL),  # not this event
+        ("b1", "buy", "u1", at + timedelta(hours=1), "{}"),
+        ("b2", "buy", "u3", at + timedelta(hours=1), "{}"),
+    ]
+    result = variant_sums(
+        _store(rows),
+        exposures=EventExposures(
+            "hero_viewed", "hero", flag_property="test", variant_property="arm"
+        ),
+        metrics=[OutcomeMetric("conv", "conversion", "buy")],
+    )
+    assert result.users == {"big": 1, "small": 1}
+    assert result.sums["conv"] == {"big": (1, 1.0, 1.0), "small": (1, 0.0, 0.0)}
+
+
+FLAG_CALL = '{"$feature_flag": "hero", "$feature_flag_response": "big"}'

@@ -11,6 +11,7 @@ from greenroom.accounts.models import AuditEvent
 from greenroom.experiments import selectors, services
 from greenroom.experiments.choices import Decision, MetricKind, Status
 from greenroom.experiments.models import Experiment, PlanChange
+from greenroom.research.models import Insight
 from greenroom.testing.queries import max_queries
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +151,42 @@ def test_it_blocks_shipping_on_a_sample_ratio_mismatch_until_acknowledged(person
     )
     experiment.refresh_from_db()
     assert experiment.status == Status.DECIDED and experiment.decision == Decision.SHIP
+
+
+def test_it_refuses_an_exposure_property_that_cannot_be_a_json_name(personas):
+    with pytest.raises(ValidationError, match="double quotes"):
+        services.experiment_create(
+            workspace=personas.workspace,
+            actor=personas.pm,
+            name="Quoted",
+            hypothesis="h",
+            variants=[
+                services.VariantIn(name="A", key="a", split=Decimal(50)),
+                services.VariantIn(name="B", key="b", split=Decimal(50)),
+            ],
+            metrics=[services.MetricIn(name="Checkout", kind=MetricKind.CONVERSION)],
+            variant_property='arm"]',
+        )
+
+
+def test_a_learning_recorded_with_the_decision_becomes_a_research_insight(personas):
+    experiment = _experiment(personas)
+    services.experiment_start(experiment=experiment, actor=personas.pm)
+    personas.client(personas.pm).post(
+        reverse("experiments:decide", args=[experiment.pk]),
+        {
+            "decision": Decision.ITERATE,
+            "rationale": "No lift at 80 % power.",
+            "learning": "Copy alone does not move checkout; price does.",
+        },
+    )
+    experiment.refresh_from_db()
+    insight = Insight.objects.for_workspace(personas.workspace).get()
+    assert experiment.status == Status.DECIDED and experiment.learning_insight == insight
+    assert insight.statement == "Copy alone does not move checkout; price does."
+    assert "Checkout copy" in insight.detail and "iterate because No lift" in insight.detail
+    page = personas.client(personas.viewer).get(reverse("experiments:detail", args=[experiment.pk]))
+    assert reverse("research:insight", args=[insight.pk]) in page.content.decode()
 
 
 def test_it_analyses_recorded_sums_and_says_when_there_is_too_little(personas):
