@@ -78,12 +78,15 @@ class FileExposures:
 @dataclass
 class ExposureSums:
     """Users per variant, the users left out for seeing several variants, each metric's
-    (units, sum, sum of squares) per variant, and accounts left out for the same reason."""
+    (units, sum, sum of squares) per variant, accounts left out for the same reason, and
+    the pre-period sums when asked for."""
 
     users: dict[str, int] = field(default_factory=dict)
     excluded: int = 0
     sums: dict[str, dict[str, tuple[int, float, float]]] = field(default_factory=dict)
     excluded_accounts: int = 0
+    # Per metric and variant: the pre-period (sum, sum of squares) and the sum of post * pre.
+    pre: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
 
 
 def _exposure_rows(source: EventExposures | FileExposures, table: str) -> tuple[str, list]:
@@ -115,9 +118,12 @@ def variant_sums(
     exposure_event: str = FLAG_EVENT,
     flag_key: str = "",
     revenue_until: date | None = None,
+    pre_days: int = 0,
     table: str = "raw.events",
 ) -> ExposureSums:
-    """The per-variant sums of ``metrics`` for the exposed users (the flag's, by default)."""
+    """The per-variant sums of ``metrics`` for the exposed users (the flag's, by default);
+    with ``pre_days``, also each event metric's pre-period sums for CUPED: the same metric
+    over the ``pre_days`` days before each user's first exposure."""
     source = exposures or EventExposures(exposure_event, flag_key)
     event_metrics = [m for m in metrics if m.kind in EVENT_KINDS]
     revenue_metrics = [m for m in metrics if m.kind == MetricKind.REVENUE_PER_ACCOUNT]
@@ -128,25 +134,38 @@ def variant_sums(
             raise ValueError(f"{metric.name}: name the event the metric counts.")
     exposure_sql, params = _exposure_rows(source, table)
     # One CTE chain: the exposed users (key, variant, first exposure), each metric's
-    # per-user count after it, and the per-variant sums and sums of squares.
+    # per-user count after it (and in the ``pre_days`` before it, for CUPED), and the
+    # per-variant sums, sums of squares and cross products.
     events = sorted({m.event for m in event_metrics})
-    counts = ", ".join(f"count(*) FILTER (WHERE o.event = ?) AS c{i}" for i in range(len(events)))
+    counts = [f"count(*) FILTER (WHERE o.event = ? AND o.occurred_at >= a.first_seen) AS c{i}"
+              for i in range(len(events))]  # fmt: skip
+    if pre_days:
+        counts += [f"count(*) FILTER (WHERE o.event = ? AND o.occurred_at < a.first_seen) AS b{i}"
+                   for i in range(len(events))]  # fmt: skip
     per_user = "SELECT NULL::UBIGINT AS k WHERE false"
     if events:
         per_user = f"""
-            SELECT a.k, {counts}
+            SELECT a.k, {", ".join(counts)}
             FROM assigned a
             JOIN (SELECT hash(user_id) AS k, user_id, event, occurred_at FROM {table}
                   WHERE event IN ({", ".join("?" for _ in events)})) o
-              ON o.k = a.k AND o.user_id = a.unit AND o.occurred_at >= a.first_seen
+              ON o.k = a.k AND o.user_id = a.unit
+             AND o.occurred_at >= a.first_seen - to_days(?::INTEGER)
             GROUP BY a.k
         """
-        params += events + events
+        params += events * (3 if pre_days else 2) + [pre_days]
     values = []
     for i, metric in enumerate(event_metrics):
-        count = f"coalesce(p.c{events.index(metric.event)}, 0)"
-        value = f"({count} > 0)::INTEGER" if metric.kind == MetricKind.CONVERSION else count
-        values.append(f"sum({value})::DOUBLE AS s{i}, sum({value} * {value})::DOUBLE AS q{i}")
+        e = events.index(metric.event)
+        post, pre = f"coalesce(p.c{e}, 0)", f"coalesce(p.b{e}, 0)"
+        if metric.kind == MetricKind.CONVERSION:
+            post, pre = f"({post} > 0)::INTEGER", f"({pre} > 0)::INTEGER"
+        values.append(f"sum({post})::DOUBLE AS s{i}, sum({post} * {post})::DOUBLE AS q{i}")
+        if pre_days:
+            values.append(
+                f"sum({pre})::DOUBLE AS ps{i}, sum({pre} * {pre})::DOUBLE AS pq{i}, "
+                f"sum({post} * {pre})::DOUBLE AS x{i}"
+            )
     sql = f"""
         WITH exposed AS (
             SELECT hash(unit) AS k, unit, min(variant) AS first_variant,
@@ -166,12 +185,16 @@ def variant_sums(
     """
     result = ExposureSums()
     rows = connection.execute(sql, params).fetchall()
+    width = 5 if pre_days else 2
     for row in rows:
         variant, users = str(row[0]), int(row[1])
         result.users[variant] = users
         for i, metric in enumerate(event_metrics):
-            total, squares = row[2 + 2 * i], row[3 + 2 * i]
-            result.sums.setdefault(metric.name, {})[variant] = (users, total, squares)
+            at = 2 + width * i
+            result.sums.setdefault(metric.name, {})[variant] = (users, row[at], row[at + 1])
+            if pre_days:
+                pre = (row[at + 2], row[at + 3], row[at + 4])
+                result.pre.setdefault(metric.name, {})[variant] = pre
     if rows:
         result.excluded = int(rows[0][-1])
     else:

@@ -157,6 +157,11 @@ class VariantSummary(WorkspaceOwned):
     users = models.PositiveIntegerField()
     total = models.FloatField(help_text="Sum of the metric over users (conversions for a rate).")
     sum_squares = models.FloatField(null=True, blank=True)
+    # CUPED: the same metric over the days before each user's first exposure (the plan's
+    # "cuped_days"), its sum of squares, and the sum over users of post * pre.
+    pre_sum = models.FloatField(null=True, blank=True)
+    pre_sum_squares = models.FloatField(null=True, blank=True)
+    cross_sum = models.FloatField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -252,6 +252,10 @@ def variant_summary_record(
                 "users": users,
                 "total": total,
                 "sum_squares": sum_squares,
+                # Sums typed in carry no pre-period: CUPED needs an analysis of the events.
+                "pre_sum": None,
+                "pre_sum_squares": None,
+                "cross_sum": None,
             },
         )
         audit_record(
@@ -358,6 +362,12 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
     ]
     if not read:
         raise ValidationError("No metric is defined on an event: name each metric's event.")
+    try:
+        cuped_days = int((experiment.plan or {}).get("cuped_days") or 0)
+    except (TypeError, ValueError):
+        raise ValidationError("The plan's cuped_days must be a whole number of days.") from None
+    if not 0 <= cuped_days <= 365:
+        raise ValidationError("The plan's cuped_days must be between 0 and 365.")
     source: EventExposures | FileExposures
     if assignment is not None:
         source = FileExposures(assignments.path_of(assignment), since=experiment.started_at)
@@ -379,6 +389,7 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
                 exposures=source,
                 metrics=[OutcomeMetric(m.name, m.kind, m.event_name) for m in read],
                 revenue_until=experiment.ended_at.date() if experiment.ended_at else None,
+                pre_days=cuped_days,
             )
     except store.StoreNotPublished:
         raise ValidationError("No usage data yet: connect and sync a usage source.") from None
@@ -391,8 +402,12 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
     with transaction.atomic():
         for metric in read:
             per_variant = sums.sums.get(metric.name, {})
+            pre_period = sums.pre.get(metric.name)
             for variant in variants:
                 users, total, squares = per_variant.get(variant.key, (0, 0.0, 0.0))
+                pre = None
+                if pre_period is not None:
+                    pre = pre_period.get(variant.key, (0.0, 0.0, 0.0))
                 VariantSummary.objects.update_or_create(
                     metric=metric,
                     variant=variant,
@@ -402,6 +417,9 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
                         "users": users,
                         "total": total,
                         "sum_squares": squares,
+                        "pre_sum": pre[0] if pre else None,
+                        "pre_sum_squares": pre[1] if pre else None,
+                        "cross_sum": pre[2] if pre else None,
                     },
                 )
         experiment.analysed_at = timezone.now()

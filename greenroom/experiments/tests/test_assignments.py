@@ -3,10 +3,11 @@ against a computation worked by hand."""
 
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -14,10 +15,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from greenroom.accounts import services as account_services
-from greenroom.experiments import assignments, services
+from greenroom.experiments import assignments, selectors, services
 from greenroom.experiments.choices import MetricKind, MetricRole
 from greenroom.experiments.exposures import MissingData, OutcomeMetric, variant_sums
 from greenroom.experiments.models import AssignmentUpload, VariantSummary
+from greenroom.experiments.stats.analysis import MetricInput, analyse
+from greenroom.experiments.stats.summaries import adjusted_summary, mean_summary
 from greenroom.metrics import store
 
 FLAG = '{{"$feature_flag": "f", "$feature_flag_response": "{}"}}'
@@ -298,3 +301,63 @@ def _named(data: bytes, name: str) -> io.BytesIO:
     stream = io.BytesIO(data)
     stream.name = name
     return stream
+
+
+@pytest.mark.django_db
+def test_cuped_reads_the_pre_period_from_the_events_like_per_user_arrays(personas):
+    rng = np.random.default_rng(4)
+    experiment = services.experiment_create(
+        workspace=personas.workspace,
+        actor=personas.pm,
+        name="Editor",
+        hypothesis="Saving is easier.",
+        flag_key="f",
+        variants=[
+            services.VariantIn(name="Control", key="control", split=Decimal(50)),
+            services.VariantIn(name="New", key="treatment", split=Decimal(50)),
+        ],
+        metrics=[
+            services.MetricIn(name="Saves", kind=MetricKind.EVENTS_PER_USER, event_name="save")
+        ],
+        plan={"cuped_days": 14},
+    )
+    exposures, outcomes, per_user = [], [], {"control": ([], []), "treatment": ([], [])}
+    for u in range(120):
+        arm = "control" if u % 2 else "treatment"
+        habit = rng.poisson(3)
+        pre, post = rng.poisson(habit), rng.poisson(habit + (1 if arm == "treatment" else 0))
+        exposures.append((f"u{u}", arm, 15, None))
+        outcomes += [(f"u{u}", "save", _at(15) - timedelta(days=1 + i % 13)) for i in range(pre)]
+        outcomes += [(f"u{u}", "save", _at(15) + timedelta(hours=i)) for i in range(post)]
+        outcomes.append((f"u{u}", "save", _at(15) - timedelta(days=20)))  # too early for CUPED
+        per_user[arm][0].append(post)
+        per_user[arm][1].append(pre)
+    with store.writer(personas.workspace.pk) as connection:
+        _fill(connection, exposures=exposures, outcomes=outcomes)
+        store.publish(connection, personas.workspace.pk)
+    services.experiment_analyse_events(experiment=experiment, actor=personas.pm)
+    got = selectors.experiment_analysis(experiment=experiment).analysis
+    expected = analyse(
+        variants=["Control", "New"],
+        users=[60, 60],
+        weights=[0.5, 0.5],
+        metrics={
+            "Saves": MetricInput([adjusted_summary(*per_user[a]) for a in ("control", "treatment")])
+        },
+        settings=selectors.settings_for(experiment),
+    )
+    assert got is not None
+    (ours,), (theirs,) = got.comparisons, expected.comparisons
+    assert ours.frequentist == theirs.frequentist and ours.bayesian == theirs.bayesian
+    plain = analyse(
+        variants=["Control", "New"],
+        users=[60, 60],
+        weights=[0.5, 0.5],
+        metrics={
+            "Saves": MetricInput([mean_summary(per_user[a][0]) for a in ("control", "treatment")])
+        },
+    )
+    # The pre-period explains much of the spread: CUPED's interval is narrower.
+    width = ours.frequentist.ci_high - ours.frequentist.ci_low
+    (unadjusted,) = plain.comparisons
+    assert width < unadjusted.frequentist.ci_high - unadjusted.frequentist.ci_low

@@ -128,3 +128,33 @@ def test_it_reads_any_exposure_event_and_properties_the_experiment_names():
 
 
 FLAG_CALL = '{"$feature_flag": "hero", "$feature_flag_response": "big"}'
+
+
+def test_it_sums_the_pre_period_for_cuped_as_worked_by_hand():
+    day = timedelta(days=1)
+    rows = [
+        ("x1", "$feature_flag_called", "u1", START, FLAG_CALL),
+        ("x2", "$feature_flag_called", "u2", START + day, FLAG_CALL),
+        ("x3", "$feature_flag_called", "u3", START, FLAG_CALL.replace("big", "small")),
+        ("a", "view", "u1", START - 2 * day, "{}"),  # u1: pre 2, post 3
+        ("b", "view", "u1", START - 3 * day, "{}"),
+        ("c", "view", "u1", START - 20 * day, "{}"),  # before the 14 days: not counted
+        ("d", "view", "u1", START, "{}"),
+        ("e", "view", "u1", START + day, "{}"),
+        ("f", "view", "u1", START + 2 * day, "{}"),
+        ("g", "view", "u2", START, "{}"),  # u2: pre 1 (exposed a day later), post 0
+        ("h", "view", "u3", START + day, "{}"),  # u3: pre 0, post 1
+    ]
+    result = variant_sums(
+        _store(rows),
+        flag_key="hero",
+        metrics=[
+            OutcomeMetric("views", "events_per_user", "view"),
+            OutcomeMetric("viewed", "conversion", "view"),
+        ],
+        pre_days=14,
+    )
+    # big: u1 (pre 2, post 3), u2 (pre 1, post 0); small: u3 (pre 0, post 1)
+    assert result.sums["views"] == {"big": (2, 3.0, 9.0), "small": (1, 1.0, 1.0)}
+    assert result.pre["views"] == {"big": (3.0, 5.0, 6.0), "small": (0.0, 0.0, 0.0)}
+    assert result.pre["viewed"] == {"big": (2.0, 2.0, 1.0), "small": (0.0, 0.0, 0.0)}
