@@ -193,8 +193,8 @@ def variant_sums(
             at = 2 + width * i
             result.sums.setdefault(metric.name, {})[variant] = (users, row[at], row[at + 1])
             if pre_days:
-                pre = (row[at + 2], row[at + 3], row[at + 4])
-                result.pre.setdefault(metric.name, {})[variant] = pre
+                before = (float(row[at + 2]), float(row[at + 3]), float(row[at + 4]))
+                result.pre.setdefault(metric.name, {})[variant] = before
     if rows:
         result.excluded = int(rows[0][-1])
     else:
