@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -284,6 +285,61 @@ def decide_experiment(request: MemberRequest, pk: int, payload: ExperimentDecisi
         rationale=payload.rationale,
         learning=payload.learning,
     )
+
+
+class SummaryIn(Schema):
+    metric: str
+    variant: str
+    users: int
+    total: float
+    sum_squares: float | None = None
+
+
+class SummaryOut(Schema):
+    metric: str
+    variant: str
+    users: int
+    total: float
+    sum_squares: float | None
+
+
+@router.post(
+    "/experiments/{pk}/summaries",
+    response={200: SummaryOut, **errors(403, 404, 422)},
+    summary="Record one arm's sums for one metric, from another tool",
+)
+def record_summary(request: MemberRequest, pk: int, payload: SummaryIn):
+    """The users, the metric's total (conversions for a rate) and, for a per-user metric, the
+    sum of squares; ``metric`` is the metric's name, ``variant`` the variant's flag value.
+    Replaces what was recorded for that arm and metric."""
+    require(request, "manage_experiments")
+    experiment = _get(request, pk)
+    metric = experiment.metrics.filter(name=payload.metric).first()
+    variant = experiment.variants.filter(key=payload.variant).first()
+    if metric is None or variant is None:
+        raise ValidationError(
+            {
+                "metric"
+                if metric is None
+                else "variant": "Not a metric or variant of this experiment."
+            }
+        )
+    summary = services.variant_summary_record(
+        experiment=experiment,
+        actor=request.user,
+        metric=metric,
+        variant=variant,
+        users=payload.users,
+        total=payload.total,
+        sum_squares=payload.sum_squares,
+    )
+    return {
+        "metric": metric.name,
+        "variant": variant.key,
+        "users": summary.users,
+        "total": summary.total,
+        "sum_squares": summary.sum_squares,
+    }
 
 
 class AssignmentOut(Schema):

@@ -270,3 +270,20 @@ def test_it_decides_by_the_api_and_refuses_a_viewer(personas, client):
         **pm,
     )
     assert decided.status_code == 200 and decided.json()["decision"] == "ship"
+
+
+def test_per_variant_sums_are_recorded_by_the_api_and_bad_ones_refused(personas, client):
+    experiment = _experiment(personas)
+    _, secret = account_services.token_create(user=personas.pm, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    url = f"/api/v1/experiments/experiments/{experiment.pk}/summaries"
+
+    def post(body):
+        return client.post(url, body, content_type="application/json", **auth)
+
+    ok = post({"metric": "Checkout", "variant": "arm-0", "users": 4000, "total": 400})
+    assert ok.status_code == 200 and ok.json()["users"] == 4000
+    assert post({"metric": "Nope", "variant": "arm-0", "users": 1, "total": 0}).status_code == 422
+    impossible = post({"metric": "Checkout", "variant": "arm-1", "users": 10, "total": 11})
+    assert impossible.status_code == 422 and "impossible" in impossible.content.decode()
+    assert post({"metric": "Checkout", "variant": "arm-1", "users": "ten"}).status_code == 422
