@@ -14,6 +14,7 @@ analytics store when the experiment is analysed (exposures.FileExposures).
 import hashlib
 import os
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,23 +65,20 @@ def current(experiment: Experiment) -> AssignmentUpload | None:
     return experiment.assignment_uploads.order_by("-uploaded_at", "-pk").first()
 
 
-def _rows_of(name: str, data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """The file's column names and its rows (row number, values by column)."""
+def _rows_of(
+    name: str, data: bytes
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
+    """The file's column names, its rows (row number, values by column) as they are read,
+    and the rows that could not be read (filled while reading a CSV)."""
     if data[:4] == PARQUET_MAGIC or name.lower().endswith(".parquet"):
         try:
             table = pq.read_table(pa.BufferReader(data))
         except (pa.ArrowException, OSError) as error:
             raise ValidationError(f"{name}: not a Parquet file we can read ({error}).") from None
-        headers = list(table.column_names)
-        return headers, list(enumerate(table.to_pylist(), start=1))
+        batches = (row for batch in table.to_batches() for row in batch.to_pylist())
+        return list(table.column_names), enumerate(batches, start=1), []
     csv = table_read(name=name, data=data)
-    rows = list(csv.rows)
-    if csv.problems:
-        report = ImportReport(file=name, kind="assignments")
-        for line, message in csv.problems:
-            report.problem(line, "(row)", message)
-        raise ImportRejected(report)
-    return csv.headers, rows
+    return csv.headers, iter(csv.rows), csv.problems
 
 
 def _text(value: Any) -> str:
@@ -107,7 +105,7 @@ def assignment_upload(
     latest = current(experiment)
     if latest is not None and latest.digest == digest and path_of(latest).exists():
         return latest
-    headers, rows = _rows_of(file_name, data)
+    headers, rows, unreadable = _rows_of(file_name, data)
     report = ImportReport(file=file_name, kind="assignments")
     columns = {field: column_match(headers, aliases) for field, aliases in COLUMNS.items()}
     for field in REQUIRED:
@@ -120,7 +118,9 @@ def assignment_upload(
     known = ", ".join(v.key for v in experiment.variants.all())
     users, keys, times, accounts = [], [], [], []
     seen: dict[str, set[str]] = defaultdict(set)
+    read = 0
     for line, values in rows:
+        read += 1
         user = _text(values.get(columns["user_id"] or ""))
         raw_variant = _text(values.get(columns["variant"] or ""))
         if not user:
@@ -150,7 +150,9 @@ def assignment_upload(
         times.append(at)
         accounts.append(account or None)
         seen[user].add(variant or "")
-    if not rows:
+    for line, message in unreadable:
+        report.problem(line, "(row)", message)
+    if not read and not unreadable:
         report.problem(None, "", "has no rows: one row per user and variant")
     if report.rejected:
         raise ImportRejected(report)

@@ -196,6 +196,13 @@ def test_a_bad_assignment_file_names_file_row_and_column_and_keeps_nothing(perso
             file_name="empty.csv",
             data=b"user_id,variant\n",
         )
+    with pytest.raises(ValidationError, match=r"quoted.csv, row 3, \(row\): unreadable row"):
+        assignments.assignment_upload(
+            experiment=experiment,
+            actor=personas.pm,
+            file_name="quoted.csv",
+            data=b'user_id,variant\nu1,control\nu2,"con"trol\n',
+        )
     assert not AssignmentUpload.objects.exists()
 
 
