@@ -77,6 +77,14 @@ class ExperimentForm(forms.Form):
     alpha = forms.FloatField(
         initial=0.05, min_value=0.001, max_value=0.5, required=False, label="Significance"
     )
+    cuped_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        label="CUPED pre-period (days)",
+        help_text="Adjust each metric by the same metric over this many days before a user's "
+        "first exposure (e.g. 14); blank for none.",
+    )
 
     def __init__(self, workspace: Workspace, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

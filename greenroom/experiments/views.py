@@ -92,6 +92,8 @@ def _plan(request: MemberRequest, data: dict) -> dict[str, Any]:
     """The design to pre-register: the calculator's inputs and answer, when they were given."""
     alpha, power = data.get("alpha") or 0.05, data.get("power") or 0.8
     plan: dict[str, Any] = {"alpha": alpha, "power": power, "correction": "holm"}
+    if data.get("cuped_days"):
+        plan["cuped_days"] = data["cuped_days"]
     if data.get("baseline") is None or data.get("mde") is None:
         return plan
     if data["metric_kind"] != "conversion":

@@ -59,10 +59,12 @@ def test_it_registers_an_experiment_from_the_page_as_a_pm(personas):
             "mde": "0.02",
             "power": "0.8",
             "alpha": "0.05",
+            "cuped_days": "14",
         },
     )
     assert response.status_code == 302, response.content.decode()
     experiment = Experiment.objects.for_workspace(personas.workspace).get()
+    assert experiment.plan["cuped_days"] == 14
     assert [v.key for v in experiment.variants.all()] == ["control", "checklist"]
     assert experiment.plan["per_arm"] == 3623 and experiment.plan["alpha"] == 0.05
     assert AuditEvent.objects.filter(action="experiment.create").exists()
