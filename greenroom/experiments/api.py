@@ -4,13 +4,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from greenroom.accounts.permissions import require
 from greenroom.accounts.requests import MemberRequest
-from greenroom.experiments import selectors, services
+from greenroom.experiments import assignments, selectors, services
 from greenroom.experiments.choices import MetricRole
 from greenroom.experiments.models import Experiment
 from greenroom.experiments.stats import design
@@ -43,17 +45,25 @@ class ExperimentOut(Schema):
     status: str
     team_id: int | None
     flag_key: str
+    exposure_event: str
+    flag_property: str
+    variant_property: str
     plan: dict
     plan_frozen_at: datetime | None
     started_at: datetime | None
     decision: str
     decision_rationale: str
+    learning: str
+    learning_insight_id: int | None
 
 
 class ExperimentIn(Schema):
     name: str
     hypothesis: str
     flag_key: str = ""
+    exposure_event: str = "$feature_flag_called"
+    flag_property: str = "$feature_flag"
+    variant_property: str = "$feature_flag_response"
     variants: list[VariantSchema]
     metrics: list[MetricSchema]
     plan: dict = {}
@@ -140,6 +150,9 @@ def create_experiment(request: MemberRequest, payload: ExperimentIn):
         name=payload.name,
         hypothesis=payload.hypothesis,
         flag_key=payload.flag_key,
+        exposure_event=payload.exposure_event,
+        flag_property=payload.flag_property,
+        variant_property=payload.variant_property,
         variants=[services.VariantIn(**v.dict()) for v in payload.variants],
         metrics=[services.MetricIn(**m.dict()) for m in payload.metrics],
         plan=payload.plan,
@@ -225,6 +238,7 @@ def design_experiment(request: MemberRequest, payload: DesignIn):
 class ExperimentDecisionIn(Schema):
     decision: str
     rationale: str
+    learning: str = ""
 
 
 @router.post(
@@ -269,7 +283,92 @@ def decide_experiment(request: MemberRequest, pk: int, payload: ExperimentDecisi
         actor=request.user,
         decision=payload.decision,
         rationale=payload.rationale,
+        learning=payload.learning,
     )
+
+
+class SummaryIn(Schema):
+    metric: str
+    variant: str
+    users: int
+    total: float
+    sum_squares: float | None = None
+
+
+class SummaryOut(Schema):
+    metric: str
+    variant: str
+    users: int
+    total: float
+    sum_squares: float | None
+
+
+@router.post(
+    "/experiments/{pk}/summaries",
+    response={200: SummaryOut, **errors(403, 404, 422)},
+    summary="Record one arm's sums for one metric, from another tool",
+)
+def record_summary(request: MemberRequest, pk: int, payload: SummaryIn):
+    """The users, the metric's total (conversions for a rate) and, for a per-user metric, the
+    sum of squares; ``metric`` is the metric's name, ``variant`` the variant's flag value.
+    Replaces what was recorded for that arm and metric."""
+    require(request, "manage_experiments")
+    experiment = _get(request, pk)
+    metric = experiment.metrics.filter(name=payload.metric).first()
+    variant = experiment.variants.filter(key=payload.variant).first()
+    if metric is None or variant is None:
+        raise ValidationError(
+            {
+                "metric"
+                if metric is None
+                else "variant": "Not a metric or variant of this experiment."
+            }
+        )
+    summary = services.variant_summary_record(
+        experiment=experiment,
+        actor=request.user,
+        metric=metric,
+        variant=variant,
+        users=payload.users,
+        total=payload.total,
+        sum_squares=payload.sum_squares,
+    )
+    return {
+        "metric": metric.name,
+        "variant": variant.key,
+        "users": summary.users,
+        "total": summary.total,
+        "sum_squares": summary.sum_squares,
+    }
+
+
+class AssignmentOut(Schema):
+    file_name: str
+    rows: int
+    users: dict[str, int]
+    two_variants: int
+    uploaded_at: datetime
+
+
+@router.post(
+    "/experiments/{pk}/assignments",
+    response={201: AssignmentOut, **errors(403, 404, 422)},
+    summary="Upload an assignment file (the exposures an analysis reads)",
+)
+def upload_assignments(request: MemberRequest, pk: int, file: File[UploadedFile]):
+    """A CSV or Parquet file with a user id and a variant per row (its flag value or name),
+    and optionally when the user was assigned (``assigned_at``) and their ``account_id``.
+    All or nothing: a refused file answers 422 with every problem's file, row and column.
+    Users given two variants are counted and left out. The same file again changes nothing.
+    ``POST /experiments/{pk}/analyse`` then reads the outcomes of the file's users."""
+    require(request, "manage_experiments")
+    upload = assignments.assignment_upload(
+        experiment=_get(request, pk),
+        actor=request.user,
+        file_name=file.name or "",
+        data=file.read(),
+    )
+    return Status(201, upload)
 
 
 # Betas and launches add their operations to this router.

@@ -45,6 +45,7 @@ class AuditAction(models.TextChoices):
     EXPERIMENT_DECIDE = "experiment.decide"
     EXPERIMENT_ANALYSE = "experiment.analyse"
     VARIANT_SUMMARY_RECORD = "variant_summary.record"
+    ASSIGNMENT_UPLOAD = "assignment.upload"
     BETA_PROGRAMME_CREATE = "beta_programme.create"
     BETA_PROGRAMME_CHANGE_STAGE = "beta_programme.change_stage"
     BETA_PARTICIPANT_INVITE = "beta_participant.invite"

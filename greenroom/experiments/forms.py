@@ -7,6 +7,7 @@ from django import forms
 from greenroom.accounts.models import Workspace
 from greenroom.customers.finder import Criteria
 from greenroom.experiments.choices import Decision, GoDecision, MetricKind, Stage
+from greenroom.experiments.exposures import FLAG_EVENT, FLAG_PROPERTY, VARIANT_PROPERTY
 from greenroom.experiments.models import BetaProgramme, ChecklistTemplate, Experiment
 from greenroom.experiments.services import MetricIn, VariantIn
 from greenroom.organisation.models import ProductArea, Segment, Team
@@ -25,6 +26,34 @@ class ExperimentForm(forms.Form):
     flag_key = forms.CharField(
         max_length=200, required=False, help_text="The feature flag ($feature_flag) it reads."
     )
+    exposure_event = forms.CharField(
+        max_length=200,
+        required=False,
+        initial="$feature_flag_called",
+        help_text="The event that says a user saw a variant (PostHog: $feature_flag_called).",
+    )
+    flag_property = forms.CharField(
+        max_length=200,
+        required=False,
+        initial="$feature_flag",
+        help_text="Its property naming the flag (matched to the flag above, if one is given).",
+    )
+    variant_property = forms.CharField(
+        max_length=200,
+        required=False,
+        initial="$feature_flag_response",
+        help_text="Its property holding the variant's flag value.",
+    )
+
+    def clean_exposure_event(self) -> str:
+        return self.cleaned_data["exposure_event"] or FLAG_EVENT
+
+    def clean_flag_property(self) -> str:
+        return self.cleaned_data["flag_property"] or FLAG_PROPERTY
+
+    def clean_variant_property(self) -> str:
+        return self.cleaned_data["variant_property"] or VARIANT_PROPERTY
+
     variants = forms.CharField(
         initial="Control:control:50\nTreatment:treatment:50",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -47,6 +76,14 @@ class ExperimentForm(forms.Form):
     power = forms.FloatField(initial=0.8, min_value=0.01, max_value=0.99, required=False)
     alpha = forms.FloatField(
         initial=0.05, min_value=0.001, max_value=0.5, required=False, label="Significance"
+    )
+    cuped_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        label="CUPED pre-period (days)",
+        help_text="Adjust each metric by the same metric over this many days before a user's "
+        "first exposure (e.g. 14); blank for none.",
     )
 
     def __init__(self, workspace: Workspace, *args, **kwargs) -> None:
@@ -119,6 +156,11 @@ class DecisionForm(forms.Form):
 
     decision = forms.ChoiceField(choices=Decision.choices)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    learning = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="What the team learnt: kept as an insight in the research repository.",
+    )
 
 
 # Betas and launches --------------------------------------------------------------------

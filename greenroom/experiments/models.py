@@ -1,8 +1,9 @@
-"""The experiment register: experiments, their variants and metrics, the frozen plan's history
-and per-variant summaries entered by hand (the statistics need nothing per user).
+"""The experiment register: experiments, their variants and metrics, the frozen plan's history,
+per-variant summaries (entered by hand or written by an analysis: the statistics need nothing
+per user) and uploaded assignment files.
 
-Seams for apps that do not exist yet (strategy's key results and roadmap items, research's
-insights): an experiment will be linked from them, so nothing here points at them.
+Roadmap items and key results cite an experiment as evidence (the "experiment" evidence kind);
+a decision's learning is kept as an insight in the research repository.
 """
 
 from django.db import models
@@ -23,6 +24,7 @@ from greenroom.experiments.choices import (
 )
 from greenroom.feedback.models import Tag
 from greenroom.organisation.models import ProductArea, Team
+from greenroom.research.models import Insight
 
 
 class Experiment(WorkspaceOwned):
@@ -40,8 +42,11 @@ class Experiment(WorkspaceOwned):
         ProductArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    # The exposure event and its flag: PostHog's `$feature_flag_called` with `$feature_flag`.
+    # The exposure event, the property naming the flag and the one holding the variant:
+    # PostHog's `$feature_flag_called` with `$feature_flag` and `$feature_flag_response`.
     exposure_event = models.CharField(max_length=200, default="$feature_flag_called")
+    flag_property = models.CharField(max_length=200, default="$feature_flag")
+    variant_property = models.CharField(max_length=200, default="$feature_flag_response")
     flag_key = models.CharField(max_length=200, blank=True)
     # The design (calculator inputs and answer, analysis settings); frozen when it starts.
     plan = models.JSONField(default=dict, blank=True)
@@ -58,12 +63,19 @@ class Experiment(WorkspaceOwned):
     srm_acknowledged_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What was learnt, recorded with the decision; kept as an insight in the research
+    # repository, where it is searched and cited like any other.
     learning = models.TextField(blank=True)
+    learning_insight = models.ForeignKey(
+        Insight, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The last analysis of the usage events: when, users left out for seeing several
     # variants, and users whose variant is none of this experiment's.
     analysed_at = models.DateTimeField(null=True, blank=True)
     excluded_users = models.PositiveIntegerField(null=True, blank=True)
     unknown_variant_users = models.PositiveIntegerField(null=True, blank=True)
+    # Accounts left out of revenue per account because their users saw different variants.
+    excluded_accounts = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -145,12 +157,41 @@ class VariantSummary(WorkspaceOwned):
     users = models.PositiveIntegerField()
     total = models.FloatField(help_text="Sum of the metric over users (conversions for a rate).")
     sum_squares = models.FloatField(null=True, blank=True)
+    # CUPED: the same metric over the days before each user's first exposure (the plan's
+    # "cuped_days"), its sum of squares, and the sum over users of post * pre.
+    pre_sum = models.FloatField(null=True, blank=True)
+    pre_sum_squares = models.FloatField(null=True, blank=True)
+    cross_sum = models.FloatField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["metric", "variant"], name="summary_one_per_arm")
         ]
+
+
+class AssignmentUpload(WorkspaceOwned):
+    """An uploaded assignment file (user, variant, optional timestamp and account): the
+    exposures an analysis reads instead of the flag's events. The rows are kept as a Parquet
+    file in the data folder (assignments.path_of); the latest upload is the one in use."""
+
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="assignment_uploads"
+    )
+    file_name = models.CharField(max_length=255)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the file as uploaded.")
+    rows = models.PositiveIntegerField()
+    # Users per variant key (each counted once), and users given more than one variant:
+    # left out of the analysis and counted.
+    users = models.JSONField(default=dict)
+    two_variants = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
 
 
 class BetaProgramme(WorkspaceOwned):

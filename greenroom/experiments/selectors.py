@@ -10,7 +10,12 @@ from greenroom.experiments.choices import MetricKind, Status
 from greenroom.experiments.models import Experiment, VariantSummary
 from greenroom.experiments.stats.analysis import Analysis, MetricInput, Settings, analyse
 from greenroom.experiments.stats.errors import StatsError
-from greenroom.experiments.stats.summaries import MeanSummary, ProportionSummary, Summary
+from greenroom.experiments.stats.summaries import (
+    AdjustedSummary,
+    MeanSummary,
+    ProportionSummary,
+    Summary,
+)
 from greenroom.metrics import selectors as metrics
 
 log = logging.getLogger(__name__)
@@ -59,9 +64,20 @@ def settings_for(experiment: Experiment) -> Settings:
 
 
 def _summary(kind: str, row: VariantSummary) -> Summary:
+    post: ProportionSummary | MeanSummary
     if kind == MetricKind.CONVERSION:
-        return ProportionSummary(n=row.users, sum=row.total)
-    return MeanSummary(n=row.users, sum=row.total, sum_squares=row.sum_squares or 0.0)
+        post = ProportionSummary(n=row.users, sum=row.total)
+    else:
+        post = MeanSummary(n=row.users, sum=row.total, sum_squares=row.sum_squares or 0.0)
+    if row.pre_sum is None or row.cross_sum is None:
+        return post
+    # CUPED: the pre-period of the same metric as covariate.
+    pre: ProportionSummary | MeanSummary = (
+        ProportionSummary(n=row.users, sum=row.pre_sum)
+        if kind == MetricKind.CONVERSION
+        else MeanSummary(n=row.users, sum=row.pre_sum, sum_squares=row.pre_sum_squares or 0.0)
+    )
+    return AdjustedSummary(n=row.users, post=post, pre=pre, cross_sum=row.cross_sum)
 
 
 def experiment_analysis(*, experiment: Experiment) -> ExperimentAnalysis:

@@ -7,13 +7,24 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
-from greenroom.experiments import selectors
+from greenroom.experiments import assignments, selectors
 from greenroom.experiments.choices import AuditAction, Decision, MetricKind, MetricRole, Status
-from greenroom.experiments.exposures import OutcomeMetric, variant_sums
+from greenroom.experiments.exposures import (
+    FLAG_EVENT,
+    FLAG_PROPERTY,
+    VARIANT_PROPERTY,
+    EventExposures,
+    FileExposures,
+    MissingData,
+    OutcomeMetric,
+    json_path,
+    variant_sums,
+)
 from greenroom.experiments.models import (
     Experiment,
     ExperimentMetric,
@@ -25,6 +36,7 @@ from greenroom.experiments.stats.checks import check_split
 from greenroom.experiments.stats.errors import BadSplit
 from greenroom.metrics import store
 from greenroom.organisation.models import ProductArea, Team
+from greenroom.research import services as research
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,25 @@ def experiment_create(
     product_area: ProductArea | None = None,
     flag_key: str = "",
     plan: dict[str, Any] | None = None,
+    exposure_event: str = FLAG_EVENT,
+    flag_property: str = FLAG_PROPERTY,
+    variant_property: str = VARIANT_PROPERTY,
 ) -> Experiment:
-    """Register a draft experiment with its variants (control first) and metrics."""
+    """Register a draft experiment with its variants (control first) and metrics; its
+    exposures are ``exposure_event`` events whose ``flag_property`` is ``flag_key``, the
+    variant in ``variant_property`` (PostHog's feature flag calls by default)."""
     _check_variants(variants)
+    for field, value in (
+        ("exposure_event", exposure_event),
+        ("flag_property", flag_property),
+        ("variant_property", variant_property),
+    ):
+        try:
+            json_path(value)
+        except ValueError:
+            raise ValidationError(
+                {field: "Name an event or property without double quotes or backslashes."}
+            ) from None
     if not any(m.role == MetricRole.PRIMARY for m in metrics):
         raise ValidationError({"metrics": "Name the primary metric the decision rests on."})
     for m in metrics:
@@ -89,6 +117,9 @@ def experiment_create(
             team=team,
             product_area=product_area,
             flag_key=flag_key,
+            exposure_event=exposure_event,
+            flag_property=flag_property,
+            variant_property=variant_property,
             plan=plan or {},
         )
         Variant.objects.bulk_create(
@@ -221,6 +252,10 @@ def variant_summary_record(
                 "users": users,
                 "total": total,
                 "sum_squares": sum_squares,
+                # Sums typed in carry no pre-period: CUPED needs an analysis of the events.
+                "pre_sum": None,
+                "pre_sum_squares": None,
+                "cross_sum": None,
             },
         )
         audit_record(
@@ -249,9 +284,11 @@ def experiment_acknowledge_srm(*, experiment: Experiment, actor: User) -> Experi
 
 
 def experiment_decide(
-    *, experiment: Experiment, actor: User, decision: str, rationale: str
+    *, experiment: Experiment, actor: User, decision: str, rationale: str, learning: str = ""
 ) -> Experiment:
-    """Record the decision and why; "ship" waits while a sample-ratio mismatch is unacknowledged."""
+    """Record the decision and why; "ship" waits while a sample-ratio mismatch is unacknowledged.
+
+    A learning becomes an insight in the research repository, citing the experiment."""
     if decision not in Decision.values:
         raise ValidationError({"decision": "Choose ship, roll back or iterate."})
     if not rationale.strip():
@@ -275,6 +312,16 @@ def experiment_decide(
         experiment.decided_at = now
         experiment.decided_by = actor
         experiment.ended_at = experiment.ended_at or now
+        if learning.strip():
+            experiment.learning = learning.strip()
+            experiment.learning_insight = research.insight_create(
+                actor=actor,
+                workspace=experiment.workspace,
+                statement=experiment.learning,
+                detail=f"Learnt from the experiment {experiment.name!r} "
+                f"({reverse('experiments:detail', args=[experiment.pk])}): decided to "
+                f"{Decision(decision).label.lower()} because {rationale.strip()}",
+            )
         experiment.save(
             update_fields=[
                 "status",
@@ -283,6 +330,8 @@ def experiment_decide(
                 "decided_at",
                 "decided_by",
                 "ended_at",
+                "learning",
+                "learning_insight",
             ]
         )
         audit_record(
@@ -296,40 +345,69 @@ def experiment_decide(
 
 
 def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> Experiment:
-    """Read exposures and outcomes from the usage events and record each arm's sums.
-
-    Metrics not defined on an event (revenue per account) keep the sums entered by hand.
-    """
-    if not experiment.flag_key:
-        raise ValidationError("Name the experiment's feature flag to read its exposures.")
-    event_metrics = [
+    """Read exposures (the flag's events, or the uploaded assignment file) and outcomes from
+    the analytics store and record each arm's sums: events per user and conversion from the
+    usage events, revenue per account from billing. Metrics defined on nothing the store
+    holds (an event metric without its event) keep the sums entered by hand."""
+    assignment = assignments.current(experiment)
+    if assignment is None and not experiment.flag_key:
+        raise ValidationError(
+            "Name the experiment's feature flag or upload an assignment file to read its exposures."
+        )
+    read = [
         m
         for m in experiment.metrics.all()
-        if m.kind in (MetricKind.CONVERSION, MetricKind.EVENTS_PER_USER) and m.event_name
+        if (m.kind in (MetricKind.CONVERSION, MetricKind.EVENTS_PER_USER) and m.event_name)
+        or m.kind == MetricKind.REVENUE_PER_ACCOUNT
     ]
-    if not event_metrics:
+    if not read:
         raise ValidationError("No metric is defined on an event: name each metric's event.")
+    try:
+        cuped_days = int((experiment.plan or {}).get("cuped_days") or 0)
+    except (TypeError, ValueError):
+        raise ValidationError("The plan's cuped_days must be a whole number of days.") from None
+    if not 0 <= cuped_days <= 365:
+        raise ValidationError("The plan's cuped_days must be between 0 and 365.")
+    source: EventExposures | FileExposures
+    if assignment is not None:
+        source = FileExposures(assignments.path_of(assignment), since=experiment.started_at)
+        described = f"the assignment file {assignment.file_name}"
+    else:
+        source = EventExposures(
+            experiment.exposure_event,
+            experiment.flag_key,
+            flag_property=experiment.flag_property,
+            variant_property=experiment.variant_property,
+        )
+        described = f"{experiment.exposure_event} events" + (
+            f" for the flag {experiment.flag_key!r}" if experiment.flag_key else ""
+        )
     try:
         with store.reader(experiment.workspace_id) as connection:
             sums = variant_sums(
                 connection,
-                exposure_event=experiment.exposure_event,
-                flag_key=experiment.flag_key,
-                metrics=[OutcomeMetric(m.name, m.kind, m.event_name) for m in event_metrics],
+                exposures=source,
+                metrics=[OutcomeMetric(m.name, m.kind, m.event_name) for m in read],
+                revenue_until=experiment.ended_at.date() if experiment.ended_at else None,
+                pre_days=cuped_days,
             )
     except store.StoreNotPublished:
         raise ValidationError("No usage data yet: connect and sync a usage source.") from None
+    except MissingData as error:
+        raise ValidationError(str(error)) from None
     variants = list(experiment.variants.all())
     known = {v.key for v in variants}
     if not sums.users:
-        raise ValidationError(
-            f"No {experiment.exposure_event} events for the flag {experiment.flag_key!r} yet."
-        )
+        raise ValidationError(f"No exposures in {described} yet.")
     with transaction.atomic():
-        for metric in event_metrics:
+        for metric in read:
             per_variant = sums.sums.get(metric.name, {})
+            pre_period = sums.pre.get(metric.name)
             for variant in variants:
                 users, total, squares = per_variant.get(variant.key, (0, 0.0, 0.0))
+                pre = None
+                if pre_period is not None:
+                    pre = pre_period.get(variant.key, (0.0, 0.0, 0.0))
                 VariantSummary.objects.update_or_create(
                     metric=metric,
                     variant=variant,
@@ -339,19 +417,34 @@ def experiment_analyse_events(*, experiment: Experiment, actor: User | None) -> 
                         "users": users,
                         "total": total,
                         "sum_squares": squares,
+                        "pre_sum": pre[0] if pre else None,
+                        "pre_sum_squares": pre[1] if pre else None,
+                        "cross_sum": pre[2] if pre else None,
                     },
                 )
         experiment.analysed_at = timezone.now()
         experiment.excluded_users = sums.excluded
+        experiment.excluded_accounts = sums.excluded_accounts
         experiment.unknown_variant_users = sum(
             n for key, n in sums.users.items() if key not in known
         )
-        experiment.save(update_fields=["analysed_at", "excluded_users", "unknown_variant_users"])
+        experiment.save(
+            update_fields=[
+                "analysed_at",
+                "excluded_users",
+                "excluded_accounts",
+                "unknown_variant_users",
+            ]
+        )
         audit_record(
             actor=actor,
             workspace=experiment.workspace,
             action=AuditAction.EXPERIMENT_ANALYSE,
             target=experiment,
-            detail={"users": sums.users, "excluded": sums.excluded},
+            detail={
+                "users": sums.users,
+                "excluded": sums.excluded,
+                "source": "assignment file" if assignment is not None else "events",
+            },
         )
     return experiment

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/stop/", views.experiment_stop, name="stop"),
     path("<int:pk>/acknowledge-srm/", views.experiment_acknowledge_srm, name="acknowledge_srm"),
     path("<int:pk>/analyse/", views.experiment_analyse, name="analyse"),
+    path("<int:pk>/assignments/", views.assignment_upload, name="assignments"),
     path("<int:pk>/decide/", views.experiment_decide, name="decide"),
     path("<int:pk>/summaries/", views.summary_record, name="summary"),
 ]

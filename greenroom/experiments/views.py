@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
-from greenroom.experiments import selectors, services
+from greenroom.experiments import assignments, selectors, services
 from greenroom.experiments.forms import DecisionForm, DesignForm, ExperimentForm, SummaryForm
 from greenroom.experiments.models import Experiment
 from greenroom.experiments.stats import design
@@ -76,6 +76,9 @@ def experiment_create(request: MemberRequest) -> HttpResponseBase:
                 team=data["team"],
                 product_area=data["product_area"],
                 flag_key=data["flag_key"],
+                exposure_event=data["exposure_event"],
+                flag_property=data["flag_property"],
+                variant_property=data["variant_property"],
                 plan=_plan(request, data),
             )
         except ValidationError as error:
@@ -89,6 +92,8 @@ def _plan(request: MemberRequest, data: dict) -> dict[str, Any]:
     """The design to pre-register: the calculator's inputs and answer, when they were given."""
     alpha, power = data.get("alpha") or 0.05, data.get("power") or 0.8
     plan: dict[str, Any] = {"alpha": alpha, "power": power, "correction": "holm"}
+    if data.get("cuped_days"):
+        plan["cuped_days"] = data["cuped_days"]
     if data.get("baseline") is None or data.get("mde") is None:
         return plan
     if data["metric_kind"] != "conversion":
@@ -134,6 +139,7 @@ def experiment_detail(request: MemberRequest, pk: int) -> HttpResponseBase:
         "confidence": f"{(1 - selectors.settings_for(experiment).alpha) * 100:g}",
         "decision_form": DecisionForm(),
         "summary_rows": _summary_rows(experiment, metrics, variants),
+        "assignment": assignments.current(experiment),
     }
     return render(request, "experiments/experiment_detail.html", context)
 
@@ -180,6 +186,41 @@ def experiment_analyse(request: MemberRequest, pk: int) -> HttpResponseBase:
     )
 
 
+# Problems listed on the page after a refused assignment file; the rest are counted.
+SHOWN_PROBLEMS = 20
+
+
+@require_POST
+@login_required
+@ability_required("manage_experiments")
+def assignment_upload(request: MemberRequest, pk: int) -> HttpResponseBase:
+    experiment = _experiment(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose an assignment file (CSV or Parquet) to upload.")
+        return redirect("experiments:detail", pk=experiment.pk)
+    try:
+        done = assignments.assignment_upload(
+            experiment=experiment,
+            actor=request.user,
+            file_name=upload.name or "assignments",
+            data=upload.read(),
+        )
+    except ValidationError as error:
+        found = error.messages
+        for message in found[:SHOWN_PROBLEMS]:
+            messages.error(request, message)
+        if len(found) > SHOWN_PROBLEMS:
+            messages.error(request, f"… and {len(found) - SHOWN_PROBLEMS} more problems.")
+    else:
+        messages.success(
+            request,
+            f"{done.file_name}: {done.rows} rows; {done.two_variants} users given two variants "
+            "are left out. Analyse to read the outcomes.",
+        )
+    return redirect("experiments:detail", pk=experiment.pk)
+
+
 @require_POST
 @login_required
 @ability_required("manage_experiments")
@@ -203,6 +244,7 @@ def experiment_decide(request: MemberRequest, pk: int) -> HttpResponseBase:
             actor=request.user,
             decision=form.cleaned_data["decision"],
             rationale=form.cleaned_data["rationale"],
+            learning=form.cleaned_data["learning"],
         )
 
     return _act(request, pk, decide)

@@ -57,8 +57,10 @@ def test_it_designs_reads_blocks_an_srm_ship_and_decides(new_page):
     pm.get_by_role("button", name="Acknowledge the mismatch").click()
     pm.get_by_label("Decision").select_option("iterate")
     pm.get_by_label("Rationale").fill("Exposure logging drops a quarter of the treatment; fix it.")
+    pm.get_by_label("Learning").fill("Client-side flag calls lose exposures: log them server-side.")
     pm.get_by_role("button", name="Record the decision").click()
     expect(pm.get_by_role("heading", level=1)).to_contain_text("Decided")
+    expect(pm.get_by_role("link", name="an insight in research")).to_be_visible()
     pm.screenshot(path=SCREENSHOTS / "experiments-decided.png", full_page=True)
 
     # A beta recruits consenting contacts; the outreach log shows each invitation.

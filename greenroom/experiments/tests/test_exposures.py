@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from greenroom.experiments.exposures import OutcomeMetric, variant_sums
+from greenroom.experiments.exposures import EventExposures, OutcomeMetric, variant_sums
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -17,9 +17,11 @@ def _store(rows):
     connection = duckdb.connect()
     connection.execute(
         "CREATE SCHEMA raw; CREATE TABLE raw.events (event_id VARCHAR, event VARCHAR, "
-        "user_id VARCHAR, occurred_at TIMESTAMPTZ, properties JSON)"
+        "user_id VARCHAR, occurred_at TIMESTAMPTZ, properties JSON, account_id VARCHAR)"
     )
-    connection.executemany("INSERT INTO raw.events VALUES (?, ?, ?, ?, ?)", rows)
+    connection.executemany(
+        "INSERT INTO raw.events VALUES (?, ?, ?, ?, ?, ?)", [(*r, None) for r in rows]
+    )
     return connection
 
 
@@ -102,3 +104,57 @@ def test_it_returns_nothing_for_a_flag_nobody_saw():
         metrics=[OutcomeMetric("conv", "conversion", "buy")],
     )
     assert result.users == {} and result.excluded == 0
+
+
+def test_it_reads_any_exposure_event_and_properties_the_experiment_names():
+    at = START
+    rows = [
+        ("v1", "hero_viewed", "u1", at, '{"test": "hero", "arm": "big"}'),
+        ("v2", "hero_viewed", "u2", at, '{"test": "hero", "arm": "small"}'),
+        ("v3", "hero_viewed", "u3", at, '{"test": "other", "arm": "big"}'),  # another test
+        ("v4", "$feature_flag_called", "u4", at, FLAG_CALL),  # not this event
+        ("b1", "buy", "u1", at + timedelta(hours=1), "{}"),
+        ("b2", "buy", "u3", at + timedelta(hours=1), "{}"),
+    ]
+    result = variant_sums(
+        _store(rows),
+        exposures=EventExposures(
+            "hero_viewed", "hero", flag_property="test", variant_property="arm"
+        ),
+        metrics=[OutcomeMetric("conv", "conversion", "buy")],
+    )
+    assert result.users == {"big": 1, "small": 1}
+    assert result.sums["conv"] == {"big": (1, 1.0, 1.0), "small": (1, 0.0, 0.0)}
+
+
+FLAG_CALL = '{"$feature_flag": "hero", "$feature_flag_response": "big"}'
+
+
+def test_it_sums_the_pre_period_for_cuped_as_worked_by_hand():
+    day = timedelta(days=1)
+    rows = [
+        ("x1", "$feature_flag_called", "u1", START, FLAG_CALL),
+        ("x2", "$feature_flag_called", "u2", START + day, FLAG_CALL),
+        ("x3", "$feature_flag_called", "u3", START, FLAG_CALL.replace("big", "small")),
+        ("a", "view", "u1", START - 2 * day, "{}"),  # u1: pre 2, post 3
+        ("b", "view", "u1", START - 3 * day, "{}"),
+        ("c", "view", "u1", START - 20 * day, "{}"),  # before the 14 days: not counted
+        ("d", "view", "u1", START, "{}"),
+        ("e", "view", "u1", START + day, "{}"),
+        ("f", "view", "u1", START + 2 * day, "{}"),
+        ("g", "view", "u2", START, "{}"),  # u2: pre 1 (exposed a day later), post 0
+        ("h", "view", "u3", START + day, "{}"),  # u3: pre 0, post 1
+    ]
+    result = variant_sums(
+        _store(rows),
+        flag_key="hero",
+        metrics=[
+            OutcomeMetric("views", "events_per_user", "view"),
+            OutcomeMetric("viewed", "conversion", "view"),
+        ],
+        pre_days=14,
+    )
+    # big: u1 (pre 2, post 3), u2 (pre 1, post 0); small: u3 (pre 0, post 1)
+    assert result.sums["views"] == {"big": (2, 3.0, 9.0), "small": (1, 1.0, 1.0)}
+    assert result.pre["views"] == {"big": (3.0, 5.0, 6.0), "small": (0.0, 0.0, 0.0)}
+    assert result.pre["viewed"] == {"big": (2.0, 2.0, 1.0), "small": (0.0, 0.0, 0.0)}

@@ -11,6 +11,7 @@ from greenroom.accounts.models import AuditEvent
 from greenroom.experiments import selectors, services
 from greenroom.experiments.choices import Decision, MetricKind, Status
 from greenroom.experiments.models import Experiment, PlanChange
+from greenroom.research.models import Insight
 from greenroom.testing.queries import max_queries
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +59,12 @@ def test_it_registers_an_experiment_from_the_page_as_a_pm(personas):
             "mde": "0.02",
             "power": "0.8",
             "alpha": "0.05",
+            "cuped_days": "14",
         },
     )
     assert response.status_code == 302, response.content.decode()
     experiment = Experiment.objects.for_workspace(personas.workspace).get()
+    assert experiment.plan["cuped_days"] == 14
     assert [v.key for v in experiment.variants.all()] == ["control", "checklist"]
     assert experiment.plan["per_arm"] == 3623 and experiment.plan["alpha"] == 0.05
     assert AuditEvent.objects.filter(action="experiment.create").exists()
@@ -152,6 +155,42 @@ def test_it_blocks_shipping_on_a_sample_ratio_mismatch_until_acknowledged(person
     assert experiment.status == Status.DECIDED and experiment.decision == Decision.SHIP
 
 
+def test_it_refuses_an_exposure_property_that_cannot_be_a_json_name(personas):
+    with pytest.raises(ValidationError, match="double quotes"):
+        services.experiment_create(
+            workspace=personas.workspace,
+            actor=personas.pm,
+            name="Quoted",
+            hypothesis="h",
+            variants=[
+                services.VariantIn(name="A", key="a", split=Decimal(50)),
+                services.VariantIn(name="B", key="b", split=Decimal(50)),
+            ],
+            metrics=[services.MetricIn(name="Checkout", kind=MetricKind.CONVERSION)],
+            variant_property='arm"]',
+        )
+
+
+def test_a_learning_recorded_with_the_decision_becomes_a_research_insight(personas):
+    experiment = _experiment(personas)
+    services.experiment_start(experiment=experiment, actor=personas.pm)
+    personas.client(personas.pm).post(
+        reverse("experiments:decide", args=[experiment.pk]),
+        {
+            "decision": Decision.ITERATE,
+            "rationale": "No lift at 80 % power.",
+            "learning": "Copy alone does not move checkout; price does.",
+        },
+    )
+    experiment.refresh_from_db()
+    insight = Insight.objects.for_workspace(personas.workspace).get()
+    assert experiment.status == Status.DECIDED and experiment.learning_insight == insight
+    assert insight.statement == "Copy alone does not move checkout; price does."
+    assert "Checkout copy" in insight.detail and "iterate because No lift" in insight.detail
+    page = personas.client(personas.viewer).get(reverse("experiments:detail", args=[experiment.pk]))
+    assert reverse("research:insight", args=[insight.pk]) in page.content.decode()
+
+
 def test_it_analyses_recorded_sums_and_says_when_there_is_too_little(personas):
     experiment = _experiment(personas)
     _record(personas, experiment, [(4000, 400), (4000, 480)])
@@ -233,3 +272,20 @@ def test_it_decides_by_the_api_and_refuses_a_viewer(personas, client):
         **pm,
     )
     assert decided.status_code == 200 and decided.json()["decision"] == "ship"
+
+
+def test_per_variant_sums_are_recorded_by_the_api_and_bad_ones_refused(personas, client):
+    experiment = _experiment(personas)
+    _, secret = account_services.token_create(user=personas.pm, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    url = f"/api/v1/experiments/experiments/{experiment.pk}/summaries"
+
+    def post(body):
+        return client.post(url, body, content_type="application/json", **auth)
+
+    ok = post({"metric": "Checkout", "variant": "arm-0", "users": 4000, "total": 400})
+    assert ok.status_code == 200 and ok.json()["users"] == 4000
+    assert post({"metric": "Nope", "variant": "arm-0", "users": 1, "total": 0}).status_code == 422
+    impossible = post({"metric": "Checkout", "variant": "arm-1", "users": 10, "total": 11})
+    assert impossible.status_code == 422 and "impossible" in impossible.content.decode()
+    assert post({"metric": "Checkout", "variant": "arm-1", "users": "ten"}).status_code == 422
