@@ -428,7 +428,7 @@ def _connection(request: MemberRequest, pk: int) -> JiraConnection:
 
 @router.get(
     "/jira-connections",
-    response=list[JiraConnectionOut],
+    response={200: list[JiraConnectionOut], **errors(403)},
     summary="List Jira connections",
     operation_id="list_jira_connections",
 )
