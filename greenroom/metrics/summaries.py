@@ -8,6 +8,8 @@ The refresh runs the same Ibis definitions once (``live``) and stores their resu
   per account (and per account * product) with the previous and twelve-months-earlier MRR;
 - ``rollup.active_counts``: active users and accounts per grain and period, overall and per
   member of each dimension — rebuilt only for the periods that contain changed days;
+- ``rollup.daily_users``: distinct active users per day and member of each slice, which
+  stickiness sums at every grain;
 - ``rollup.stickiness`` / ``rollup.retention_cohorts``: stickiness per grain and period and
   weekly user retention cohorts, overall and per member of each dimension (the same slices as
   ``active_counts``), so the usage dashboard never counts distinct users per day on request —
@@ -31,6 +33,7 @@ from greenroom.metrics.definitions import (
     RETENTION_SLICES,
     Catalog,
     active_counts_rollup,
+    daily_users_rollup,
     period_after,
     retention_rollup,
     revenue_series_rollup,
@@ -54,31 +57,41 @@ def build_revenue_series(connection: duckdb.DuckDBPyConnection) -> None:
 def build_usage_ratios(connection: duckdb.DuckDBPyConnection) -> None:
     """Materialise the parts of stickiness and the weekly user retention cohorts from their
     definitions, so reads are a filter on a small table (the definitions use these when they
-    answer the query exactly; tests/test_usage_summaries.py holds them equal)."""
-    for table, statements in _usage_statements(connection).items():
+    answer the query exactly; tests/test_usage_summaries.py holds them equal). The daily
+    active users per slice come first: stickiness at every grain sums them."""
+    for table in _USAGE_TABLES:
+        statements = _usage_statements(connection, table)
         connection.execute(f"CREATE OR REPLACE TABLE rollup.{table} AS {statements[0]} LIMIT 0")
         for sql in statements:  # one slice at a time: one set of distinct counts in memory
             connection.execute(f"INSERT INTO rollup.{table} {sql}")
 
 
-# Building and compiling these 22 Ibis expressions takes seconds, far longer than running
-# them on a small store: compiled once per process (they read whole tables: no parameters).
+# In build order: stickiness reads daily_users, so it is compiled once that table exists.
+_USAGE_TABLES = ("daily_users", "stickiness", "retention_cohorts")
+# Building and compiling these Ibis expressions takes seconds, far longer than running them
+# on a small store: compiled once per process (they read whole tables: no parameters).
 _USAGE_SQL: dict[str, list[str]] = {}
 
 
-def _usage_statements(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    if not _USAGE_SQL:
+def _usage_statements(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    if table not in _USAGE_SQL:
         catalog = Catalog(store.ibis_backend(connection))
-        stickiness = [
-            stickiness_rollup(catalog, grain, dimension)
-            for grain in GRAINS
-            if grain != "day"
-            for dimension in COUNTED_SLICES[grain]
-        ]
-        retention = [retention_rollup(catalog, dimension) for dimension in RETENTION_SLICES]
-        _USAGE_SQL["stickiness"] = [str(ibis.to_sql(e)) for e in stickiness]
-        _USAGE_SQL["retention_cohorts"] = [str(ibis.to_sql(e)) for e in retention]
-    return _USAGE_SQL
+        if table == "daily_users":
+            slices = sorted(
+                {d for grain in GRAINS if grain != "day" for d in COUNTED_SLICES[grain]}
+            )
+            expressions = [daily_users_rollup(catalog, dimension) for dimension in slices]
+        elif table == "stickiness":
+            expressions = [
+                stickiness_rollup(catalog, grain, dimension)
+                for grain in GRAINS
+                if grain != "day"
+                for dimension in COUNTED_SLICES[grain]
+            ]
+        else:
+            expressions = [retention_rollup(catalog, dimension) for dimension in RETENTION_SLICES]
+        _USAGE_SQL[table] = [str(ibis.to_sql(e)) for e in expressions]
+    return _USAGE_SQL[table]
 
 
 def build_account_activity(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:

@@ -46,7 +46,9 @@ def sandbox_business_data(
     )
     planting = planted_changes.plant(files, end=end, seed=seed)  # the notable changes (health)
     events = posthog_export(
-        files.events, out_dir / "business" / "posthog-events.parquet", plant=planting.events
+        files.events_table if files.events_table is not None else files.events,
+        out_dir / "business" / "posthog-events.parquet",
+        plant=planting.events,
     )
     exposures = sandbox_experiments.exposure_file(
         events, out_dir / "business" / "posthog-experiments.parquet", seed=seed
@@ -72,12 +74,13 @@ def sandbox_business_data(
 
 
 def posthog_export(
-    tracks: Path, out: Path, plant: Callable[[pa.Table], pa.Table] | None = None
+    tracks: Path | pa.Table, out: Path, plant: Callable[[pa.Table], pa.Table] | None = None
 ) -> Path:
     """The generated product events as PostHog's Parquet batch export writes them: one row
     per event with uuid, event, distinct_id, timestamp, created_at and a JSON properties
-    column holding the product, the feature and the account (``$groups``)."""
-    table = pq.read_table(tracks)
+    column holding the product, the feature and the account (``$groups``). ``tracks`` is the
+    Segment tracks file, or the table just written to it."""
+    table = tracks if isinstance(tracks, pa.Table) else pq.read_table(tracks)
     if plant is not None:
         table = plant(table)
     feature = table["feature"]
@@ -99,7 +102,7 @@ def posthog_export(
             "properties": properties,
         }
     )
-    pq.write_table(export, out, row_group_size=256_000)
+    business.write_parquet(export, out, dictionary=("event",))
     return out
 
 

@@ -109,7 +109,12 @@ def batch_commit(
     result.report.extend(*_input_errors(conn, batch))
     bad: dict[str, str] = {}  # stage table → SQL for its bad-row filter
     for stage in batch.stages:
-        _stage(conn, stage)
+        try:
+            _stage(conn, stage)
+        except duckdb.Error as error:
+            # A stage reading the file itself (a view) meets what the file holds only now.
+            result.report.extend([unreadable(batch.label, error, line_one=None)])
+            return result
         stage_errors, stage_total, notices = _validate(conn, stage, batch.label)
         result.report.extend(stage_errors, total=stage_total)
         result.notices += notices
@@ -460,6 +465,9 @@ def _quarantine(
     file: str,
     bad: str,
 ) -> int:
+    staged = _staged(stage)
+    if not conn.execute(f"SELECT EXISTS (SELECT 1 FROM {staged} WHERE {bad})").fetchone()[0]:
+        return 0  # nothing to keep aside, and _in (perhaps the file itself) is not read
     field, reason = _first_failure(stage.checks, duplicate=True)
     return conn.execute(
         f"""

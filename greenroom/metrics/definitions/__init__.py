@@ -33,8 +33,10 @@ from greenroom.metrics.definitions.registry import (
 from greenroom.metrics.definitions.revenue import MOVEMENTS, revenue_series_rollup
 from greenroom.metrics.definitions.usage import (
     COUNTED_SLICES,
+    DAILY_USERS,
     RETENTION_SLICES,
     active_counts_rollup,
+    daily_users_rollup,
     retention_rollup,
     stickiness_rollup,
 )
@@ -42,6 +44,7 @@ from greenroom.metrics.definitions.usage import (
 __all__ = [
     "ACCOUNT_DIMENSIONS",
     "COUNTED_SLICES",
+    "DAILY_USERS",
     "DIMENSIONS",
     "GRAINS",
     "METRICS",
@@ -53,6 +56,7 @@ __all__ = [
     "QueryError",
     "active_counts_rollup",
     "compiled_sql",
+    "daily_users_rollup",
     "expression",
     "metric",
     "period_after",

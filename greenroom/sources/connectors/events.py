@@ -23,6 +23,11 @@ EVENT_CHECKS = [
     ),
 ]
 
+# A PostHog CSV or Parquet row whose properties text is not JSON (staged with the rest).
+UNREADABLE_PROPERTIES = Check(
+    "properties", "_unreadable IS NOT NULL", "'not valid JSON: ' || _unreadable"
+)
+
 
 def json_key(name: str) -> str:
     """A JSON path literal for one key, safe for names like ``$groups``."""
@@ -249,14 +254,9 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
             required={"uuid", "event", "distinct_id", "timestamp"},
             stages=self.stages(csv=True),
             shape=restructure,
-            input_checks=[
-                Check(
-                    "properties",
-                    "j.properties_text IS NOT NULL AND j.properties_text <> '' "
-                    "AND j.properties IS NULL",
-                    "'not valid JSON: ' || left(j.properties_text, 80)",
-                )
-            ],
+            # Staged straight from the file: properties that are not JSON are the stage's
+            # check, not a check over a copy of the file made first.
+            from_file=True,
         )
 
     def stages(self, csv: bool = False) -> list[Stage]:
@@ -274,11 +274,12 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
         groups = "_p['$groups']"
         group = group_value(groups, self.settings.get("group_type"))
         valid = "" if csv else "AND _valid"
-        readable = (
-            " AND NOT (j.properties_text IS NOT NULL AND j.properties_text <> '' "
-            "AND j.properties IS NULL)"
+        # Text that is not JSON (CSV and Parquet only): the row is staged and fails this.
+        unreadable = (
+            "CASE WHEN j.properties_text <> '' AND j.properties IS NULL "
+            "THEN left(j.properties_text, 80) END"
             if csv
-            else ""
+            else "NULL::VARCHAR"
         )
         select = f"""
             SELECT j.uuid AS event_id, j.event AS event, j.distinct_id AS user_id,
@@ -288,10 +289,12 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
                    {product} AS product_key, {feature} AS feature,
                    try_cast(j.timestamp AS TIMESTAMPTZ) AS occurred_at,
                    try_cast(j.created_at AS TIMESTAMPTZ) AS received_at,
-                   _props AS properties, 'posthog' AS source_format, _row, j.timestamp AS _ts
+                   _props AS properties, 'posthog' AS source_format, _row, j.timestamp AS _ts,
+                   {unreadable} AS _unreadable
             FROM (
                 SELECT *, {parsed} AS _p
-                FROM (SELECT j, _row, {props} AS _props FROM _in WHERE true {valid}{readable})
+                FROM (SELECT j, _row, {props} AS _props FROM _in WHERE true {valid})
             )
         """
-        return [Stage("events", select, EVENT_CHECKS)]
+        checks = [UNREADABLE_PROPERTIES, *EVENT_CHECKS] if csv else EVENT_CHECKS
+        return [Stage("events", select, checks)]

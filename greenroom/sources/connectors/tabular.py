@@ -44,8 +44,10 @@ def table_file_batch(
     stages: list[Stage],
     shape: Callable[[str], str] | None = None,
     input_checks: list[Check] | None = None,
+    from_file: bool = False,
 ) -> Batch | None:
-    """The batch for what is new in a CSV or Parquet file since ``cursor``."""
+    """The batch for what is new in a CSV or Parquet file since ``cursor``. ``from_file``:
+    the stages read the file itself (``_in`` is a view; they must read it only once)."""
     quarantine = bool(connector.settings.get("quarantine"))
     overrides = connector.settings.get("columns") or {}
     if path.suffix.lower() == ".parquet":
@@ -97,6 +99,7 @@ def table_file_batch(
                 keep_record=quarantine,
                 absent=[name for name in fields if name not in columns],
                 shape=shape,
+                view=from_file,
             )
         except duckdb.Error as error:
             raise BatchInvalid([unreadable(path.name, error, line_one=first_row - 1)]) from None

@@ -276,3 +276,50 @@ def test_it_reads_typed_parquet_columns_as_values(workspace, files):
     run = _sync(make_source(workspace, "fx_rates", files / "fx.parquet"))
     assert run.status == RunStatus.SUCCEEDED, run.errors
     assert query("SELECT date, rate FROM raw.fx_rates") == [(date(2025, 1, 31), Decimal("0.96"))]
+
+
+def _posthog_rows(properties: list[str]) -> dict[str, list[str]]:
+    return {
+        "uuid": [f"ph-{n}" for n in range(len(properties))],
+        "event": ["Feature Used"] * len(properties),
+        "distinct_id": ["user_1"] * len(properties),
+        "timestamp": ["2025-03-01T10:00:00Z"] * len(properties),
+        "created_at": ["2025-03-01T10:00:01Z"] * len(properties),
+        "properties": properties,
+    }
+
+
+def test_it_rejects_posthog_parquet_and_csv_whose_properties_are_not_json(workspace, files):
+    # Parquet is staged straight from the file (a view): the check is the stage's own.
+    import pyarrow as pa
+    import pyarrow.csv as pv
+    import pyarrow.parquet as pq
+
+    good = '{"product": "insights", "$groups": {"company": "acc_acme"}}'
+    table = pa.table(_posthog_rows([good, "{not json", good]))
+    pq.write_table(table, files / "posthog.parquet")
+    pv.write_csv(table, files / "posthog.csv")
+    for name in ("posthog.parquet", "posthog.csv"):
+        run = _sync(make_source(workspace, "posthog", files / name, name=name.replace(".", "-")))
+        assert run.status == RunStatus.REJECTED
+        row = 2 if name.endswith(".parquet") else 3  # a CSV's header is its row 1
+        assert [(e["row"], e["field"], e["reason"]) for e in run.errors] == [
+            (row, "properties", "not valid JSON: {not json")
+        ]
+    assert query("SELECT count(*) FROM raw.events") == [(0,)]
+
+
+def test_it_loads_the_good_rows_of_posthog_parquet_in_quarantine(workspace, files):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = '{"product": "insights", "$groups": {"company": "acc_acme"}}'
+    pq.write_table(pa.table(_posthog_rows([good, "{not json"])), files / "posthog.parquet")
+    run = _sync(make_source(workspace, "posthog", files / "posthog.parquet", quarantine=True))
+    assert (run.rows_loaded, run.rows_rejected) == (1, 1)
+    assert query("SELECT event_id, account_id, product_key FROM raw.events") == [
+        ("ph-0", "acc_acme", "insights")
+    ]
+    assert query('SELECT "row", field, reason FROM meta.rejected_rows') == [
+        (2, "properties", "not valid JSON: {not json")
+    ]
