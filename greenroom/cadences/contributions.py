@@ -5,6 +5,7 @@ for the pack sections and evidence kinds of apps not built yet (each app that br
 deletes its stand-in here and registers its own)."""
 
 from greenroom import registry
+from greenroom.accounts.models import Workspace
 from greenroom.accounts.requests import MemberRequest
 from greenroom.cadences import onboarding, scorecard, selectors
 from greenroom.registry import (
@@ -14,6 +15,8 @@ from greenroom.registry import (
     PackSection,
     Panel,
     SearchProvider,
+    StartingDocument,
+    StartingText,
 )
 
 
@@ -27,7 +30,18 @@ def _decisions_behind(request: MemberRequest, item) -> dict:
     return {"rows": [(link, selectors.change_summary(link.change)) for link in links]}
 
 
+def _starting_text(*, workspace: Workspace, kind: str) -> StartingDocument | None:
+    """The current version of the workspace's playbook template of ``kind``, or None."""
+    version = selectors.template_for(workspace=workspace, kind=kind)
+    if version is None:
+        return None
+    return StartingDocument(
+        body=version.body, required_sections=tuple(version.template.required_sections)
+    )
+
+
 registry.register(
+    StartingText(key="playbook", text=_starting_text),
     Panel(
         page="strategy.roadmap_item",
         title="Decisions behind these changes",
