@@ -1,8 +1,9 @@
 """What cadences adds to the shell: its pages in the sidebar, the decider's pending decisions
 on the home page, the scorecard's time to decision and pending decisions, decision search,
-the pack's KPI section, PM onboarding and the team pulse with their measures, and stand-ins
-for the pack sections and evidence kinds of apps not built yet (each app that brings one
-deletes its stand-in here and registers its own)."""
+the pack's KPI section, the playbook's templates as the starting text of new studies' plans,
+experiments' briefs and launches' descriptions, PM onboarding and the team pulse with their
+measures, and stand-ins for the pack sections and evidence kinds of apps not built yet (each
+app that brings one deletes its stand-in here and registers its own)."""
 
 from greenroom import registry
 from greenroom.accounts.models import Workspace
