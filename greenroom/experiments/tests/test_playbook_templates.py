@@ -78,6 +78,14 @@ def test_the_api_registers_an_experiment_with_its_brief(personas, client):
     assert response.status_code == 201, response.content
     assert response.json()["brief"] == payload["brief"]
     assert Experiment.objects.get(name="Copy").brief == payload["brief"]
+    malformed = client.post(
+        "/api/v1/experiments/experiments",
+        {**payload, "name": "Other", "brief": ["not", "text"]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert malformed.status_code == 422 and "brief" in malformed.content.decode()
+    assert not Experiment.objects.filter(name="Other").exists()
 
 
 def test_the_new_launch_form_starts_from_the_launch_plan_template(personas):
