@@ -298,6 +298,27 @@ class InsightFeed:
     ability: str = "view"
 
 
+@dataclass(frozen=True)
+class StartingDocument:
+    """The text a new document starts from (a study's plan, an experiment's brief...): the
+    Markdown ``body`` and the headings it must keep, which the object's page reminds of."""
+
+    body: str
+    required_sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StartingText:
+    """Where new documents of a kind (``research_plan``, ``experiment_brief``...) start from:
+    ``text(workspace=, kind=)`` returns a ``StartingDocument``, or None when it has none for
+    that kind. The playbook (cadences) registers it; the apps creating the documents read it
+    through ``starting_text`` without importing cadences."""
+
+    key: str
+    text: Callable[..., StartingDocument | None]
+    weight: int = 100
+
+
 Entry = (
     Section
     | NavEntry
@@ -309,6 +330,7 @@ Entry = (
     | EvidenceKind
     | Milestone
     | InsightFeed
+    | StartingText
 )
 E = TypeVar(
     "E",
@@ -322,6 +344,7 @@ E = TypeVar(
     EvidenceKind,
     Milestone,
     InsightFeed,
+    StartingText,
 )
 
 KINDS: tuple[type, ...] = (
@@ -335,6 +358,7 @@ KINDS: tuple[type, ...] = (
     EvidenceKind,
     Milestone,
     InsightFeed,
+    StartingText,
 )
 
 
@@ -369,6 +393,16 @@ def entries(kind: type[E]) -> list[E]:
 def panels(page: str) -> list[Panel]:
     """The panels registered for one kind of page, in order."""
     return [panel for panel in entries(Panel) if panel.page == page]
+
+
+def starting_text(*, workspace: Any, kind: str) -> StartingDocument | None:
+    """What a new document of ``kind`` starts from in ``workspace`` (the first registered
+    entry that has one), or None: the form then starts empty."""
+    for entry in entries(StartingText):
+        document = entry.text(workspace=workspace, kind=kind)
+        if document is not None:
+            return document
+    return None
 
 
 @contextmanager

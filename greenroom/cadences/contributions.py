@@ -1,10 +1,12 @@
 """What cadences adds to the shell: its pages in the sidebar, the decider's pending decisions
 on the home page, the scorecard's time to decision and pending decisions, decision search,
-the pack's KPI section, PM onboarding and the team pulse with their measures, and stand-ins
-for the pack sections and evidence kinds of apps not built yet (each app that brings one
-deletes its stand-in here and registers its own)."""
+the pack's KPI section, the playbook's templates as the starting text of new studies' plans,
+experiments' briefs and launches' descriptions, PM onboarding and the team pulse with their
+measures, and stand-ins for the pack sections and evidence kinds of apps not built yet (each
+app that brings one deletes its stand-in here and registers its own)."""
 
 from greenroom import registry
+from greenroom.accounts.models import Workspace
 from greenroom.accounts.requests import MemberRequest
 from greenroom.cadences import onboarding, scorecard, selectors
 from greenroom.registry import (
@@ -14,6 +16,8 @@ from greenroom.registry import (
     PackSection,
     Panel,
     SearchProvider,
+    StartingDocument,
+    StartingText,
 )
 
 
@@ -27,7 +31,18 @@ def _decisions_behind(request: MemberRequest, item) -> dict:
     return {"rows": [(link, selectors.change_summary(link.change)) for link in links]}
 
 
+def _starting_text(*, workspace: Workspace, kind: str) -> StartingDocument | None:
+    """The current version of the workspace's playbook template of ``kind``, or None."""
+    version = selectors.template_for(workspace=workspace, kind=kind)
+    if version is None:
+        return None
+    return StartingDocument(
+        body=version.body, required_sections=tuple(version.template.required_sections)
+    )
+
+
 registry.register(
+    StartingText(key="playbook", text=_starting_text),
     Panel(
         page="strategy.roadmap_item",
         title="Decisions behind these changes",

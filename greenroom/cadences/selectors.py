@@ -178,7 +178,7 @@ def template_for(*, workspace: Workspace, kind: str) -> TemplateVersion | None:
     return (
         TemplateVersion.objects.for_workspace(workspace)
         .filter(template__kind=kind)
-        .select_related("author")
+        .select_related("author", "template")
         .order_by("-number")
         .first()
     )

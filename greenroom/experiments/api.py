@@ -42,6 +42,7 @@ class ExperimentOut(Schema):
     id: int
     name: str
     hypothesis: str
+    brief: str
     status: str
     team_id: int | None
     flag_key: str
@@ -60,6 +61,7 @@ class ExperimentOut(Schema):
 class ExperimentIn(Schema):
     name: str
     hypothesis: str
+    brief: str = ""
     flag_key: str = ""
     exposure_event: str = "$feature_flag_called"
     flag_property: str = "$feature_flag"
@@ -149,6 +151,7 @@ def create_experiment(request: MemberRequest, payload: ExperimentIn):
         actor=request.user,
         name=payload.name,
         hypothesis=payload.hypothesis,
+        brief=payload.brief,
         flag_key=payload.flag_key,
         exposure_event=payload.exposure_event,
         flag_property=payload.flag_property,

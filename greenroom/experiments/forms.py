@@ -21,6 +21,12 @@ class ExperimentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="If we change …, then … will …, because …",
     )
+    brief = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Markdown. Starts from the playbook's experiment brief template, if there is "
+        "one.",
+    )
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     product_area = forms.ModelChoiceField(queryset=ProductArea.objects.none(), required=False)
     flag_key = forms.CharField(
@@ -231,7 +237,11 @@ class LaunchForm(forms.Form):
     planned_on = forms.DateField(
         label="Launch date", widget=forms.DateInput(attrs={"type": "date"})
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        required=False,
+        help_text="Markdown. Starts from the playbook's launch plan template, if there is one.",
+    )
     template = forms.ModelChoiceField(
         queryset=ChecklistTemplate.objects.none(),
         required=False,

@@ -12,8 +12,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from greenroom import registry
 from greenroom.accounts.models import Membership
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
@@ -37,8 +39,12 @@ from greenroom.experiments.forms import (
     WaitlistForm,
 )
 from greenroom.experiments.models import BetaProgramme, ChecklistItem, Experiment, Launch
+from greenroom.lib import markdown
 from greenroom.lib.exports import export_response
 from greenroom.lib.lists import Column, Listing, render_list
+
+# The playbook template (cadences' TemplateKind) a new launch's description starts from.
+PLAN_TEMPLATE = "launch_plan"
 
 PROGRAMME_COLUMNS = [
     Column("Programme", "name", "name", value=lambda p: p.name),
@@ -304,7 +310,12 @@ def _with_readiness(rows: list[Launch]) -> None:
 @login_required
 @ability_required("manage_launches")
 def launch_create(request: MemberRequest) -> HttpResponseBase:
-    form = LaunchForm(request.workspace, request.POST or None)
+    starting = registry.starting_text(workspace=request.workspace, kind=PLAN_TEMPLATE)
+    form = LaunchForm(
+        request.workspace,
+        request.POST or None,
+        initial={"description": starting.body if starting else ""},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             launch = launches.launch_create(
@@ -323,8 +334,13 @@ def launch_detail(request: MemberRequest, pk: int) -> HttpResponseBase:
     launch = _launch(request, pk)
     items = launches.launch_items(launch=launch)
     can_manage = can(request, "manage_launches")
+    starting = registry.starting_text(workspace=request.workspace, kind=PLAN_TEMPLATE)
+    required = list(starting.required_sections) if starting else []
     context = {
         "launch": launch,
+        # Safe: markdown-it escapes raw HTML and refuses unsafe link schemes (lib/markdown.py).
+        "description": mark_safe(markdown.render(launch.description)),
+        "description_missing": markdown.missing_sections(launch.description, required),
         "items": items,
         "readiness": launches.readiness(items),
         "today": timezone.localdate(),

@@ -32,6 +32,9 @@ class Experiment(WorkspaceOwned):
 
     name = models.CharField(max_length=200)
     hypothesis = models.TextField()
+    brief = models.TextField(
+        blank=True, help_text="The experiment brief, in Markdown (starts from the playbook's)."
+    )
     owner = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -85,6 +85,7 @@ def experiment_create(
     exposure_event: str = FLAG_EVENT,
     flag_property: str = FLAG_PROPERTY,
     variant_property: str = VARIANT_PROPERTY,
+    brief: str = "",
 ) -> Experiment:
     """Register a draft experiment with its variants (control first) and metrics; its
     exposures are ``exposure_event`` events whose ``flag_property`` is ``flag_key``, the
@@ -113,6 +114,7 @@ def experiment_create(
             workspace=workspace,
             name=name,
             hypothesis=hypothesis,
+            brief=brief.strip(),
             owner=actor,
             team=team,
             product_area=product_area,

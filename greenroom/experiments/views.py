@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.experiments import assignments, selectors, services
@@ -19,7 +21,11 @@ from greenroom.experiments.models import Experiment
 from greenroom.experiments.stats import design
 from greenroom.experiments.stats.checks import SRM_THRESHOLD
 from greenroom.experiments.stats.errors import StatsError
+from greenroom.lib import markdown
 from greenroom.lib.lists import Column, Listing, render_list
+
+# The playbook template (cadences' TemplateKind) a new experiment's brief starts from.
+BRIEF_TEMPLATE = "experiment_brief"
 
 COLUMNS = [
     Column("Experiment", "name", "name", value=lambda e: e.name),
@@ -62,7 +68,12 @@ def experiment_list(request: MemberRequest) -> HttpResponseBase:
 @login_required
 @ability_required("manage_experiments")
 def experiment_create(request: MemberRequest) -> HttpResponseBase:
-    form = ExperimentForm(request.workspace, request.POST or None)
+    starting = registry.starting_text(workspace=request.workspace, kind=BRIEF_TEMPLATE)
+    form = ExperimentForm(
+        request.workspace,
+        request.POST or None,
+        initial={"brief": starting.body if starting else ""},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -71,6 +82,7 @@ def experiment_create(request: MemberRequest) -> HttpResponseBase:
                 actor=request.user,
                 name=data["name"],
                 hypothesis=data["hypothesis"],
+                brief=data["brief"],
                 variants=data["variants"],
                 metrics=form.metrics(),
                 team=data["team"],
@@ -126,8 +138,13 @@ def experiment_detail(request: MemberRequest, pk: int) -> HttpResponseBase:
     result = selectors.experiment_analysis(experiment=experiment)
     variants = list(experiment.variants.all())
     metrics = list(experiment.metrics.all())
+    starting = registry.starting_text(workspace=request.workspace, kind=BRIEF_TEMPLATE)
+    required = list(starting.required_sections) if starting else []
     context = {
         "experiment": experiment,
+        # Safe: markdown-it escapes raw HTML and refuses unsafe link schemes (lib/markdown.py).
+        "brief": mark_safe(markdown.render(experiment.brief)),
+        "brief_missing": markdown.missing_sections(experiment.brief, required),
         "variants": variants,
         "metrics": metrics,
         "result": result,

@@ -26,6 +26,11 @@ class StudyForm(forms.Form):
     method = forms.ChoiceField(choices=Method.choices)
     starts_on = forms.DateField(required=False, label="Starts", widget=DATE)
     ends_on = forms.DateField(required=False, label="Ends", widget=DATE)
+    plan = forms.CharField(
+        required=False,
+        widget=forms.Textarea({"rows": 12}),
+        help_text="Markdown. Starts from the playbook's research plan template, if there is one.",
+    )
 
 
 class NoteForm(forms.Form):

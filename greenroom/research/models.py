@@ -28,6 +28,9 @@ class Study(WorkspaceOwned):
     ends_on = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    plan = models.TextField(
+        blank=True, help_text="The research plan, in Markdown (starts from the playbook's)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

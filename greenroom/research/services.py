@@ -64,8 +64,10 @@ def study_create(
     starts_on: date | None = None,
     ends_on: date | None = None,
     owner: User | None = None,
+    plan: str = "",
 ) -> Study:
-    """Start a study: its question, method, dates and owner (the actor unless named)."""
+    """Start a study: its question, method, dates, owner (the actor unless named) and plan
+    (Markdown)."""
     if not title.strip() or not question.strip():
         raise ValidationError("A study needs a title and a question.")
     if method not in Method.values:
@@ -79,6 +81,7 @@ def study_create(
         starts_on=starts_on,
         ends_on=ends_on,
         owner=owner or actor,
+        plan=plan.strip(),
     )
     audit_record(actor=actor, workspace=workspace, action=AuditAction.STUDY_CREATE, target=study)
     return study

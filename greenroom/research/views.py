@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from greenroom import registry
 from greenroom.accounts.permissions import ability_required, can, require
 from greenroom.accounts.requests import MemberRequest
 from greenroom.feedback import selectors as feedback_selectors
 from greenroom.feedback import services as feedback_services
 from greenroom.lib.lists import Column, Listing, render_list
+from greenroom.lib.markdown import missing_sections
 from greenroom.lib.markdown import render as markdown
 from greenroom.research import forms, selectors, services
 from greenroom.research import search as full_text
@@ -31,6 +33,9 @@ def _errors(request: MemberRequest, error: ValidationError) -> None:
 
 
 # --- studies ---------------------------------------------------------------------------------
+
+# The playbook template (cadences' TemplateKind) a new study's plan starts from.
+PLAN_TEMPLATE = "research_plan"
 
 STUDY_COLUMNS = [
     Column("Study", "title", "title", value=lambda s: s.title),
@@ -67,7 +72,10 @@ def study_list(request: MemberRequest) -> HttpResponseBase:
 @login_required
 @ability_required("do_research")
 def study_create(request: MemberRequest) -> HttpResponse:
-    form = forms.StudyForm(request.POST or None)
+    starting = registry.starting_text(workspace=request.workspace, kind=PLAN_TEMPLATE)
+    form = forms.StudyForm(
+        request.POST or None, initial={"plan": starting.body if starting else ""}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             study = services.study_create(
@@ -92,8 +100,13 @@ def study_detail(request: MemberRequest, pk: int) -> HttpResponse:
             candidates = services.participants_candidates(study=study, **find.cleaned_data)
         except ValidationError as error:
             _errors(request, error)
+    starting = registry.starting_text(workspace=request.workspace, kind=PLAN_TEMPLATE)
+    required = list(starting.required_sections) if starting else []
     context = {
         "study": study,
+        # Safe: markdown-it escapes raw HTML and refuses unsafe link schemes (lib/markdown.py).
+        "plan": mark_safe(markdown(study.plan)),
+        "plan_missing": missing_sections(study.plan, required),
         "participants": selectors.study_participants(study=study),
         "notes": study.notes.all(),
         "insights": selectors.insight_list(workspace=request.workspace, study=study),

@@ -125,3 +125,17 @@ def test_it_hides_the_tool_stack_from_outsiders_and_refuses_viewers_editing(pers
     )
     assert personas.client(personas.viewer).get(reverse("cadences:tools")).status_code == 200
     assert Tool.objects.count() == 1
+
+
+def test_it_gives_other_apps_the_current_template_through_the_registry(personas):
+    from greenroom import registry
+    from greenroom.registry import StartingDocument, StartingText
+
+    lookup = {"workspace": personas.workspace, "kind": "prd"}
+    assert registry.starting_text(**lookup) is None
+    services.template_save(workspace=personas.workspace, actor=personas.ops, kind="prd", body=PRD)
+    assert registry.starting_text(**lookup) == StartingDocument(
+        body=PRD, required_sections=("Problem", "Goals", "Requirements", "Success metrics", "Risks")
+    )
+    with registry.scratch(empty=(StartingText,)):
+        assert registry.starting_text(**lookup) is None
