@@ -277,13 +277,13 @@ def _headline(scope: selectors.Scope, kpis: list[dict], currency: str) -> Slide:
             ]
         )
     set_by = [
-        f"{k['title']}: {k['target'].title}, due {k['target'].due_on:%d %b %Y} "
-        f"({k['target'].status_label.lower()})"
+        f"{k['title']}, “{k['target'].title}”, due {k['target'].due_on:%d %b %Y}, "
+        f"{k['target'].status_label.lower()}"
         for k in kpis
         if k["target"]
     ]
     footnote = (
-        "Targets are key results': " + "; ".join(set_by) + "."
+        "Targets from key results: " + "; ".join(set_by) + "."
         if set_by
         else "No targets are set for these figures yet (key results bound to these metrics "
         "set them)."

@@ -108,4 +108,4 @@ def test_it_puts_the_same_target_in_the_board_packs_vs_target_column(loaded, obj
     # By hand: May ARR 9,960 against 12,000: 9,960 / 12,000 - 1 = -17.0 %.
     assert rows["ARR"][4:] == ["$12.0K", "\u221217.0 %"]
     assert rows["Net revenue retention"][4:] == ["", ""]
-    assert "MRR to 1,000, due 30 Jun 2026" in slide.footnote
+    assert "ARR, “MRR to 1,000”, due 30 Jun 2026" in slide.footnote
