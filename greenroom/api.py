@@ -177,8 +177,10 @@ def _mount_routers() -> None:
     from greenroom.accounts.api import router as accounts_router
     from greenroom.cadences.api import router as cadences_router
     from greenroom.customers.api import router as customers_router
+    from greenroom.dashboards.api import router as dashboards_router
     from greenroom.experiments.api import router as experiments_router
     from greenroom.feedback.api import router as feedback_router
+    from greenroom.health.api import router as health_router
     from greenroom.jobs.api import router as jobs_router
     from greenroom.metrics.api import router as metrics_router
     from greenroom.organisation.api import router as organisation_router
@@ -198,6 +200,8 @@ def _mount_routers() -> None:
         "/research/": research_router,
         "/strategy/": strategy_router,
         "/experiments/": experiments_router,
+        "/dashboards/": dashboards_router,
+        "/health/": health_router,
     }
     for prefix, router in routers.items():
         _declare_common_errors(router)

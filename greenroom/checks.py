@@ -61,6 +61,16 @@ def production_settings(app_configs, **kwargs) -> list:
                 id="greenroom.E003",
             )
         )
+    if not settings.BASE_URL:
+        problems.append(
+            Warning(
+                "GREENROOM_BASE_URL is not set, so emails sent by jobs (the weekly digest) "
+                "carry no links to Greenroom's pages.",
+                hint="Set it to the address users reach Greenroom at, e.g. "
+                "https://greenroom.example.com.",
+                id="greenroom.W005",
+            )
+        )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         problems.append(
             Warning(

@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF
 from greenroom.lib.env import (
     ConfigProblem,
     email_settings,
+    env_base_url,
     env_bool,
     env_bytes,
     env_duration,
@@ -283,6 +284,9 @@ if BEHIND_PROXY:
 
 globals().update(email_settings(env_str("GREENROOM_EMAIL_URL", "console:")))
 DEFAULT_FROM_EMAIL = env_str("GREENROOM_FROM_EMAIL", "greenroom@localhost")
+# Where people reach Greenroom (https://greenroom.example.com): emails sent outside a request
+# (the weekly digest) link to pages with it, so the links work from a mail client.
+BASE_URL = env_base_url("GREENROOM_BASE_URL")
 
 # Background jobs (huey): in-process by default, Redis with separate workers by configuration.
 JOBS_URL = env_str("GREENROOM_JOBS_URL", "")

@@ -202,7 +202,7 @@ def _draw(view: TileView, tile: Tile, definition: dict, rows: list[dict]) -> Non
         spec = charts.line(title, rows, unit=unit, series=by, grain=tile.grain)
     view.chart = charts.Chart(f"tile-{tile.pk}", title, spec, rows, columns, metric=tile.metric)
     if tile.chart == ChartType.NUMBER:
-        view.headline = _headline(rows)
+        view.headline = _headline(rows, grain=tile.grain)
 
 
 def _latest(rows: list[dict]):
@@ -210,9 +210,22 @@ def _latest(rows: list[dict]):
     return max(complete) if complete else max(r["period"] for r in rows)
 
 
-def _headline(rows: list[dict]) -> dict:
+def period_name(period: date, grain: str) -> str:
+    """A period's start as people name the period: 31 May 2026, week of 25 May 2026,
+    May 2026, Q2 2026."""
+    if grain == "day":
+        return f"{period.day} {period:%b %Y}"
+    if grain == "week":
+        return f"week of {period.day} {period:%b %Y}"
+    if grain == "quarter":
+        return f"Q{(period.month - 1) // 3 + 1} {period.year}"
+    return f"{period:%b %Y}"
+
+
+def _headline(rows: list[dict], *, grain: str) -> dict:
     """The newest complete period's figure and its change on the period before (a number
-    tile is never sliced ``by``: one figure per period)."""
+    tile is never sliced ``by``: one figure per period); the running period, marked "to
+    date", when none is complete yet, as on the fixed dashboards."""
     periods_seen = sorted({r["period"] for r in rows})
     complete = [p for p in periods_seen if not any(r["partial"] for r in rows if r["period"] == p)]
     latest = complete[-1] if complete else periods_seen[-1]
@@ -230,5 +243,6 @@ def _headline(rows: list[dict]) -> dict:
         "previous": then,
         "change": change,
         "period": latest,
+        "label": period_name(latest, grain),
         "partial": latest not in complete,
     }

@@ -6,12 +6,14 @@ The email is multipart/related: a text and an HTML alternative, then the charts 
 the HTML names by Content-ID (``cid:``), so mail clients show them without fetching anything.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.mime.image import MIMEImage
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from greenroom.accounts.models import Membership, User, Workspace
 from greenroom.dashboards import assets, formatting, periods, selectors
@@ -37,6 +39,13 @@ class Digest:
     kpis: list[dict] = field(default_factory=list)
     images: list[tuple[str, str, bytes]] = field(default_factory=list)  # (cid, title, png)
     notable: list | None = None
+    links: dict[str, str] = field(default_factory=dict)  # overview and profile, absolute
+
+
+def absolute(path: str) -> str:
+    """``path`` at the configured address (GREENROOM_BASE_URL): an email is read in a mail
+    client, where a relative link leads nowhere. "" when no address is configured."""
+    return f"{settings.BASE_URL}{path}" if settings.BASE_URL and path else ""
 
 
 def still_members(
@@ -55,7 +64,13 @@ def compose(*, workspace: Workspace, since: datetime, now: datetime) -> Digest:
     """The digest's figures, charts and insights (or why there are no figures)."""
     subject = f"{workspace.name}: your weekly figures, {now:%d %b %Y}"
     digest = Digest(workspace=workspace, subject=subject)
-    digest.notable = notable_changes(workspace=workspace, since=since.date(), until=now.date())
+    digest.links = {
+        "overview": absolute(reverse("dashboards:dashboard", args=["executive"])),
+        "profile": absolute(reverse("accounts:profile")),
+    }
+    notable = notable_changes(workspace=workspace, since=since.date(), until=now.date())
+    if notable is not None:
+        digest.notable = [replace(n, url=absolute(n.url)) for n in notable]
     try:
         as_of = metrics.as_of(workspace=workspace)
         year = selectors.scope_for(
@@ -101,6 +116,9 @@ def _line(kpi: dict, currency: str) -> dict:
         "previous": formatting.figure(kpi["previous"], kpi["unit"], currency)[0],
         "change": change,
         "metric": kpi["metric"],
+        "url": absolute(
+            reverse("dashboards:explain", args=[kpi["metric"]]) + f"?month={kpi['month']:%Y-%m-%d}"
+        ),
     }
 
 

@@ -158,12 +158,7 @@ def kpi(
         "month": ref,
         "compared": before,
         "partial": scope.reference_partial,
-        "target": targets.target_for(
-            workspace=scope.workspace,
-            metric=result.definition["name"],
-            where=scope.where,
-            month=ref,
-        ),
+        "target": None,  # set by targets.attach, one query for the page's figures
         "where": scope.where,
         "better": "down" if name == "logo_churn" else "up",
     }
@@ -190,6 +185,7 @@ def executive(scope: Scope) -> dict:
         kpi(scope, "active_accounts", "Active accounts", "count", active),
         kpi(scope, "mau", "Monthly active users", "count", mau),
     ]
+    targets.attach(kpis, workspace=scope.workspace, where=scope.where, month=scope.reference)
     churned = _by_month(churn.rows).get(scope.reference, {})
     period_arr = _in_period(arr.rows, scope.period)
     movement_rows = _in_period(movements.rows, scope.period)
@@ -511,6 +507,7 @@ def usage(scope: Scope) -> dict:
         kpi(scope, "mau", "Monthly active users", "count", mau),
         kpi(scope, "stickiness", "Stickiness (DAU/MAU)", "ratio", stickiness, compare="points"),
     ]
+    targets.attach(kpis, workspace=scope.workspace, where=scope.where, month=scope.reference)
     cohort_start = end - timedelta(weeks=12)
     cohorts = scope.read("user_retention", grain="week", period=(cohort_start, end))
     heat = [

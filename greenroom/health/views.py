@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -13,6 +13,7 @@ from greenroom.accounts.requests import MemberRequest
 from greenroom.dashboards import assets, charts
 from greenroom.health import selectors, services
 from greenroom.health.models import Finding
+from greenroom.lib.exports import export_response
 
 SHOW = {"open": "Open", "followed": "Followed by me", "dismissed": "Dismissed", "all": "All"}
 
@@ -101,6 +102,24 @@ def finding_detail(request: MemberRequest, pk: int) -> HttpResponse:
         "vega_version": assets.version(),
     }
     return render(request, "health/finding_detail.html", context)
+
+
+@login_required
+@ability_required("view_findings")
+@require_GET
+def finding_chart(request: MemberRequest, pk: str, fmt: str) -> HttpResponseBase:
+    """A notable change's evidence: its series as CSV or Excel, its chart as PNG or SVG."""
+    finding = selectors.finding_get(workspace=request.workspace, pk=int(pk))  # re_path: text
+    chart = _chart(finding)
+    filename = f"notable-change-{finding.pk}"
+    if fmt == "csv":
+        return export_response(chart.table(), filename=filename, format="csv")
+    if fmt == "xlsx":
+        return export_response(chart.table(), filename=filename, format="xlsx")
+    content_type = "image/png" if fmt == "png" else "image/svg+xml"
+    response = HttpResponse(assets.render(chart.spec, fmt), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
 
 
 def _back(request: MemberRequest, finding: Finding) -> HttpResponseRedirect:

@@ -148,6 +148,20 @@ def env_paths(name: str, default: list[Path]) -> list[Path]:
     return [Path(item.strip()).expanduser().resolve() for item in raw.split(",") if item.strip()]
 
 
+def env_base_url(name: str) -> str:
+    """An http(s) address without query or fragment, its trailing slash removed ("" unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        problems.append(
+            ConfigProblem(name, raw, "expected an address such as https://greenroom.example.com")
+        )
+        return ""
+    return raw.rstrip("/")
+
+
 def email_settings(url: str) -> dict[str, object]:
     """Django email settings from a URL: ``console:``, ``locmem:``, ``file:///dir``, ``smtp://``.
 

@@ -15,7 +15,14 @@ from greenroom.feedback.models import Highlight
 from greenroom.organisation.models import Person, Team
 from greenroom.registry import Ratio
 from greenroom.strategy import forecast, scoring
-from greenroom.strategy.choices import TEMPLATE_FIELDS, AuditAction, ItemStatus, Scoring, Status
+from greenroom.strategy.choices import (
+    TEMPLATE_FIELDS,
+    AuditAction,
+    ItemStatus,
+    Scoring,
+    Source,
+    Status,
+)
 from greenroom.strategy.models import (
     CheckIn,
     Initiative,
@@ -56,6 +63,14 @@ def key_result_list(*, workspace: Workspace) -> QuerySet[KeyResult]:
     return KeyResult.objects.for_workspace(workspace).select_related(
         "objective", "objective__team", "owner"
     )
+
+
+def metric_key_results(*, workspace: Workspace, metrics: list[str]) -> list[KeyResult]:
+    """Key results bound to any of ``metrics``: the targets other apps show beside a figure."""
+    rows = KeyResult.objects.for_workspace(workspace).filter(
+        source=Source.METRIC, metric_name__in=metrics
+    )
+    return list(rows.order_by("due_on", "pk"))
 
 
 def check_in_list(*, key_result: KeyResult) -> QuerySet[CheckIn]:

@@ -72,6 +72,19 @@ def test_it_reports_an_unparseable_database_url(tmp_path):
     assert "GREENROOM_DATABASE_URL" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["greenroom.example.com", "ftp://x", "https://x/?a=1"])
+def test_it_refuses_a_base_url_that_is_not_a_web_address(monkeypatch, value):
+    monkeypatch.setenv("GREENROOM_BASE_URL", value)
+    monkeypatch.setattr(env, "problems", [])
+    assert env.env_base_url("GREENROOM_BASE_URL") == ""
+    assert env.problems[0].variable == "GREENROOM_BASE_URL"
+
+
+def test_it_keeps_a_base_url_without_its_trailing_slash(monkeypatch):
+    monkeypatch.setenv("GREENROOM_BASE_URL", "https://example.com/greenroom/")
+    assert env.env_base_url("GREENROOM_BASE_URL") == "https://example.com/greenroom"
+
+
 def test_it_passes_the_deployment_checks_in_a_production_configuration(tmp_path):
     result = run_greenroom(
         "check",
@@ -84,6 +97,7 @@ def test_it_passes_the_deployment_checks_in_a_production_configuration(tmp_path)
             "GREENROOM_ALLOWED_HOSTS": "greenroom.example.com",
             "GREENROOM_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
             "GREENROOM_EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+            "GREENROOM_BASE_URL": "https://greenroom.example.com/",
         },
     )
     assert result.returncode == 0, result.stderr + result.stdout

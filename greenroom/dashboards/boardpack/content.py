@@ -265,21 +265,28 @@ def _headline(scope: selectors.Scope, kpis: list[dict], currency: str) -> Slide:
         ]
     ]
     for kpi in kpis:
+        target = kpi["target"]
         rows.append(
             [
                 kpi["title"],
                 _shown(kpi["value"], kpi["unit"], currency),
                 _shown(kpi["previous"], kpi["unit"], currency),
                 _delta(kpi, kpi["previous"]),
-                _shown(kpi["target"], kpi["unit"], currency) if kpi["target"] is not None else "",
-                _delta(kpi, kpi["target"]) if kpi["target"] is not None else "",
+                _shown(target.value, kpi["unit"], currency) if target else "",
+                _delta(kpi, target.value) if target else "",
             ]
         )
-    no_target = all(k["target"] is None for k in kpis)
+    set_by = [
+        f"{k['title']}, “{k['target'].title}”, due {k['target'].due_on:%d %b %Y}, "
+        f"{k['target'].status_label.lower()}"
+        for k in kpis
+        if k["target"]
+    ]
     footnote = (
-        "No targets are set for these figures yet (key results bound to these metrics set them)."
-        if no_target
-        else ""
+        "Targets from key results: " + "; ".join(set_by) + "."
+        if set_by
+        else "No targets are set for these figures yet (key results bound to these metrics "
+        "set them)."
     )
     if all(k["previous"] is None for k in kpis):
         footnote = f"No data for {scope.compared:%B %Y}: no comparison. " + footnote

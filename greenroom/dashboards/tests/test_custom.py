@@ -140,6 +140,46 @@ def test_it_shows_a_headline_number_with_its_change(board):
     assert view.headline["change"] == pytest.approx(830 / 750 - 1)
 
 
+def test_it_marks_a_headline_number_for_a_running_period_to_date(board):
+    # Data end on 31 May 2026: the second quarter runs to 30 June, so its figure is to date.
+    tile = services.tile_add(
+        actor=board.ops,
+        dashboard=board.dashboard,
+        metric="mrr",
+        chart="number",
+        grain="quarter",
+        period="2026Q2",
+    )
+    view = custom.render_tile(
+        tile,
+        workspace=board.workspace,
+        as_of=metrics.as_of(workspace=board.workspace),
+        values=metrics.dimension_values(workspace=board.workspace),
+    )
+    assert view.headline["partial"] and view.headline["label"] == "Q2 2026"
+    assert view.headline["value"] == pytest.approx(830)  # MRR at the end of the data, 31 May
+    page = board.client(board.viewer).get(f"/dashboards/custom/{board.dashboard.pk}/")
+    html = page.content.decode()
+    assert (
+        'Q2 2026</span></span>\n            <span class="badge badge-warn">to date</span>' in html
+    )
+
+
+def test_it_names_a_complete_headline_period_at_its_grain(board):
+    tile = services.tile_add(
+        actor=board.ops, dashboard=board.dashboard, metric="mrr", chart="number", grain="day"
+    )
+    view = custom.render_tile(
+        tile,
+        workspace=board.workspace,
+        as_of=metrics.as_of(workspace=board.workspace),
+        values=metrics.dimension_values(workspace=board.workspace),
+    )
+    assert not view.headline["partial"] and view.headline["label"] == "31 May 2026"
+    page = board.client(board.viewer).get(f"/dashboards/custom/{board.dashboard.pk}/")
+    assert "31 May 2026" in page.content.decode()
+
+
 GONE = [
     ({"metric": "retired_metric"}, "which no longer exists"),
     ({"filter_dimension": "segment", "filter_value": "Gone"}, "no longer exists in the data"),

@@ -6,6 +6,7 @@ digest's month is May against April: ARR 9,960 against 9,000, +10.7 %.
 """
 
 import io
+import re
 import socket
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -18,6 +19,7 @@ from PIL import Image
 from greenroom.accounts.models import AuditEvent, Membership
 from greenroom.dashboards import digests, services, tasks
 from greenroom.dashboards.models import DigestSubscription
+from greenroom.registry import Notable
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
@@ -131,3 +133,33 @@ def test_it_says_there_are_no_figures_in_a_workspace_without_data(personas):
     assert not sent.attachments
     assert tasks.send_digests.func() == "skipped"  # nothing due a second time
     assert tasks.send_digests.periodic is not None  # the scheduler starts it weekly
+
+
+def _insight(monkeypatch):
+    found = [Notable("Churn in SMB outside its usual range", url="/health/insights/7/")]
+    monkeypatch.setattr(digests, "notable_changes", lambda **kwargs: found)
+
+
+def test_it_links_to_pages_at_the_configured_address(loaded, settings, monkeypatch):
+    settings.BASE_URL = "https://greenroom.example.com"
+    _insight(monkeypatch)
+    digest = digests.compose(workspace=loaded.workspace, since=NOW - timedelta(days=7), now=NOW)
+    email = digests.message(digest, to=loaded.viewer)
+    html = email.alternatives[0][0]
+    links = re.findall(r'href="([^"]*)"', html)
+    assert links and all(link.startswith("https://greenroom.example.com/") for link in links)
+    assert "https://greenroom.example.com/dashboards/executive/" in links
+    assert "https://greenroom.example.com/health/insights/7/" in links
+    assert "https://greenroom.example.com/settings/profile/" in links
+    assert "https://greenroom.example.com/dashboards/explain/arr/?month=2026-05-01" in links
+    assert "https://greenroom.example.com/health/insights/7/" in email.body
+
+
+def test_it_leaves_links_out_rather_than_send_relative_ones(loaded, settings, monkeypatch):
+    settings.BASE_URL = ""
+    _insight(monkeypatch)
+    digest = digests.compose(workspace=loaded.workspace, since=NOW - timedelta(days=7), now=NOW)
+    email = digests.message(digest, to=loaded.viewer)
+    assert "href=" not in email.alternatives[0][0]
+    assert "/health/insights/7/" not in email.body
+    assert "Churn in SMB outside its usual range" in email.body

@@ -135,3 +135,48 @@ def test_it_notes_that_costs_are_not_split_by_segment(loaded):
         loaded.client(loaded.viewer).get("/dashboards/portfolio/?segment=unknown").content.decode()
     )
     assert "Cost and headcount belong to teams" in page or "Nothing to show" in page
+
+
+CRAFTED = [
+    "period=%00",
+    "period=" + "9" * 400,
+    "period=2026Q0",
+    "period=-12m",
+    "period=0m",
+    "period=99999m",
+    "product=" + "x" * 500,
+    "segment=%E2%80%AE&segment=SMB&segment=",
+    "market[]=1",
+    "by=%00",
+    "month=2026-02-30",
+    "month=0001-01-01",
+    "month=9999-12-31",
+    "sort=-&page=-1",
+]
+CRAFTED_URLS = [
+    *PAGES,
+    "/dashboards/executive/charts/arr.csv",
+    "/dashboards/customers/charts/arr-by-segment.xlsx",
+    "/dashboards/usage/charts/mau.json",
+    "/dashboards/explain/logo_churn/",
+    "/dashboards/explain/%3Cscript%3E/",
+    "/dashboards/board-pack/",
+    "/dashboards/custom/",
+]
+
+
+def test_it_never_fails_on_a_crafted_url(loaded):
+    client = loaded.client(loaded.viewer)
+    for url in CRAFTED_URLS:
+        for query in CRAFTED:
+            response = client.get(f"{url}?{query}")
+            assert response.status_code in (200, 400, 403, 404), (url, query, response.status_code)
+            if not response.streaming:
+                assert "Traceback" not in response.content.decode(errors="replace")
+    hx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "dashboard"}
+    for query in CRAFTED:
+        assert client.get(f"/dashboards/usage/?{query}", **hx).status_code == 200, query
+    ops = loaded.client(loaded.ops)
+    for quarter in ("2099Q1", "2026Q7", "<b>", ""):
+        response = ops.post("/dashboards/board-pack/", {"quarter": quarter})
+        assert response.status_code in (200, 400), quarter

@@ -158,3 +158,19 @@ def test_it_feeds_the_board_pack_and_digest_the_quarters_open_changes(personas):
 
     assert [notable.title for notable in found or []] == [inside.title]
     assert found and found[0].url == reverse("health:finding", args=[inside.pk])
+
+
+def test_it_downloads_a_notable_changes_evidence_as_data_and_image(personas):
+    item = finding(personas.workspace)
+    client = personas.client(personas.viewer)
+    csv = client.get(f"/data/notable-changes/{item.pk}/chart.csv")
+    text = b"".join(csv.streaming_content).decode()
+    assert csv.status_code == 200
+    assert text.splitlines() == ["period,value", "2026-10-01,0.01", "2026-11-01,0.06"]
+    assert client.get(f"/data/notable-changes/{item.pk}/chart.xlsx").content[:2] == b"PK"
+    svg = client.get(f"/data/notable-changes/{item.pk}/chart.svg")
+    assert svg.status_code == 200 and svg.content.startswith(b"<svg")
+    assert "chart.png" in client.get("/data/notable-changes/").content.decode()
+    outsider = personas.client(personas.outsider)
+    assert outsider.get(f"/data/notable-changes/{item.pk}/chart.csv").status_code == 404
+    assert client.get(f"/data/notable-changes/{item.pk}/chart.exe").status_code == 404
