@@ -1,13 +1,23 @@
 """What health adds to the shell: the data health page and the notable changes feed in the
 sidebar, the sources' freshness on the data overview, the newest notable changes on the
-executive overview, and who reads the dashboards on the scorecard."""
+executive overview, and who reads the dashboards, by role, on the scorecard."""
+
+from functools import partial
 
 from greenroom import registry
+from greenroom.accounts.choices import Role
 from greenroom.accounts.requests import MemberRequest
 from greenroom.health import selectors
 from greenroom.registry import InsightFeed, Measure, NavEntry, OverviewCard, Panel
 
 EXECUTIVE_PAGE = "dashboards.executive"  # dashboards.views.EXECUTIVE_PAGE
+# The scorecard's dashboard readers per role, executives (admins) first.
+ROLE_PLURALS = {
+    Role.ADMIN: "admins",
+    Role.PRODUCT_OPS: "product ops",
+    Role.PRODUCT_MANAGER: "product managers",
+    Role.VIEWER: "viewers",
+}
 
 
 def _freshness_card(request: MemberRequest) -> dict:
@@ -49,8 +59,20 @@ registry.register(
         key="dashboard-readers",
         title="Members reading the dashboards",
         explanation="Members who opened a dashboard in the last 30 days, of all members: "
-        "how accessible the data is. Views by role are on the data health page.",
+        "how accessible the data is. Which dashboard each role reads is on the data health "
+        "page.",
         weight=550,
         compute=selectors.dashboard_readers,
+    ),
+    *(
+        Measure(
+            key=f"dashboard-readers-{role.value.replace('_', '-')}",
+            title=f"Dashboard readers: {ROLE_PLURALS[role]}",
+            explanation=f"{ROLE_PLURALS[role].capitalize()} who opened a dashboard in the "
+            f"last 30 days, of all {ROLE_PLURALS[role]} in the workspace.",
+            weight=551 + index,
+            compute=partial(selectors.dashboard_readers, role=role.value),
+        )
+        for index, role in enumerate(reversed(Role))
     ),
 )

@@ -181,12 +181,15 @@ def dashboard_views_by_role(*, workspace: Workspace, days: int = 30) -> list[dic
     return sorted(table.values(), key=lambda e: (-e["views"], e["dashboard"]))
 
 
-def dashboard_readers(*, workspace: Workspace, days: int = 30) -> Ratio:
-    """Members who opened a dashboard in the last ``days``, of all members: how accessible
-    the data is (a product ops success measure)."""
+def dashboard_readers(*, workspace: Workspace, days: int = 30, role: str = "") -> Ratio:
+    """Members (of ``role``, or all) who opened a dashboard in the last ``days``, of all such
+    members: how accessible the data is (a product ops success measure)."""
     since = timezone.now() - timedelta(days=days)
     viewers = DashboardView.objects.for_workspace(workspace).filter(viewed_at__gte=since)
-    counts = Membership.objects.for_workspace(workspace).aggregate(
+    members = Membership.objects.for_workspace(workspace)
+    if role:
+        members = members.filter(role=role)
+    counts = members.aggregate(
         readers=Count("id", filter=Q(user__in=viewers.values("user"))), members=Count("id")
     )
     return Ratio(counts["readers"], counts["members"])

@@ -132,6 +132,15 @@ def test_it_records_dashboard_views_by_role_but_not_filter_changes(personas):
     }
     ratio = dashboard_readers(workspace=personas.workspace)
     assert (ratio.numerator, ratio.denominator) == (2, 4)
+    by_role = {role: dashboard_readers(workspace=personas.workspace, role=role) for role in Role}
+    assert {role: (r.numerator, r.denominator) for role, r in by_role.items()} == {
+        Role.ADMIN: (0, 1),
+        Role.PRODUCT_OPS: (1, 1),
+        Role.PRODUCT_MANAGER: (0, 1),
+        Role.VIEWER: (1, 1),
+    }
+    scorecard = personas.client(personas.ops).get("/scorecard/").content.decode()
+    assert "Dashboard readers: viewers" in scorecard
     page = personas.client(personas.ops).get("/data/health/").content.decode()
     assert "Who reads which dashboard" in page and "1 view · 1 member" in page
 
