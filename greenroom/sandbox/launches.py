@@ -104,6 +104,16 @@ def _tag_feedback(workspace, actor, programme, account_ids: list[int]) -> None:
         )
 
 
+def _plan(name: str) -> str:
+    """A launch plan written in the playbook's launch plan sections, as a PM would start it."""
+    return (
+        f"# What ships\n\n{name} for every customer.\n\n"
+        "# Audience\n\nEvery plan; admins hear first.\n\n"
+        "# Readiness\n\nThe checklist below: support, docs, sales, pricing, legal, security.\n\n"
+        "# Communication\n\nIn-app note and changelog on the day; account managers a week before."
+    )
+
+
 def _launch(workspace, pm, planned: PlannedLaunch, programmes) -> None:
     today = timezone.localdate()
     programme = programmes[planned.programme] if planned.programme is not None else None
@@ -115,7 +125,7 @@ def _launch(workspace, pm, planned: PlannedLaunch, programmes) -> None:
         programme=programme,
         adoption_feature=planned.feature,
         adoption_target=planned.target,
-        description=f"{planned.name} for every customer.",
+        description=_plan(planned.name),
     )
     items = launches.launch_items(launch=launch)
     ticked = items[: round(len(items) * planned.done_share)]
