@@ -162,7 +162,8 @@ def _checked_headers(name: str, headers: list[str]) -> list[str]:
         raise ValidationError(f"{name}: the first row must name the columns.")
     blank = [str(i + 1) for i, header in enumerate(headers) if not header]
     if blank:
-        raise ValidationError(f"{name}: column {', '.join(blank)} has no name in the first row.")
+        which = f"column {blank[0]} has" if len(blank) == 1 else f"columns {', '.join(blank)} have"
+        raise ValidationError(f"{name}: {which} no name in the first row.")
     seen: set[str] = set()
     for header in headers:
         if header.lower() in seen:
