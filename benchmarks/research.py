@@ -20,9 +20,9 @@ time of this process (the database runs inside it on SQLite) plus, on PostgreSQL
 server backend when the server runs on this machine (/proc/PID/schedstat).
 
 SQLite by default; with GREENROOM_DATABASE_URL set to PostgreSQL it runs there, in a database
-of its own that it creates and drops.
+of its own that it creates and drops (``--keep`` leaves it, to EXPLAIN the queries there).
 
-    python benchmarks/research.py [--documents 100000] [--queries 200]
+    python benchmarks/research.py [--documents 100000] [--queries 200] [--keep]
     GREENROOM_DATABASE_URL=postgres://postgres@127.0.0.1:5432/x python benchmarks/research.py
 """
 
@@ -318,6 +318,20 @@ def _search_bench(workspace, rounds: int) -> None:
         )
 
 
+def _match_sql(vendor: str, where: str) -> str:
+    from greenroom.research.search import COLUMN, FTS, QUERY, TABLE
+
+    if vendor == "sqlite":
+        return (
+            f"SELECT d.id, bm25({FTS}, 3.0, 1.0) AS score FROM {FTS} JOIN {TABLE} d "
+            f"ON d.id = {FTS}.rowid WHERE {FTS} MATCH %s AND {where} ORDER BY score, d.id LIMIT %s"
+        )
+    return (
+        f"SELECT d.id, ts_rank_cd(d.{COLUMN}, q) AS score FROM {TABLE} d, {QUERY} q "
+        f"WHERE d.{COLUMN} @@ q AND {where} ORDER BY score DESC, d.id LIMIT %s"
+    )
+
+
 def _match(workspace, filters: dict) -> None:
     """The engine's MATCH query ranking every match, as ``find`` ran it before its window."""
     from django.db import connection
@@ -329,7 +343,8 @@ def _match(workspace, filters: dict) -> None:
         workspace, filters.get("kinds", []), filters.get("since"), None, None
     )
     with connection.cursor() as cursor:
-        cursor.execute(engine.sql(where), [engine.match(filters["query"]), 0, *params, 20])
+        sql = _match_sql(connection.vendor, where)
+        cursor.execute(sql, [engine.match(filters["query"]), *params, 20])
         cursor.fetchall()
 
 
@@ -414,6 +429,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help=f"leave the PostgreSQL database {BENCH_DB} in place, to EXPLAIN its queries",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = _setup(Path(tmp))
@@ -432,7 +452,7 @@ def main() -> None:
             other = Workspace.objects.create(name="Answers", slug="answers")
             _answer_bench(other, rng)
         finally:
-            if url:
+            if url and not args.keep:
                 from django.db import connections
 
                 connections.close_all()

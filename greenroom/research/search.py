@@ -23,18 +23,28 @@ no migration holds engine-specific SQL:
 Ranking is the cost that grows with the number of matches: BM25 over the 90,000 of 100,000
 texts holding a common word took 90-130 ms on SQLite, whatever the LIMIT, since every match
 must be scored before the best 20 are known. So a search ranks at most the ``RANK_WINDOW``
-most recently indexed matches (found in the index in id order, which costs little), and widens
-the window when the filters leave fewer hits than asked for. A query matching fewer texts than
-the window (nearly every query with a specific word) is ranked exactly; one matching more
-ranks the newest of its matches, which for a word in tens of thousands of texts is the more
-useful order anyway. Measured in benchmarks/research.py.
+most recently indexed matches. A query matching fewer texts than the window (nearly every
+query with a specific word) is ranked exactly; one matching more ranks the newest of its
+matches, which for a word in tens of thousands of texts is the more useful order anyway. The
+window is found each engine's cheapest way:
+
+- SQLite: the window's lowest id is read from FTS5's index, which walks a term's matches in
+  id order without scoring them; the filters are applied while ranking, and the window widens
+  eightfold while they leave fewer hits than asked for.
+- PostgreSQL: one query takes the newest ``RANK_WINDOW`` matches *within the filters* and
+  ranks those, so no widening is needed. The planner chooses from its statistics of every
+  word between walking the primary key backwards until the window is full (a common word)
+  and the GIN index's matches sorted by id (a rarer word, or strict filters). A separate
+  query for the window's bound (as on SQLite) cost twice as much there: PostgreSQL checks
+  the query against each row it walks, and the ranking walked the same rows again.
+
+Measured in benchmarks/research.py and docs/research.md.
 
 Filters (kinds, a date range, a tag of feedback's taxonomy with its descendants) are the same
 SQL on both. Rejected: ``icontains`` scans (no ranking, and 40x slower at 100,000 documents,
 see benchmarks/research.py) and a search server (one more service to run, against the brief).
 """
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -146,6 +156,20 @@ class SqliteBackend:
             "ORDER BY score, d.id LIMIT %s"
         )
 
+    def ranked(
+        self, cursor, match: str, where: str, params: list, limit: int
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` (id, score) within the filters among the newest ``RANK_WINDOW``
+        matches, the window widened eightfold while the filters leave fewer hits than that."""
+        window = RANK_WINDOW
+        while True:
+            bound = self.bound(cursor, match, window)
+            cursor.execute(self.sql(where), [match, bound or 0, *params, limit])
+            found = cursor.fetchall()
+            if bound is None or len(found) >= limit:
+                return found
+            window *= 8
+
 
 VECTOR = (
     "(setweight(to_tsvector('english'::regconfig, title), 'A') || "
@@ -173,33 +197,25 @@ class PostgresBackend:
     def match(self, query: str) -> str:
         return query.strip()
 
-    def bound(self, cursor, match: str, window: int) -> int | None:
-        """The lowest id among the newest ``window`` matches; None when fewer match, as the
-        planner's statistics estimate. Walking the primary key backwards finds the bound of
-        a common word in milliseconds, but for a rarer one it reads the whole table (175 ms
-        at 100,000 rows), and those are ranked faster through the GIN index without a bound."""
-        cursor.execute(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} d WHERE d.{COLUMN} @@ {QUERY}", [match]
-        )
-        plan = cursor.fetchone()[0]
-        if isinstance(plan, str):  # psycopg returns the JSON parsed or as text by version
-            plan = json.loads(plan)
-        if plan[0]["Plan"]["Plan Rows"] < window:
-            return None
-        cursor.execute(
-            f"SELECT d.id FROM {TABLE} d WHERE d.{COLUMN} @@ {QUERY} "
-            "ORDER BY d.id DESC LIMIT 1 OFFSET %s",
-            [match, window - 1],
-        )
-        row = cursor.fetchone()
-        return row[0] if row else None
-
     def sql(self, where: str) -> str:
+        # The filters run inside the window, so one query finds enough hits; the planner picks
+        # between walking the primary key backwards until the window is full (a common word)
+        # and the GIN index's matches sorted by id (a rarer word, or strict filters), from the
+        # tsvector statistics ANALYZE keeps of every word.
         return (
-            f"SELECT d.id, ts_rank_cd(d.{COLUMN}, q) AS score FROM {TABLE} d, {QUERY} q "
-            f"WHERE d.{COLUMN} @@ q AND d.id >= %s AND {where} "
-            "ORDER BY score DESC, d.id LIMIT %s"
+            f"SELECT w.id, ts_rank_cd(w.{COLUMN}, q) AS score FROM ("
+            f"SELECT d.id, d.{COLUMN} FROM {TABLE} d WHERE d.{COLUMN} @@ {QUERY} AND {where} "
+            f"ORDER BY d.id DESC LIMIT %s) w, {QUERY} q "
+            "ORDER BY score DESC, w.id LIMIT %s"
         )
+
+    def ranked(
+        self, cursor, match: str, where: str, params: list, limit: int
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` (id, score) among the newest ``RANK_WINDOW`` matches within the
+        filters, in one query."""
+        cursor.execute(self.sql(where), [match, *params, RANK_WINDOW, match, limit])
+        return cursor.fetchall()
 
 
 def backend_for(vendor: str) -> SqliteBackend | PostgresBackend:
@@ -393,15 +409,8 @@ def find(
     if not match:
         return page
     where, params = _where(workspace, list(kinds), since, until, tag)
-    window = RANK_WINDOW
     with connection.cursor() as cursor:
-        while True:
-            bound = engine.bound(cursor, match, window)
-            cursor.execute(engine.sql(where), [match, bound or 0, *params, limit])
-            ranked = cursor.fetchall()
-            if bound is None or len(ranked) >= limit:
-                break
-            window *= 8
+        ranked = engine.ranked(cursor, match, where, params, limit)
     documents = Document.objects.in_bulk([pk for pk, _ in ranked])
     words = _WORD.findall(query)
     for pk, score in ranked:
