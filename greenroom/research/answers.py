@@ -7,8 +7,10 @@ least recently used dropped first) and on disk under ``DATA_DIR/cache/meaning`` 
 process and every restart reuses one fit instead of learning again. Each is stamped with the
 workspace's version, its insights' and notes' count, highest id and latest creation time
 (both are only ever added; the time tells apart a database built again with the same ids),
-read in two small queries per question: a new insight or note makes every copy stale, and
-the next question learns again, once, and writes the file for the others.
+read in two small queries per question: a new insight or note makes every copy stale. Saving
+one queues the ``research.answers_learn`` job (tasks.py; one queued run per workspace covers
+every change saved before it starts), which learns again off the request path and writes the
+file for the web processes; a question asked before the job has run learns itself, once.
 
 The file is a pickle that only this module writes, in the server's own data folder, the same
 trust as the database beside it; it is replaced atomically (written aside, then renamed).
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 MEANING_FEEDBACK = 2_000
 # Workspaces whose fitted space one process keeps in memory (a few MB each).
 IN_MEMORY = 4
+# Fits one relearning job makes at most while insights keep arriving: a burst of them (an
+# import) is then learnt by the next job or question, not by a job that never ends.
+RELEARN_ROUNDS = 3
 
 
 @dataclass
@@ -111,16 +116,35 @@ def learn(workspace: Workspace, stamp: str) -> Answers:
 def answers_for(workspace: Workspace) -> Answers:
     """The workspace's fitted space as of now: from memory, else from disk, else learnt (and
     then kept in both)."""
+    answers, _ = _current(workspace)
+    return answers
+
+
+def relearn(workspace: Workspace) -> int:
+    """Learn the workspace's topics unless the kept copy is current, again while insights or
+    notes arrive during the learning (``RELEARN_ROUNDS`` at most); how many times it learnt.
+    The ``research.answers_learn`` job runs this after a change, so that the next question
+    reads the topics instead of learning them."""
+    rounds = 0
+    while rounds < RELEARN_ROUNDS and _current(workspace)[1]:
+        rounds += 1
+    return rounds
+
+
+def _current(workspace: Workspace) -> tuple[Answers, bool]:
+    # The current answers, and whether they had to be learnt.
     stamp = version(workspace)
     answers = _memory.get(workspace.pk)
+    learnt = False
     if answers is None or answers.version != stamp:
         path = _path(workspace)
         answers = _read(path, stamp)
         if answers is None:
             answers = learn(workspace, stamp)
             _write(path, answers)
+            learnt = True
         _memory[workspace.pk] = answers
     _memory.move_to_end(workspace.pk)
     while len(_memory) > IN_MEMORY:
         _memory.popitem(last=False)
-    return answers
+    return answers, learnt

@@ -16,7 +16,9 @@ from greenroom.customers import services as customer_services
 from greenroom.customers.choices import OutreachKind, ResearchKind
 from greenroom.customers.models import Contact
 from greenroom.feedback.models import FeedbackItem, Tag
-from greenroom.research import search
+from greenroom.jobs.registry import enqueue
+from greenroom.jobs.selectors import job_run_pending
+from greenroom.research import search, tasks
 from greenroom.research.choices import (
     AuditAction,
     Confidence,
@@ -189,7 +191,17 @@ def note_create(
     audit_record(
         actor=actor, workspace=study.workspace, action=AuditAction.NOTE_CREATE, target=note
     )
+    _answers_learn_request(study.workspace)
     return note
+
+
+def _answers_learn_request(workspace: Workspace) -> None:
+    """Queue learning the topics of "has this been answered?" again (after commit, off the
+    request path) unless a run is already queued, running (it learns again if the data
+    changed meanwhile) or waiting to retry: that run reads the data when it starts."""
+    arguments = {"workspace_id": workspace.pk}
+    if not job_run_pending(workspace=workspace, name=tasks.answers_learn.name, arguments=arguments):
+        enqueue(tasks.answers_learn, **arguments)
 
 
 def _tags_of(workspace: Workspace, tags: list[Tag]) -> list[Tag]:
@@ -278,6 +290,7 @@ def insight_create(
             "feedback": [f.pk for f in feedback],
         },
     )
+    _answers_learn_request(workspace)
     return insight
 
 

@@ -10,8 +10,10 @@ from django.utils import timezone
 from greenroom.customers.models import Outreach
 from greenroom.feedback import services as feedback_services
 from greenroom.feedback.models import Tag
+from greenroom.jobs.choices import JobStatus
+from greenroom.jobs.models import JobRun
 from greenroom.lib.text.meaning import MeaningSpace
-from greenroom.research import answers, selectors, services
+from greenroom.research import answers, selectors, services, tasks
 from greenroom.research.choices import Method, ShareTarget
 from greenroom.research.models import Insight, Participant
 from greenroom.research.tests.conftest import make_contact
@@ -328,3 +330,30 @@ def test_it_learns_again_when_the_cached_file_is_broken(personas):
     answers._memory.clear()
     assert selectors.answered(workspace=personas.workspace, question="csv export")
     assert path.read_bytes() != b"not a pickle"
+
+
+def test_saving_an_insight_queues_the_learning_so_the_next_question_finds_it_learnt(
+    personas, monkeypatch
+):
+    for text in CSV + SSO + OTHER:
+        feedback_services.feedback_create(
+            actor=personas.pm, workspace=personas.workspace, text=text
+        )
+    _insight(personas, "Finance teams rely on CSV export of invoices")
+    sso = _insight(personas, "Admins want SSO login through Okta")
+    # One queued run covers both saves: it reads the data when it starts.
+    queued = JobRun.objects.filter(name="research.answers_learn", status=JobStatus.QUEUED)
+    assert queued.count() == 1
+    assert queued.get().arguments == {"workspace_id": personas.workspace.pk}
+    answers._memory.clear()
+    assert tasks.answers_learn.func(workspace_id=personas.workspace.pk) is None
+    # A web process (nothing in memory) answers from what the job wrote, learning nothing.
+    answers._memory.clear()
+
+    def refit(*args):
+        raise AssertionError("learnt on the request path")
+
+    monkeypatch.setattr(answers, "learn", refit)
+    found = selectors.answered(workspace=personas.workspace, question="okta sso")
+    assert found[0]["insight"] == sso
+    assert tasks.answers_learn.func(workspace_id=personas.workspace.pk) == JobStatus.SKIPPED
