@@ -212,9 +212,10 @@ def test_it_surfaces_decisions_whose_review_has_passed_without_an_outcome(person
     assert selectors.outcomes_due_for(
         workspace=personas.workspace, user=personas.ops, today=today
     ) == [due]
-    assert selectors.outcomes_due_for(
-        workspace=personas.workspace, user=personas.pm, today=today
-    ) == []
+    assert (
+        selectors.outcomes_due_for(workspace=personas.workspace, user=personas.pm, today=today)
+        == []
+    )
 
 
 def test_the_decision_log_filters_and_the_home_page_shows_outcomes_due(personas):
