@@ -36,7 +36,7 @@ class OptionOut(Schema):
     text: str
 
 
-class OutcomeOut(Schema):
+class DecisionOutcomeOut(Schema):
     expected: str
     review_on: date | None
     verdict: str
@@ -60,18 +60,18 @@ class DecisionOut(Schema):
     options: list[OptionOut]
     record: str
     record_template_version: int | None
-    outcome: OutcomeOut | None
+    outcome: DecisionOutcomeOut | None
 
     @staticmethod
     def resolve_record_template_version(obj: Decision) -> int | None:
         return obj.record_template.number if obj.record_template else None
 
     @staticmethod
-    def resolve_outcome(obj: Decision) -> OutcomeOut | None:
+    def resolve_outcome(obj: Decision) -> DecisionOutcomeOut | None:
         episode = obj.current_episode()
         if episode is None:
             return None
-        return OutcomeOut(
+        return DecisionOutcomeOut(
             expected=episode.expected_outcome,
             review_on=episode.review_on,
             verdict=episode.verdict,
@@ -108,7 +108,7 @@ class DecideIn(Schema):
     review_on: date | None = None
 
 
-class OutcomeIn(Schema):
+class DecisionOutcomeIn(Schema):
     verdict: str = Field(description="as_expected, better, worse or too_early")
     note: str
 
@@ -214,7 +214,7 @@ def decide(request: MemberRequest, pk: int, payload: DecideIn):
     response={200: DecisionOut, **errors(403, 404)},
     summary="Record what came of a decision (its decider or product ops)",
 )
-def record_outcome(request: MemberRequest, pk: int, payload: OutcomeIn):
+def record_outcome(request: MemberRequest, pk: int, payload: DecisionOutcomeIn):
     require(request, "view")
     services.decision_outcome_record(
         decision=_decision(request, pk),
