@@ -32,15 +32,19 @@ def profile(request: MemberRequest) -> HttpResponse:
         "form": form,
         "tokens": selectors.token_list(user=request.user),
         "new_secret": new_secret,
-        # Other apps' sections of the profile (the weekly digest subscription), registered
-        # so that accounts never imports them.
-        "panels": [
-            {"title": p.title, "template": p.template, "context": p.context(request, request.user)}
-            for p in registry.panels("accounts.profile")
-            if can(request, p.ability)
-        ],
+        "panels": _panels(request, "accounts.profile"),
     }
     return render(request, "accounts/profile.html", context)
+
+
+def _panels(request: MemberRequest, page: str) -> list[dict]:
+    """Other apps' sections of a settings page (the weekly digest subscription), registered
+    so that accounts never imports them."""
+    return [
+        {"title": p.title, "template": p.template, "context": p.context(request, request.user)}
+        for p in registry.panels(page)
+        if can(request, p.ability)
+    ]
 
 
 @login_required
@@ -58,7 +62,8 @@ def email_preferences(request: MemberRequest) -> HttpResponse:
         )
         messages.success(request, "Email preferences saved.")
         return redirect("accounts:email_preferences")
-    return render(request, "accounts/email_preferences.html", {"form": form})
+    context = {"form": form, "panels": _panels(request, "accounts.email_preferences")}
+    return render(request, "accounts/email_preferences.html", context)
 
 
 @login_required
