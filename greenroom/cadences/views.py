@@ -141,6 +141,11 @@ def decision_new(request: MemberRequest) -> HttpResponse:
     )
 
 
+# The outcome's evidence form sits on the same page as the decision's: its own field names
+# and ids keep the two apart.
+OUTCOME_PREFIX = "outcome"
+
+
 def _decision_page(request: MemberRequest, pk: int, **forms) -> HttpResponse:
     decision = selectors.decision_get(workspace=request.workspace, pk=pk)
     if decision is None:
@@ -172,7 +177,8 @@ def _decision_page(request: MemberRequest, pk: int, **forms) -> HttpResponse:
         or OutcomeForm(
             initial={"verdict": episode.verdict, "note": episode.outcome_note} if episode else {}
         ),
-        "outcome_evidence_form": forms.get("outcome_evidence_form") or EvidenceForm(kinds),
+        "outcome_evidence_form": forms.get("outcome_evidence_form")
+        or EvidenceForm(kinds, prefix=OUTCOME_PREFIX),
         "decide_form": forms.get("decide_form") or DecideForm(),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(kinds),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -254,8 +260,9 @@ def decision_evidence(request: MemberRequest, pk: int) -> HttpResponseBase:
     decision = selectors.decision_get(workspace=request.workspace, pk=pk)
     if decision is None:
         raise Http404("No such decision.")
-    form = EvidenceForm(_evidence_kinds(), request.POST)
     for_outcome = request.POST.get("for_outcome") == "1"
+    prefix = OUTCOME_PREFIX if for_outcome else None
+    form = EvidenceForm(_evidence_kinds(), request.POST, prefix=prefix)
     if form.is_valid():
         data = form.cleaned_data
         kind = next((k for k in registry.entries(EvidenceKind) if k.key == data["kind"]), None)

@@ -250,6 +250,19 @@ def test_the_decision_page_shows_the_outcome_and_only_its_reviewers_get_the_form
     assert response.status_code == 302
     page = ops.get(url).content.decode()
     assert "Worse than expected" in page and "Churn rose." in page
+    response = ops.post(
+        reverse("cadences:decision_evidence", args=[decision.pk]),
+        {
+            "for_outcome": "1",
+            "outcome-kind": "url",
+            "outcome-reference": "https://dash.example/churn",
+            "outcome-label": "Churn since",
+        },
+    )
+    assert response.status_code == 302
+    assert decision.episodes.get().outcome_evidence.get().label == "Churn since"
+    page = ops.get(url).content.decode()
+    assert page.count('id="id_reference"') == 1 and page.count('id="id_outcome-reference"') == 1
 
 
 def test_it_records_an_outcome_through_the_api(personas):
