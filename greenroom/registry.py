@@ -319,6 +319,18 @@ class StartingText:
     weight: int = 100
 
 
+@dataclass(frozen=True)
+class EmailKind:
+    """A kind of email an app sends members (review reminders...), which each member may
+    switch off on their email preferences page (accounts); on until they do. The sending app
+    asks ``accounts.selectors.email_opted_out`` before sending."""
+
+    key: str
+    title: str
+    description: str
+    weight: int = 100
+
+
 Entry = (
     Section
     | NavEntry
@@ -331,6 +343,7 @@ Entry = (
     | Milestone
     | InsightFeed
     | StartingText
+    | EmailKind
 )
 E = TypeVar(
     "E",
@@ -345,6 +358,7 @@ E = TypeVar(
     Milestone,
     InsightFeed,
     StartingText,
+    EmailKind,
 )
 
 KINDS: tuple[type, ...] = (
@@ -359,6 +373,7 @@ KINDS: tuple[type, ...] = (
     Milestone,
     InsightFeed,
     StartingText,
+    EmailKind,
 )
 
 

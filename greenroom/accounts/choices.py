@@ -27,3 +27,4 @@ class AuditAction(models.TextChoices):
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"
     WORKSPACE_UPDATE = "workspace.update"
+    EMAIL_PREFERENCES_SAVE = "email_preferences.save"

@@ -17,6 +17,7 @@ def _recent_activity(request: MemberRequest) -> dict:
 
 registry.register(
     NavEntry("settings", "Profile & API tokens", "accounts:profile", weight=10),
+    NavEntry("settings", "Email preferences", "accounts:email_preferences", weight=12),
     NavEntry("settings", "Workspace", "accounts:workspace", weight=5, ability="manage_workspace"),
     NavEntry("settings", "Users & roles", "accounts:users", weight=20, ability="manage_users"),
     NavEntry("settings", "Audit log", "accounts:audit", weight=40, ability="view_audit_log"),

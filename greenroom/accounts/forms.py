@@ -31,3 +31,17 @@ class WorkspaceSettingsForm(forms.ModelForm):
         fields = ["name", "brand_colour"]
         labels = {"name": "Company name", "brand_colour": "Brand colour"}
         widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}
+
+
+class EmailPreferencesForm(forms.Form):
+    """One box per registered kind of email; ticked means the member gets it."""
+
+    def __init__(self, kinds, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in kinds:
+            self.fields[kind.key] = forms.BooleanField(
+                label=kind.title, help_text=kind.description, required=False
+            )
+
+    def wanted(self) -> set[str]:
+        return {key for key, on in self.cleaned_data.items() if on}

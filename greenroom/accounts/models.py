@@ -107,3 +107,22 @@ class AuditEvent(WorkspaceOwned):
         """The detail's keys and values, for pages: a template reading ``detail.items`` gets
         the value of a key named "items" (a roadmap snapshot's count), not the pairs."""
         return list(self.detail.items()) if isinstance(self.detail, dict) else []
+
+
+class EmailOptOut(WorkspaceOwned):
+    """A kind of email (a registered ``registry.EmailKind`` key) a member has switched off.
+    Only the switched-off kinds are kept, so every kind, and any new one, is on by default."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_opt_outs")
+    kind = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user", "kind"], name="email_opt_out_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} opted out of {self.kind}"

@@ -34,6 +34,8 @@ ABILITIES: dict[str, str] = {
     # its named decider does, checked by identity on top of this).
     "raise_decision": Role.PRODUCT_MANAGER,
     "record_decision": Role.PRODUCT_MANAGER,
+    # Recording what came of any decision (its decider records their own with the above).
+    "review_outcomes": Role.PRODUCT_OPS,
     # Action items agreed at a review.
     "record_action_items": Role.PRODUCT_MANAGER,
     # Playbook templates, process guides and the tool stack (its seat exports too).

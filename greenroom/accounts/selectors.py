@@ -1,10 +1,20 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from greenroom.accounts.models import ApiToken, AuditEvent, Membership, User, Workspace
-from greenroom.registry import Ratio
+from greenroom import registry
+from greenroom.accounts.models import (
+    ApiToken,
+    AuditEvent,
+    EmailOptOut,
+    Membership,
+    User,
+    Workspace,
+)
+from greenroom.registry import EmailKind, Ratio
 
 
 def membership_for(*, user: User) -> Membership | None:
@@ -65,3 +75,30 @@ def workspace_for_command(*, slug: str | None) -> Workspace:
         known = ", ".join(workspaces.values_list("slug", flat=True))
         raise WorkspaceNotChosen(f"Name the workspace with --workspace ({known}).")
     return found[0]
+
+
+def email_kinds() -> list[EmailKind]:
+    """The kinds of email apps send members, as they registered them."""
+    return registry.entries(EmailKind)
+
+
+def email_opted_out(*, kind: str) -> set[tuple[int, int]]:
+    """(workspace id, user id) of every member who switched ``kind`` off: senders ask once
+    per run, not once per email."""
+    return set(EmailOptOut.objects.filter(kind=kind).values_list("workspace_id", "user_id"))
+
+
+def email_wanted(*, workspace: Workspace, user: User) -> set[str]:
+    """The registered kinds of email ``user`` gets in ``workspace`` (all unless switched off)."""
+    off = set(
+        EmailOptOut.objects.for_workspace(workspace)
+        .filter(user=user)
+        .values_list("kind", flat=True)
+    )
+    return {kind.key for kind in email_kinds() if kind.key not in off}
+
+
+def email_preferences_url() -> str:
+    """The email preferences page, absolute when GREENROOM_BASE_URL is set (emails are read
+    in a mail client, where a relative link leads nowhere)."""
+    return f"{settings.BASE_URL}{reverse('accounts:email_preferences')}"

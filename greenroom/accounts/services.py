@@ -17,8 +17,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from greenroom import registry
 from greenroom.accounts.choices import AuditAction, Role
-from greenroom.accounts.models import ApiToken, AuditEvent, Membership, User, Workspace
+from greenroom.accounts.models import (
+    ApiToken,
+    AuditEvent,
+    EmailOptOut,
+    Membership,
+    User,
+    Workspace,
+)
+from greenroom.registry import EmailKind
 
 
 def audit_record(
@@ -267,3 +276,27 @@ def token_authenticate(*, secret: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+@transaction.atomic
+def email_preferences_save(*, workspace: Workspace, user: User, wanted: set[str]) -> set[str]:
+    """Keep the registered kinds of email ``user`` wants; the others are switched off. Returns
+    the kinds switched off."""
+    known = {kind.key for kind in registry.entries(EmailKind)}
+    unknown = wanted - known
+    if unknown:
+        raise ValidationError(f"Unknown kind of email: {', '.join(sorted(unknown))}.")
+    off = known - wanted
+    rows = EmailOptOut.objects.for_workspace(workspace).filter(user=user)
+    rows.exclude(kind__in=off).delete()
+    kept = set(rows.values_list("kind", flat=True))
+    EmailOptOut.objects.bulk_create(
+        EmailOptOut(workspace=workspace, user=user, kind=kind) for kind in sorted(off - kept)
+    )
+    audit_record(
+        actor=user,
+        workspace=workspace,
+        action=AuditAction.EMAIL_PREFERENCES_SAVE,
+        detail={"off": sorted(off)},
+    )
+    return off

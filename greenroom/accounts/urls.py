@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/email/", views.email_preferences, name="email_preferences"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("workspace/", views.workspace_settings, name="workspace"),
     path("users/", views.users, name="users"),

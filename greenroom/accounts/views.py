@@ -7,7 +7,13 @@ from django.views.decorators.http import require_POST
 
 from greenroom import registry
 from greenroom.accounts import selectors, services
-from greenroom.accounts.forms import RoleForm, TokenForm, UserInviteForm, WorkspaceSettingsForm
+from greenroom.accounts.forms import (
+    EmailPreferencesForm,
+    RoleForm,
+    TokenForm,
+    UserInviteForm,
+    WorkspaceSettingsForm,
+)
 from greenroom.accounts.models import ApiToken, Membership, Workspace
 from greenroom.accounts.permissions import ability_required, can
 from greenroom.accounts.requests import MemberRequest
@@ -26,15 +32,38 @@ def profile(request: MemberRequest) -> HttpResponse:
         "form": form,
         "tokens": selectors.token_list(user=request.user),
         "new_secret": new_secret,
-        # Other apps' sections of the profile (the weekly digest subscription), registered
-        # so that accounts never imports them.
-        "panels": [
-            {"title": p.title, "template": p.template, "context": p.context(request, request.user)}
-            for p in registry.panels("accounts.profile")
-            if can(request, p.ability)
-        ],
+        "panels": _panels(request, "accounts.profile"),
     }
     return render(request, "accounts/profile.html", context)
+
+
+def _panels(request: MemberRequest, page: str) -> list[dict]:
+    """Other apps' sections of a settings page (the weekly digest subscription), registered
+    so that accounts never imports them."""
+    return [
+        {"title": p.title, "template": p.template, "context": p.context(request, request.user)}
+        for p in registry.panels(page)
+        if can(request, p.ability)
+    ]
+
+
+@login_required
+@ability_required("view")
+def email_preferences(request: MemberRequest) -> HttpResponse:
+    """The kinds of email the member gets from this workspace, each on until switched off."""
+    kinds = selectors.email_kinds()
+    wanted = selectors.email_wanted(workspace=request.workspace, user=request.user)
+    form = EmailPreferencesForm(
+        kinds, request.POST or None, initial={kind.key: kind.key in wanted for kind in kinds}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.email_preferences_save(
+            workspace=request.workspace, user=request.user, wanted=form.wanted()
+        )
+        messages.success(request, "Email preferences saved.")
+        return redirect("accounts:email_preferences")
+    context = {"form": form, "panels": _panels(request, "accounts.email_preferences")}
+    return render(request, "accounts/email_preferences.html", context)
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from greenroom import registry
@@ -36,6 +36,15 @@ class OptionOut(Schema):
     text: str
 
 
+class DecisionOutcomeOut(Schema):
+    expected: str
+    review_on: date | None
+    verdict: str
+    note: str
+    recorded_by_id: int | None
+    recorded_at: datetime | None
+
+
 class DecisionOut(Schema):
     id: int
     question: str
@@ -49,6 +58,27 @@ class DecisionOut(Schema):
     chosen_option_id: int | None
     time_to_decision_days: float | None
     options: list[OptionOut]
+    record: str
+    record_template_version: int | None
+    outcome: DecisionOutcomeOut | None
+
+    @staticmethod
+    def resolve_record_template_version(obj: Decision) -> int | None:
+        return obj.record_template.number if obj.record_template else None
+
+    @staticmethod
+    def resolve_outcome(obj: Decision) -> DecisionOutcomeOut | None:
+        episode = obj.current_episode()
+        if episode is None:
+            return None
+        return DecisionOutcomeOut(
+            expected=episode.expected_outcome,
+            review_on=episode.review_on,
+            verdict=episode.verdict,
+            note=episode.outcome_note,
+            recorded_by_id=episode.outcome_by_id,
+            recorded_at=episode.outcome_at,
+        )
 
     @staticmethod
     def resolve_time_to_decision_days(obj: Decision) -> float | None:
@@ -66,11 +96,21 @@ class DecisionIn(Schema):
     options: list[str] = []
     area_id: int | None = None
     consulted_ids: list[int] = []
+    record: str | None = Field(
+        None, description="Markdown; left out, it starts from the playbook's decision record."
+    )
 
 
 class DecideIn(Schema):
     option_id: int | None = None
     rationale: str
+    expected_outcome: str = ""
+    review_on: date | None = None
+
+
+class DecisionOutcomeIn(Schema):
+    verdict: str = Field(description="as_expected, better, worse or too_early")
+    note: str
 
 
 class TemplateOut(Schema):
@@ -108,8 +148,10 @@ def _decision(request: MemberRequest, pk: int) -> Decision:
 @paginate(LimitOffsetPagination)
 def list_decisions(request: MemberRequest, status: str = ""):
     require(request, "view")
-    return selectors.decision_list(workspace=request.workspace, status=status).prefetch_related(
-        "options"
+    return (
+        selectors.decision_list(workspace=request.workspace, status=status)
+        .select_related("record_template")
+        .prefetch_related("options", "episodes")
     )
 
 
@@ -140,6 +182,7 @@ def raise_decision(request: MemberRequest, payload: DecisionIn):
         options=payload.options,
         area=area,
         consulted=consulted,
+        record=payload.record,
     )
     return Status(201, _decision(request, decision.pk))
 
@@ -156,7 +199,28 @@ def decide(request: MemberRequest, pk: int, payload: DecideIn):
     if payload.option_id is not None:
         option = decision.options.filter(pk=payload.option_id).first()
     services.decision_decide(
-        decision=decision, actor=request.user, option=option, rationale=payload.rationale
+        decision=decision,
+        actor=request.user,
+        option=option,
+        rationale=payload.rationale,
+        expected_outcome=payload.expected_outcome,
+        review_on=payload.review_on,
+    )
+    return _decision(request, pk)
+
+
+@router.post(
+    "/decisions/{pk}/outcome",
+    response={200: DecisionOut, **errors(403, 404)},
+    summary="Record what came of a decision (its decider or product ops)",
+)
+def record_outcome(request: MemberRequest, pk: int, payload: DecisionOutcomeIn):
+    require(request, "view")
+    services.decision_outcome_record(
+        decision=_decision(request, pk),
+        actor=request.user,
+        verdict=payload.verdict,
+        note=payload.note,
     )
     return _decision(request, pk)
 

@@ -7,6 +7,13 @@ class DecisionStatus(models.TextChoices):
     REOPENED = "reopened", "Reopened"
 
 
+class OutcomeVerdict(models.TextChoices):
+    AS_EXPECTED = "as_expected", "As expected"
+    BETTER = "better", "Better than expected"
+    WORSE = "worse", "Worse than expected"
+    TOO_EARLY = "too_early", "Too early to tell"
+
+
 class TemplateKind(models.TextChoices):
     PRD = "prd", "PRD"
     RESEARCH_PLAN = "research_plan", "Research plan"
@@ -21,6 +28,12 @@ class AuditAction(models.TextChoices):
     DECISION_DECIDE = "decision.decide", "Decision recorded"
     DECISION_REOPEN = "decision.reopen", "Decision reopened"
     DECISION_LINK_CHANGE = "decision.link_change", "Roadmap change linked to a decision"
+    DECISION_SAVE_RECORD = "decision.save_record", "Decision record edited"
+    DECISION_RECORD_OUTCOME = "decision.record_outcome", "Decision outcome recorded"
+    DECISION_ADD_OUTCOME_EVIDENCE = (
+        "decision.add_outcome_evidence",
+        "Evidence added to a decision's outcome",
+    )
     TEMPLATE_SAVE = "template.save", "Playbook template saved"
     GUIDE_SAVE = "guide.save", "Process guide saved"
     TOOL_SAVE = "tool.save", "Tool saved"
@@ -50,3 +63,13 @@ class StepKind(models.TextChoices):
 class CompletedVia(models.TextChoices):
     MANUAL = "manual", "Ticked by hand"
     MILESTONE = "milestone", "Reached in the app"
+
+
+class ReminderEmail(models.TextChoices):
+    """The kinds of email cadences sends, registered as ``registry.EmailKind``s: a member may
+    switch each off on their email preferences page."""
+
+    REVIEW = "review-reminder", "Review reminders"
+    OVERDUE_ACTION = "overdue-action", "Overdue action items"
+    ONBOARDING = "onboarding-reminder", "Onboarding reminders"
+    PULSE = "pulse-invitation", "Team pulse invitations"

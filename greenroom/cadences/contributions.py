@@ -9,7 +9,9 @@ from greenroom import registry
 from greenroom.accounts.models import Workspace
 from greenroom.accounts.requests import MemberRequest
 from greenroom.cadences import onboarding, scorecard, selectors
+from greenroom.cadences.choices import ReminderEmail
 from greenroom.registry import (
+    EmailKind,
     Measure,
     NavEntry,
     OverviewCard,
@@ -23,7 +25,8 @@ from greenroom.registry import (
 
 def _pending_card(request: MemberRequest) -> dict:
     rows = selectors.pending_for(workspace=request.workspace, user=request.user)
-    return {"decisions": rows, "days": selectors.PENDING_DAYS}
+    outcomes = selectors.outcomes_due_for(workspace=request.workspace, user=request.user)
+    return {"decisions": rows, "days": selectors.PENDING_DAYS, "outcomes": outcomes}
 
 
 def _decisions_behind(request: MemberRequest, item) -> dict:
@@ -76,6 +79,14 @@ registry.register(
         explanation="Open questions still within 14 days of being raised, of all open ones.",
         weight=750,
         compute=selectors.pending_within_threshold,
+    ),
+    Measure(
+        key="decision-outcomes-reviewed",
+        title="Decisions with a reviewed outcome",
+        explanation="Of decisions whose outcome review fell due in the last 365 days, those "
+        "whose outcome was reviewed with a verdict ('too early to tell' is not one yet).",
+        weight=760,
+        compute=selectors.reviewed_outcomes,
     ),
     SearchProvider(
         key="decisions", title="Decisions", search=selectors.decision_search, weight=600
@@ -131,5 +142,34 @@ registry.register(
         "operational work, from the latest monthly team pulse; the trend is the round before.",
         weight=870,
         compute=scorecard.pulse_strategic_share,
+    ),
+)
+
+
+# The reminder emails, each of which a member may switch off (accounts' preferences page).
+registry.register(
+    EmailKind(
+        key=ReminderEmail.REVIEW,
+        title=ReminderEmail.REVIEW.label,
+        description="The day before a review you attend, with its pre-read pack.",
+        weight=10,
+    ),
+    EmailKind(
+        key=ReminderEmail.OVERDUE_ACTION,
+        title=ReminderEmail.OVERDUE_ACTION.label,
+        description="Once, when an action item you own passes its due date.",
+        weight=20,
+    ),
+    EmailKind(
+        key=ReminderEmail.ONBOARDING,
+        title=ReminderEmail.ONBOARDING.label,
+        description="Your onboarding steps coming due or overdue.",
+        weight=30,
+    ),
+    EmailKind(
+        key=ReminderEmail.PULSE,
+        title=ReminderEmail.PULSE.label,
+        description="Once a month, the team pulse's one question.",
+        weight=40,
     ),
 )

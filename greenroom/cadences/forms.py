@@ -4,7 +4,7 @@ from django import forms
 
 from greenroom.accounts.choices import Role
 from greenroom.accounts.models import Membership, User, Workspace
-from greenroom.cadences.choices import TemplateKind
+from greenroom.cadences.choices import OutcomeVerdict, TemplateKind
 from greenroom.cadences.models import Tool
 from greenroom.organisation.models import ProductArea
 
@@ -45,6 +45,12 @@ class DecisionForm(forms.Form):
     )
     area = forms.ModelChoiceField(queryset=ProductArea.objects.none(), required=False)
     consulted = UsersChoice(queryset=User.objects.none(), required=False)
+    record = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+        label="Decision record",
+        help_text="Markdown, from the playbook's decision-record template: the narrative.",
+    )
 
     def __init__(self, workspace: Workspace, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +62,34 @@ class DecisionForm(forms.Form):
 class DecideForm(forms.Form):
     option = forms.IntegerField(required=False, widget=forms.HiddenInput)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    expected_outcome = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Optional: what should follow, to compare with what does.",
+    )
+    review_on = forms.DateField(
+        required=False,
+        label="Review the outcome on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: the day to look back; the decision log lists it when it passes.",
+    )
+
+
+class RecordForm(forms.Form):
+    record = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+        label="Decision record",
+        help_text="Markdown.",
+    )
+
+
+class OutcomeForm(forms.Form):
+    verdict = forms.ChoiceField(choices=OutcomeVerdict.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, against what was expected.",
+    )
 
 
 class EvidenceForm(forms.Form):

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from greenroom.accounts.models import AuditEvent, User
 from greenroom.accounts.scoping import WorkspaceOwned
-from greenroom.cadences.choices import CompletedVia, DecisionStatus, StepKind, TemplateKind
+from greenroom.cadences.choices import (
+    CompletedVia,
+    DecisionStatus,
+    OutcomeVerdict,
+    StepKind,
+    TemplateKind,
+)
 from greenroom.organisation.models import ProductArea
 
 
@@ -83,6 +89,12 @@ class Decision(WorkspaceOwned):
     occurrence = models.ForeignKey(
         Occurrence, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
     )
+    record = models.TextField(
+        blank=True, help_text="Markdown: the decision record's narrative, from the playbook."
+    )
+    record_template = models.ForeignKey(
+        "TemplateVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -98,6 +110,14 @@ class Decision(WorkspaceOwned):
         if self.status != DecisionStatus.DECIDED or self.decided_at is None:
             return None
         return self.decided_at - self.raised_at
+
+    def current_episode(self) -> "DecisionEpisode | None":
+        """The episode of the decision in force (None while pending): its outcome is the
+        decision's. Reads the prefetched episodes when there are some."""
+        if self.status != DecisionStatus.DECIDED:
+            return None
+        episodes = [e for e in self.episodes.all() if e.reopened_at is None]
+        return max(episodes, key=lambda e: (e.decided_at, e.pk), default=None)
 
 
 class DecisionOption(WorkspaceOwned):
@@ -125,6 +145,14 @@ class DecisionEvidence(WorkspaceOwned):
     snapshot = models.JSONField(default=dict, blank=True)
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
+    # Set for evidence of what happened after the decision (its outcome), frozen when added.
+    outcome_of = models.ForeignKey(
+        "DecisionEpisode",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outcome_evidence",
+    )
 
     class Meta:
         ordering = ["added_at", "pk"]
@@ -150,7 +178,9 @@ class DecisionChange(WorkspaceOwned):
 
 
 class DecisionEpisode(WorkspaceOwned):
-    """One time a decision was decided (and, if so, reopened): reopening keeps these."""
+    """One time a decision was decided (and, if so, reopened): reopening keeps these. The
+    outcome belongs here: what was expected when deciding, the day to review it, and then
+    what happened, so a reopened decision keeps the outcome of what it had decided."""
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="episodes")
     decided_at = models.DateTimeField()
@@ -162,9 +192,21 @@ class DecisionEpisode(WorkspaceOwned):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reopen_reason = models.TextField(blank=True)
+    expected_outcome = models.TextField(blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    verdict = models.CharField(max_length=20, choices=OutcomeVerdict.choices, blank=True)
+    outcome_note = models.TextField(blank=True)
+    outcome_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["decided_at", "pk"]
+
+    def outcome_due(self, today) -> bool:
+        """Its review day has come and nobody has said what happened yet."""
+        return bool(self.review_on and self.review_on <= today and not self.verdict)
 
 
 class ActionItem(WorkspaceOwned):

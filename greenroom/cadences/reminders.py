@@ -4,8 +4,9 @@ went out), to active members with an email address; the periodic job
 ``cadences.send_reminders`` runs them beside the review and overdue-action reminders of
 ``services.reminders_send``.
 
-Greenroom keeps no per-member email preferences yet, so nothing here can be switched off by a
-member; a member without an email address, or deactivated, gets nothing.
+A member who switched a kind off on their email preferences page (accounts) gets none of it,
+and nothing is recorded as sent, so switching it back on resumes it; a member without an email
+address, or deactivated, gets nothing. Each email ends with a link to that page.
 """
 
 from datetime import date, datetime, timedelta
@@ -14,9 +15,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts.models import Membership, User, Workspace
 from greenroom.accounts.permissions import ABILITIES
 from greenroom.cadences import onboarding, scorecard
+from greenroom.cadences.choices import ReminderEmail
 from greenroom.cadences.models import OnboardingAssignment, ReminderSent
 
 # A step is "coming due" this many days before its due date.
@@ -40,18 +43,23 @@ def _reachable(user: User) -> bool:
     return bool(user.is_active and user.email)
 
 
+def _footer() -> str:
+    return f"\n\nChoose which emails you get: {account_selectors.email_preferences_url()}"
+
+
 def onboarding_send(*, now: datetime) -> dict[str, int]:
     """Email each new PM one message listing their steps coming due (within two days) and
     those overdue that were not reminded of before; returns how many emails of each."""
     today = timezone.localtime(now).date()
     sent = {"due": 0, "overdue": 0}
+    off = account_selectors.email_opted_out(kind=ReminderEmail.ONBOARDING)
     assignments = (
         OnboardingAssignment.objects.filter(completed_at__isnull=True)
         .select_related("programme", "user", "workspace")
         .prefetch_related("programme__steps", "completions")
     )
     for assignment in assignments:
-        if not _reachable(assignment.user):
+        if not _reachable(assignment.user) or (assignment.workspace_id, assignment.user_id) in off:
             continue
         states = onboarding.progress(assignment=assignment, today=today).steps
         for kind, label in ((STEP_DUE, "due"), (STEP_OVERDUE, "overdue")):
@@ -90,7 +98,7 @@ def _send_steps(assignment: OnboardingAssignment, steps: list, label: str) -> No
     send_mail(
         subject,
         f"Your onboarding programme '{assignment.programme}':\n{lines}\n\n"
-        "Tick them off on your onboarding page in Greenroom.",
+        f"Tick them off on your onboarding page in Greenroom.{_footer()}",
         None,
         [assignment.user.email],
     )
@@ -101,10 +109,13 @@ def pulse_send(*, now: datetime) -> int:
     month's pulse yet, once a month; returns how many invitations were sent."""
     month = scorecard.pulse_month(timezone.localtime(now).date())
     sent = 0
+    off = account_selectors.email_opted_out(kind=ReminderEmail.PULSE)
     members = Membership.objects.select_related("user", "workspace")
     for membership in members:
         user = membership.user
         if not membership.has_role(ABILITIES["answer_pulse"]) or not _reachable(user):
+            continue
+        if (membership.workspace_id, user.pk) in off:
             continue
         workspace = membership.workspace
         if scorecard.pulse_answer_get(workspace=workspace, user=user, today=month):
@@ -124,7 +135,7 @@ def _send_pulse(user: User, month: date) -> None:
         f"Team pulse for {month:%B %Y}: one question",
         f"How did your time split between strategic and operational work in {month:%B}? "
         "Answer the team pulse in Greenroom (one slider, a minute); the product ops "
-        "scorecard reads the team's average.",
+        f"scorecard reads the team's average.{_footer()}",
         None,
         [user.email],
     )

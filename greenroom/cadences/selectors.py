@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from greenroom import registry
 from greenroom.accounts.models import AuditEvent, User, Workspace
-from greenroom.cadences.choices import DecisionStatus
+from greenroom.cadences.choices import DecisionStatus, OutcomeVerdict
 from greenroom.cadences.models import (
     ActionItem,
     Cadence,
     CalendarToken,
     Decision,
     DecisionChange,
+    DecisionEpisode,
     Guide,
     Occurrence,
     PlaybookTemplate,
@@ -38,21 +39,77 @@ ACTIVE_DAYS = 30
 # ---------------------------------------------------------------------------- decisions
 
 
+# The decision log's filter for decided decisions whose outcome review is due.
+OUTCOME_DUE = "outcome_due"
+# The reviewed-outcomes measure looks at reviews that fell due within this many days.
+OUTCOME_WINDOW_DAYS = 365
+
+
 def decision_list(*, workspace: Workspace, status: str = "") -> QuerySet[Decision]:
-    """The workspace's decisions, newest first, with who raised and decides them."""
+    """The workspace's decisions, newest first, with who raised and decides them; ``status``
+    a ``DecisionStatus`` or ``OUTCOME_DUE``."""
     rows = Decision.objects.for_workspace(workspace).select_related("decider", "raised_by", "area")
+    if status == OUTCOME_DUE:
+        return _outcome_due(rows, today=timezone.localdate())
     return rows.filter(status=status) if status else rows
+
+
+def _outcome_due(rows: QuerySet[Decision], *, today: date) -> QuerySet[Decision]:
+    # A decided decision has exactly one episode not reopened (the one in force), so this
+    # join matches at most one row per decision.
+    return rows.filter(
+        status=DecisionStatus.DECIDED,
+        episodes__reopened_at__isnull=True,
+        episodes__review_on__lte=today,
+        episodes__verdict="",
+    )
+
+
+def outcomes_due_for(
+    *, workspace: Workspace, user: User, today: date | None = None
+) -> list[Decision]:
+    """Decisions ``user`` decided whose outcome review day has passed with no outcome."""
+    rows = Decision.objects.for_workspace(workspace).filter(decider=user)
+    return list(_outcome_due(rows, today=today or timezone.localdate()).order_by("decided_at"))
+
+
+def reviewed_outcomes(*, workspace: Workspace, now: datetime | None = None) -> Ratio:
+    """Of decisions in force whose outcome review fell due in the last 365 days, those whose
+    outcome was reviewed with a verdict ("too early to tell" is not one yet)."""
+    today = timezone.localdate(now or timezone.now())
+    counts = (
+        DecisionEpisode.objects.for_workspace(workspace)
+        .filter(
+            decision__status=DecisionStatus.DECIDED,
+            reopened_at__isnull=True,
+            review_on__lte=today,
+            review_on__gt=today - timedelta(days=OUTCOME_WINDOW_DAYS),
+        )
+        .aggregate(
+            reviewed=Count("pk", filter=~Q(verdict__in=["", OutcomeVerdict.TOO_EARLY])),
+            due=Count("pk"),
+        )
+    )
+    return Ratio(counts["reviewed"], counts["due"])
 
 
 def decision_get(*, workspace: Workspace, pk: int) -> Decision | None:
     """One decision with its options, evidence and episodes."""
     return (
         Decision.objects.for_workspace(workspace)
-        .select_related("decider", "raised_by", "area", "chosen_option", "occurrence__cadence")
+        .select_related(
+            "decider",
+            "raised_by",
+            "area",
+            "chosen_option",
+            "occurrence__cadence",
+            "record_template",
+        )
         .prefetch_related(
             "options",
             "evidence__added_by",
             "episodes__decided_by",
+            "episodes__outcome_by",
             "consulted",
             Prefetch("changes", queryset=DecisionChange.objects.select_related("change")),
         )

@@ -12,11 +12,18 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from greenroom.accounts import selectors as account_selectors
 from greenroom.accounts.models import AuditEvent, Membership, User, Workspace
 from greenroom.accounts.permissions import ABILITIES
 from greenroom.accounts.services import audit_record
 from greenroom.cadences import markdown, recurrence, selectors
-from greenroom.cadences.choices import AuditAction, DecisionStatus, TemplateKind
+from greenroom.cadences.choices import (
+    AuditAction,
+    DecisionStatus,
+    OutcomeVerdict,
+    ReminderEmail,
+    TemplateKind,
+)
 from greenroom.cadences.models import (
     ActionItem,
     Cadence,
@@ -71,8 +78,12 @@ def decision_raise(
     consulted: Iterable[User] = (),
     occurrence: Occurrence | None = None,
     raised_at: datetime | None = None,
+    record: str | None = None,
+    record_template: TemplateVersion | None = None,
 ) -> Decision:
-    """Raise a question for ``decider`` to decide; refused without a decider who may."""
+    """Raise a question for ``decider`` to decide; refused without a decider who may. Its
+    record starts from the playbook's current decision-record template unless ``record`` is
+    given (the form's text, started from ``record_template``)."""
     question = question.strip()
     if not question:
         raise ValidationError({"question": "Write the question to decide."})
@@ -89,6 +100,11 @@ def decision_raise(
     if area is not None and area.workspace_id != workspace.pk:
         raise ValidationError({"area": "No such product area."})
     texts = [text.strip() for text in options if text and text.strip()]
+    if record is None:
+        record_template = selectors.template_for(
+            workspace=workspace, kind=TemplateKind.DECISION_RECORD
+        )
+        record = record_template.body if record_template else ""
     decision = Decision.objects.create(
         workspace=workspace,
         question=question,
@@ -97,6 +113,8 @@ def decision_raise(
         raised_at=raised_at or timezone.now(),
         decider=decider,
         occurrence=occurrence,
+        record=record,
+        record_template=record_template,
     )
     DecisionOption.objects.bulk_create(
         DecisionOption(workspace=workspace, decision=decision, position=index, text=text)
@@ -109,7 +127,26 @@ def decision_raise(
         workspace=workspace,
         action=AuditAction.DECISION_RAISE,
         target=decision,
-        detail={"decider": decider.pk, "options": texts},
+        detail={
+            "decider": decider.pk,
+            "options": texts,
+            "template_version": record_template.number if record_template else None,
+        },
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_record_save(*, decision: Decision, actor: User, record: str) -> Decision:
+    """Change a decision's record (its Markdown narrative). Sections the playbook requires
+    may be missing: the page lists them, as a launch's does, rather than refusing the text."""
+    decision.record = record
+    decision.save(update_fields=["record"])
+    audit_record(
+        actor=actor,
+        workspace=decision.workspace,
+        action=AuditAction.DECISION_SAVE_RECORD,
+        target=decision,
     )
     return decision
 
@@ -159,9 +196,13 @@ def decision_add_evidence(
     reference: str,
     label: str = "",
     resolve: Any = None,
+    for_outcome: bool = False,
 ) -> DecisionEvidence:
     """Link evidence: ``metric`` freezes the metric's monthly rows as they are now, ``url``
-    keeps a URL and a note, a registered kind (``resolve``) checks the reference exists."""
+    keeps a URL and a note, a registered kind (``resolve``) checks the reference exists.
+    ``for_outcome``: evidence of what happened since, on the decision in force (only its
+    decider or product ops add it)."""
+    episode = _outcome_episode(decision, actor) if for_outcome else None
     reference, label = reference.strip(), label.strip()
     snapshot: dict[str, Any] = {}
     if not reference:
@@ -189,15 +230,78 @@ def decision_add_evidence(
         label=label[:300],
         snapshot=snapshot,
         added_by=actor,
+        outcome_of=episode,
     )
     audit_record(
         actor=actor,
         workspace=decision.workspace,
-        action=AuditAction.DECISION_ADD_EVIDENCE,
+        action=AuditAction.DECISION_ADD_OUTCOME_EVIDENCE
+        if episode
+        else AuditAction.DECISION_ADD_EVIDENCE,
         target=decision,
         detail={"kind": kind, "reference": reference},
     )
     return evidence
+
+
+def _outcome_episode(decision: Decision, actor: User) -> DecisionEpisode:
+    """The decided episode whose outcome ``actor`` may record: refused on an undecided
+    decision, and for anyone but its decider or product ops."""
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if decision.status != DecisionStatus.DECIDED:
+        raise ValidationError(
+            "An outcome is recorded on a decided decision; this one is "
+            f"{decision.get_status_display().lower()}: decide it first."
+        )
+    membership = _member(decision.workspace, actor)
+    may_review = membership is not None and membership.has_role(ABILITIES["review_outcomes"])
+    if actor.pk != decision.decider_id and not may_review:
+        raise PermissionDenied(
+            f"Only {decision.decider}, the decider, or product ops record this outcome."
+        )
+    episode = (
+        DecisionEpisode.objects.select_for_update()
+        .filter(decision=decision, reopened_at__isnull=True)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if episode is None:  # decided before episodes were kept: nothing to attach it to
+        raise ValidationError("This decision has no decided episode to record an outcome on.")
+    return episode
+
+
+@transaction.atomic
+def decision_outcome_record(
+    *,
+    decision: Decision,
+    actor: User,
+    verdict: str,
+    note: str,
+    recorded_at: datetime | None = None,
+) -> DecisionEpisode:
+    """Say what happened after the decision: a verdict against what was expected, and a note.
+    Recorded again (after "too early to tell"), it replaces the verdict; the audit trail
+    keeps each one."""
+    episode = _outcome_episode(decision, actor)
+    if verdict not in OutcomeVerdict.values:
+        choices = ", ".join(label.lower() for label in OutcomeVerdict.labels)
+        raise ValidationError({"verdict": f"Choose a verdict: {choices}."})
+    if not note.strip():
+        raise ValidationError({"note": "Say what happened: the note is what others will read."})
+    moment = recorded_at or timezone.now()
+    if moment < episode.decided_at:
+        raise ValidationError("An outcome cannot be recorded before the decision was taken.")
+    episode.verdict, episode.outcome_note = verdict, note.strip()
+    episode.outcome_by, episode.outcome_at = actor, moment
+    episode.save(update_fields=["verdict", "outcome_note", "outcome_by", "outcome_at"])
+    audit_record(
+        actor=actor,
+        workspace=decision.workspace,
+        action=AuditAction.DECISION_RECORD_OUTCOME,
+        target=decision,
+        detail={"verdict": verdict, "note": episode.outcome_note},
+    )
+    return episode
 
 
 @transaction.atomic
@@ -208,8 +312,12 @@ def decision_decide(
     option: DecisionOption | None,
     rationale: str,
     decided_at: datetime | None = None,
+    expected_outcome: str = "",
+    review_on: date | None = None,
 ) -> Decision:
-    """Record the decision: only its named decider may, and only while it is pending."""
+    """Record the decision: only its named decider may, and only while it is pending. What
+    is expected to follow and the day to review it are optional; that day cannot come before
+    the decision."""
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if actor.pk != decision.decider_id:
         raise PermissionDenied(
@@ -224,6 +332,13 @@ def decision_decide(
     moment = decided_at or timezone.now()
     if moment < decision.raised_at:
         raise ValidationError("A decision cannot be recorded before it was raised.")
+    if review_on is not None and review_on < timezone.localtime(moment).date():
+        raise ValidationError(
+            {
+                "review_on": f"The outcome review ({review_on:%Y-%m-%d}) cannot come before "
+                f"the decision ({timezone.localtime(moment):%Y-%m-%d})."
+            }
+        )
     decision.status = DecisionStatus.DECIDED
     decision.decided_at = moment
     decision.rationale = rationale.strip()
@@ -236,13 +351,20 @@ def decision_decide(
         decided_by=actor,
         chosen=option.text if option else "",
         rationale=decision.rationale,
+        expected_outcome=expected_outcome.strip(),
+        review_on=review_on,
     )
     audit_record(
         actor=actor,
         workspace=decision.workspace,
         action=AuditAction.DECISION_DECIDE,
         target=decision,
-        detail={"option": option.text if option else "", "rationale": decision.rationale},
+        detail={
+            "option": option.text if option else "",
+            "rationale": decision.rationale,
+            "expected_outcome": expected_outcome.strip(),
+            "review_on": review_on.isoformat() if review_on else None,
+        },
     )
     return decision
 
@@ -661,33 +783,42 @@ def calendar_token_get(*, workspace: Workspace, user: User, reset: bool = False)
 
 def reminders_send(*, now: datetime, before: timedelta = timedelta(hours=24)) -> dict[str, int]:
     """Email attendees of occurrences starting within ``before`` and owners of overdue
-    actions, once each; returns how many of each were sent."""
+    actions, once each, leaving out members who switched that kind of email off; returns how
+    many of each were sent."""
     sent = {"reviews": 0, "overdue": 0}
+    footer = f"\n\nChoose which emails you get: {account_selectors.email_preferences_url()}"
+    off = account_selectors.email_opted_out(kind=ReminderEmail.REVIEW)
     due = Occurrence.objects.filter(
         starts_at__gt=now, starts_at__lte=now + before, reminder_sent_at__isnull=True
     ).select_related("cadence")
     for occurrence in due:
-        emails = [u.email for u in occurrence.cadence.attendees.all() if u.email and u.is_active]
+        emails = [
+            u.email
+            for u in occurrence.cadence.attendees.all()
+            if u.email and u.is_active and (occurrence.workspace_id, u.pk) not in off
+        ]
         if emails:
             send_mail(
                 f"Review tomorrow: {occurrence}",
                 f"{occurrence.cadence.name} starts at {occurrence.starts_at:%Y-%m-%d %H:%M} UTC. "
-                "Its pre-read pack is ready in Greenroom.",
+                f"Its pre-read pack is ready in Greenroom.{footer}",
                 None,
                 emails,
             )
             sent["reviews"] += 1
         Occurrence.objects.filter(pk=occurrence.pk).update(reminder_sent_at=now)
+    off = account_selectors.email_opted_out(kind=ReminderEmail.OVERDUE_ACTION)
     overdue = ActionItem.objects.filter(
         done_at__isnull=True, due__lt=now.date(), overdue_reminded_at__isnull=True
     ).select_related("owner", "occurrence__cadence")
     for item in overdue:
-        if item.owner.email and item.owner.is_active:
+        owner = item.owner
+        if owner.email and owner.is_active and (item.workspace_id, owner.pk) not in off:
             send_mail(
                 f"Overdue action: {item.title}",
-                f"'{item.title}' from {item.occurrence} was due {item.due:%Y-%m-%d}.",
+                f"'{item.title}' from {item.occurrence} was due {item.due:%Y-%m-%d}.{footer}",
                 None,
-                [item.owner.email],
+                [owner.email],
             )
             sent["overdue"] += 1
         ActionItem.objects.filter(pk=item.pk).update(overdue_reminded_at=now)

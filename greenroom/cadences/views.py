@@ -14,7 +14,7 @@ from greenroom import registry
 from greenroom.accounts.permissions import ABILITIES, ability_required, can
 from greenroom.accounts.requests import MemberRequest
 from greenroom.cadences import ical, markdown, pdf, selectors, services
-from greenroom.cadences.choices import DecisionStatus, TemplateKind
+from greenroom.cadences.choices import DecisionStatus, OutcomeVerdict, TemplateKind
 from greenroom.cadences.forms import (
     ActionForm,
     CadenceForm,
@@ -23,6 +23,8 @@ from greenroom.cadences.forms import (
     DecisionForm,
     EvidenceForm,
     GuideForm,
+    OutcomeForm,
+    RecordForm,
     ReopenForm,
     ReplaceForm,
     SeatsForm,
@@ -70,7 +72,7 @@ DECISION_COLUMNS = [
 @ability_required("view")
 def decision_list(request: MemberRequest) -> HttpResponseBase:
     status = request.GET.get("status", "")
-    if status not in DecisionStatus.values:
+    if status not in [*DecisionStatus.values, selectors.OUTCOME_DUE]:
         status = ""
     rows = selectors.decision_list(workspace=request.workspace, status=status)
     listing = Listing(
@@ -87,7 +89,7 @@ def decision_list(request: MemberRequest) -> HttpResponseBase:
     context = {
         "listing": listing,
         "status": status,
-        "statuses": DecisionStatus.choices,
+        "statuses": [*DecisionStatus.choices, (selectors.OUTCOME_DUE, "Outcome review due")],
         "can_raise": can(request, "raise_decision"),
     }
     return render_list(request, "cadences/decision_list.html", context)
@@ -101,7 +103,16 @@ def decision_new(request: MemberRequest) -> HttpResponse:
         occurrence = selectors.occurrence_get(
             workspace=request.workspace, pk=int(request.GET["occurrence"])
         )
-    form = DecisionForm(request.workspace, request.POST or None)
+    # The playbook's own template (this app's), read directly; other apps go through
+    # registry.starting_text. The version is the one the form started from.
+    template = selectors.template_for(
+        workspace=request.workspace, kind=TemplateKind.DECISION_RECORD
+    )
+    form = DecisionForm(
+        request.workspace,
+        request.POST or None,
+        initial={"record": template.body if template else ""},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -114,6 +125,8 @@ def decision_new(request: MemberRequest) -> HttpResponse:
                 area=data["area"],
                 consulted=data["consulted"],
                 occurrence=occurrence,
+                record=data["record"],
+                record_template=template,
             )
         except ValidationError as error:
             _errors(form, error)
@@ -128,15 +141,44 @@ def decision_new(request: MemberRequest) -> HttpResponse:
     )
 
 
+# The outcome's evidence form sits on the same page as the decision's: its own field names
+# and ids keep the two apart.
+OUTCOME_PREFIX = "outcome"
+
+
 def _decision_page(request: MemberRequest, pk: int, **forms) -> HttpResponse:
     decision = selectors.decision_get(workspace=request.workspace, pk=pk)
     if decision is None:
         raise Http404("No such decision.")
     kinds = _evidence_kinds()
+    is_decider = request.user.pk == decision.decider_id and can(request, "record_decision")
+    episode = decision.current_episode()
+    evidence = list(decision.evidence.all())
+    template = selectors.template_for(
+        workspace=request.workspace, kind=TemplateKind.DECISION_RECORD
+    )
+    required = list(template.template.required_sections) if template else []
     context = {
         "decision": decision,
-        "is_decider": request.user.pk == decision.decider_id and can(request, "record_decision"),
+        "is_decider": is_decider,
         "can_raise": can(request, "raise_decision"),
+        # Safe: markdown-it escapes raw HTML and refuses unsafe link schemes (lib/markdown.py).
+        "record": mark_safe(markdown.render(decision.record)),
+        "record_missing": markdown.missing_sections(decision.record, required),
+        "record_form": forms.get("record_form") or RecordForm(initial={"record": decision.record}),
+        "evidence": [item for item in evidence if item.outcome_of_id is None],
+        "episode": episode,
+        "outcome_evidence": [
+            item for item in evidence if episode and item.outcome_of_id == episode.pk
+        ],
+        "outcome_due": episode is not None and episode.outcome_due(timezone.localdate()),
+        "can_review": episode is not None and (is_decider or can(request, "review_outcomes")),
+        "outcome_form": forms.get("outcome_form")
+        or OutcomeForm(
+            initial={"verdict": episode.verdict, "note": episode.outcome_note} if episode else {}
+        ),
+        "outcome_evidence_form": forms.get("outcome_evidence_form")
+        or EvidenceForm(kinds, prefix=OUTCOME_PREFIX),
         "decide_form": forms.get("decide_form") or DecideForm(),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(kinds),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -200,6 +242,8 @@ def decision_decide(request: MemberRequest, pk: int) -> HttpResponseBase:
                 actor=request.user,
                 option=option,
                 rationale=form.cleaned_data["rationale"],
+                expected_outcome=form.cleaned_data["expected_outcome"],
+                review_on=form.cleaned_data["review_on"],
             )
         except ValidationError as error:
             _errors(form, error)
@@ -216,7 +260,9 @@ def decision_evidence(request: MemberRequest, pk: int) -> HttpResponseBase:
     decision = selectors.decision_get(workspace=request.workspace, pk=pk)
     if decision is None:
         raise Http404("No such decision.")
-    form = EvidenceForm(_evidence_kinds(), request.POST)
+    for_outcome = request.POST.get("for_outcome") == "1"
+    prefix = OUTCOME_PREFIX if for_outcome else None
+    form = EvidenceForm(_evidence_kinds(), request.POST, prefix=prefix)
     if form.is_valid():
         data = form.cleaned_data
         kind = next((k for k in registry.entries(EvidenceKind) if k.key == data["kind"]), None)
@@ -228,13 +274,59 @@ def decision_evidence(request: MemberRequest, pk: int) -> HttpResponseBase:
                 reference=data["reference"],
                 label=data["label"],
                 resolve=kind.resolve if kind else None,
+                for_outcome=for_outcome,
             )
         except ValidationError as error:
             _errors(form, error)
         else:
             messages.success(request, "Evidence added.")
             return redirect("cadences:decision", pk)
+    if for_outcome:
+        return _decision_page(request, pk, outcome_evidence_form=form)
     return _decision_page(request, pk, evidence_form=form)
+
+
+@login_required
+@ability_required("raise_decision")
+@require_POST
+def decision_record(request: MemberRequest, pk: int) -> HttpResponseBase:
+    decision = selectors.decision_get(workspace=request.workspace, pk=pk)
+    if decision is None:
+        raise Http404("No such decision.")
+    form = RecordForm(request.POST)
+    if form.is_valid():
+        services.decision_record_save(
+            decision=decision, actor=request.user, record=form.cleaned_data["record"]
+        )
+        messages.success(request, "Decision record saved.")
+        return redirect("cadences:decision", pk)
+    return _decision_page(request, pk, record_form=form)
+
+
+@login_required
+@ability_required("view")
+@require_POST
+def decision_outcome(request: MemberRequest, pk: int) -> HttpResponseBase:
+    """Record what came of a decision; the service lets its decider or product ops."""
+    decision = selectors.decision_get(workspace=request.workspace, pk=pk)
+    if decision is None:
+        raise Http404("No such decision.")
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_outcome_record(
+                decision=decision,
+                actor=request.user,
+                verdict=form.cleaned_data["verdict"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            verdict = OutcomeVerdict(form.cleaned_data["verdict"]).label
+            messages.success(request, f"Outcome recorded: {verdict.lower()}.")
+            return redirect("cadences:decision", pk)
+    return _decision_page(request, pk, outcome_form=form)
 
 
 @login_required

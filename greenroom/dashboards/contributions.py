@@ -57,7 +57,7 @@ registry.register(
     ),
     NavEntry("data", "Board pack", "dashboards:board_pack", weight=5, ability="make_board_pack"),
     Panel(
-        page="accounts.profile",
+        page="accounts.email_preferences",
         title="Weekly digest",
         template="dashboards/_digest_panel.html",
         context=_digest_panel,

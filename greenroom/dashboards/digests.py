@@ -39,7 +39,7 @@ class Digest:
     kpis: list[dict] = field(default_factory=list)
     images: list[tuple[str, str, bytes]] = field(default_factory=list)  # (cid, title, png)
     notable: list | None = None
-    links: dict[str, str] = field(default_factory=dict)  # overview and profile, absolute
+    links: dict[str, str] = field(default_factory=dict)  # overview, email preferences
 
 
 def absolute(path: str) -> str:
@@ -66,7 +66,7 @@ def compose(*, workspace: Workspace, since: datetime, now: datetime) -> Digest:
     digest = Digest(workspace=workspace, subject=subject)
     digest.links = {
         "overview": absolute(reverse("dashboards:dashboard", args=["executive"])),
-        "profile": absolute(reverse("accounts:profile")),
+        "preferences": absolute(reverse("accounts:email_preferences")),
     }
     notable = notable_changes(workspace=workspace, since=since.date(), until=now.date())
     if notable is not None:

@@ -244,11 +244,11 @@ def board_pack_file(request: MemberRequest, pk: int, fmt: str) -> FileResponse:
 @login_required
 @ability_required("view_dashboards")
 def digest_subscription(request: MemberRequest) -> HttpResponse:
-    """Subscribe to the weekly digest, or stop it (from the profile page)."""
+    """Subscribe to the weekly digest, or stop it (from the email preferences page)."""
     if request.POST.get("subscribe") == "1":
         services.digest_subscribe(actor=request.user, workspace=request.workspace)
         messages.success(request, "You will receive the weekly digest on Monday mornings.")
     else:
         services.digest_unsubscribe(actor=request.user, workspace=request.workspace)
         messages.success(request, "You will no longer receive the weekly digest.")
-    return redirect("accounts:profile")
+    return redirect("accounts:email_preferences")

@@ -7,8 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from greenroom.accounts.models import AuditEvent, User, Workspace
-from greenroom.cadences import services
-from greenroom.cadences.choices import TemplateKind
+from greenroom.cadences import selectors, services
+from greenroom.cadences.choices import OutcomeVerdict, TemplateKind
 from greenroom.cadences.models import Cadence, Occurrence
 from greenroom.organisation.models import Person
 
@@ -177,22 +177,37 @@ def _tools(workspace: Workspace, ops: User, users: dict[str, User], now: datetim
         )
 
 
+def _record(question: str, options: list[str]) -> str:
+    """A short decision record in the playbook's sections (the template's placeholder text
+    would list nothing as missing but say nothing either)."""
+    listed = "\n".join(f"- {option}" for option in options)
+    return (
+        f"## Question\n\n{question}\n\n## Options\n\n{listed}\n\n## Evidence\n\n"
+        "Interview notes and the last quarter's churn.\n\n## Decision\n\nTo be taken at "
+        "the review.\n\n## Rationale\n\nWritten by the decider.\n"
+    )
+
+
 def _decisions(workspace, cadence: Cadence, rng, now, per, people, counts) -> None:
     ops, pm, admin = people
     low, high = per
+    template = selectors.template_for(workspace=workspace, kind=TemplateKind.DECISION_RECORD)
     for occurrence in cadence.occurrences.filter(starts_at__lt=now):
         for _ in range(rng.randint(low, high)):
             decider = rng.choice([ops, pm, admin])
             raised = occurrence.starts_at - timedelta(days=rng.uniform(0, 5))
+            question, options = rng.choice(QUESTIONS), rng.choice(OPTIONS)
             decision = services.decision_raise(
                 workspace=workspace,
                 actor=rng.choice([pm, ops]),
                 decider=decider,
-                question=rng.choice(QUESTIONS),
-                options=rng.choice(OPTIONS),
+                question=question,
+                options=options,
                 occurrence=occurrence,
                 raised_at=raised,
                 consulted=[ops, pm],
+                record=_record(question, options),
+                record_template=template,
             )
             counts["decisions"] += 1
             # Times to decision: lognormal, median about 6 days, a long tail past a month.
@@ -218,6 +233,7 @@ def _decisions(workspace, cadence: Cadence, rng, now, per, people, counts) -> No
                 again = decided + timedelta(days=7 + rng.uniform(2, 10))
                 if again < now:
                     _decide(decision, decider, again, rng)
+            _review(decision, now)
         if occurrence.starts_at < now - timedelta(days=7) and rng.random() < 0.7:
             item = services.action_item_add(
                 occurrence=occurrence,
@@ -241,14 +257,48 @@ def _decisions(workspace, cadence: Cadence, rng, now, per, people, counts) -> No
         counts["decisions"] += 1
 
 
+# Outcomes, by the decision's id so the sandbox's random draws stay as they were: most
+# decisions set a review two months on, and most of those past are reviewed; the rest stay
+# due, for the decision log's filter and the deciders' home pages.
+OUTCOME_VERDICTS = [
+    OutcomeVerdict.AS_EXPECTED,
+    OutcomeVerdict.BETTER,
+    OutcomeVerdict.AS_EXPECTED,
+    OutcomeVerdict.WORSE,
+    OutcomeVerdict.TOO_EARLY,
+    OutcomeVerdict.AS_EXPECTED,
+]
+REVIEW_AFTER = timedelta(days=60)
+
+
 def _decide(decision, decider, at, rng) -> None:
+    reviewed = decision.pk % 5 != 0
     services.decision_decide(
         decision=decision,
         actor=decider,
         option=rng.choice(list(decision.options.all())),
         rationale="The evidence favours it; revisit if churn moves.",
         decided_at=at,
+        expected_outcome="Churn in the segment falls within two quarters." if reviewed else "",
+        review_on=(at + REVIEW_AFTER).date() if reviewed else None,
     )
+
+
+def _review(decision, now) -> None:
+    """Record the outcome of a decision in force whose review has passed, most of the time."""
+    decision.refresh_from_db(fields=["status", "decided_at"])
+    episode = decision.current_episode()
+    if episode is None or episode.review_on is None or decision.pk % 7 == 0:
+        return
+    at = datetime.combine(episode.review_on, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
+    if at < now:
+        services.decision_outcome_record(
+            decision=decision,
+            actor=decision.decider,
+            verdict=OUTCOME_VERDICTS[decision.pk % len(OUTCOME_VERDICTS)],
+            note="Read from the churn dashboard at the review.",
+            recorded_at=at,
+        )
 
 
 # The roadmap moves the sandbox's roadmaps make (sandbox/roadmaps.py), each with the question

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core import mail
 
-from greenroom.cadences import onboarding, reminders, scorecard, tasks
+from greenroom.cadences import onboarding, reminders, scorecard, services, tasks
+from greenroom.cadences.choices import ReminderEmail
 from greenroom.cadences.models import ReminderSent
 from greenroom.jobs.choices import JobStatus
 from greenroom.jobs.registry import run_now
@@ -15,6 +16,7 @@ from greenroom.jobs.registry import run_now
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 10, 9, tzinfo=UTC)
+PREFERENCES = "/settings/profile/email/"
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +120,59 @@ def test_the_periodic_job_sends_every_kind_and_skips_when_nothing_is_due(
     )
     assert len(mail.outbox) == 6
     assert run_now(tasks.send_reminders).status == JobStatus.SKIPPED
+
+
+def _opt_out(personas, user, *kinds):
+    """Switch ``kinds`` off for ``user``, every other kind on."""
+    from greenroom.accounts import selectors as account_selectors
+    from greenroom.accounts import services as account_services
+
+    every = {kind.key for kind in account_selectors.email_kinds()}
+    account_services.email_preferences_save(
+        workspace=personas.workspace, user=user, wanted=every - set(kinds)
+    )
+
+
+def test_a_member_who_switched_onboarding_reminders_off_gets_none_until_back_on(
+    personas, assignment
+):
+    _opt_out(personas, personas.pm, ReminderEmail.ONBOARDING)
+    assert reminders.onboarding_send(now=NOW) == {"due": 0, "overdue": 0}
+    assert not mail.outbox and not ReminderSent.objects.exists()
+    _opt_out(personas, personas.pm)  # everything back on
+    assert reminders.onboarding_send(now=NOW) == {"due": 1, "overdue": 1}
+    assert all(PREFERENCES in m.body for m in mail.outbox)
+
+
+def test_a_member_who_switched_pulse_invitations_off_is_left_out_and_others_invited(personas):
+    _opt_out(personas, personas.ops, ReminderEmail.PULSE)
+    assert reminders.pulse_send(now=NOW) == 3
+    assert personas.ops.email not in [m.to[0] for m in mail.outbox]
+    assert "Choose which emails you get: " in mail.outbox[0].body
+
+
+def test_review_and_overdue_reminders_leave_out_members_who_switched_them_off(personas):
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    cadence = services.cadence_save(
+        workspace=personas.workspace,
+        actor=personas.ops,
+        name="Review",
+        rrule="FREQ=MONTHLY;BYDAY=1TU",
+        starts_at=start,
+        attendees=[personas.pm, personas.ops],
+        now=datetime(2026, 11, 15, tzinfo=UTC),
+    )
+    first = cadence.occurrences.first()
+    for owner in (personas.pm, personas.ops):
+        services.action_item_add(
+            occurrence=first, actor=owner, title="Late", owner=owner, due=date(2026, 11, 20)
+        )
+    _opt_out(personas, personas.pm, ReminderEmail.REVIEW)
+    _opt_out(personas, personas.ops, ReminderEmail.OVERDUE_ACTION)
+    assert services.reminders_send(now=first.starts_at - timedelta(hours=20)) == {
+        "reviews": 1,
+        "overdue": 1,
+    }
+    review, overdue = mail.outbox
+    assert review.to == [personas.ops.email] and overdue.to == [personas.pm.email]
+    assert PREFERENCES in review.body and PREFERENCES in overdue.body

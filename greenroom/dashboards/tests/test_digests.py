@@ -1,4 +1,4 @@
-"""The weekly digest: subscribing from the profile page, the email through a real (local)
+"""The weekly digest: subscribing from the email preferences page, the email through a real (local)
 SMTP server with its charts inline, once a week, members only.
 
 The fixture (``loaded``): month-end MRR Apr 750, May 830 (2026), as of 2026-05-31, so the
@@ -63,14 +63,14 @@ def smtp(settings):
         controller.stop()
 
 
-def test_it_subscribes_and_unsubscribes_from_the_profile_page(loaded):
+def test_it_subscribes_and_unsubscribes_from_the_email_preferences_page(loaded):
     client = loaded.client(loaded.viewer)
-    assert "Send me the weekly digest" in client.get("/settings/profile/").content.decode()
+    assert "Send me the weekly digest" in client.get("/settings/profile/email/").content.decode()
     response = client.post("/dashboards/digest/", {"subscribe": "1"})
-    assert response.status_code == 302 and response["Location"] == "/settings/profile/"
+    assert response.status_code == 302 and response["Location"] == "/settings/profile/email/"
     client.post("/dashboards/digest/", {"subscribe": "1"})  # twice: still one subscription
     assert DigestSubscription.objects.get().user == loaded.viewer
-    assert "Stop the weekly digest" in client.get("/settings/profile/").content.decode()
+    assert "Stop the weekly digest" in client.get("/settings/profile/email/").content.decode()
     client.post("/dashboards/digest/", {"subscribe": "0"})
     assert not DigestSubscription.objects.exists()
     actions = list(
@@ -150,7 +150,7 @@ def test_it_links_to_pages_at_the_configured_address(loaded, settings, monkeypat
     assert links and all(link.startswith("https://greenroom.example.com/") for link in links)
     assert "https://greenroom.example.com/dashboards/executive/" in links
     assert "https://greenroom.example.com/health/insights/7/" in links
-    assert "https://greenroom.example.com/settings/profile/" in links
+    assert "https://greenroom.example.com/settings/profile/email/" in links
     assert "https://greenroom.example.com/dashboards/explain/arr/?month=2026-05-01" in links
     assert "https://greenroom.example.com/health/insights/7/" in email.body
 

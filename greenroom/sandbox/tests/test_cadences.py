@@ -7,6 +7,7 @@ from greenroom.accounts.choices import Role
 from greenroom.cadences import selectors
 from greenroom.cadences.choices import DecisionStatus
 from greenroom.cadences.models import Decision, DecisionEpisode, Tool
+from greenroom.lib.markdown import missing_sections
 from greenroom.testing.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,14 @@ def test_it_builds_a_year_of_reviews_decisions_and_a_tool_stack():
     assert Tool.objects.get(name="Trello").replaced_by.name == "Jira"
     ops = workspace.memberships.get(role=Role.PRODUCT_OPS).user
     assert selectors.pending_for(workspace=workspace, user=ops, now=NOW)
+    # Each decision carries a short record in the playbook's sections, and a year of
+    # outcomes: most reviewed, some due, a few too early to tell.
+    required = ["Question", "Options", "Evidence", "Decision", "Rationale"]
+    records = Decision.objects.for_workspace(workspace).values_list("record", flat=True)
+    assert all(not missing_sections(record, required) for record in records)
+    verdicts = set(DecisionEpisode.objects.exclude(verdict="").values_list("verdict", flat=True))
+    assert {"as_expected", "better", "worse", "too_early"} <= verdicts
+    assert selectors.decision_list(workspace=workspace, status=selectors.OUTCOME_DUE).exists()
 
 
 def test_it_links_the_roadmaps_moves_to_the_decisions_that_caused_them():

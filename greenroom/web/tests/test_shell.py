@@ -124,8 +124,9 @@ def test_it_counts_the_glance_from_the_members_workspace_only(personas):
 @pytest.mark.parametrize(
     ("url_name", "limit"),
     [
-        # The team pulse card reads the member's answer.
-        ("home", 16),
+        # The team pulse card reads the member's answer; the decisions card also the
+        # decider's outcome reviews due.
+        ("home", 17),
         ("data_overview", 9),
         # The feedback card reads its four figures in one query, the research card its three.
         ("customers_overview", 8),
@@ -134,8 +135,9 @@ def test_it_counts_the_glance_from_the_members_workspace_only(personas):
         # One query per measure: cadences' two decision measures and feedback's three
         # brought it from 10; experiments' four, health's dashboard readers, research's
         # turnaround, baselines and history (one each), the onboarding and pulse measures (four)
-        # and strategy's roadmap adherence (three: the template, the teams, their items) to 30.
-        ("scorecard", 34),
+        # and strategy's roadmap adherence (three: the template, the teams, their items) to 30;
+        # decisions with a reviewed outcome one more.
+        ("scorecard", 35),
     ],
 )
 def test_it_reads_the_shell_pages_in_a_bounded_number_of_queries(personas, url_name, limit):
