@@ -106,15 +106,19 @@ def _fast_read(conn: duckdb.DuckDBPyConnection, path: Path, found: Scan, spec: d
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _in AS
-            SELECT row_number() OVER () + {found.first_line - 1} AS _row,
-                   NULL::VARCHAR AS _record, true AS _valid, r AS j
+            SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _record, true AS _valid, r AS j
             FROM read_json({_quote(str(path))}, format = 'newline_delimited', records = true,
                            columns = {columns}) r
             """
         )
     except duckdb.Error:
         return False
-    return conn.execute("SELECT count(*) FROM _in").fetchone()[0] == found.lines
+    if conn.execute("SELECT count(*) FROM _in").fetchone()[0] != found.lines:
+        return False
+    # Numbered once written, by its place in the table, which is the line's place in the file
+    # (insertion order is kept): a numbering window made the read gather every row first.
+    conn.execute(f"UPDATE _in SET _row = rowid + {found.first_line}")
+    return True
 
 
 def _type(spec: Any) -> str:
@@ -160,13 +164,18 @@ def csv_prepare(
         relation = f"read_parquet({_quote(str(path))}, file_row_number = true)"
         row = f"r.file_row_number + {first_row}"
     else:
-        relation, row = _relation(path), f"row_number() OVER () + {first_row - 1}"
+        # Numbered once written (below): a numbering window here made every step after it
+        # (the connector's shape too) run on one thread, in order.
+        relation, row = _relation(path), "NULL::BIGINT"
     select = f"SELECT {row} AS _row, {record} AS _record, {selected} FROM {relation} r"
-    # A CSV's numbering window made a view slower than the copy (the window's rows are
-    # gathered before anything else runs): only Parquet, numbered by the reader, is viewed.
+    # Only Parquet, numbered by the reader, can be a view.
     made = "VIEW" if view and numbered and not drop else "TABLE"
     drop_input(conn)
     conn.execute(f"CREATE TEMP {made} _in AS {shape(select) if shape else select}")
+    if not numbered:
+        # The table keeps the file's order (DuckDB preserves insertion order, read in
+        # parallel or not), so a row's place in the table is its place in the file.
+        conn.execute(f"UPDATE _in SET _row = rowid + {first_row}")
     if drop:
         conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
     return conn.execute("SELECT count(*) FROM _in").fetchone()[0]
