@@ -151,6 +151,32 @@ def csv_prepare(
     (no rows dropped, none kept) is a view of the file: the stage reads the file itself, and
     no copy of every row is made first (0.6 of 5.5 CPU-s per million PostHog events).
     """
+    select = table_select(
+        path, columns, first_row=first_row, keep_record=keep_record, absent=absent
+    )
+    numbered = path.suffix.lower() == ".parquet" and not keep_record
+    # Only Parquet, numbered by the reader, can be a view.
+    made = "VIEW" if view and numbered and not drop else "TABLE"
+    drop_input(conn)
+    conn.execute(f"CREATE TEMP {made} _in AS {shape(select) if shape else select}")
+    if not numbered:
+        number_rows(conn, "_in", first_row=first_row)
+    if drop:
+        conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
+    return conn.execute("SELECT count(*) FROM _in").fetchone()[0]
+
+
+def table_select(
+    path: Path,
+    columns: dict[str, str],
+    *,
+    first_row: int,
+    keep_record: bool,
+    absent: Iterable[str] = (),
+) -> str:
+    """The SELECT reading a CSV or Parquet file as ``_in``'s rows (see csv_prepare). Only a
+    Parquet file numbers its rows (``_row``) as it is read; a CSV's are NULL until the table
+    written from it is numbered by ``number_rows``."""
     record = "to_json(r)::VARCHAR" if keep_record else "NULL::VARCHAR"
     # Text throughout, Parquet too: values are converted (and checked) by the stages.
     selected = ", ".join(
@@ -158,27 +184,22 @@ def csv_prepare(
         + [f"NULL::VARCHAR AS {_ident(name)}" for name in absent]
     )
     # Parquet numbers its rows itself, read in parallel (unless the whole row is kept as
-    # JSON, which would then hold the number too); a numbering window keeps a CSV's order.
-    numbered = path.suffix.lower() == ".parquet" and not keep_record
-    if numbered:
+    # JSON, which would then hold the number too).
+    if path.suffix.lower() == ".parquet" and not keep_record:
         relation = f"read_parquet({_quote(str(path))}, file_row_number = true)"
         row = f"r.file_row_number + {first_row}"
     else:
-        # Numbered once written (below): a numbering window here made every step after it
-        # (the connector's shape too) run on one thread, in order.
+        # Numbered once written: a numbering window here made every step after it (the
+        # connector's shape too) run on one thread, in order.
         relation, row = _relation(path), "NULL::BIGINT"
-    select = f"SELECT {row} AS _row, {record} AS _record, {selected} FROM {relation} r"
-    # Only Parquet, numbered by the reader, can be a view.
-    made = "VIEW" if view and numbered and not drop else "TABLE"
-    drop_input(conn)
-    conn.execute(f"CREATE TEMP {made} _in AS {shape(select) if shape else select}")
-    if not numbered:
-        # The table keeps the file's order (DuckDB preserves insertion order, read in
-        # parallel or not), so a row's place in the table is its place in the file.
-        conn.execute(f"UPDATE _in SET _row = rowid + {first_row}")
-    if drop:
-        conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
-    return conn.execute("SELECT count(*) FROM _in").fetchone()[0]
+    return f"SELECT {row} AS _row, {record} AS _record, {selected} FROM {relation} r"
+
+
+def number_rows(conn: duckdb.DuckDBPyConnection, table: str, *, first_row: int) -> None:
+    """Set ``_row`` of a table written straight from a file (no join, no grouping) to each
+    row's place in the file: the table keeps the file's order (DuckDB preserves insertion
+    order, read in parallel or not), so its row id is that place."""
+    conn.execute(f"UPDATE {table} SET _row = rowid + {int(first_row)}")
 
 
 def _relation(path: Path) -> str:
