@@ -233,6 +233,10 @@ def _input_errors(conn: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[list[P
 
 
 def _stage(conn: duckdb.DuckDBPyConnection, stage: Stage) -> None:
+    if stage.prepared:
+        conn.execute(f"DROP TABLE IF EXISTS {_staged(stage)}")
+        conn.execute(f"ALTER TABLE {stage.prepared} RENAME TO {_staged(stage)}")
+        return
     # The duplicate marks are columns from the start: adding them afterwards (ALTER TABLE)
     # rewrote the staged table once per column.
     conn.execute(
@@ -256,7 +260,7 @@ def _validate(
 ) -> tuple[list[Problem], int, list[str]]:
     staged = _staged(stage)
     key = RAW_TABLES[stage.table][1]
-    notices = _mark_duplicates(conn, staged, key, file)
+    notices = [] if stage.key_checked else _mark_duplicates(conn, staged, key, file)
     conditions = " OR ".join(_is(c.bad) for c in stage.checks) or "false"
     failing = conn.execute(
         f"SELECT count(*) FILTER (WHERE {conditions}), count(*) FILTER (WHERE _dup_conflict) "

@@ -50,6 +50,13 @@ class Stage:
     children_of: str | None = None
     # Rows matching a warning are loaded; the import report counts and lists them.
     warnings: list[Check] = field(default_factory=list)
+    # A temp table the batch's prepare already filled with these rows (``select_sql``'s),
+    # with the columns ``_dup_conflict`` and ``_dup_first``: it becomes the staged table by
+    # a rename, where copying a million rows cost a third of a second.
+    prepared: str | None = None
+    # The checks already reject any two rows sharing the table's key, so the loader does not
+    # group every row by key to look for repeats.
+    key_checked: bool = False
 
 
 @dataclass

@@ -106,15 +106,19 @@ def _fast_read(conn: duckdb.DuckDBPyConnection, path: Path, found: Scan, spec: d
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _in AS
-            SELECT row_number() OVER () + {found.first_line - 1} AS _row,
-                   NULL::VARCHAR AS _record, true AS _valid, r AS j
+            SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _record, true AS _valid, r AS j
             FROM read_json({_quote(str(path))}, format = 'newline_delimited', records = true,
                            columns = {columns}) r
             """
         )
     except duckdb.Error:
         return False
-    return conn.execute("SELECT count(*) FROM _in").fetchone()[0] == found.lines
+    if conn.execute("SELECT count(*) FROM _in").fetchone()[0] != found.lines:
+        return False
+    # Numbered once written, by its place in the table, which is the line's place in the file
+    # (insertion order is kept): a numbering window made the read gather every row first.
+    conn.execute(f"UPDATE _in SET _row = rowid + {found.first_line}")
+    return True
 
 
 def _type(spec: Any) -> str:
@@ -147,6 +151,32 @@ def csv_prepare(
     (no rows dropped, none kept) is a view of the file: the stage reads the file itself, and
     no copy of every row is made first (0.6 of 5.5 CPU-s per million PostHog events).
     """
+    select = table_select(
+        path, columns, first_row=first_row, keep_record=keep_record, absent=absent
+    )
+    numbered = path.suffix.lower() == ".parquet" and not keep_record
+    # Only Parquet, numbered by the reader, can be a view.
+    made = "VIEW" if view and numbered and not drop else "TABLE"
+    drop_input(conn)
+    conn.execute(f"CREATE TEMP {made} _in AS {shape(select) if shape else select}")
+    if not numbered:
+        number_rows(conn, "_in", first_row=first_row)
+    if drop:
+        conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
+    return conn.execute("SELECT count(*) FROM _in").fetchone()[0]
+
+
+def table_select(
+    path: Path,
+    columns: dict[str, str],
+    *,
+    first_row: int,
+    keep_record: bool,
+    absent: Iterable[str] = (),
+) -> str:
+    """The SELECT reading a CSV or Parquet file as ``_in``'s rows (see csv_prepare). Only a
+    Parquet file numbers its rows (``_row``) as it is read; a CSV's are NULL until the table
+    written from it is numbered by ``number_rows``."""
     record = "to_json(r)::VARCHAR" if keep_record else "NULL::VARCHAR"
     # Text throughout, Parquet too: values are converted (and checked) by the stages.
     selected = ", ".join(
@@ -154,22 +184,22 @@ def csv_prepare(
         + [f"NULL::VARCHAR AS {_ident(name)}" for name in absent]
     )
     # Parquet numbers its rows itself, read in parallel (unless the whole row is kept as
-    # JSON, which would then hold the number too); a numbering window keeps a CSV's order.
-    numbered = path.suffix.lower() == ".parquet" and not keep_record
-    if numbered:
+    # JSON, which would then hold the number too).
+    if path.suffix.lower() == ".parquet" and not keep_record:
         relation = f"read_parquet({_quote(str(path))}, file_row_number = true)"
         row = f"r.file_row_number + {first_row}"
     else:
-        relation, row = _relation(path), f"row_number() OVER () + {first_row - 1}"
-    select = f"SELECT {row} AS _row, {record} AS _record, {selected} FROM {relation} r"
-    # A CSV's numbering window made a view slower than the copy (the window's rows are
-    # gathered before anything else runs): only Parquet, numbered by the reader, is viewed.
-    made = "VIEW" if view and numbered and not drop else "TABLE"
-    drop_input(conn)
-    conn.execute(f"CREATE TEMP {made} _in AS {shape(select) if shape else select}")
-    if drop:
-        conn.execute(f"DELETE FROM _in WHERE _row IN ({', '.join(str(r) for r in drop)})")
-    return conn.execute("SELECT count(*) FROM _in").fetchone()[0]
+        # Numbered once written: a numbering window here made every step after it (the
+        # connector's shape too) run on one thread, in order.
+        relation, row = _relation(path), "NULL::BIGINT"
+    return f"SELECT {row} AS _row, {record} AS _record, {selected} FROM {relation} r"
+
+
+def number_rows(conn: duckdb.DuckDBPyConnection, table: str, *, first_row: int) -> None:
+    """Set ``_row`` of a table written straight from a file (no join, no grouping) to each
+    row's place in the file: the table keeps the file's order (DuckDB preserves insertion
+    order, read in parallel or not), so its row id is that place."""
+    conn.execute(f"UPDATE {table} SET _row = rowid + {int(first_row)}")
 
 
 def _relation(path: Path) -> str:
