@@ -38,7 +38,7 @@ _BILLING_TABLES = {
     "billing_charges",
 }
 # Bumped when the shape of model or rollup tables changes: the next refresh is then full.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 
 
 @dataclass
