@@ -440,8 +440,7 @@ def connection_sync(*, actor: User | None, connection: JiraConnection) -> Outcom
     try:
         pages = list(search_pages(connection))
     except ValidationError as error:
-        failure = {"summary": "Sync failed", "lines": error.messages[:50]}
-        _keep(connection, failure, JobStatus.FAILED)
+        _keep(connection, {"lines": error.messages[:50]}, JobStatus.FAILED)
         raise
     issues = issues_from_pages(pages, points_field=connection.points_field, report=report)
     if report.rejected:

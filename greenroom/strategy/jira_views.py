@@ -19,6 +19,7 @@ from greenroom.jobs.choices import STATUS_TONE
 from greenroom.jobs.registry import enqueue
 from greenroom.jobs.selectors import job_run_pending
 from greenroom.strategy import jira, selectors, tasks
+from greenroom.strategy.choices import ItemStatus
 from greenroom.strategy.forms import JiraConnectionForm
 from greenroom.strategy.models import JiraConnection
 
@@ -46,6 +47,9 @@ def _card(request: MemberRequest, row: selectors.JiraConnectionRow) -> dict[str,
         ),
         "tone": STATUS_TONE.get(connection.last_status, "muted"),
         "token_set": jira.token_set(connection),
+        "status_map": [
+            (name, ItemStatus(value).label.lower()) for name, value in connection.status_map.items()
+        ],
     }
 
 
