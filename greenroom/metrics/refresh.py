@@ -38,7 +38,7 @@ _BILLING_TABLES = {
     "billing_charges",
 }
 # Bumped when the shape of model or rollup tables changes: the next refresh is then full.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 
 
 @dataclass
@@ -75,7 +75,10 @@ def refresh_connection(
     try:
         progress("Reference tables (products, markets, team ownership)")
         model.write_reference(connection, reference)
+        if not full:
+            _keep_account_slices(connection)
         model.build_accounts(connection)
+        accounts_moved = not full and _account_slices_moved(connection)
         model.load_fx(connection)
         report.rebuilt.append("model.accounts")
         billing_changed = full or bool(changed_tables & _BILLING_TABLES)
@@ -118,13 +121,18 @@ def refresh_connection(
             summaries.build_active_counts(connection)
             summaries.build_usage_ratios(connection)
             report.rebuilt.append("rollup.* (activity)")
-        elif "events" in changed_tables:
-            days = _days_touched(connection, report.batches)
+        elif "events" in changed_tables or accounts_moved:
+            days = _days_touched(connection, report.batches) if "events" in changed_tables else []
             progress(f"Activity rollups: {len(days)} day(s) touched by new events")
             report.days_rebuilt = rollups.build_days(connection, days)
-            summaries.build_active_counts(connection, days)
+            # The stored counts slice users by their account's segment, market, region and
+            # plan as they are now (docs/metrics.md, "Slicing"): when any moved, every period
+            # is recounted, as a live query would count it.
+            summaries.build_active_counts(connection, None if accounts_moved else days)
             summaries.build_usage_ratios(connection)
             report.rebuilt.append("rollup.* (activity, changed days)")
+            if accounts_moved:
+                report.rebuilt.append("rollup.active_counts (accounts' slices moved)")
         summaries.build_account_activity(connection, as_of=measured.as_ofs["usage"])
         coverage.record(connection, measured)
         _record(connection, report, started=started, as_of=measured.as_of)
@@ -168,6 +176,33 @@ def _has_full_refresh(connection: duckdb.DuckDBPyConnection) -> bool:
         [f"version:{MODEL_VERSION}"],
     ).fetchone()[0]
     return found > 0
+
+
+# What slices activity by account: each id events carry, its account and that account's
+# segment, market, region and plan (product is the event's own).
+_ACCOUNT_SLICES = """
+    SELECT k.key, k.account_id, a.segment, a.market, a.region, a.plan
+    FROM model.account_keys k LEFT JOIN model.accounts a ON a.account_id = k.account_id
+"""
+
+
+def _keep_account_slices(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE previous_account_slices AS {_ACCOUNT_SLICES}")
+
+
+def _account_slices_moved(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether rebuilding the accounts changed what any account id is sliced by."""
+    moved = connection.execute(
+        f"""
+        SELECT count(*) FROM (
+            (SELECT * FROM previous_account_slices EXCEPT ALL ({_ACCOUNT_SLICES}))
+            UNION ALL
+            (({_ACCOUNT_SLICES}) EXCEPT ALL SELECT * FROM previous_account_slices)
+        )
+        """
+    ).fetchone()[0]
+    connection.execute("DROP TABLE previous_account_slices")
+    return moved > 0
 
 
 def _days_touched(connection: duckdb.DuckDBPyConnection, batches: list[str]) -> list[date]:

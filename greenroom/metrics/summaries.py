@@ -7,13 +7,15 @@ The refresh runs the same Ibis definitions once (``live``) and stores their resu
 - ``rollup.revenue_accounts`` / ``rollup.revenue_account_products``: the monthly MRR series
   per account (and per account * product) with the previous and twelve-months-earlier MRR;
 - ``rollup.active_counts``: active users and accounts per grain and period, overall and per
-  member of each dimension — rebuilt only for the periods that contain changed days;
+  member of each dimension (days: overall and per product) — rebuilt only for the periods
+  that contain changed days, and built before stickiness, which reads its active users;
 - ``rollup.daily_users``: distinct active users per day and member of each slice, which
   stickiness sums at every grain;
 - ``rollup.stickiness`` / ``rollup.retention_cohorts``: stickiness per grain and period and
-  weekly user retention cohorts, overall and per member of each dimension (the same slices as
-  ``active_counts``), so the usage dashboard never counts distinct users per day on request —
-  rebuilt whole whenever events arrive (a new day can change any cohort's later weeks);
+  weekly user retention cohorts, overall and per member of each dimension (weekly
+  stickiness overall and per product only: ``STICKINESS_SLICES``), so the usage dashboard
+  never counts distinct users per day on request — rebuilt whole whenever events arrive (a
+  new day can change any cohort's later weeks);
 - ``rollup.account_activity``: per account (and account * product) the active users and
   events of the ``ACTIVITY_DAYS`` to the as-of date and the last active day, so an account
   page reads one row instead of scanning every user-day — rebuilt at every refresh, since
@@ -31,6 +33,7 @@ from greenroom.metrics.definitions import (
     COUNTED_SLICES,
     GRAINS,
     RETENTION_SLICES,
+    STICKINESS_SLICES,
     Catalog,
     active_counts_rollup,
     daily_users_rollup,
@@ -78,15 +81,14 @@ def _usage_statements(connection: duckdb.DuckDBPyConnection, table: str) -> list
         catalog = Catalog(store.ibis_backend(connection))
         if table == "daily_users":
             slices = sorted(
-                {d for grain in GRAINS if grain != "day" for d in COUNTED_SLICES[grain]}
+                {d for grain_slices in STICKINESS_SLICES.values() for d in grain_slices}
             )
             expressions = [daily_users_rollup(catalog, dimension) for dimension in slices]
         elif table == "stickiness":
             expressions = [
                 stickiness_rollup(catalog, grain, dimension)
-                for grain in GRAINS
-                if grain != "day"
-                for dimension in COUNTED_SLICES[grain]
+                for grain, grain_slices in STICKINESS_SLICES.items()
+                for dimension in grain_slices
             ]
         else:
             expressions = [retention_rollup(catalog, dimension) for dimension in RETENTION_SLICES]

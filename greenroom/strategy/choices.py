@@ -1,5 +1,6 @@
 from django.db import models
 
+from greenroom.jobs.choices import JobStatus
 from greenroom.strategy import forecast
 
 
@@ -22,6 +23,7 @@ class AuditAction(models.TextChoices):
     ROADMAP_SNAPSHOT_CREATE = "roadmap_snapshot.create", "Roadmap snapshot taken"
     ROADMAP_IMPORT = "roadmap.import", "Roadmap imported"
     JIRA_CONNECTION_SAVE = "jira_connection.save", "Jira connection set"
+    JIRA_CONNECTION_DELETE = "jira_connection.delete", "Jira connection removed"
     JIRA_SYNC = "jira.sync", "Jira synced"
     JIRA_PUSH = "jira.push", "Roadmap item pushed to its Jira epic"
 
@@ -106,3 +108,17 @@ DRIVERS = {
     "ease": "Ease (least effort scores 1)",
 }
 DEFAULT_WEIGHTS = {"value": 2.0, "arr": 2.0, "accounts": 1.0, "confidence": 1.0, "ease": 1.0}
+
+
+# How a Jira sync ended, in the one vocabulary of sync runs (jobs' statuses, whose values
+# sources' runs share too): the outcomes a finished sync can have.
+SYNC_OUTCOMES = [
+    (status.value, status.label)
+    for status in (
+        JobStatus.SUCCEEDED,
+        JobStatus.PARTLY_LOADED,
+        JobStatus.REJECTED,
+        JobStatus.FAILED,
+        JobStatus.SKIPPED,
+    )
+]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from greenroom import registry
 from greenroom.accounts.models import Workspace
+from greenroom.jobs.labels import argument_label_register
 from greenroom.metrics import signals as metrics_signals
 from greenroom.registry import (
     EvidenceKind,
@@ -21,6 +22,7 @@ from greenroom.registry import (
 )
 from greenroom.strategy import selectors, services
 from greenroom.strategy.choices import Status
+from greenroom.strategy.models import JiraConnection
 
 
 def _card(request: Any) -> dict:
@@ -98,6 +100,20 @@ def _recompute_after_refresh(sender: Any, *, workspace: Workspace, **kwargs: Any
 
 
 metrics_signals.refreshed.connect(_recompute_after_refresh, dispatch_uid="strategy.recompute")
+
+
+def _jira_connection_names(workspace: Workspace, ids: set[int]) -> dict[int, str]:
+    found = JiraConnection.objects.for_workspace(workspace).filter(pk__in=ids)
+    return dict(found.values_list("pk", "name"))
+
+
+argument_label_register(
+    job="strategy.jira_sync",
+    argument="connection_id",
+    label="Jira connection",
+    namer=_jira_connection_names,
+)
+
 
 registry.register(
     NavEntry("strategy", "Goals", "strategy:goals", weight=10),

@@ -13,6 +13,7 @@ from greenroom.strategy.choices import (
     DRIVERS,
     RICE_IMPACT,
     TEMPLATE_FIELDS,
+    ItemStatus,
     Scoring,
 )
 from greenroom.strategy.models import (
@@ -308,3 +309,97 @@ class RoadmapTemplateForm(forms.Form):
 class SnapshotDiffForm(forms.Form):
     a = forms.IntegerField(label="From")
     b = forms.IntegerField(label="To")
+
+
+# "In Review = in progress", or with an arrow: one line of a connection's status mapping.
+_MAPPING_SEPARATORS = ("→", "->", "=")
+
+
+class JiraConnectionForm(forms.Form):
+    """A Jira connection as product ops set it up; the API token stays in the server's
+    environment, so the form names the variable and never holds the token."""
+
+    name = forms.CharField(max_length=100)
+    base_url = forms.URLField(
+        label="Site URL", assume_scheme="https", help_text="e.g. https://acme.atlassian.net"
+    )
+    email = forms.EmailField(
+        label="Atlassian account email", help_text="The account the API token belongs to."
+    )
+    token_env = forms.CharField(
+        label="API token variable",
+        max_length=100,
+        initial="JIRA_API_TOKEN",
+        help_text="The server's environment variable holding the API token: the token is "
+        "never stored in Greenroom nor shown. Replace the token by changing the variable.",
+    )
+    jql = forms.CharField(
+        label="JQL query", widget=forms.Textarea(attrs={"rows": 2}), help_text="e.g. project = PAY"
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), help_text="Whose roadmap.")
+    item_types = forms.CharField(
+        label="Issue types that become items",
+        initial="Epic",
+        help_text="Comma-separated; other issues count towards their parent's delivery.",
+    )
+    status_map = forms.CharField(
+        label="Status mapping",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: Jira status = roadmap status (proposed, planned, in progress, "
+        "done, dropped). Unlisted statuses follow their category: To Do → planned, "
+        "In Progress → in progress, Done → done.",
+    )
+    points_field = forms.CharField(
+        label="Story points field", required=False, initial="customfield_10016", max_length=64
+    )
+    push_back = forms.BooleanField(
+        label="Push status and target quarter back to the epics",
+        required=False,
+        help_text="Greenroom then owns linked items' status: a sync no longer takes it from "
+        "Jira, and writes it to each epic as a label, the quarter's end as its due date.",
+    )
+
+    def __init__(self, *args, workspace: Workspace, instance=None, **kwargs):
+        if instance is not None:
+            kwargs["initial"] = {
+                **{name: getattr(instance, name) for name in self.base_fields},
+                "team": instance.team_id,
+                "item_types": ", ".join(instance.item_types),
+                "status_map": "\n".join(
+                    f"{jira} = {ItemStatus(value).label.lower()}"
+                    for jira, value in instance.status_map.items()
+                ),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_workspace(workspace).order_by("name")  # type: ignore[attr-defined]
+
+    def clean_item_types(self) -> list[str]:
+        types = [t.strip() for t in self.cleaned_data["item_types"].split(",") if t.strip()]
+        if not types:
+            raise forms.ValidationError("Name at least one issue type, e.g. Epic.")
+        return types
+
+    def clean_status_map(self) -> dict[str, str]:
+        statuses = {s.value: s.value for s in ItemStatus} | {
+            s.label.lower(): s.value for s in ItemStatus
+        }
+        found: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["status_map"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            separator = next((s for s in _MAPPING_SEPARATORS if s in line), None)
+            if separator is None:
+                raise forms.ValidationError(
+                    f"Line {number} (“{line.strip()}”): write Jira status = roadmap status."
+                )
+            jira, _, ours = (part.strip() for part in line.partition(separator))
+            if not jira or ours.lower() not in statuses:
+                raise forms.ValidationError(
+                    f"Line {number} (“{line.strip()}”): “{ours}” is not a roadmap status; "
+                    "use proposed, planned, in progress, done or dropped."
+                )
+            if jira.lower() in {k.lower() for k in found}:
+                raise forms.ValidationError(f"Line {number}: “{jira}” is mapped twice.")
+            found[jira] = statuses[ours.lower()]
+        return found

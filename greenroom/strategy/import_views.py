@@ -83,7 +83,8 @@ def upload(request: MemberRequest) -> HttpResponseBase:
         else:
             return redirect("strategy:roadmap_import", pk=run.pk)
     recent = RoadmapImport.objects.for_workspace(request.workspace).select_related("team")[:10]
-    return render(request, "strategy/roadmap_import.html", {"form": form, "recent": recent})
+    context = {"form": form, "recent": recent, "can_manage": can(request, "manage_roadmaps")}
+    return render(request, "strategy/roadmap_import.html", context)
 
 
 @login_required

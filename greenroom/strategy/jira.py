@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from greenroom.accounts.models import User, Workspace
 from greenroom.accounts.services import audit_record
+from greenroom.jobs.choices import JobStatus
 from greenroom.lib.imports.columns import column_match
 from greenroom.lib.imports.report import ImportRejected, ImportReport
 from greenroom.lib.imports.tables import Table, table_read
@@ -436,10 +437,15 @@ def connection_sync(*, actor: User | None, connection: JiraConnection) -> Outcom
     """Read the connection's query from Jira and update its team's items (all or nothing);
     then, with push back on, write items' status and target quarter to their epics."""
     report = ImportReport(file=f"Jira {connection.name}", kind="roadmap items")
-    pages = list(search_pages(connection))
+    try:
+        pages = list(search_pages(connection))
+    except ValidationError as error:
+        _keep(connection, {"lines": error.messages[:50]}, JobStatus.FAILED)
+        raise
     issues = issues_from_pages(pages, points_field=connection.points_field, report=report)
     if report.rejected:
-        _keep(connection, report.as_dict() | {"lines": [str(p) for p in report.problems[:50]]})
+        lines = [str(p) for p in report.problems[:50]]
+        _keep(connection, report.as_dict() | {"lines": lines}, JobStatus.REJECTED)
         raise ImportRejected(report)
     mapping = Mapping.of(connection)
     items = issues_save(
@@ -449,9 +455,14 @@ def connection_sync(*, actor: User | None, connection: JiraConnection) -> Outcom
         mapping=mapping,
         report=report,
     )
-    pushed = push_back(actor=actor, connection=connection, issues=issues, items=items)
+    try:
+        pushed = push_back(actor=actor, connection=connection, issues=issues, items=items)
+    except ValidationError as error:  # the items are saved; Jira refused an epic's edit
+        lines = ["Items saved, but pushing back to Jira failed:", *error.messages[:49]]
+        _keep(connection, report.as_dict() | {"lines": lines}, JobStatus.PARTLY_LOADED)
+        raise
     summary = report.as_dict() | {"pushed": pushed}
-    _keep(connection, summary)
+    _keep(connection, summary, JobStatus.SUCCEEDED)
     audit_record(
         actor=actor,
         workspace=connection.workspace,
@@ -463,9 +474,9 @@ def connection_sync(*, actor: User | None, connection: JiraConnection) -> Outcom
     return Outcome(report, items, follow_up(workspace=connection.workspace, item_ids=ids))
 
 
-def _keep(connection: JiraConnection, report: dict) -> None:
+def _keep(connection: JiraConnection, report: dict, status: JobStatus) -> None:
     JiraConnection.objects.filter(pk=connection.pk).update(
-        last_synced_at=timezone.now(), last_report=report
+        last_synced_at=timezone.now(), last_status=status, last_report=report
     )
 
 
@@ -528,3 +539,31 @@ def connection_save(
         detail={k: str(v) for k, v in data.items()},
     )
     return row
+
+
+@transaction.atomic
+def connection_delete(*, actor: User | None, connection: JiraConnection) -> int:
+    """Remove a connection; the items its syncs made stay on the team's roadmap as they are
+    (no longer updated from Jira). Returns how many items that is."""
+    kept = linked_items(connection).count()
+    audit_record(
+        actor=actor,
+        workspace=connection.workspace,
+        action=AuditAction.JIRA_CONNECTION_DELETE,
+        target=connection,
+        detail={"name": connection.name, "items_kept": kept},
+    )
+    connection.delete()
+    return kept
+
+
+def linked_items(connection: JiraConnection):
+    """The roadmap items a connection's syncs keep up to date: its team's Jira items."""
+    return RoadmapItem.objects.for_workspace(connection.workspace_id).filter(
+        source=ItemSource.JIRA, team_id=connection.team_id
+    )
+
+
+def token_set(connection: JiraConnection) -> bool:
+    """Whether the environment holds the connection's API token (its value is never shown)."""
+    return bool(os.environ.get(connection.token_env))

@@ -27,6 +27,7 @@ from greenroom.strategy.choices import (
     DEFAULT_WEIGHTS,
     DRIVERS,
     GRAINS,
+    SYNC_OUTCOMES,
     TEMPLATE_FIELDS,
     ImportKind,
     ImportStatus,
@@ -448,6 +449,9 @@ class JiraConnection(WorkspaceOwned):
         default=False, help_text="Write items' status and target quarter back to their epics."
     )
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # How the last sync went, in the vocabulary of every sync (jobs' statuses): succeeded,
+    # rejected (an answer missing fields) or failed (Jira unreachable, an error, no token).
+    last_status = models.CharField(max_length=20, choices=SYNC_OUTCOMES, blank=True)
     last_report = models.JSONField(default=dict, blank=True)
 
     class Meta(WorkspaceOwned.Meta):

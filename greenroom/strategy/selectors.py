@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from greenroom.accounts.models import AuditEvent, User, Workspace
@@ -18,6 +18,7 @@ from greenroom.strategy import forecast, scoring
 from greenroom.strategy.choices import (
     TEMPLATE_FIELDS,
     AuditAction,
+    ItemSource,
     ItemStatus,
     Scoring,
     Source,
@@ -26,6 +27,7 @@ from greenroom.strategy.choices import (
 from greenroom.strategy.models import (
     CheckIn,
     Initiative,
+    JiraConnection,
     KeyResult,
     KeyResultReading,
     Objective,
@@ -666,3 +668,22 @@ def pack_goals(*, workspace: Workspace, since: datetime, until: datetime) -> dic
         "changes": moved[:GOALS_PACK_LIMIT],
         "more": max(len(moved) - GOALS_PACK_LIMIT, 0),
     }
+
+
+@dataclass
+class JiraConnectionRow:
+    """A Jira connection on its page: ``items_linked`` counts its team's items from Jira
+    (what its syncs keep up to date)."""
+
+    connection: JiraConnection
+    items_linked: int
+
+
+def jira_connection_list(*, workspace: Workspace) -> list[JiraConnectionRow]:
+    """The workspace's Jira connections with the items each keeps up to date."""
+    rows = list(JiraConnection.objects.for_workspace(workspace).select_related("team"))
+    items = RoadmapItem.objects.for_workspace(workspace).filter(
+        source=ItemSource.JIRA, team_id__in={row.team_id for row in rows}
+    )
+    counts = dict(items.values_list("team_id").annotate(count=Count("pk")).order_by())
+    return [JiraConnectionRow(row, counts.get(row.team_id, 0)) for row in rows]

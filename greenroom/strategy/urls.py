@@ -1,6 +1,6 @@
 from django.urls import path
 
-from greenroom.strategy import import_views, roadmap_views, views
+from greenroom.strategy import import_views, jira_views, roadmap_views, views
 
 app_name = "strategy"
 
@@ -42,4 +42,20 @@ urlpatterns += [
     path("roadmaps/imports/", import_views.upload, name="roadmap_imports"),
     path("roadmaps/imports/<int:pk>/", import_views.detail, name="roadmap_import"),
     path("roadmaps/follow-up/", import_views.follow_up, name="roadmap_follow_up"),
+]
+
+# Jira connections (product ops): the hourly sync of each, or one now.
+urlpatterns += [
+    path("roadmaps/jira/", jira_views.connection_list, name="jira_connections"),
+    path("roadmaps/jira/new/", jira_views.connection_edit, name="jira_connection_create"),
+    path("roadmaps/jira/<int:pk>/", jira_views.connection_edit, name="jira_connection_edit"),
+    path("roadmaps/jira/<int:pk>/sync/", jira_views.connection_sync, name="jira_connection_sync"),
+    path(
+        "roadmaps/jira/<int:pk>/state/", jira_views.connection_state, name="jira_connection_state"
+    ),
+    path(
+        "roadmaps/jira/<int:pk>/delete/",
+        jira_views.connection_delete,
+        name="jira_connection_delete",
+    ),
 ]

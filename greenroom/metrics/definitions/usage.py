@@ -66,12 +66,22 @@ def _activity(catalog: Catalog, query: Query, kind: str = "user", accounts: bool
 
 
 # Single-dimension slices the refresh pre-counts (rollup.active_counts); '*' is no slice.
-# Days and weeks are many: for them only the total and per product, what dashboards chart.
+# Days are many: for them only the total and per product, what dashboards chart. Weeks have
+# every dimension: key results follow weekly active users by plan or segment, and counting
+# them from the week rollup at every refresh's re-evaluation cost about a second a slice.
 COUNTED_SLICES = {
     "day": ("*", "product"),
-    "week": ("*", "product"),
+    "week": ("*", *DIMENSIONS),
     "month": ("*", *DIMENSIONS),
     "quarter": ("*", *DIMENSIONS),
+}
+# Slices whose stickiness the refresh stores (rollup.stickiness); each is also counted, as
+# the stored stickiness takes its period's active users from rollup.active_counts. Weekly
+# stickiness only in all and per product, what dashboards chart.
+STICKINESS_SLICES = {
+    "week": ("*", "product"),
+    "month": COUNTED_SLICES["month"],
+    "quarter": COUNTED_SLICES["quarter"],
 }
 
 
@@ -127,7 +137,7 @@ def _stickiness_summary(catalog: Catalog, query: Query) -> ir.Table | None:
     """Stored stickiness parts (rollup.stickiness) when they answer ``query`` exactly: whole
     periods only (a range starting mid-period has a partial first period live), and at most
     one member filtered (the days counted are those with activity in the filter)."""
-    dimension = _single_slice(query, COUNTED_SLICES.get(query.grain, ()))
+    dimension = _single_slice(query, STICKINESS_SLICES.get(query.grain, ()))
     members = query.where.get(dimension or "", ())
     if dimension is None or len(members) > 1:
         return None
@@ -205,8 +215,8 @@ def stickiness_rollup(catalog: Catalog, grain: str, dimension: str) -> ir.Table:
     """Rows of rollup.stickiness for one grain and slice, over all the data: per period and
     member, the summed daily active users, the days with activity in the member and in all,
     and the period's active users (the parts ``stickiness`` divides). Reads the daily
-    counts of rollup.daily_users (the days with activity in all are those of slice '*')."""
-    by = () if dimension == "*" else (dimension,)
+    counts of rollup.daily_users (the days with activity in all are those of slice '*') and
+    the period's active users from rollup.active_counts, which the refresh fills first."""
     daily = catalog.table(DAILY_USERS)
     daily = daily.mutate(period=period_of(daily.day, grain))
     per_day = daily.filter(daily.dimension == dimension)
@@ -215,8 +225,12 @@ def stickiness_rollup(catalog: Catalog, grain: str, dimension: str) -> ir.Table:
     )
     everything = daily.filter(daily.dimension == "*")
     all_days = everything.group_by("period").aggregate(all_days=everything.day.nunique())
-    users = active_users(catalog, Query(by, {}, grain, live=True))
-    users = users.mutate(member=users[dimension] if by else ibis.literal("*").cast("string"))
+    counts = catalog.table("rollup.active_counts")
+    users = counts.filter(
+        (counts.metric == "active_users")
+        & (counts.grain == grain)
+        & (counts.dimension == dimension)
+    ).select("period", "member", "value")
     joined = parts.join(all_days, "period").join(users, ["period", "member"])
     return joined.select(
         grain=ibis.literal(grain),

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from greenroom.metrics.definitions import (
-    COUNTED_SLICES,
     RETENTION_SLICES,
+    STICKINESS_SLICES,
     Query,
     expression,
 )
@@ -79,7 +79,7 @@ def _assert_equal(stored: list[dict], live: list[dict]) -> None:
 
 @pytest.mark.parametrize("grain", ["week", "month", "quarter"])
 def test_it_reads_stored_stickiness_equal_to_the_live_computation(computed, grain):
-    for dimension in COUNTED_SLICES[grain]:
+    for dimension in STICKINESS_SLICES[grain]:
         for query in _slices(dimension):
             _assert_equal(*_both(computed, "stickiness", grain=grain, **query))
 

@@ -100,6 +100,7 @@ class JiraSite:
         self.auth: list[str] = []
         self.url = ""
         self.busy = 0  # answer this many searches with 429 first
+        self.refusal: tuple[int, dict] | None = None  # answer searches with this error
 
     def serve(self, pages: list[dict]) -> None:
         self.pages = pages
@@ -127,6 +128,8 @@ def _handler(site: JiraSite) -> type[BaseHTTPRequestHandler]:
             if self.path != "/rest/api/3/search/jql":
                 return self._answer(404, {"errorMessages": ["No such resource"], "errors": {}})
             body = self._body()
+            if site.refusal is not None:
+                return self._answer(*site.refusal)
             if site.busy:
                 site.busy -= 1
                 self.send_response(429)
