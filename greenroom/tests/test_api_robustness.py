@@ -10,6 +10,8 @@ repeatable.
 import hypothesis
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, strategies
 from schemathesis.checks import positive_data_acceptance
 
@@ -29,7 +31,20 @@ OPERATIONS = [
 NOT_CHECKED = [positive_data_acceptance]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.fixture
+def connection_kept_open():
+    """Requests share the test's transaction (rolled back after, far cheaper than emptying
+    every table on PostgreSQL), so the handler must not close the connection after each
+    request: Django's own test client unhooks the same receivers."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("connection_kept_open")
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
 def test_it_answers_as_the_openapi_description_says(personas, path, method):
     # An admin meets the 404s and 422s, a viewer the 403s: each example is sent as one of them.
