@@ -22,15 +22,17 @@ import pickle
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Max
 
 from greenroom.accounts.models import Workspace
 from greenroom.feedback.models import FeedbackItem
-from greenroom.lib.text.meaning import MeaningSpace
 from greenroom.research.models import Insight, Note
+
+if TYPE_CHECKING:
+    from greenroom.lib.text.meaning import MeaningSpace
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class Answers:
     """A workspace's learnt topics and its insights' vectors, in insight id order."""
 
     version: str
-    space: MeaningSpace
+    space: "MeaningSpace"
     insight_ids: list[int]
     vectors: Any
 
@@ -108,6 +110,9 @@ def learn(workspace: Workspace, stamp: str) -> Answers:
     corpus = texts + list(Note.objects.for_workspace(workspace).values_list("body", flat=True))
     recent = FeedbackItem.objects.for_workspace(workspace).order_by("-received_at")
     corpus += [text[:2000] for text in recent.values_list("text", flat=True)[:MEANING_FEEDBACK]]
+    # Imported here: scikit-learn takes seconds to load, and every process loads this module.
+    from greenroom.lib.text.meaning import MeaningSpace
+
     space = MeaningSpace.fit(corpus)
     vectors = space.vectors(texts) if space.words is not None and texts else None
     return Answers(stamp, space, [i.pk for i in insights], vectors)

@@ -11,8 +11,6 @@ E[max(X, 0)] = sigma phi(mu/sigma) + mu Phi(mu/sigma) for keeping the control.
 import math
 from dataclasses import dataclass
 
-from scipy import stats as sps
-
 from greenroom.experiments.stats.effects import Effect
 
 
@@ -41,6 +39,8 @@ def bayesian_test(
     e: Effect, *, alpha: float = 0.05, prior: Prior | None = None, inverse: bool = False
 ) -> BayesianResult:
     """The posterior of ``e``; ``inverse`` for metrics where lower is better."""
+    from scipy import stats as sps  # loaded on first use: seconds to import
+
     mean, precision = e.estimate, 1 / e.variance
     if prior is not None:
         prior_mean, prior_variance = prior.mean, prior.variance

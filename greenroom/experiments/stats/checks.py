@@ -3,8 +3,6 @@
 import math
 from collections.abc import Sequence
 
-from scipy import stats as sps
-
 from greenroom.experiments.stats.errors import BadSplit
 
 # Below this p-value the observed split is too unlikely under the plan: something is broken in
@@ -26,6 +24,8 @@ def check_split(weights: Sequence[float]) -> list[float]:
 
 def srm_p_value(users: Sequence[int], weights: Sequence[float]) -> float:
     """Chi-square goodness-of-fit p-value of the users per variant against the planned split."""
+    from scipy import stats as sps  # loaded on first use: seconds to import
+
     shares = check_split(weights)
     if len(users) != len(shares):
         raise BadSplit("There must be one planned share per variant.")

@@ -8,8 +8,6 @@ for both arms. Both are two-sided unless ``one_sided``.
 import math
 from dataclasses import dataclass
 
-from scipy import stats as sps
-
 from greenroom.experiments.stats.errors import InvalidInput
 
 
@@ -46,6 +44,8 @@ def _check(alpha: float, power: float, arms: int) -> None:
 
 
 def _z(alpha: float, power: float, one_sided: bool) -> tuple[float, float]:
+    from scipy import stats as sps  # loaded on first use: seconds to import
+
     z_alpha = sps.norm.ppf(1 - alpha if one_sided else 1 - alpha / 2)
     return float(z_alpha), float(sps.norm.ppf(power))
 

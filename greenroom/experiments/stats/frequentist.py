@@ -8,8 +8,6 @@ two-proportion z-test with unpooled variance.
 import math
 from dataclasses import dataclass
 
-from scipy import stats as sps
-
 from greenroom.experiments.stats.effects import Effect
 
 
@@ -27,6 +25,8 @@ class FrequentistResult:
 
 def t_test(e: Effect, *, alpha: float = 0.05) -> FrequentistResult:
     """Two-sided Welch t-test of ``e`` against no effect, with a (1 - alpha) interval."""
+    from scipy import stats as sps  # loaded on first use: seconds to import
+
     se = math.sqrt(e.variance)
     t = e.estimate / se
     p = float(2 * sps.t.sf(abs(t), e.dof))

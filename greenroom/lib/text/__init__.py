@@ -14,20 +14,29 @@ The feedback app calls this package (it has no models and imports no Greenroom a
 Method and measured quality: docs/feedback-themes.md; ``benchmarks/feedback.py`` measures it.
 """
 
-from greenroom.lib.text.duplicates import duplicate_groups, near_duplicates
-from greenroom.lib.text.normalise import MAX_ANALYSIS_CHARS, analysis_text, analysis_texts
-from greenroom.lib.text.suggest import SuggesterReport, TagSuggester
-from greenroom.lib.text.themes import Theme, Themes, cluster_themes
+import importlib
+from typing import Any
 
-__all__ = [
-    "MAX_ANALYSIS_CHARS",
-    "SuggesterReport",
-    "TagSuggester",
-    "Theme",
-    "Themes",
-    "analysis_text",
-    "analysis_texts",
-    "cluster_themes",
-    "duplicate_groups",
-    "near_duplicates",
-]
+# Where each public name lives. Loaded on first use: scikit-learn and SciPy take seconds to
+# import, and every process (a command's --help, a web worker) imports this package through
+# the apps' registries while most never analyse text.
+_HOMES = {
+    "MAX_ANALYSIS_CHARS": "normalise",
+    "analysis_text": "normalise",
+    "analysis_texts": "normalise",
+    "duplicate_groups": "duplicates",
+    "near_duplicates": "duplicates",
+    "SuggesterReport": "suggest",
+    "TagSuggester": "suggest",
+    "Theme": "themes",
+    "Themes": "themes",
+    "cluster_themes": "themes",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

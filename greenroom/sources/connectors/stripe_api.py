@@ -28,19 +28,18 @@ import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from dlt.sources.helpers.requests import Client
-from dlt.sources.helpers.rest_client import RESTClient
-from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import BasePaginator
-from requests import HTTPError, Request, Response
+from requests import HTTPError, Response
 
 from greenroom.metrics.rawschema import STRIPE_TABLES
 from greenroom.sources.connectors.base import Batch, Connector
 from greenroom.sources.connectors.files import scan
 from greenroom.sources.connectors.stripe import prepare_objects, stripe_input_checks, stripe_stages
+
+if TYPE_CHECKING:
+    from dlt.sources.helpers.rest_client import RESTClient
 
 logger = logging.getLogger(__name__)
 
@@ -89,27 +88,6 @@ class StripeApiError(RuntimeError):
     """Stripe refused a request for good (a bad key, a missing permission, retries spent)."""
 
 
-class StartingAfterPaginator(BasePaginator):
-    """Stripe's cursor pagination: ``starting_after`` = the last object's id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.last_id: str | None = None
-
-    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
-        body = response.json()
-        items = body.get("data") or []
-        if body.get("has_more") and items:
-            self.last_id = items[-1]["id"]
-        else:
-            self._has_next_page = False
-
-    def update_request(self, request: Request) -> None:
-        # Only ever set as a dict by this paginator and dlt's client.
-        params = request.params if isinstance(request.params, dict) else {}
-        request.params = {**params, "starting_after": self.last_id}
-
-
 class StripeApiConnector(Connector):
     """Reads Stripe's billing objects from its API (or a compatible URL), changes included."""
 
@@ -120,24 +98,24 @@ class StripeApiConnector(Connector):
     def key_env(self) -> str:
         return self.settings.get("api_key_env") or "STRIPE_API_KEY"
 
-    def client(self) -> RESTClient:
+    def client(self) -> "RESTClient":
         key = os.environ.get(self.key_env, "")
         if not key:
             raise RuntimeError(
                 f"No Stripe API key: set the environment variable {self.key_env} "
                 "(the source's api_key_env setting names it)."
             )
-        session = Client(
-            request_timeout=float(self.settings.get("timeout_s", 30)),
-            request_max_attempts=int(self.settings.get("max_attempts", 5)),
-            request_backoff_factor=float(self.settings.get("backoff_s", 1)),
-            request_max_retry_delay=float(self.settings.get("max_retry_delay_s", 30)),
-        ).session
-        return RESTClient(
+        # Imported here: dlt takes about a second to load, and every process loads the
+        # connectors' registry while only a Stripe API sync needs its client.
+        from greenroom.sources.connectors.stripe_http import stripe_client
+
+        return stripe_client(
             base_url=self.settings.get("base_url") or DEFAULT_BASE_URL,
-            auth=BearerTokenAuth(key),
-            session=session,
-            data_selector="data",
+            key=key,
+            timeout_s=float(self.settings.get("timeout_s", 30)),
+            max_attempts=int(self.settings.get("max_attempts", 5)),
+            backoff_s=float(self.settings.get("backoff_s", 1)),
+            max_retry_delay_s=float(self.settings.get("max_retry_delay_s", 30)),
         )
 
     def batches(self, cursor: dict[str, Any]) -> Iterator[Batch]:
@@ -157,13 +135,15 @@ class StripeApiConnector(Connector):
                 notices=[f"{name}: {count} objects fetched"],
             )
 
-    def _pages(self, client: RESTClient, path: str, params: dict[str, Any]) -> Iterator[Any]:
+    def _pages(self, client: "RESTClient", path: str, params: dict[str, Any]) -> Iterator[Any]:
+        from greenroom.sources.connectors.stripe_http import starting_after_paginator
+
         try:
-            yield from client.paginate(path, params=params, paginator=StartingAfterPaginator())
+            yield from client.paginate(path, params=params, paginator=starting_after_paginator())
         except HTTPError as error:
             raise _refused(error, path, self.key_env) from None
 
-    def _fetch(self, client: RESTClient, name: str, since: int | None) -> tuple[Path, int, int]:
+    def _fetch(self, client: "RESTClient", name: str, since: int | None) -> tuple[Path, int, int]:
         params: dict[str, Any] = {"limit": int(self.settings.get("page_size", 100))}
         params.update(OBJECTS.get(name, {}))
         if since is not None:
@@ -185,7 +165,7 @@ class StripeApiConnector(Connector):
                 raise
         return Path(handle.name), newest, count
 
-    def _complete(self, client: RESTClient, thing: dict) -> None:
+    def _complete(self, client: "RESTClient", thing: dict) -> None:
         """Read the rest of an embedded list Stripe cut short (an invoice's lines past the
         first ten, a subscription's items) from the list's own ``url``, so the loader
         replaces the parent's children with the whole list, not the first page."""
@@ -199,7 +179,7 @@ class StripeApiConnector(Connector):
         children = [child for page in self._pages(client, url.path, params) for child in page]
         thing[field] = {**embedded, "data": children, "has_more": False}
 
-    def _changes(self, client: RESTClient, since: int | None) -> Batch:
+    def _changes(self, client: "RESTClient", since: int | None) -> Batch:
         """The objects changed since the events cursor, each at its latest event."""
         params: dict[str, Any] = {
             "limit": int(self.settings.get("page_size", 100)),
@@ -230,7 +210,7 @@ class StripeApiConnector(Connector):
             notices=notices,
         )
 
-    def _first_changes(self, client: RESTClient, params: dict[str, Any]) -> Batch:
+    def _first_changes(self, client: "RESTClient", params: dict[str, Any]) -> Batch:
         # The lists that follow give every object's current state: only note where the
         # events stand (the newest one, else Stripe's clock), so the next sync starts there.
         try:
