@@ -123,7 +123,8 @@ def test_it_shows_the_metrics_layers_headline_figures_against_the_quarter_before
         for r in metrics.metric("cost", workspace=ws, by=["product"]).rows
         if (r["period"].year, r["period"].month) == (2026, 5)
     )
-    assert total[0] == "Total" and total[6] == f"{100 * cost / 830:.1f} %"
+    # (over a thousand per cent here: thousands separated, as every figure)
+    assert total[0] == "Total" and total[6] == f"{100 * cost / 830:,.1f} %"
     # No targets are set yet: the columns are empty and the footnote says why.
     assert all(row[4] == "" for row in headline[1:])
     assert any(
