@@ -127,7 +127,7 @@ def _time_x(grain: str) -> dict:
         "type": "temporal",
         "timeUnit": "utcyearmonthdate",
         "title": None,
-        "axis": {"format": label, "labelOverlap": True},
+        "axis": {"format": label, "labelOverlap": True, "labelSeparation": 6},
     }
 
 
@@ -239,7 +239,11 @@ def stacked_bar(
 ) -> dict:
     """Values over time stacked by ``series`` (negative parts stack below zero)."""
     spec = _base(title, rows, height)
-    colour: dict = {"field": series, "type": "nominal", "title": None, "legend": {"columns": 3}}
+    # Three names to a row fit a phone's chart when they are short (New, Expansion); long
+    # ones (Harbor Workspace) two.
+    longest = max((len(str(row.get(series, ""))) for row in rows), default=0)
+    legend = {"columns": 3 if longest <= 12 else 2}
+    colour: dict = {"field": series, "type": "nominal", "title": None, "legend": legend}
     if order:
         colour["sort"] = list(order)
         colour["scale"] = {"domain": list(order)}
