@@ -482,7 +482,7 @@ def scatter(
         {"field": y, "type": "quantitative", "format": ".1%", "title": y_title},
         {"field": size, "type": "quantitative", "format": "$,.0f", "title": "ARR"},
     ]
-    axis = {"format": ".0%", "labelOverlap": True}
+    axis = {"format": ".0%", "labelOverlap": True, "labelSeparation": 6}
     points = {
         "mark": {"type": "circle", "opacity": 0.85, "stroke": "white", "strokeWidth": 1},
         "encoding": {
