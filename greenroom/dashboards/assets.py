@@ -13,6 +13,10 @@ from pathlib import Path
 
 import vl_convert
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseBase
+
+from greenroom.dashboards.charts import Chart
+from greenroom.lib.exports import export_response
 
 # Vega evaluates expressions with `new Function` unless it is given its interpreter:
 # charts.js embeds with `ast: true`, which the Content-Security-Policy (no eval) requires.
@@ -60,3 +64,16 @@ def render(spec: dict, fmt: str) -> bytes:
     if fmt == "png":
         return vl_convert.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2)
     return vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION).encode("utf-8")
+
+
+def download(chart: Chart, fmt: str, *, filename: str) -> HttpResponseBase:
+    """What every chart's download links give: its rows as CSV or Excel (``fmt`` csv, xlsx),
+    or its image as PNG or SVG, as an attachment named ``filename``."""
+    if fmt == "csv":
+        return export_response(chart.table(), filename=filename, format="csv")
+    if fmt == "xlsx":
+        return export_response(chart.table(), filename=filename, format="xlsx")
+    content_type = "image/png" if fmt == "png" else "image/svg+xml"
+    response = HttpResponse(render(chart.spec, fmt), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response

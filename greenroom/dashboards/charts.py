@@ -13,7 +13,7 @@ labelled "to date".
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -28,6 +28,7 @@ MOVEMENT_COLOURS = {
     "Churn": "#e45756",
     "End": "#4c4c4c",
 }
+HEATMAP_TEXT_WIDTH = 26  # px a heatmap cell needs to hold its value written out
 CONFIG = {
     # No ARIA roles on marks: the page labels each chart as one image (role="img" with its
     # title; the data is a download away), and empty mark groups with roles fail axe.
@@ -71,12 +72,18 @@ def _cell(row: dict, column: str) -> Any:
 
 
 def axis_format(unit: str) -> dict:
-    """Axis labels for a unit: $12M, 45 %, 1.2K."""
+    """Axis labels for a unit: $12M, 45 %, 1.2K (K and B as the figures on the page write
+    them, where d3 writes k and G)."""
+    # Labels closer than a few pixels are thinned (on a phone, "0%20%40%" otherwise).
+    thinned = {"labelOverlap": True, "labelSeparation": 6}
     if unit == "currency":
-        return {"labelExpr": "replace(format(datum.value, '$.3~s'), 'G', 'B')"}
+        return {"labelExpr": _SI_LABEL.format(spec="$.3~s"), **thinned}
     if unit == "ratio":
-        return {"format": ".1~%"}  # 9.5 %, 10 %: a narrow range still reads
-    return {"labelExpr": "replace(format(datum.value, '.3~s'), 'G', 'B')"}
+        return {"format": ".1~%", **thinned}  # 9.5 %, 10 %: a narrow range still reads
+    return {"labelExpr": _SI_LABEL.format(spec=".3~s"), **thinned}
+
+
+_SI_LABEL = "replace(replace(format(datum.value, '{spec}'), 'k', 'K'), 'G', 'B')"
 
 
 def tooltip_format(unit: str) -> str:
@@ -120,7 +127,7 @@ def _time_x(grain: str) -> dict:
         "type": "temporal",
         "timeUnit": "utcyearmonthdate",
         "title": None,
-        "axis": {"format": label, "labelOverlap": True},
+        "axis": {"format": label, "labelOverlap": True, "labelSeparation": 6},
     }
 
 
@@ -133,12 +140,15 @@ def line(
     y: str = "value",
     grain: str = "month",
     height: int = 220,
+    to_date: bool = True,
 ) -> dict:
     """Values over time, one line per ``series``; running periods drawn as hollow points.
 
     A ratio's running period is left out: a month's retention or stickiness "to date" is not
-    comparable with whole months (one day in, stickiness is 100 %)."""
-    if unit == "ratio":
+    comparable with whole months (one day in, stickiness is 100 %). So is any running period
+    with ``to_date=False``: people counted in a period (monthly active users) are a fraction
+    of the whole month's two days in, a point that reads as a collapse."""
+    if unit == "ratio" or not to_date:
         rows = [row for row in rows if not row.get("partial")]
     spec = _base(title, rows, height)
     encoding: dict = {
@@ -229,7 +239,11 @@ def stacked_bar(
 ) -> dict:
     """Values over time stacked by ``series`` (negative parts stack below zero)."""
     spec = _base(title, rows, height)
-    colour: dict = {"field": series, "type": "nominal", "title": None, "legend": {"columns": 3}}
+    # Three names to a row fit a phone's chart when they are short (New, Expansion); long
+    # ones (Harbor Workspace) two.
+    longest = max((len(str(row.get(series, ""))) for row in rows), default=0)
+    legend = {"columns": 3 if longest <= 12 else 2}
+    colour: dict = {"field": series, "type": "nominal", "title": None, "legend": legend}
     if order:
         colour["sort"] = list(order)
         colour["scale"] = {"domain": list(order)}
@@ -253,7 +267,62 @@ def stacked_bar(
             {"field": "status", "type": "nominal", "title": "Status"},
         ],
     }
-    spec["encoding"]["x"]["axis"] = {"format": "%b %y", "labelAngle": 0}
+    spec["encoding"]["x"]["axis"] = {"format": "%b %y", "labelAngle": 0, "labelOverlap": True}
+    return spec
+
+
+def grouped_bar(
+    title: str, rows: list[dict], *, series: str, unit: str, grain: str = "month"
+) -> dict:
+    """Values over time, the ``series`` side by side in each period: for slices that need
+    not add up to the whole (people using two products are one monthly active user; ratios
+    never add), which stacking would sum into a total nobody has."""
+    spec = stacked_bar(title, rows, series=series, unit=unit, grain=grain)
+    spec["encoding"]["xOffset"] = {"field": series, "type": "nominal"}
+    spec["encoding"]["y"]["stack"] = None
+    return spec
+
+
+def daily_stacked_bar(
+    title: str,
+    rows: list[dict],
+    *,
+    series: str,
+    unit: str,
+    first: date,
+    last: date,
+    height: int = 220,
+) -> dict:
+    """Values per day stacked by ``series``, on an axis of every day from ``first`` to
+    ``last``: a day with nothing is a gap where it falls, so one busy day is one narrow bar,
+    not a block across the whole chart."""
+    spec = _base(title, rows, height)
+    spec["mark"] = {"type": "bar"}
+    spec["encoding"] = {
+        "x": {
+            "field": "period",
+            "type": "temporal",
+            "timeUnit": "utcyearmonthdate",
+            "title": None,
+            "scale": {"domain": [first.isoformat(), (last + timedelta(days=1)).isoformat()]},
+            # A tick a week: daily ticks crowd the axis, and the axis's own pick starts at the
+            # window's first day and crowds the next label.
+            "axis": {
+                "format": "%d %b",
+                "labelAngle": 0,
+                "labelOverlap": True,
+                "tickCount": {"interval": "utcweek"},
+            },
+        },
+        "y": {"field": "value", "type": "quantitative", "title": None, "axis": axis_format(unit)},
+        # Source names are long: three to a row run off a phone's chart.
+        "color": {"field": series, "type": "nominal", "title": None, "legend": {"columns": 2}},
+        "tooltip": [
+            {"field": "period", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": "Day"},
+            {"field": series, "type": "nominal", "title": series.title()},
+            {"field": "value", "type": "quantitative", "format": tooltip_format(unit)},
+        ],
+    }
     return spec
 
 
@@ -292,6 +361,8 @@ def waterfall(title: str, rows: list[dict], *, unit: str = "currency", height: i
     """A waterfall from ``waterfall_rows``: start, each movement up or down, end."""
     spec = _base(title, rows, height)
     order = [row["step"] for row in rows]
+    floor = min((row["low"] for row in rows), default=0.0)
+    top = max((row["high"] for row in rows), default=0.0)
     spec["mark"] = {"type": "bar", "cornerRadius": 1}
     spec["encoding"] = {
         "x": {
@@ -299,14 +370,17 @@ def waterfall(title: str, rows: list[dict], *, unit: str = "currency", height: i
             "type": "nominal",
             "sort": order,
             "title": None,
-            "axis": {"labelAngle": 0},
+            # Every step must be named (thinning would drop one): slanted, they fit at phone
+            # width as at desktop.
+            "axis": {"labelAngle": -35, "labelAlign": "right", "labelBaseline": "top"},
         },
         "y": {
             "field": "low",
             "type": "quantitative",
             "title": None,
             "axis": axis_format(unit),
-            "scale": {"zero": False, "nice": False},
+            # Room above the highest level, so a step ending there is not cut by the frame.
+            "scale": {"zero": False, "nice": False, "domainMax": top + 0.05 * (top - floor)},
         },
         "y2": {"field": "high"},
         "color": {
@@ -344,6 +418,7 @@ def heatmap(
 ) -> dict:
     """A grid of cells coloured by ``value`` with the value written in each (cohorts)."""
     cohorts = len({row[y] for row in rows})
+    columns = len({row[x] for row in rows}) or 1
     spec = _base(title, rows, height or max(160, 22 * cohorts))
     encoding = {
         "x": {"field": x, "type": "ordinal", "title": x_title, "axis": {"labelAngle": 0}},
@@ -359,7 +434,8 @@ def heatmap(
                     "type": "quantitative",
                     "title": None,
                     "scale": {"scheme": "greens", "domain": [0, 1]},
-                    "legend": {"format": ".0%"},
+                    # Five labels: six run "80%100%" together.
+                    "legend": {"format": ".0%", "values": [0, 0.25, 0.5, 0.75, 1]},
                 },
                 "tooltip": [
                     {"field": y, "type": "ordinal", "title": y_title},
@@ -370,6 +446,8 @@ def heatmap(
         },
         {
             "mark": {"type": "text", "fontSize": 9},
+            # "100%" needs about 24 px: on a narrower cell (a phone) the colour says it alone.
+            "transform": [{"filter": f"width / {columns} >= {HEATMAP_TEXT_WIDTH}"}],
             "encoding": {
                 "text": {"field": "value", "type": "quantitative", "format": ".0%"},
                 "color": {
@@ -394,7 +472,9 @@ def scatter(
     y_title: str,
     height: int = 260,
 ) -> dict:
-    """Points with labels, a diagonal where x = y (growth and staffing in step)."""
+    """Points coloured by ``label`` with a legend (text beside the points collides where two
+    lie close, and at phone width always), a diagonal where x = y (growth and staffing in
+    step)."""
     spec = _base(title, rows, height)
     tooltip = [
         {"field": label, "type": "nominal", "title": "Product"},
@@ -402,21 +482,21 @@ def scatter(
         {"field": y, "type": "quantitative", "format": ".1%", "title": y_title},
         {"field": size, "type": "quantitative", "format": "$,.0f", "title": "ARR"},
     ]
+    axis = {"format": ".0%", "labelOverlap": True, "labelSeparation": 6}
     points = {
-        "mark": {"type": "circle", "opacity": 0.8, "color": PALETTE[0]},
+        "mark": {"type": "circle", "opacity": 0.85, "stroke": "white", "strokeWidth": 1},
         "encoding": {
-            "x": {"field": x, "type": "quantitative", "title": x_title, "axis": {"format": ".0%"}},
-            "y": {"field": y, "type": "quantitative", "title": y_title, "axis": {"format": ".0%"}},
-            "size": {"field": size, "type": "quantitative", "legend": None},
+            "x": {"field": x, "type": "quantitative", "title": x_title, "axis": axis},
+            "y": {"field": y, "type": "quantitative", "title": y_title, "axis": axis},
+            "size": {
+                "field": size,
+                "type": "quantitative",
+                "legend": None,
+                "scale": {"range": [60, 900]},  # the smallest product still a visible dot
+            },
+            # Two to a row: one row of four product names runs off a phone's chart.
+            "color": {"field": label, "type": "nominal", "title": None, "legend": {"columns": 2}},
             "tooltip": tooltip,
-        },
-    }
-    labels = {
-        "mark": {"type": "text", "align": "left", "dx": 8, "fontSize": 11},
-        "encoding": {
-            "x": {"field": x, "type": "quantitative"},
-            "y": {"field": y, "type": "quantitative"},
-            "text": {"field": label},
         },
     }
     lo = min(
@@ -433,5 +513,5 @@ def scatter(
             "y": {"field": y, "type": "quantitative"},
         },
     }
-    spec["layer"] = [diagonal, points, labels]
+    spec["layer"] = [diagonal, points]
     return spec

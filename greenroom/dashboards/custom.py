@@ -18,6 +18,7 @@ from greenroom.dashboards.choices import ChartType
 from greenroom.dashboards.forms import DIMENSIONS
 from greenroom.dashboards.models import CustomDashboard, Tile
 from greenroom.metrics import selectors as metrics
+from greenroom.organisation import selectors as organisation
 from greenroom.organisation.models import Person
 
 # Metrics whose rows are more than one figure per period and slice (per feature, per cohort
@@ -130,6 +131,9 @@ def render_tile(
             f"{period.label}: nothing in the data matches."
         )
         return view
+    if tile.by == "product":  # the data has products' keys; people know their names
+        names = organisation.product_names(workspace=workspace)
+        rows = [{**r, "product": names.get(r["product"], r["product"])} for r in rows]
     _draw(view, tile, definition, rows)
     return view
 
@@ -138,7 +142,7 @@ def _slice_label(tile: Tile) -> str:
     parts = []
     if tile.filter_dimension:
         parts.append(f"{tile.filter_dimension} {tile.filter_value}")
-    if tile.by:
+    if tile.by and f"by {tile.by}" not in (tile.title or "").lower():  # not said twice
         parts.append(f"by {tile.by}")
     return ", ".join(parts)
 
@@ -193,11 +197,12 @@ def _draw(view: TileView, tile: Tile, definition: dict, rows: list[dict]) -> Non
             f"tile-{tile.pk}", title, spec, ranked, (by, "value"), metric=tile.metric
         )
         return
-    if tile.chart == ChartType.BAR:
-        series_rows = rows if by else [{**r, "series": title} for r in rows]
-        spec = charts.stacked_bar(
-            title, series_rows, series=by or "series", unit=unit, grain=tile.grain
-        )
+    if tile.chart == ChartType.BAR and by:
+        # Side by side: a tile knows nothing of whether its metric's slices add up.
+        spec = charts.grouped_bar(title, rows, series=by, unit=unit, grain=tile.grain)
+    elif tile.chart == ChartType.BAR:
+        series_rows = [{**r, "series": title} for r in rows]
+        spec = charts.stacked_bar(title, series_rows, series="series", unit=unit, grain=tile.grain)
     else:
         spec = charts.line(title, rows, unit=unit, series=by, grain=tile.grain)
     view.chart = charts.Chart(f"tile-{tile.pk}", title, spec, rows, columns, metric=tile.metric)
@@ -244,5 +249,6 @@ def _headline(rows: list[dict], *, grain: str) -> dict:
         "change": change,
         "period": latest,
         "label": period_name(latest, grain),
+        "compared": period_name(before, grain) if before is not None else "",
         "partial": latest not in complete,
     }

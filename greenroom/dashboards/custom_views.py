@@ -15,7 +15,6 @@ from greenroom.accounts.requests import MemberRequest
 from greenroom.dashboards import assets, custom, services
 from greenroom.dashboards.forms import CustomDashboardForm, TileForm
 from greenroom.dashboards.models import CustomDashboard, Tile
-from greenroom.lib.exports import export_response
 from greenroom.metrics import selectors as metrics
 
 
@@ -230,12 +229,4 @@ def tile_download(request: MemberRequest, pk: int, tile_id: int, fmt: str) -> Ht
     view = custom.render_tile(tile, workspace=request.workspace, **data)
     if view.chart is None:
         raise Http404(view.problem)
-    filename = f"dashboard-{pk}-tile-{tile_id}"
-    if fmt == "csv":
-        return export_response(view.chart.table(), filename=filename, format="csv")
-    if fmt == "xlsx":
-        return export_response(view.chart.table(), filename=filename, format="xlsx")
-    content_type = "image/png" if fmt == "png" else "image/svg+xml"
-    response = HttpResponse(assets.render(view.chart.spec, fmt), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return assets.download(view.chart, fmt, filename=f"dashboard-{pk}-tile-{tile_id}")

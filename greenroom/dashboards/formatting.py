@@ -79,21 +79,21 @@ def decimal(value: float | None, places: int = 1) -> str:
 
 
 def percent(value: float | None) -> str:
-    """A ratio as a percentage with one decimal: 0.98765 → '98.8 %'."""
+    """A ratio as a percentage with one decimal: 0.98765 → '98.8 %', 12.5 → '1,250.0 %'."""
     if _missing(value):
         return DASH
-    return f"{100 * float(value):.1f} %"  # type: ignore[arg-type]
+    return f"{100 * float(value):,.1f} %"  # type: ignore[arg-type]
 
 
 def change(value: float | None) -> str:
     """A relative change with its sign: 0.0421 → '+4.2 %', -0.1 → '\\u221210.0 %' (a
-    typographic minus), 0 → '0.0 %'."""
+    typographic minus), 0 → '0.0 %', 32.722 → '+3,272.2 %'."""
     if _missing(value):
         return DASH
     shown = round(100 * float(value), 1)  # type: ignore[arg-type]
     if shown == 0:
         return "0.0 %"
-    return f"+{shown:.1f} %" if shown > 0 else f"{MINUS}{abs(shown):.1f} %"
+    return f"+{shown:,.1f} %" if shown > 0 else f"{MINUS}{abs(shown):,.1f} %"
 
 
 def points(value: float | None) -> str:
@@ -103,7 +103,7 @@ def points(value: float | None) -> str:
     shown = round(100 * float(value), 1)  # type: ignore[arg-type]
     if shown == 0:
         return "0.0 pts"
-    return f"+{shown:.1f} pts" if shown > 0 else f"{MINUS}{abs(shown):.1f} pts"
+    return f"+{shown:,.1f} pts" if shown > 0 else f"{MINUS}{abs(shown):,.1f} pts"
 
 
 def figure(value: float | None, unit: str, currency: str = "USD") -> tuple[str, str]:

@@ -23,14 +23,22 @@ class DashboardFilters(FilterForm):
     plan = forms.ChoiceField(required=False)
     by = forms.ChoiceField(required=False, choices=[("", "Segment"), *SLICES[1:]])
 
-    def __init__(self, data, *, values: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        data,
+        *,
+        values: dict[str, list[str]],
+        names: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """``names``: how values read, by dimension (products by name: the data has keys)."""
         super().__init__(data)
         for dim in DIMENSIONS:
             field = self.fields[dim]
             assert isinstance(field, forms.ChoiceField)
+            named = (names or {}).get(dim, {})
             field.choices = [
                 ("", f"All {dim}s"),
-                *[(v, v.replace("_", " ")) for v in values.get(dim, [])],
+                *[(v, named.get(v, v.replace("_", " "))) for v in values.get(dim, [])],
             ]
         self.fields["by"].label = "Slice by"
 

@@ -9,14 +9,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from greenroom.accounts.models import Workspace
 from greenroom.customers import selectors as customers_selectors
-from greenroom.dashboards import charts, targets
+from greenroom.dashboards import charts, formatting, targets
 from greenroom.dashboards.periods import Period, month_add
 from greenroom.metrics import selectors as metrics
 from greenroom.metrics.selectors import MetricResult
+from greenroom.organisation import selectors as organisation
 
 MOVEMENTS = ("new", "expansion", "reactivation", "contraction", "churn")
 MOVEMENT_LABELS = {name: name.title() for name in MOVEMENTS}
@@ -49,6 +51,15 @@ class Scope:
     def compared(self) -> date:
         """The month headline figures are compared with: one period before the reference."""
         return month_add(self.reference, -self.period.months)
+
+    @cached_property
+    def product_names(self) -> dict[str, str]:
+        return organisation.product_names(workspace=self.workspace)
+
+    def product_name(self, key: str) -> str:
+        """A product as people name it ('Harbor Workspace'; the data carries its key); a key
+        no product has, such as 'unallocated', as it is."""
+        return self.product_names.get(key, key)
 
     def cost_where(self) -> dict[str, list[str]]:
         return {k: v for k, v in self.where.items() if k in COST_DIMENSIONS}
@@ -220,7 +231,8 @@ def executive(scope: Scope) -> dict:
                 metric="mrr_movements",
                 note=f"MRR from the end of {month_add(scope.reference, -1):%b %Y} to the "
                 f"end of {scope.reference:%b %Y}; the axis starts at "
-                f"{steps[0]['low']:,.0f}, not zero, so the movements show.",
+                f"{formatting.compact_money(steps[0]['low'], scope.currency)}, not zero, so the "
+                "movements show.",
             )
         )
     stacked = [
@@ -272,7 +284,7 @@ def executive(scope: Scope) -> dict:
         charts.Chart(
             "mau",
             "Monthly active users",
-            charts.line("Monthly active users", usage, unit="count"),
+            charts.line("Monthly active users", usage, unit="count", to_date=False),
             usage,
             ("period", "value", "status"),
             metric="active_users",
@@ -316,6 +328,7 @@ def portfolio(scope: Scope) -> dict:
     rows: list[dict[str, Any]] = [
         {
             "product": p,
+            "name": scope.product_name(p),
             "arr": arr_now.get(p),
             "arr_growth": _growth(arr_now.get(p), arr_then.get(p)),
             "cost": cost_now.get(p),
@@ -336,7 +349,7 @@ def portfolio(scope: Scope) -> dict:
     areas = _areas(scope)
     staffed = [
         {
-            "product": r["product"],
+            "product": r["name"],
             "arr_growth": r["arr_growth"],
             "fte_growth": r["fte_growth"],
             "arr": r["arr"] or 0,
@@ -344,13 +357,21 @@ def portfolio(scope: Scope) -> dict:
         for r in rows
         if r["arr_growth"] is not None and r["fte_growth"] is not None
     ]
-    revenue_bar = [{"product": r["product"], "value": r["arr"]} for r in rows if r["arr"]]
+    revenue_bar = [{"product": r["name"], "value": r["arr"]} for r in rows if r["arr"]]
     per_fte_bar = [
-        {"product": r["product"], "value": r["revenue_per_fte"]}
-        for r in rows
-        if r["revenue_per_fte"]
+        {"product": r["name"], "value": r["revenue_per_fte"]} for r in rows if r["revenue_per_fte"]
     ]
     growth_label = f"since {before:%b %Y}" if before else ""
+    staffing_note = (
+        "Above the dashed line, headcount grew faster than revenue; below it, revenue "
+        "outgrew the team (a product far below may be understaffed for its growth)."
+    )
+    unplotted = [r["name"] for r in rows if not r["unallocated"] and r["arr_growth"] is None]
+    if unplotted and before:
+        # A product launched within the period has no growth to plot: say so, not hide it.
+        staffing_note += (
+            f" Not drawn, with no ARR in {before:%b %Y} to grow from: {', '.join(unplotted)}."
+        )
     chart_list = [
         charts.Chart(
             "arr-by-product",
@@ -376,8 +397,7 @@ def portfolio(scope: Scope) -> dict:
             staffed,
             ("product", "arr_growth", "fte_growth", "arr"),
             metric="headcount",
-            note="Above the dashed line, headcount grew faster than revenue; below it, revenue "
-            "outgrew the team (a product far below may be understaffed for its growth).",
+            note=staffing_note,
         ),
         charts.Chart(
             "revenue-per-fte",
@@ -407,7 +427,13 @@ def _areas(scope: Scope) -> list[dict]:
             if _month(r["period"]) == ref:
                 merged[(r["product"], r["area"])][name] = r["value"]
     return [
-        {"product": p, "area": a, "cost": v.get("cost"), "fte": v.get("fte")}
+        {
+            "product": scope.product_name(p),
+            "area": a,
+            "cost": v.get("cost"),
+            "fte": v.get("fte"),
+            "unallocated": p == "unallocated",
+        }
         for (p, a), v in sorted(
             merged.items(), key=lambda item: (item[0][0] == "unallocated", item[0])
         )
@@ -525,8 +551,8 @@ def usage(scope: Scope) -> dict:
     adoption_rows = scope.read("feature_adoption", by=["product"]).rows
     adoption = [
         {
-            "product": r["product"],
-            "feature": r["feature"],
+            "product": scope.product_name(r["product"]),
+            "feature": r["feature"].replace("_", " "),
             "value": r["value"],
             "accounts_using": r["accounts_using"],
             "active_accounts": r["active_accounts"],
@@ -562,6 +588,7 @@ def usage(scope: Scope) -> dict:
                 unit="count",
                 series="measure",
                 grain="day",
+                to_date=False,
             ),
             trend,
             ("period", "measure", "value", "status"),
@@ -570,7 +597,7 @@ def usage(scope: Scope) -> dict:
         charts.Chart(
             "mau",
             "Monthly active users",
-            charts.line("Monthly active users", mau_rows, unit="count"),
+            charts.line("Monthly active users", mau_rows, unit="count", to_date=False),
             mau_rows,
             ("period", "value", "status"),
             metric="active_users",

@@ -17,9 +17,9 @@ from greenroom.dashboards.boardpack.content import quarters_with_data
 from greenroom.dashboards.forms import SLICES, BoardPackForm, DashboardFilters
 from greenroom.dashboards.models import BoardPack
 from greenroom.dashboards.signals import dashboard_viewed
-from greenroom.lib.exports import export_response
 from greenroom.lib.lists import Column, Listing, render_list
 from greenroom.metrics import selectors as metrics
+from greenroom.organisation import selectors as organisation
 
 # The page other apps add sections to (registry.Panel(page=EXECUTIVE_PAGE, ...)).
 EXECUTIVE_PAGE = "dashboards.executive"
@@ -47,7 +47,8 @@ def _prepare(request: MemberRequest) -> dict:
         as_of = metrics.as_of(workspace=workspace)
     except metrics.MetricsUnavailable as error:
         return {**context, "unavailable": str(error), "form": None}
-    form = DashboardFilters(request.GET, values=values)
+    names = {"product": organisation.product_names(workspace=workspace)}
+    form = DashboardFilters(request.GET, values=values, names=names)
     problems = form.problems()
     context.update(
         form=form, problems=problems, period_choices=periods.CHOICES, as_of=as_of, slices=SLICES
@@ -128,16 +129,7 @@ def chart_download(request: MemberRequest, key: str, chart: str, fmt: str) -> Ht
     found = {c.key: c for c in _dashboard_data(key, request, context)["charts"]}
     if chart not in found:
         raise Http404("No such chart on this dashboard.")
-    item = found[chart]
-    filename = f"{key}-{chart}"
-    if fmt == "csv":
-        return export_response(item.table(), filename=filename, format="csv")
-    if fmt == "xlsx":
-        return export_response(item.table(), filename=filename, format="xlsx")
-    content_type = "image/png" if fmt == "png" else "image/svg+xml"
-    response = HttpResponse(assets.render(item.spec, fmt), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return assets.download(found[chart], fmt, filename=f"{key}-{chart}")
 
 
 @login_required

@@ -18,11 +18,12 @@ the latest complete month against the twelve before it with ``robust.notable``:
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 
+from greenroom.dashboards.formatting import change, percent
 from greenroom.health import robust
 from greenroom.health.choices import FindingKind
 
@@ -87,10 +88,10 @@ def segment_churn(rows: Iterable[dict]) -> list[Candidate]:
                 FindingKind.SEGMENT_CHURN,
                 segment,
                 last["period"],
-                f"Churn in {segment} rose to {score.value:.1%}",
-                f"{last['churned_accounts']} of {size} paying {segment} accounts churned in "
-                f"{last['period']:%B %Y}: {score.value:.1%} against a usual "
-                f"{score.median:.1%} (robust z {score.z:+.1f}).",
+                f"Churn in {segment} rose to {percent(score.value)}",
+                f"{last['churned_accounts']:,} of {size:,} paying {segment} accounts churned in "
+                f"{last['period']:%B %Y}: {percent(score.value)} against a usual "
+                f"{percent(score.median)} (robust z {score.z:+.1f}).",
                 "logo_churn",
                 score,
                 "ratio",
@@ -100,8 +101,14 @@ def segment_churn(rows: Iterable[dict]) -> list[Candidate]:
     return found
 
 
-def feature_adoption(rows: Iterable[dict]) -> list[Candidate]:
-    """Features whose adoption fell outside its usual range (``feature_adoption`` by product)."""
+def feature_name(feature: str) -> str:
+    """A feature's key as words: 'scheduled_reports' → 'scheduled reports'."""
+    return feature.replace("_", " ")
+
+
+def feature_adoption(rows: Iterable[dict], products: Mapping[str, str]) -> list[Candidate]:
+    """Features whose adoption fell outside its usual range (``feature_adoption`` by product;
+    ``products``: names by key, to show)."""
     keyed = [{**r, "_key": f"{r['product']} · {r['feature']}"} for r in rows if r.get("feature")]
     found = []
     for subject, series in _series(keyed, "_key").items():
@@ -114,15 +121,17 @@ def feature_adoption(rows: Iterable[dict]) -> list[Candidate]:
         if score is None:
             continue
         last = series[-1]
+        product = products.get(last["product"], last["product"])
+        feature = feature_name(last["feature"])
         found.append(
             Candidate(
                 FindingKind.FEATURE_ADOPTION,
                 subject,
                 last["period"],
-                f"Adoption of {subject} fell to {score.value:.1%}",
-                f"{last['accounts_using']} of {size} active accounts used {last['feature']} in "
-                f"{last['period']:%B %Y}: {score.value:.1%} against a usual {score.median:.1%} "
-                f"(robust z {score.z:+.1f}).",
+                f"Adoption of {feature} in {product} fell to {percent(score.value)}",
+                f"{last['accounts_using']:,} of {size:,} active {product} accounts used {feature} "
+                f"in {last['period']:%B %Y}: {percent(score.value)} against a usual "
+                f"{percent(score.median)} (robust z {score.z:+.1f}).",
                 "feature_adoption",
                 score,
                 "ratio",
@@ -136,9 +145,10 @@ def _log_ratio(now: float, before: float) -> float | None:
     return math.log(now / before) if now > 0 and before > 0 else None
 
 
-def cost_vs_revenue(rows: Iterable[dict]) -> list[Candidate]:
+def cost_vs_revenue(rows: Iterable[dict], products: Mapping[str, str]) -> list[Candidate]:
     """Products whose cost grew faster than their revenue, beyond the usual gap between the
-    two growths (``cost_to_revenue`` by product: cost and MRR per month)."""
+    two growths (``cost_to_revenue`` by product: cost and MRR per month; ``products``: names
+    by key, to show)."""
     found = []
     for product, series in _series(rows, "product").items():
         gaps, kept = [], []
@@ -156,15 +166,16 @@ def cost_vs_revenue(rows: Iterable[dict]) -> list[Candidate]:
         last, before = kept[-1], series[series.index(kept[-1]) - 1]
         cost_growth = float(last["cost"]) / float(before["cost"]) - 1
         revenue_growth = float(last["mrr"]) / float(before["mrr"]) - 1
+        name = products.get(product, product)
         found.append(
             Candidate(
                 FindingKind.COST_VS_REVENUE,
                 product,
                 last["period"],
-                f"{product}: cost grew {cost_growth:+.1%}, revenue {revenue_growth:+.1%}",
-                f"In {last['period']:%B %Y} the cost of {product} grew {cost_growth:+.1%} on the "
-                f"month while its MRR grew {revenue_growth:+.1%}; cost-to-revenue is now "
-                f"{float(last['value'] or 0):.2f} (robust z of the growth gap {score.z:+.1f}).",
+                f"{name}: cost grew {change(cost_growth)}, revenue {change(revenue_growth)}",
+                f"In {last['period']:%B %Y} the cost of {name} grew {change(cost_growth)} on "
+                f"the month while its MRR grew {change(revenue_growth)}; cost-to-revenue is now "
+                f"{percent(last['value'] or 0)} (robust z of the growth gap {score.z:+.1f}).",
                 "cost_to_revenue",
                 score,
                 "ratio",
@@ -198,7 +209,7 @@ def account_usage(rows: Iterable[dict], names: dict[str, str]) -> list[Candidate
                 FindingKind.ACCOUNT_USAGE,
                 name,
                 last["period"],
-                f"Usage at {name} fell {drop:.0%}",
+                f"Usage at {name} fell {percent(drop)}",
                 f"{name}, one of the {LARGE_ACCOUNTS} largest accounts by MRR, recorded "
                 f"{last['events']:,} events in {last['period']:%B %Y} against {before['events']:,} "
                 f"the month before (robust z of the monthly change {score.z:+.1f}).",

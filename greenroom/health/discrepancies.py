@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from greenroom.dashboards.formatting import change
+
 # ARR differences smaller than this share of billing ARR (or one currency unit) are rounding.
 ARR_TOLERANCE = Decimal("0.01")
 # Ledger payroll within this share of HR's loaded cost agrees (accruals, rounding, FX).
@@ -76,7 +78,9 @@ def arr_mismatches(
             continue
         gap = a.crm_arr - billed
         if abs(gap) > max(ARR_TOLERANCE * billed, Decimal(1)):
-            found.append(Mismatch(a.name, a.pk, a.crm_arr, billed, gap, f"{gap / billed:+.1%}"))
+            found.append(
+                Mismatch(a.name, a.pk, a.crm_arr, billed, gap, change(float(gap / billed)))
+            )
     return sorted(found, key=lambda m: (-abs(float(m.gap)), m.subject))
 
 
@@ -104,6 +108,6 @@ def payroll_mismatches(
         gap = hr - ledger
         if abs(gap) > PAYROLL_TOLERANCE * max(abs(hr), abs(ledger)):
             people = headcount.get((team, month), 0.0)
-            share = f"{gap / ledger:+.1%} vs ledger" if ledger else "no payroll in the ledger"
+            share = f"{change(gap / ledger)} vs ledger" if ledger else "no payroll in the ledger"
             found.append(Mismatch(team, None, hr, ledger, gap, f"{people:g} people; {share}"))
     return sorted(found, key=lambda m: (-abs(float(m.gap)), m.subject))

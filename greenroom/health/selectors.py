@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -18,6 +19,7 @@ from greenroom.health.freshness import Freshness, freshness
 from greenroom.health.models import DashboardView, Finding
 from greenroom.metrics import selectors as metrics
 from greenroom.metrics import store
+from greenroom.organisation import selectors as organisation
 from greenroom.registry import Ratio
 from greenroom.sources import selectors as sources
 from greenroom.sources.choices import RunStatus
@@ -260,10 +262,11 @@ def detect(*, workspace: Workspace) -> list[detection.Candidate]:
     if not metrics.business_data_available(workspace=workspace):
         return []
     found: list[detection.Candidate] = []
+    products = organisation.product_names(workspace=workspace)
     reads = (
         ("logo_churn", ["segment"], detection.segment_churn),
-        ("feature_adoption", ["product"], detection.feature_adoption),
-        ("cost_to_revenue", ["product"], detection.cost_vs_revenue),
+        ("feature_adoption", ["product"], partial(detection.feature_adoption, products=products)),
+        ("cost_to_revenue", ["product"], partial(detection.cost_vs_revenue, products=products)),
     )
     for name, by, detector in reads:
         try:

@@ -5,6 +5,7 @@ from greenroom.health import views
 app_name = "health"
 urlpatterns = [
     path("health/", views.data_health, name="data_health"),
+    re_path(r"^health/rows\.(?P<fmt>csv|xlsx|png|svg)$", views.rows_download, name="rows"),
     path("notable-changes/", views.finding_list, name="findings"),
     path("notable-changes/<int:pk>/", views.finding_detail, name="finding"),
     re_path(

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from greenroom.accounts.choices import Role
@@ -13,7 +14,6 @@ from greenroom.accounts.requests import MemberRequest
 from greenroom.dashboards import assets, charts
 from greenroom.health import selectors, services
 from greenroom.health.models import Finding
-from greenroom.lib.exports import export_response
 
 SHOW = {"open": "Open", "followed": "Followed by me", "dismissed": "Dismissed", "all": "All"}
 
@@ -24,18 +24,10 @@ SHOW = {"open": "Open", "followed": "Followed by me", "dismissed": "Dismissed", 
 def data_health(request: MemberRequest) -> HttpResponse:
     """Sources' freshness, failed syncs, rows over time, discrepancies and dashboard use."""
     workspace = request.workspace
-    loaded = selectors.rows_over_time(workspace=workspace)
-    rows_chart = charts.Chart(
-        "rows",
-        "Rows loaded per day, last 30 days",
-        _daily(charts.stacked_bar("Rows loaded per day", loaded, series="source", unit="count")),
-        loaded,
-        ("period", "source", "value"),
-    )
     context = {
         "sources": selectors.source_health(workspace=workspace),
         "failed": selectors.failed_runs(workspace=workspace),
-        "rows_chart": rows_chart,
+        "rows_chart": _rows_chart(request),
         "crm": selectors.crm_billing_checks(workspace=workspace),
         "payroll": selectors.payroll_checks(workspace=workspace),
         "views": selectors.dashboard_views_by_role(workspace=workspace),
@@ -46,14 +38,28 @@ def data_health(request: MemberRequest) -> HttpResponse:
     return render(request, "health/data_health.html", context)
 
 
-def _daily(spec: dict) -> dict:
-    """A stacked bar of days: the dashboards' stacked bars are by month."""
-    encoding = spec["encoding"]
-    encoding["x"].update(timeUnit="utcyearmonthdate", axis={"format": "%d %b", "labelAngle": 0})
-    for tip in encoding.get("tooltip", []):
-        if tip.get("field") == "period":
-            tip["timeUnit"] = "utcyearmonthdate"
-    return spec
+def _rows_chart(request: MemberRequest) -> charts.Chart:
+    """Rows loaded per source per day, over every day of the window."""
+    loaded = selectors.rows_over_time(workspace=request.workspace)
+    now = timezone.now()
+    spec = charts.daily_stacked_bar(
+        "Rows loaded per day",
+        loaded,
+        series="source",
+        unit="count",
+        first=timezone.localdate(now - selectors.WINDOW),
+        last=timezone.localdate(now),
+    )
+    title = "Rows loaded per day, last 30 days"
+    return charts.Chart("rows", title, spec, loaded, ("period", "source", "value"))
+
+
+@login_required
+@ability_required("view_data_health")
+@require_GET
+def rows_download(request: MemberRequest, fmt: str) -> HttpResponseBase:
+    """The rows-over-time chart's data (CSV, XLSX) or image (PNG, SVG), as drawn."""
+    return assets.download(_rows_chart(request), fmt, filename="rows-loaded-per-day")
 
 
 def _chart(finding: Finding) -> charts.Chart:
@@ -110,16 +116,7 @@ def finding_detail(request: MemberRequest, pk: int) -> HttpResponse:
 def finding_chart(request: MemberRequest, pk: str, fmt: str) -> HttpResponseBase:
     """A notable change's evidence: its series as CSV or Excel, its chart as PNG or SVG."""
     finding = selectors.finding_get(workspace=request.workspace, pk=int(pk))  # re_path: text
-    chart = _chart(finding)
-    filename = f"notable-change-{finding.pk}"
-    if fmt == "csv":
-        return export_response(chart.table(), filename=filename, format="csv")
-    if fmt == "xlsx":
-        return export_response(chart.table(), filename=filename, format="xlsx")
-    content_type = "image/png" if fmt == "png" else "image/svg+xml"
-    response = HttpResponse(assets.render(chart.spec, fmt), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return assets.download(_chart(finding), fmt, filename=f"notable-change-{finding.pk}")
 
 
 def _back(request: MemberRequest, finding: Finding) -> HttpResponseRedirect:

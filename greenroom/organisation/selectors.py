@@ -36,6 +36,11 @@ def portfolio_tree(*, workspace: Workspace) -> QuerySet[Product]:
     )
 
 
+def product_names(*, workspace: Workspace) -> dict[str, str]:
+    """Each product's name by its key (imported data, and so the metrics, carry the key)."""
+    return dict(Product.objects.for_workspace(workspace).values_list("key", "name"))
+
+
 def entity_counts(*, workspace: Workspace, kinds: tuple[Kind, ...]) -> dict[str, int]:
     """How many rows of each kind the workspace holds."""
     return {kind.slug: kind.model.objects.for_workspace(workspace).count() for kind in kinds}

@@ -54,7 +54,9 @@ PLAN = {
                 "Access & Admin",
                 "Make Harbor enterprise-ready",
                 [
-                    Bound("Enterprise MRR", "mrr", {"segment": ["Enterprise"]}, "off", "USD"),
+                    # Enterprise grows with the company: a target far off its pace would
+                    # pass the company's own (coherent_target would cap it anyway).
+                    Bound("Enterprise MRR", "mrr", {"segment": ["Enterprise"]}, "on", "USD"),
                     Manual("Minutes to set up SSO", 45, 10, "on", "min"),
                 ],
             ),
@@ -128,6 +130,7 @@ def sandbox_strategy(*, workspace: Workspace, seed: int, progress=lambda _: None
     year = date(as_of.year, 1, 1)
     half = _month_start(as_of, back=5)
     teams = {t.name: t for t in Team.objects.for_workspace(workspace)}
+    wholes = _whole_targets(workspace, half, as_of)
     count = 0
     for intent_key, initiatives in PLAN.items():
         intent = None
@@ -165,7 +168,8 @@ def sandbox_strategy(*, workspace: Workspace, seed: int, progress=lambda _: None
                 )
                 for spec in key_results:
                     if isinstance(spec, Bound):
-                        _bound(workspace, ops, objective, spec, half, as_of)
+                        whole = wholes.get((spec.metric, spec.grain)) if spec.where else None
+                        _bound(workspace, ops, objective, spec, half, as_of, whole)
                     else:
                         _manual(workspace, ops, objective, spec, year, as_of, rng)
                     count += 1
@@ -205,20 +209,68 @@ def _link_demo_pm(workspace: Workspace, ops: User | None) -> None:
     )
 
 
-def _bound(workspace, ops, objective, spec: Bound, starts_on: date, as_of: date) -> None:
-    due = date(starts_on.year + (starts_on.month + 5) // 12, (starts_on.month + 5) % 12 + 1, 1)
-    due -= timedelta(days=1)
+def _whole_targets(
+    workspace: Workspace, starts_on: date, as_of: date
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(current value, target) of each key result bound to a whole metric (no slice), by
+    metric and grain: the sliced key results of the same metric are kept within them."""
+    found = {}
+    for initiatives in PLAN.values():
+        for objectives in initiatives.values():
+            for _, _, key_results in objectives:
+                for spec in key_results:
+                    if isinstance(spec, Bound) and not spec.where:
+                        _, current, target = _bound_figures(workspace, spec, starts_on, as_of)
+                        found[(spec.metric, spec.grain)] = (current, target)
+    return found
+
+
+def _bound_figures(
+    workspace: Workspace, spec: Bound, starts_on: date, as_of: date
+) -> tuple[float, float, float]:
+    """Baseline, current value and target (before coherence) of a bound key result."""
     points, _ = services.metric_points(
         workspace=workspace,
         name=spec.metric,
         where=spec.where,
         grain=spec.grain,
         starts_on=starts_on - timedelta(days=31 if spec.grain == "month" else 7),
-        due_on=due,
+        due_on=_due(starts_on),
     )
     baseline = points[0][1] if points else 100.0
     current = points[-1][1] if points else baseline
-    target = _target(baseline, current, starts_on, due, as_of, PACE[spec.pace])
+    target = _target(baseline, current, starts_on, _due(starts_on), as_of, PACE[spec.pace])
+    return baseline, current, target
+
+
+def _due(starts_on: date) -> date:
+    """The last day of the sixth month from ``starts_on``."""
+    due = date(starts_on.year + (starts_on.month + 5) // 12, (starts_on.month + 5) % 12 + 1, 1)
+    return due - timedelta(days=1)
+
+
+def coherent_target(target: float, current: float, whole: tuple[float, float] | None) -> float:
+    """A slice's target kept within its whole's (``whole``: the whole's current value and
+    target): at most the whole's target less what the rest of the whole has now, so reaching
+    it never asks more than the company is asked for (Enterprise MRR's target above the whole
+    company's, say). A pace that wants more is a wish the whole's target does not allow."""
+    if whole is None:
+        return target
+    whole_current, whole_target = whole
+    return min(target, whole_target - (whole_current - current))
+
+
+def _bound(
+    workspace,
+    ops,
+    objective,
+    spec: Bound,
+    starts_on: date,
+    as_of: date,
+    whole: tuple[float, float] | None,
+) -> None:
+    baseline, current, target = _bound_figures(workspace, spec, starts_on, as_of)
+    target = coherent_target(target, current, whole)
     services.key_result_save(
         actor=ops,
         workspace=workspace,
@@ -229,7 +281,7 @@ def _bound(workspace, ops, objective, spec: Bound, starts_on: date, as_of: date)
             "target": round(target, 2),
             "unit": spec.unit,
             "starts_on": starts_on,
-            "due_on": due,
+            "due_on": _due(starts_on),
             "owner": ops,
             "source": Source.METRIC,
             "metric_name": spec.metric,

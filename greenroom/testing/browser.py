@@ -2,7 +2,9 @@
 ``greenroom`` command, and one headless Chromium, for the whole test session.
 
 Registered for all tests by the root conftest (``pytest_plugins``), so every browser test
-shares the same server and browser instead of starting its own.
+shares the same server and browser instead of starting its own. A test against another
+sandbox (the dashboards' medium-scale screenshots) takes ``headless_chromium`` alone, so the
+small sandbox is not built for it.
 """
 
 import os
@@ -56,12 +58,21 @@ def sandbox_url(sandbox_env) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chromium(sandbox_url):
+def headless_chromium():
+    """Debian's Chromium, launched once per session, whichever sandbox it is pointed at."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(sandbox_url, headless_chromium):
+    """The browser for tests against the small sandbox (built and served first)."""
+    return headless_chromium
 
 
 @pytest.fixture

@@ -78,16 +78,34 @@ def _recreate(psycopg, admin_url: str, *, create: bool) -> None:
             connection.execute(f"CREATE DATABASE {BROWSER_DATABASE}")
 
 
-def build_sandbox(data_dir: Path, env: dict[str, str]) -> None:
-    """``greenroom demo --no-serve`` into ``data_dir``, failing with its output if it fails."""
-    command = greenroom_command(
-        "demo", "--scale", "small", "--no-serve", "--data-dir", str(data_dir)
-    )
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+def build_sandbox(
+    data_dir: Path, env: dict[str, str], *, scale: str = "small", timeout: float = 300
+) -> None:
+    """``greenroom demo --scale SCALE --no-serve`` into ``data_dir``, its output in
+    ``data_dir/build.log``; failing with the end of that log if it fails or takes longer than
+    ``timeout`` seconds."""
+    command = greenroom_command("demo", "--scale", scale, "--no-serve", "--data-dir", str(data_dir))
+    log_path = data_dir / "build.log"
+    with log_path.open("w") as log:
+        try:
+            result = subprocess.run(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"'greenroom demo --scale {scale}' did not finish in {timeout:.0f} s; "
+                f"the end of its log ({log_path}):\n{log_tail(log_path)}"
+            ) from None
     if result.returncode != 0:
         raise RuntimeError(
-            f"'greenroom demo' failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            f"'greenroom demo --scale {scale}' failed ({result.returncode}); "
+            f"the end of its log ({log_path}):\n{log_tail(log_path)}"
         )
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a log, for a failure message."""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @contextmanager

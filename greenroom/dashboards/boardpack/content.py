@@ -376,7 +376,7 @@ def _portfolio(scope: selectors.Scope, data: dict, currency: str) -> Slide:
     for index, r in enumerate(data["products"][:TABLE_ROWS], start=1):
         rows.append(
             [
-                r["product"],
+                r["name"],
                 formatting.compact_money(r["arr"], currency),
                 formatting.change(r["arr_growth"]),
                 formatting.compact_money(r["cost"], currency),

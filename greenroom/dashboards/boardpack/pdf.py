@@ -15,6 +15,9 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 from greenroom.dashboards.boardpack import content as c
 from greenroom.dashboards.boardpack import layout
 
+# Helvetica, one of the PDF's standard fonts, has no minus sign (U+2212, the figures' minus):
+# drawn, it overlaps the digit after it. The en dash is its digit-wide stand-in.
+_STANDARD_FONT = str.maketrans({"\u2212": "\u2013"})
 GREY = colors.HexColor("#555555")
 INK = colors.HexColor("#222222")
 LIGHT = colors.HexColor("#f3f4f2")
@@ -46,10 +49,15 @@ class _Page:
 
     def paragraph(self, text: str, box: layout.Box, style: ParagraphStyle) -> float:
         """Draw ``text`` at the top of ``box``; returns the height used, in inches."""
-        para = Paragraph(escape(text), style)
+        para = Paragraph(escape(_drawable(text)), style)
         _, height = para.wrap(box.width * inch, box.height * inch)
         para.drawOn(self.canvas, box.left * inch, self.y(box.top) - height)
         return height / inch
+
+
+def _drawable(text: str) -> str:
+    """``text`` in characters the standard fonts have."""
+    return text.translate(_STANDARD_FONT)
 
 
 def document(pack: c.Pack) -> bytes:
@@ -128,7 +136,8 @@ def _table(page: _Page, block: c.Table, box: layout.Box, colour: str) -> None:
     height = layout.row_height(len(block.rows), box)
     first = box.width * layout.first_column(columns)
     widths = [first * inch] + [(box.width - first) / (columns - 1) * inch] * (columns - 1)
-    table = Table(block.rows, colWidths=widths, rowHeights=height * inch)
+    rows = [[_drawable(cell) for cell in row] for row in block.rows]
+    table = Table(rows, colWidths=widths, rowHeights=height * inch)
     brand = colors.HexColor(colour)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
@@ -189,7 +198,7 @@ def _definitions(page: _Page, pack: c.Pack, *, number: int) -> None:
     width = (layout.WIDTH - 2 * layout.MARGIN - layout.GUTTER) / 2
     column, top = 0, layout.BODY_TOP
     for item in pack.definitions:
-        text = f"<b>{escape(item['title'])}</b>: {escape(item['text'])}"
+        text = f"<b>{escape(_drawable(item['title']))}</b>: {escape(_drawable(item['text']))}"
         para = Paragraph(text, style)
         _, height = para.wrap(width * inch, 10 * inch)
         if top + height / inch > layout.BODY_BOTTOM and column == 0:

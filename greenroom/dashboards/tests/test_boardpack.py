@@ -16,7 +16,7 @@ from pptx import Presentation
 
 from greenroom.accounts.models import AuditEvent
 from greenroom.dashboards import boardpack
-from greenroom.dashboards.boardpack import content, layout
+from greenroom.dashboards.boardpack import content, layout, pdf
 from greenroom.dashboards.models import BoardPack
 from greenroom.dashboards.tasks import write_board_pack
 from greenroom.jobs.models import JobRun
@@ -123,7 +123,8 @@ def test_it_shows_the_metrics_layers_headline_figures_against_the_quarter_before
         for r in metrics.metric("cost", workspace=ws, by=["product"]).rows
         if (r["period"].year, r["period"].month) == (2026, 5)
     )
-    assert total[0] == "Total" and total[6] == f"{100 * cost / 830:.1f} %"
+    # (over a thousand per cent here: thousands separated, as every figure)
+    assert total[0] == "Total" and total[6] == f"{100 * cost / 830:,.1f} %"
     # No targets are set yet: the columns are empty and the footnote says why.
     assert all(row[4] == "" for row in headline[1:])
     assert any(
@@ -293,3 +294,8 @@ def test_it_draws_a_dashboards_chart_in_the_brand_colour_without_a_browser(monke
     drawn = PILImage.open(io.BytesIO(picture.png)).convert("RGB")
     assert (picture.width, picture.height) == drawn.size and drawn.width == 2 * 560
     assert (0x1F, 0x3A, 0x93) in {colour for _, colour in drawn.getcolors(1 << 20)}
+
+
+def test_the_pdf_draws_a_minus_its_standard_font_has():
+    # Helvetica has no U+2212: the PDF draws the digit-wide en dash instead, the deck keeps it.
+    assert pdf._drawable("\u221210.4 % vs \u22122.0 pts") == "\u201310.4 % vs \u20132.0 pts"

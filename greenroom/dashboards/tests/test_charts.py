@@ -56,9 +56,48 @@ def test_it_leaves_a_ratios_running_period_out_and_marks_others_to_date():
             x_title="ARR growth",
             y_title="FTE growth",
         ),
+        charts.grouped_bar("MAU", MONTHS, series="product", unit="count"),
+        charts.daily_stacked_bar(
+            "Rows",
+            [{"period": date(2026, 5, 3), "source": "a", "value": 9.0}],
+            series="source",
+            unit="count",
+            first=date(2026, 4, 4),
+            last=date(2026, 5, 3),
+        ),
     ],
-    ids=["line", "bar", "stacked", "waterfall", "heatmap", "scatter"],
+    ids=["line", "bar", "stacked", "waterfall", "heatmap", "scatter", "grouped", "daily"],
 )
 def test_it_renders_each_kind_of_chart_without_a_browser(spec):
     svg = assets.render({**spec, "width": 400}, "svg").decode()
     assert svg.startswith("<svg") and "</svg>" in svg
+
+
+def _svg(spec: dict, width: int) -> str:
+    return assets.render({**spec, "width": width}, "svg").decode()
+
+
+def test_it_writes_cell_values_only_in_cells_wide_enough_for_them():
+    rows = [{"cohort": "2026-01-05", "week": w, "value": 1.0 - w / 20} for w in range(12)]
+    spec = charts.heatmap("Cohorts", rows, x="week", y="cohort", x_title="W", y_title="C")
+    # 12 cells: at 480 px each is 40 px wide; at 240 px, 20 px at most, too narrow for
+    # "95%" (week 1's value; the legend's labels are 0 %, 25 %, ... 100 %).
+    assert ">95%<" in _svg(spec, 480)
+    assert ">95%<" not in _svg(spec, 240)
+
+
+def test_it_writes_thousands_on_axes_as_the_figures_do():
+    spec = charts.bar("Users", [{"p": "a", "value": 50_000.0}], category="p", unit="count")
+    svg = _svg(spec, 400)
+    assert ">50K<" in svg and ">50k<" not in svg
+
+
+def test_it_leaves_the_running_period_out_of_counts_that_grow_through_it():
+    drawn = charts.line("MAU", MONTHS, unit="count", to_date=False)["data"]["values"]
+    assert [v["period"] for v in drawn] == [f"2026-0{m}-01" for m in range(1, 5)]
+
+
+def test_it_draws_slices_side_by_side_not_summed():
+    spec = charts.grouped_bar("MAU", MONTHS, series="product", unit="count")
+    assert spec["encoding"]["y"]["stack"] is None
+    assert spec["encoding"]["xOffset"]["field"] == "product"

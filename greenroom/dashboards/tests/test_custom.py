@@ -2,6 +2,8 @@
 read them and nobody else does; tiles read the same numbers as metrics.selectors; a tile
 whose metric or slice is gone explains itself; every write is audited; downloads work."""
 
+import re
+
 import pytest
 
 from greenroom.accounts.models import AuditEvent
@@ -138,6 +140,7 @@ def test_it_shows_a_headline_number_with_its_change(board):
     # May 830 against April 750: +10.7 %.
     assert view.headline["value"] == pytest.approx(830)
     assert view.headline["change"] == pytest.approx(830 / 750 - 1)
+    assert (view.headline["label"], view.headline["compared"]) == ("May 2026", "Apr 2026")
 
 
 def test_it_marks_a_headline_number_for_a_running_period_to_date(board):
@@ -160,8 +163,11 @@ def test_it_marks_a_headline_number_for_a_running_period_to_date(board):
     assert view.headline["value"] == pytest.approx(830)  # MRR at the end of the data, 31 May
     page = board.client(board.viewer).get(f"/dashboards/custom/{board.dashboard.pk}/")
     html = page.content.decode()
-    assert (
-        'Q2 2026</span></span>\n            <span class="badge badge-warn">to date</span>' in html
+    # The period named, then (no quarter before it in the data) no comparison, then "to date".
+    assert re.search(
+        r'Q2 2026 ·</span>\s*<span class="muted">no comparison</span></span>\s*'
+        r'<span class="badge badge-warn">to date</span>',
+        html,
     )
 
 

@@ -59,6 +59,15 @@ def test_it_writes_percentages_and_changes_with_one_decimal():
     assert formatting.decimal(1234.56) == "1,234.6"
 
 
+def test_it_separates_thousands_in_large_percentages_and_changes():
+    # CRM ARR of $2.9M against $86.1K billed: a gap of 32.722 times, +3,272.2 %.
+    assert formatting.change(32.722) == "+3,272.2 %"
+    assert formatting.change(-12.5) == f"{MINUS}1,250.0 %"
+    assert formatting.percent(12.5) == "1,250.0 %"
+    assert formatting.points(10.0) == "+1,000.0 pts"
+    assert formatting.change(9.994) == "+999.4 %"  # below a thousand: no separator
+
+
 def test_it_puts_the_exact_figure_on_hover_and_escapes_it():
     html = Template("{% load dashboard_format %}{% figure v 'currency' 'USD' %}").render(
         Context({"v": 11_713_522.7})

@@ -76,9 +76,11 @@ def adoption_rows(shares: list[float], active: int = 100) -> list[dict]:
 
 def test_it_finds_a_feature_whose_adoption_fell():
     quiet = [0.90, 0.92, 0.91, 0.93, 0.90, 0.91, 0.92, 0.90, 0.91, 0.93, 0.92, 0.91]
-    assert detection.feature_adoption(adoption_rows([*quiet, 0.90])) == []
-    [found] = detection.feature_adoption(adoption_rows([*quiet, 0.20]))
-    assert found.subject == "insights · scheduled_reports"
+    names = {"insights": "Harbor Insights"}
+    assert detection.feature_adoption(adoption_rows([*quiet, 0.90]), names) == []
+    [found] = detection.feature_adoption(adoption_rows([*quiet, 0.20]), names)
+    assert found.subject == "insights · scheduled_reports"  # keys: a rename is the same change
+    assert found.title == "Adoption of scheduled reports in Harbor Insights fell to 20.0 %"
     assert found.score.z < -3.5
 
 
@@ -91,11 +93,14 @@ def cost_rows(costs: list[float], mrr: list[float]) -> list[dict]:
 
 def test_it_finds_cost_pulling_away_from_revenue_but_not_a_trend_both_share():
     growth = [100 * 1.03**k for k in range(14)]
-    assert detection.cost_vs_revenue(cost_rows(growth, growth)) == []
+    names = {"automate": "Harbor Automate"}
+    assert detection.cost_vs_revenue(cost_rows(growth, growth), names) == []
     costs = [*growth[:-1], growth[-2] * 1.6]  # cost +60 % on the month, revenue +3 %
-    [found] = detection.cost_vs_revenue(cost_rows(costs, growth))
+    [found] = detection.cost_vs_revenue(cost_rows(costs, growth), names)
     assert found.subject == "automate"
-    assert "cost grew +60.0%, revenue +3.0%" in found.title
+    assert found.title == "Harbor Automate: cost grew +60.0 %, revenue +3.0 %"
+    # Cost-to-revenue now: cost 1.6 times last month's over MRR 1.03 times, from 1: 155.3 %.
+    assert "cost-to-revenue is now 155.3 %" in found.summary
 
 
 def usage_rows(account: str, events: list[int]) -> list[dict]:
@@ -110,6 +115,6 @@ def test_it_finds_a_usage_drop_at_a_large_account_but_not_a_usual_swing():
     rows = usage_rows("acc-1", quiet) + usage_rows("acc-2", [*quiet[:-1], 1200])
     [found] = detection.account_usage(rows, {"acc-2": "Globex"})
     assert found.subject == "Globex"
-    assert found.title == "Usage at Globex fell 76%"  # 1 - 1,200 / 5,000
+    assert found.title == "Usage at Globex fell 76.0 %"  # 1 - 1,200 / 5,000
     # A 20 % fall is unusual for this account but under the 30 % that makes it news.
     assert detection.account_usage(usage_rows("acc-3", [*quiet[:-1], 4000]), {}) == []

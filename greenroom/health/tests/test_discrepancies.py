@@ -40,9 +40,9 @@ def test_it_lists_arr_gaps_beyond_one_percent_largest_first():
     # on 5 of billing is +99,900 %.
     found = d.arr_mismatches(ACCOUNTS, BILLING)
     assert [(m.subject, m.gap, m.detail) for m in found] == [
-        ("Acme", D("-1020000"), "-95.3%"),
-        ("Stark", D("5000"), "+33.3%"),
-        ("Wayne", D("4995"), "+99900.0%"),
+        ("Acme", D("-1020000"), "\u221295.3 %"),  # a typographic minus, as on the dashboards
+        ("Stark", D("5000"), "+33.3 %"),
+        ("Wayne", D("4995"), "+99,900.0 %"),
     ]
 
 
@@ -67,4 +67,4 @@ def test_it_compares_hr_loaded_cost_with_ledger_payroll_per_team_beyond_five_per
         ("Ops", -8_000.0),
     ]
     assert found[0].detail == "3 people; no payroll in the ledger"
-    assert found[1].detail == "4 people; -16.7% vs ledger"
+    assert found[1].detail == "4 people; \u221216.7 % vs ledger"

@@ -1,7 +1,7 @@
 """The pages: who sees data health and the feed, following and dismissing, the outsider,
 dashboard views recorded by role, and the executive overview's newest changes."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,6 +11,7 @@ from greenroom.accounts.choices import Role
 from greenroom.accounts.models import AuditEvent
 from greenroom.health.models import DashboardView, Finding
 from greenroom.health.selectors import dashboard_readers, dashboard_views_by_role
+from greenroom.sources.models import Source, SyncRun
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,29 @@ def test_it_downloads_a_notable_changes_evidence_as_data_and_image(personas):
     outsider = personas.client(personas.outsider)
     assert outsider.get(f"/data/notable-changes/{item.pk}/chart.csv").status_code == 404
     assert client.get(f"/data/notable-changes/{item.pk}/chart.exe").status_code == 404
+
+
+def test_it_draws_rows_loaded_over_every_day_of_the_window_and_offers_them(personas):
+    source = Source.objects.create(workspace=personas.workspace, name="stripe", kind="stripe_files")
+    for loaded in (1_200, 300):  # two syncs today: one bar of 1,500
+        SyncRun.objects.create(source=source, status="succeeded", rows_loaded=loaded)
+    client = personas.client(personas.ops)
+    today = timezone.localdate()
+    csv = client.get("/data/health/rows.csv")
+    assert csv.status_code == 200
+    assert b"".join(csv.streaming_content).decode().splitlines() == [
+        "period,source,value",
+        f"{today.isoformat()},stripe,1500",
+    ]
+    assert client.get("/data/health/rows.xlsx").content[:2] == b"PK"
+    svg = client.get("/data/health/rows.svg")
+    assert svg.status_code == 200 and svg.content.startswith(b"<svg")
+    page = client.get("/data/health/").content.decode()
+    assert "/data/health/rows.png" in page
+    # The axis is the whole window, 30 days back to today, not the one day with syncs.
+    first = timezone.localdate(timezone.now() - timedelta(days=30))
+    assert f"{first.isoformat()}&quot;,&quot;{(today + timedelta(days=1)).isoformat()}" in page
+    assert personas.client(personas.pm).get("/data/health/rows.csv").status_code == 403
+    # An admin of another workspace gets their own rows: none.
+    theirs = personas.client(personas.outsider).get("/data/health/rows.csv")
+    assert b"".join(theirs.streaming_content).decode().splitlines() == ["period,source,value"]

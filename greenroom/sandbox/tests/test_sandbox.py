@@ -2,7 +2,8 @@ import pytest
 
 from greenroom.accounts.models import Membership
 from greenroom.organisation.models import Market, Person, Product, ProductArea, Team
-from greenroom.sandbox import company, generator
+from greenroom.sandbox import company, generator, strategy
+from greenroom.strategy.models import KeyResult
 
 
 def test_it_generates_the_same_files_from_the_same_seed(tmp_path):
@@ -66,3 +67,22 @@ def test_it_loads_the_business_data_through_the_connectors_and_refreshes_metrics
     assert {entry["source"] for entry in mrr.lineage} >= {"stripe-billing"}
     mau = metric("mau", workspace=workspace, by=["product"], grain="month")
     assert {row["product"] for row in mau.rows} >= {"workspace", "automate", "insights"}
+
+
+def test_a_slices_target_stays_within_its_wholes():
+    # Whole: MRR 100 now, target 120; the slice has 70 of it, so the rest has 30 and the
+    # slice may be asked for at most 120 - 30 = 90.
+    assert strategy.coherent_target(150.0, 70.0, (100.0, 120.0)) == 90.0
+    assert strategy.coherent_target(85.0, 70.0, (100.0, 120.0)) == 85.0
+    assert strategy.coherent_target(150.0, 70.0, None) == 150.0
+
+
+@pytest.mark.django_db
+def test_its_sliced_key_results_ask_no_more_than_the_company_ones(built_sandbox):
+    bound = KeyResult.objects.filter(workspace=built_sandbox.workspace, source="metric")
+    wholes = {(kr.metric_name, kr.metric_grain): kr for kr in bound if not kr.metric_where}
+    sliced = [kr for kr in bound if kr.metric_where and (kr.metric_name, kr.metric_grain) in wholes]
+    assert sliced, "the sandbox binds a key result to a slice of a company-wide one"
+    for kr in sliced:
+        whole = wholes[(kr.metric_name, kr.metric_grain)]
+        assert kr.target <= whole.target, (kr.title, kr.target, whole.title, whole.target)
