@@ -58,8 +58,10 @@ check-migrations: $(STAMP)
 test-sqlite: $(STAMP)
 	$(call TEST_ENV,sqlite) $(BIN)/pytest -q
 
+# The dashboards' screenshots at medium scale build a medium sandbox (minutes): on one pass
+# only, the one that leaves out the tests without a database (the sandbox is SQLite either way).
 test-postgres: $(STAMP)
-	$(call TEST_ENV,postgres) GREENROOM_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	$(call TEST_ENV,postgres) GREENROOM_DATABASE_URL=$(PG_URL) GREENROOM_BROWSER_MEDIUM=1 $(BIN)/pytest -q
 
 format: $(STAMP)
 	$(BIN)/ruff format .
