@@ -18,6 +18,8 @@ from datetime import date, timedelta
 
 import duckdb
 
+from greenroom.metrics import rollups
+
 FAMILIES = ("revenue", "usage", "cost")
 
 # Raw tables that are reference data rather than business history: an exchange rate dated
@@ -31,7 +33,7 @@ _FAMILY_OF_TABLE = {"events": "usage", "identities": "usage", "costs": "cost", "
 # employed), not a history with an end, so cost runs to the last ledger entry.
 _DATA_END_SQL = {
     "revenue": "SELECT max(CAST(period_start AS DATE)) FROM model.subscription_lines",
-    "usage": "SELECT max(CAST(timezone('UTC', occurred_at) AS DATE)) FROM raw.events",
+    "usage": f"SELECT {rollups.UTC_DAY.format('max(occurred_at)')} FROM raw.events",
     "cost": "SELECT max(date) FROM raw.costs",
 }
 

@@ -209,8 +209,8 @@ def _days_touched(connection: duckdb.DuckDBPyConnection, batches: list[str]) -> 
     if not batches:
         return []
     rows = connection.execute(
-        """
-        SELECT DISTINCT CAST(timezone('UTC', occurred_at) AS DATE) FROM raw.events
+        f"""
+        SELECT DISTINCT {rollups.UTC_DAY.format("occurred_at")} FROM raw.events
         WHERE _batch IN (SELECT unnest($batches))
         """,
         {"batches": batches},

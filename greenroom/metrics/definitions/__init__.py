@@ -16,7 +16,7 @@ type, the register and the lookup, ``common`` the Ibis pieces they share.
 from greenroom.metrics.definitions import revenue, usage, cost  # noqa: F401
 
 # isort: on
-from greenroom.metrics.definitions.common import period_after
+from greenroom.metrics.definitions.common import period_after, period_start
 from greenroom.metrics.definitions.registry import (
     ACCOUNT_DIMENSIONS,
     DIMENSIONS,
@@ -33,19 +33,13 @@ from greenroom.metrics.definitions.registry import (
 from greenroom.metrics.definitions.revenue import MOVEMENTS, revenue_series_rollup
 from greenroom.metrics.definitions.usage import (
     COUNTED_SLICES,
-    DAILY_USERS,
     RETENTION_SLICES,
     STICKINESS_SLICES,
-    active_counts_rollup,
-    daily_users_rollup,
-    retention_rollup,
-    stickiness_rollup,
 )
 
 __all__ = [
     "ACCOUNT_DIMENSIONS",
     "COUNTED_SLICES",
-    "DAILY_USERS",
     "DIMENSIONS",
     "GRAINS",
     "METRICS",
@@ -56,13 +50,10 @@ __all__ = [
     "Metric",
     "Query",
     "QueryError",
-    "active_counts_rollup",
     "compiled_sql",
-    "daily_users_rollup",
     "expression",
     "metric",
     "period_after",
-    "retention_rollup",
+    "period_start",
     "revenue_series_rollup",
-    "stickiness_rollup",
 ]

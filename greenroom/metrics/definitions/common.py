@@ -55,6 +55,16 @@ def period_after(day: date, grain: str) -> date:
     return date(day.year + year, month + 1, 1)
 
 
+def period_start(day: date, grain: str) -> date:
+    """The first day of the period at ``grain`` that ``day`` falls in."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    months = {"month": 1, "quarter": 3}[grain]
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
 def filtered(table: ir.Table, query: Query) -> ir.Table:
     for dim, values in query.where.items():
         table = table.filter(table[dim].isin(list(values)))

@@ -3,9 +3,7 @@ adoption and weekly retention cohorts; read from the activity rollups, and from 
 pre-counted distinct counts where they answer the query."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
 
-import ibis
 import ibis.expr.types as ir
 
 from greenroom.metrics.definitions.common import (
@@ -14,13 +12,13 @@ from greenroom.metrics.definitions.common import (
     ordered,
     period_after,
     period_of,
+    period_start,
     ratio,
     with_accounts,
 )
 from greenroom.metrics.definitions.registry import (
     ACCOUNT_DIMENSIONS,
     DIMENSIONS,
-    METRICS,
     Catalog,
     Query,
     QueryError,
@@ -141,7 +139,7 @@ def _stickiness_summary(catalog: Catalog, query: Query) -> ir.Table | None:
     members = query.where.get(dimension or "", ())
     if dimension is None or len(members) > 1:
         return None
-    if query.start is not None and _period_start(query.start, query.grain) != query.start:
+    if query.start is not None and period_start(query.start, query.grain) != query.start:
         return None
     table = catalog.table("rollup.stickiness")
     table = table.filter((table.grain == query.grain) & (table.dimension == dimension))
@@ -157,15 +155,6 @@ def _stickiness_summary(catalog: Catalog, query: Query) -> ir.Table | None:
         ),
         query,
     )
-
-
-def _period_start(day: date, grain: str) -> date:
-    if grain == "week":
-        return day - timedelta(days=day.weekday())
-    if grain == "day":
-        return day
-    months = {"month": 1, "quarter": 3}[grain]
-    return date(day.year, (day.month - 1) // months * months + 1, 1)
 
 
 # Retention cohorts stored per slice (rollup.retention_cohorts): everything, and each member
@@ -189,91 +178,6 @@ def _retention_summary(catalog: Catalog, query: Query, entity: str) -> ir.Table 
         value=table.value,
     )
     return table.order_by(["period", "weeks_since", *query.by])
-
-
-# The refresh's table of daily active users per member of each slice (``daily_users_rollup``),
-# which every grain's stickiness sums: a day's distinct users do not depend on the period
-# holding it, so they are counted once, not once per grain (8 of 14 distinct counts of
-# every user-day at medium scale).
-DAILY_USERS = "rollup.daily_users"
-
-
-def daily_users_rollup(catalog: Catalog, dimension: str) -> ir.Table:
-    """Rows of rollup.daily_users for one slice: per day and member, the distinct users."""
-    by = () if dimension == "*" else (dimension,)
-    daily = _activity(catalog, Query(by, {}, "day", live=True))
-    per_day = daily.group_by(["day", *by]).aggregate(dau=daily.user_key.nunique())
-    return per_day.select(
-        dimension=ibis.literal(dimension),
-        member=per_day[dimension] if by else ibis.literal("*").cast("string"),
-        day=per_day.day,
-        dau=per_day.dau.cast("int64"),
-    )
-
-
-def stickiness_rollup(catalog: Catalog, grain: str, dimension: str) -> ir.Table:
-    """Rows of rollup.stickiness for one grain and slice, over all the data: per period and
-    member, the summed daily active users, the days with activity in the member and in all,
-    and the period's active users (the parts ``stickiness`` divides). Reads the daily
-    counts of rollup.daily_users (the days with activity in all are those of slice '*') and
-    the period's active users from rollup.active_counts, which the refresh fills first."""
-    daily = catalog.table(DAILY_USERS)
-    daily = daily.mutate(period=period_of(daily.day, grain))
-    per_day = daily.filter(daily.dimension == dimension)
-    parts = per_day.group_by(["period", "member"]).aggregate(
-        user_days=per_day.dau.sum(), member_days=per_day.day.nunique()
-    )
-    everything = daily.filter(daily.dimension == "*")
-    all_days = everything.group_by("period").aggregate(all_days=everything.day.nunique())
-    counts = catalog.table("rollup.active_counts")
-    users = counts.filter(
-        (counts.metric == "active_users")
-        & (counts.grain == grain)
-        & (counts.dimension == dimension)
-    ).select("period", "member", "value")
-    joined = parts.join(all_days, "period").join(users, ["period", "member"])
-    return joined.select(
-        grain=ibis.literal(grain),
-        period=joined.period,
-        dimension=ibis.literal(dimension),
-        member=joined.member,
-        user_days=joined.user_days.cast("int64"),
-        member_days=joined.member_days.cast("int64"),
-        all_days=joined.all_days.cast("int64"),
-        active_users=joined.value.cast("int64"),
-    )
-
-
-def retention_rollup(catalog: Catalog, dimension: str) -> ir.Table:
-    """Rows of rollup.retention_cohorts (weekly user cohorts) for one slice."""
-    by = () if dimension == "*" else (dimension,)
-    table = user_retention(catalog, Query(by=by, grain="week", live=True))
-    return table.select(
-        dimension=ibis.literal(dimension),
-        member=table[dimension] if by else ibis.literal("*"),
-        period=table.period,
-        weeks_since=table.weeks_since.cast("int64"),
-        cohort_size=table.cohort_size.cast("int64"),
-        retained=table.retained.cast("int64"),
-        value=table.value.cast("float64"),
-    )
-
-
-def active_counts_rollup(
-    catalog: Catalog, metric: str, grain: str, dimension: str, start: date, end: date
-) -> ir.Table:
-    """Rows of rollup.active_counts for one metric, grain and slice, over a date range."""
-    by = () if dimension == "*" else (dimension,)
-    query = Query(by=by, grain=grain, start=start, end=end, live=True)
-    table = METRICS[metric].compute(catalog, query)
-    return table.select(
-        metric=ibis.literal(metric),
-        grain=ibis.literal(grain),
-        period=table.period,
-        dimension=ibis.literal(dimension),
-        member=table[dimension] if by else ibis.literal("*"),
-        value=table.value.cast("int64"),
-    )
 
 
 @metric(
