@@ -105,6 +105,12 @@ def batch_commit(
     finally:
         # After prepare: reading the file may add notices (e.g. credits counted).
         result.notices += batch.notices
+    if not quarantine and _loads_directly(batch):
+        after = json.dumps(batch.advance_cursor(cursor), sort_keys=True)
+        if _load_direct(
+            conn, source=source, batch=batch, result=result, started=started, cursor=after
+        ):
+            return result
     result.report.extend(batch.errors)
     result.report.extend(*_input_errors(conn, batch))
     bad: dict[str, str] = {}  # stage table → SQL for its bad-row filter
@@ -141,6 +147,142 @@ def batch_commit(
         raise
     result.committed = True
     return result
+
+
+def _loads_directly(batch: Batch) -> bool:
+    # One stage of one row per input row, and nothing to report for rows that load.
+    if batch.errors or batch.input_checks or len(batch.stages) != 1:
+        return False
+    stage = batch.stages[0]
+    return bool(stage.input_key) and not (stage.children_of or stage.warnings or stage.prepared)
+
+
+def _load_direct(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    batch: Batch,
+    result: BatchResult,
+    started: Any,
+    cursor: str,
+) -> bool:
+    """Load a prepared batch with nothing to report from ``_in`` straight into the raw
+    table, in one transaction; False (and nothing written) when there is something to
+    report, for the caller to stage the batch, which names every problem.
+
+    The staged way writes every row twice (the staged table, then the raw table) to name
+    the rows that fail; a batch where none fails needs only the second. The ids are read
+    first, alone: the rows of an id found more than once (few) are set aside, and if they
+    pass their checks and each id's copies are the same, every other row is inserted, then
+    one row per repeated id. A row failing a check stops that insert (``error``). Repeats
+    are never inserted and then deleted: deleting rows of the transaction's own insert
+    makes DuckDB write the whole insert again at commit.
+    """
+    stage = batch.stages[0]
+    table = f"raw.{stage.table}"
+    key = ", ".join(RAW_TABLES[stage.table][1])
+    listed = ", ".join(columns_of(stage.table))
+    failing = " OR ".join(_is(check.bad) for check in stage.checks) or "false"
+    # Ids are grouped by their hash (cheaper than the text); an id sharing its hash with a
+    # repeated one is only set aside with it, and inserted on its own all the same.
+    key_hash = f"hash({', '.join(f'i.{name}' for name in stage.input_key)})"
+
+    def rows(join: str) -> str:
+        # The stage's rows, of the input rows the join keeps: joined where ``_in`` is read,
+        # so the stage's work is done for those rows alone.
+        return (
+            f"WITH _in AS (SELECT i.* FROM temp.main._in i {join} _repeated r "
+            f"ON {key_hash} = r._key) SELECT * FROM ({stage.select_sql})"
+        )
+
+    try:
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE _repeated AS "
+            f"SELECT {key_hash} AS _key FROM _in i GROUP BY ALL HAVING count(*) > 1"
+        )
+        repeated = conn.execute("SELECT count(*) FROM _repeated").fetchone()[0] > 0
+        set_aside = 0
+        if repeated:
+            conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE _repeats AS "
+                f"SELECT {listed}, ({failing}) AS _failing FROM ({rows('SEMI JOIN')})"
+            )
+            set_aside, ids, unfit = conn.execute(
+                f"SELECT count(*), count(DISTINCT row({key})), bool_or(_failing) OR EXISTS "
+                f"(SELECT 1 FROM _repeats GROUP BY {key} "
+                f"HAVING count(DISTINCT {_content_hash(listed.split(', '))}) > 1) "
+                "FROM _repeats"
+            ).fetchone()
+            if unfit:
+                return False
+        had_rows = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+    except duckdb.Error:
+        return False
+    insert = f"INSERT INTO {table} ({listed}, _source, _batch, _loaded_at)"
+    parameters = [source, result.batch_id]
+    others = rows("ANTI JOIN") if repeated else f"SELECT * FROM ({stage.select_sql})"
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        # As in _merge: rows need no order in the raw table, so every core writes.
+        conn.execute("SET preserve_insertion_order = false")
+        try:
+            inserted = conn.execute(
+                f"{insert} SELECT {listed}, ?, ?, now() FROM ({others}) "
+                f"WHERE CASE WHEN {failing} THEN error('a row fails a check') ELSE true END",
+                parameters,
+            ).fetchone()[0]
+        finally:
+            conn.execute("RESET preserve_insertion_order")
+        if inserted + set_aside != result.rows_in:
+            # Not one staged row per input row after all: counted the staged way.
+            conn.execute("ROLLBACK")
+            return False
+        skipped = 0
+        if repeated:
+            conn.execute(
+                f"{insert} SELECT DISTINCT ON ({key}) {listed}, ?, ?, now() FROM _repeats",
+                parameters,
+            )
+            skipped = set_aside - ids
+        if had_rows:
+            same = " AND ".join(f"b.{k} = t.{k}" for k in RAW_TABLES[stage.table][1])
+            conn.execute(
+                f"DELETE FROM {table} t WHERE t._batch IS DISTINCT FROM ? AND EXISTS "
+                f"(SELECT 1 FROM {table} b WHERE b._batch = ? AND {same})",
+                [result.batch_id, result.batch_id],
+            )
+        loaded = result.rows_in - skipped
+        conn.execute(
+            f"INSERT INTO meta.batches ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, ?, now(), ?)",
+            [result.batch_id, source, stage.table, result.rows_in, loaded, started, cursor],
+        )
+        conn.execute("COMMIT")
+    except duckdb.Error:
+        # A row failing a check, or what only reading all of the file meets (a row with too
+        # many columns): the staged way reads it again and says where.
+        conn.execute("ROLLBACK")
+        return False
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    result.committed = True
+    result.rows_loaded, result.rows_skipped = loaded, skipped
+    if skipped:
+        result.notices.append(_repeats_notice(batch.label, skipped))
+    return True
+
+
+def _content_hash(columns: list[str], alias: str = "") -> str:
+    # What tells an exact repeat from a conflicting one: every business column.
+    packed = ", ".join(f"{alias}{name}" for name in columns)
+    return f"md5(to_json(struct_pack({packed}))::VARCHAR)"
+
+
+def _repeats_notice(file: str, same: int) -> str:
+    return (
+        f"{file}: {same} rows repeat an earlier row exactly (same id, same content); "
+        "only the first of each counts, the repeats are skipped."
+    )
 
 
 def _count_records(
@@ -325,7 +467,7 @@ def _mark_duplicates(
     )
     if not conn.execute("SELECT count(*) FROM _repeated").fetchone()[0]:
         return []
-    columns = ", ".join(f"s.{name}" for name in columns_of_stage(conn, staged))
+    columns = columns_of_stage(conn, staged)
     # IS NOT DISTINCT FROM: rows missing their id repeat each other too.
     matches = " AND ".join(f"s.{name} IS NOT DISTINCT FROM r.{name}" for name in key)
     conn.execute(
@@ -338,7 +480,7 @@ def _mark_duplicates(
                    min(_row) OVER w AS _first_row
             FROM (
                 SELECT s._row, {", ".join(f"s.{name}" for name in key)},
-                       md5(to_json(struct_pack({columns}))::VARCHAR) AS _hash
+                       {_content_hash(columns, "s.")} AS _hash
                 FROM {staged} s SEMI JOIN _repeated r ON {matches}
             )
             WINDOW w AS (PARTITION BY {keys})
@@ -351,12 +493,7 @@ def _mark_duplicates(
         f"UPDATE {staged} SET _dup_conflict = true, _dup_first = r._first_row "
         f"FROM _repeats r WHERE {staged}._row = r._row AND r._conflict"
     )
-    if not same:
-        return []
-    return [
-        f"{file}: {same} rows repeat an earlier row exactly (same id, same content); "
-        "only the first of each counts, the repeats are skipped."
-    ]
+    return [_repeats_notice(file, same)] if same else []
 
 
 def columns_of_stage(conn: duckdb.DuckDBPyConnection, staged: str) -> list[str]:

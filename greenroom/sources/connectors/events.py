@@ -41,12 +41,20 @@ def _property(settings: dict[str, Any], name: str, default: str) -> str:
 
 def group_value(groups_sql: str, group_type: str | None) -> str:
     """SQL for an account id in a groups object ({"company": "acme"} or {"company": ["acme"]}):
-    the configured group type, else the first one."""
-    key = json_key(group_type) if group_type else f"'$.\"' || json_keys({groups_sql})[1] || '\"'"
-    value = f"({groups_sql} -> {key})"
-    return (
-        f"CASE WHEN json_type({value}) = 'ARRAY' THEN {value} ->> '$[0]' ELSE {value} ->> '$' END"
+    the configured group type, else the first one; NULL when ``groups_sql`` is no object or
+    an empty one.
+
+    The group is picked by path (the first one: ``$.*``, every value of an object in order),
+    so the small groups text is parsed once, not once for its type, once for its keys and
+    once per use of a path built from the first key. An extracted JSON value is written
+    without spaces: it is an array exactly when its text starts with "[".
+    """
+    value = (
+        f"({groups_sql} -> {json_key(group_type)})"
+        if group_type
+        else f"json_extract({groups_sql}, '$.*')[1]"
     )
+    return f"CASE WHEN starts_with({value}, '[') THEN {value} ->> '$[0]' ELSE {value} ->> '$' END"
 
 
 class EventsMixin:
@@ -189,9 +197,7 @@ class AmplitudeConnector(EventsMixin, JsonLinesConnector):
         select = f"""
             SELECT coalesce(j."$insert_id", j.uuid) AS event_id, j.event_type AS event,
                    j.user_id AS user_id, j.device_id AS anonymous_id,
-                   CASE WHEN j.groups IS NOT NULL AND json_type(j.groups) = 'OBJECT'
-                        AND len(json_keys(j.groups)) > 0 THEN {group} END
-                     AS account_id,
+                   {group} AS account_id,
                    {self.product_sql(props)} AS product_key, {self.feature_sql(props)} AS feature,
                    try_cast(j.event_time AS TIMESTAMPTZ) AS occurred_at,
                    try_cast(j.server_received_time AS TIMESTAMPTZ) AS received_at,
@@ -234,18 +240,6 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
     def table_batch(self, path, cursor):
         from greenroom.sources.connectors.tabular import table_file_batch
 
-        def restructure(select: str) -> str:
-            # The same shape as parsed JSON lines, so one stage serves both; made as the file
-            # is read (rewriting the read rows into it cost a second copy of every event).
-            return f"""
-                SELECT _row, _record, true AS _valid,
-                       struct_pack(uuid := uuid, event := event, distinct_id := distinct_id,
-                                   "timestamp" := "timestamp", created_at := created_at,
-                                   properties := try_cast(properties AS JSON),
-                                   properties_text := properties) AS j
-                FROM ({select})
-            """
-
         return table_file_batch(
             self,
             path,
@@ -253,48 +247,59 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
             fields=self.csv_fields,
             required={"uuid", "event", "distinct_id", "timestamp"},
             stages=self.stages(csv=True),
-            shape=restructure,
             # Staged straight from the file: properties that are not JSON are the stage's
             # check, not a check over a copy of the file made first.
             from_file=True,
         )
 
     def stages(self, csv: bool = False) -> list[Stage]:
-        # In JSON lines, properties may itself be JSON text (exports differ); parse it then.
-        raw = "j.properties"
-        # A JSON value is a string exactly when its text starts with a quote: told apart
-        # without parsing it (json_type would parse every event's properties once more).
+        """The events stage over ``_in``: JSON lines parsed into the struct ``j``, or a CSV
+        or Parquet file's columns as text (``_in`` has them by their field names). A file's
+        columns are read as they are, not packed into a struct like ``j``: a filter on the
+        id then reaches the file's reader, which reads only the rows it keeps."""
+
+        def field(name: str) -> str:
+            return f'"{name}"' if csv else f'j."{name}"'
+
+        rows = (
+            "SELECT *, try_cast(properties AS JSON) AS _json FROM _in"
+            if csv
+            else "SELECT *, j.properties AS _json FROM _in WHERE _valid"
+        )
+        # Text that is not JSON (CSV and Parquet only): the row is staged and fails a check.
+        unreadable = (
+            "CASE WHEN properties <> '' AND _json IS NULL THEN left(properties, 80) END"
+            if csv
+            else "NULL::VARCHAR"
+        )
+        # Properties may itself be JSON text (exports differ); parse it then. A JSON value is
+        # a string exactly when its text starts with a quote: told apart without parsing it
+        # (json_type would parse every event's properties once more). An object (nearly every
+        # event) is known by its first character, without the copy that trimming makes.
         props = (
-            f"coalesce(CASE WHEN starts_with(ltrim({raw}::VARCHAR), '\"') "
-            f"THEN try_cast({raw} ->> '$' AS JSON) ELSE {raw} END, '{{}}'::JSON)"
+            "coalesce(CASE WHEN starts_with(_json, '{') THEN _json "
+            "WHEN starts_with(ltrim(_json::VARCHAR), '\"') "
+            "THEN try_cast(_json ->> '$' AS JSON) ELSE _json END, '{}'::JSON)"
         )
         # Each event's properties are parsed once, into a struct of the three values read
         # from them: every `->>` on the JSON text parsed it again (six times an event).
         parsed, product, feature = self.parsed_properties("_props", extra={"$groups": "JSON"})
-        groups = "_p['$groups']"
-        group = group_value(groups, self.settings.get("group_type"))
-        valid = "" if csv else "AND _valid"
-        # Text that is not JSON (CSV and Parquet only): the row is staged and fails this.
-        unreadable = (
-            "CASE WHEN j.properties_text <> '' AND j.properties IS NULL "
-            "THEN left(j.properties_text, 80) END"
-            if csv
-            else "NULL::VARCHAR"
-        )
+        group = group_value("_p['$groups']", self.settings.get("group_type"))
         select = f"""
-            SELECT j.uuid AS event_id, j.event AS event, j.distinct_id AS user_id,
-                   NULL::VARCHAR AS anonymous_id,
-                   CASE WHEN json_type({groups}) = 'OBJECT' AND len(json_keys({groups})) > 0
-                        THEN {group} END AS account_id,
-                   {product} AS product_key, {feature} AS feature,
-                   try_cast(j.timestamp AS TIMESTAMPTZ) AS occurred_at,
-                   try_cast(j.created_at AS TIMESTAMPTZ) AS received_at,
-                   _props AS properties, 'posthog' AS source_format, _row, j.timestamp AS _ts,
-                   {unreadable} AS _unreadable
+            SELECT {field("uuid")} AS event_id, {field("event")} AS event,
+                   {field("distinct_id")} AS user_id, NULL::VARCHAR AS anonymous_id,
+                   {group} AS account_id, {product} AS product_key, {feature} AS feature,
+                   try_cast({field("timestamp")} AS TIMESTAMPTZ) AS occurred_at,
+                   try_cast({field("created_at")} AS TIMESTAMPTZ) AS received_at,
+                   _props AS properties, 'posthog' AS source_format, _row,
+                   {field("timestamp")} AS _ts, _unreadable
             FROM (
                 SELECT *, {parsed} AS _p
-                FROM (SELECT j, _row, {props} AS _props FROM _in WHERE true {valid})
+                FROM (SELECT *, {props} AS _props, {unreadable} AS _unreadable FROM ({rows}))
             )
         """
-        checks = [UNREADABLE_PROPERTIES, *EVENT_CHECKS] if csv else EVENT_CHECKS
-        return [Stage("events", select, checks)]
+        if csv:
+            return [
+                Stage("events", select, [UNREADABLE_PROPERTIES, *EVENT_CHECKS], input_key=("uuid",))
+            ]
+        return [Stage("events", select, EVENT_CHECKS)]

@@ -7,7 +7,7 @@ the connector needs. CSV is read with DuckDB's sniffer, every column as text; Pa
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,6 @@ def csv_prepare(
     drop: set[int],
     keep_record: bool = True,
     absent: Iterable[str] = (),
-    shape: Callable[[str], str] | None = None,
     view: bool = False,
 ) -> int:
     """Create ``_in(_row, _record, <field>...)`` from a CSV or Parquet file, columns mapped.
@@ -145,11 +144,10 @@ def csv_prepare(
     ``columns`` maps each wanted field to the file's column; ``first_row`` is the row number
     of the first record (2 for a whole CSV: the header is row 1); ``drop`` rows were blanked.
     Without ``keep_record`` the row is not kept as JSON (only quarantine needs it, and writing
-    it costs more than reading the file). ``absent`` fields are NULL columns. ``shape`` turns
-    that SELECT into the one ``_in`` is made of (a connector's own layout), so the file is
-    read and ``_in`` written once, never rewritten. With ``view``, a Parquet file's ``_in``
-    (no rows dropped, none kept) is a view of the file: the stage reads the file itself, and
-    no copy of every row is made first (0.6 of 5.5 CPU-s per million PostHog events).
+    it costs more than reading the file). ``absent`` fields are NULL columns. With ``view``,
+    a Parquet file's ``_in`` (no rows dropped, none kept) is a view of the file: the stage
+    reads the file itself, and no copy of every row is made first (0.6 of 5.5 CPU-s per
+    million PostHog events).
     """
     select = table_select(
         path, columns, first_row=first_row, keep_record=keep_record, absent=absent
@@ -158,7 +156,7 @@ def csv_prepare(
     # Only Parquet, numbered by the reader, can be a view.
     made = "VIEW" if view and numbered and not drop else "TABLE"
     drop_input(conn)
-    conn.execute(f"CREATE TEMP {made} _in AS {shape(select) if shape else select}")
+    conn.execute(f"CREATE TEMP {made} _in AS {select}")
     if not numbered:
         number_rows(conn, "_in", first_row=first_row)
     if drop:

@@ -6,7 +6,7 @@ name. Values stay text until SQL casts them, so a wrong type is a row error, not
 """
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +42,11 @@ def table_file_batch(
     fields: Fields,
     required: set[str],
     stages: list[Stage],
-    shape: Callable[[str], str] | None = None,
     input_checks: list[Check] | None = None,
     from_file: bool = False,
 ) -> Batch | None:
     """The batch for what is new in a CSV or Parquet file since ``cursor``. ``from_file``:
-    the stages read the file itself (``_in`` is a view; they must read it only once)."""
+    the stages read a Parquet file itself (``_in`` is a view; they must read it only once)."""
     quarantine = bool(connector.settings.get("quarantine"))
     overrides = connector.settings.get("columns") or {}
     if path.suffix.lower() == ".parquet":
@@ -98,7 +97,6 @@ def table_file_batch(
                 drop=drop,
                 keep_record=quarantine,
                 absent=[name for name in fields if name not in columns],
-                shape=shape,
                 view=from_file,
             )
         except duckdb.Error as error:
