@@ -36,6 +36,7 @@ SCALES = {
     "large": (6000, 21_000_000),
 }
 DAY = 86400
+EPOCH = date(1970, 1, 1)
 PRICE_RISE = date(2025, 9, 1)
 PAY_LAUNCH = date(2026, 3, 2)
 EUR_COUNTRIES = {"DE", "AT", "FR", "BE", "NL", "LU", "ES", "IT", "PT", "IE", "FI"}
@@ -73,9 +74,9 @@ class BusinessFiles:
     costs: Path
     headcount: Path
     fx_rates: Path
-    # The events just written, kept in memory for the next step (the demo's PostHog export):
+    # The events just drawn, kept in memory for the next step (the demo's PostHog export):
     # reading 5 million rows back from the file cost seconds. None for files found on disk.
-    events_table: pa.Table | None = dataclasses.field(default=None, compare=False, repr=False)
+    drawn_events: "DrawnEvents | None" = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def business_files(out_dir: Path) -> BusinessFiles:
@@ -105,8 +106,11 @@ def generate(
     seed: int = 7,
     end: date | None = None,
     crm_accounts: list[tuple[str, str, str, str]] | None = None,
+    segment_export: bool = True,
 ) -> BusinessFiles:
-    """Write two years up to ``end`` (default yesterday, UTC) into ``out_dir``."""
+    """Write two years up to ``end`` (default yesterday, UTC) into ``out_dir``. Without
+    ``segment_export`` the events are drawn but not written as Segment's export (the demo
+    loads them as PostHog's, written from ``drawn_events``)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}")
     end = end or datetime.now(UTC).date() - timedelta(days=1)
@@ -120,9 +124,15 @@ def generate(
     rates = _write_fx(files.fx_rates, rng, start - timedelta(days=1000), end)
     prices = _write_catalogue(files)
     subscriptions = _write_billing(files, rng, accounts, prices, start, end, rates)
-    events = _write_events(files.events, rng, subscriptions, n_events, end)
+    events = _draw_events(rng, subscriptions, n_events)
+    if segment_export:
+        write_parquet(
+            tracks_table(events),
+            files.events,
+            dictionary=("event", "group_id", "product", "feature"),
+        )
     _write_people_and_costs(files, rng, start, end)
-    return dataclasses.replace(files, events_table=events)
+    return dataclasses.replace(files, drawn_events=events)
 
 
 def accounts_from_crm(salesforce_accounts: Path, hubspot_companies: Path) -> list[tuple]:
@@ -382,15 +392,52 @@ def _credit_note(customer: str, on: date, amount: int, price: dict) -> dict:
             "status": "issued", "total": int(amount), "reason": "order_change"}  # fmt: skip
 
 
-def _write_events(path: Path, rng, subscriptions: list[dict], n_events: int, end: date) -> pa.Table:
-    """Segment tracks: one row per event, drawn in proportion to seats * active days.
+@dataclass(frozen=True)
+class DrawnEvents:
+    """The generated product events as numbers, one entry per event in the file's (time)
+    order; text is made from them only when a file is written, from small dictionaries."""
 
-    Everything is drawn, deduplicated-by-retry and sorted as numbers; text columns are built
-    once, at the end, from small dictionaries (accounts, products, features): reordering
-    millions of strings was most of the sandbox's generation time."""
-    starts = np.array([(s["start"] - date(1970, 1, 1)).days for s in subscriptions])
+    number: np.ndarray  # the event as drawn: its id is msg-<number>, repeated by a duplicate
+    account: np.ndarray  # into account_names
+    user: np.ndarray  # the user's number within the account
+    anonymous: np.ndarray  # bool: sent before the user signed in
+    product: np.ndarray  # into product_names
+    feature: np.ndarray  # into feature_names (ignored for a page view)
+    page_view: np.ndarray  # bool: "Page Viewed", no feature; else "Feature Used"
+    sent: np.ndarray  # seconds since the epoch, UTC
+    received: np.ndarray  # seconds since the epoch, UTC
+    account_names: np.ndarray
+    product_names: np.ndarray
+    feature_names: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.number)
+
+    def where(self, keep: np.ndarray) -> "DrawnEvents":
+        """Only the events ``keep`` (a boolean mask) selects, in the same order."""
+        columns = ("number", "account", "user", "anonymous", "product", "feature", "page_view",
+                   "sent", "received")  # fmt: skip
+        return dataclasses.replace(self, **{name: getattr(self, name)[keep] for name in columns})
+
+    def text(self, column: str) -> pa.Array:
+        """``account``, ``product`` or ``feature`` as a string column."""
+        return _text(getattr(self, column), getattr(self, f"{column}_names"))
+
+    def user_ids(self) -> pa.Array:
+        """Each event's user as ``<account>-u<number>``, anonymous or not."""
+        return pc.binary_join_element_wise(
+            self.text("account"), pa.array(self.user).cast(pa.string()), "-u"
+        )
+
+
+def _draw_events(rng, subscriptions: list[dict], n_events: int) -> DrawnEvents:
+    """One event per draw, in proportion to seats * active days.
+
+    Everything is drawn, deduplicated-by-retry and sorted as numbers: reordering millions of
+    strings was most of the sandbox's generation time."""
+    starts = np.array([(s["start"] - EPOCH).days for s in subscriptions])
     # The last day is included: usage runs up to and including ``end``.
-    ends = np.array([(s["end"] - date(1970, 1, 1)).days + 1 for s in subscriptions])
+    ends = np.array([(s["end"] - EPOCH).days + 1 for s in subscriptions])
     users = np.array([max(1, int(s["seats"] * 0.3)) for s in subscriptions])
     weights = users * np.maximum(ends - starts, 1)
     picked = rng.choice(len(subscriptions), size=n_events, p=weights / weights.sum())
@@ -409,7 +456,7 @@ def _write_events(path: Path, rng, subscriptions: list[dict], n_events: int, end
         [s["product"] for s in subscriptions], return_inverse=True
     )
     product = product_of[picked]
-    feature_names = [name for key in product_names for name in FEATURES[key]]
+    feature_names = np.array([name for key in product_names for name in FEATURES[key]])
     first_feature = np.cumsum([0] + [len(FEATURES[key]) for key in product_names])[:-1]
     feature_count = np.array([len(FEATURES[key]) for key in product_names])
     feature = first_feature[product] + np.minimum(rng.integers(0, 3, n), feature_count[product] - 1)
@@ -421,27 +468,45 @@ def _write_events(path: Path, rng, subscriptions: list[dict], n_events: int, end
     duplicates = np.sort(rng.choice(n, size=n // 200, replace=False))
     rows = np.concatenate([np.arange(n), duplicates])
     rows = rows[np.argsort(seconds[rows], kind="stable")]
-    account = _text(account_of[picked[rows]], account_names)
-    user = pc.binary_join_element_wise(account, pa.array(user_number[rows]).cast(pa.string()), "-u")
-    is_anonymous = pa.array(anonymous[rows])
-    missing_feature = pa.array(no_feature[rows])
-    table = pa.table({
+    return DrawnEvents(
+        number=rows,
+        account=account_of[picked[rows]],
+        user=user_number[rows],
+        anonymous=anonymous[rows],
+        product=product[rows],
+        feature=feature[rows],
+        page_view=no_feature[rows],
+        sent=seconds[rows],
+        received=seconds[rows] + delay[rows],
+        account_names=account_names,
+        product_names=product_names,
+        feature_names=feature_names,
+    )
+
+
+def instants(seconds: np.ndarray) -> pa.Array:
+    """Seconds since the epoch as UTC timestamps (in microseconds, as the exports hold them)."""
+    return pa.array(seconds * 1_000_000, pa.timestamp("us", tz="UTC"))
+
+
+def tracks_table(events: DrawnEvents) -> pa.Table:
+    """The events as Segment ``track`` calls (the columns of its Parquet export)."""
+    user = events.user_ids()
+    is_anonymous = pa.array(events.anonymous)
+    page_view = pa.array(events.page_view)
+    return pa.table({
         "id": pc.binary_join_element_wise(
-            pa.scalar("msg"), pa.array(rows).cast(pa.string()), "-"),
-        "event": pc.if_else(missing_feature, pa.scalar("Page Viewed"), pa.scalar("Feature Used")),
+            pa.scalar("msg"), pa.array(events.number).cast(pa.string()), "-"),
+        "event": pc.if_else(page_view, pa.scalar("Page Viewed"), pa.scalar("Feature Used")),
         "user_id": pc.if_else(is_anonymous, pa.scalar(None, pa.string()), user),
         "anonymous_id": pc.if_else(is_anonymous, pc.binary_join_element_wise(
             pa.scalar("anon"), user, "-"), pa.scalar(None, pa.string())),
-        "group_id": account,
-        "timestamp": pa.array(seconds[rows] * 1_000_000, pa.timestamp("us", tz="UTC")),
-        "received_at": pa.array(
-            (seconds[rows] + delay[rows]) * 1_000_000, pa.timestamp("us", tz="UTC")),
-        "product": _text(product[rows], product_names),
-        "feature": pc.if_else(
-            missing_feature, pa.scalar(None, pa.string()), _text(feature[rows], feature_names)),
+        "group_id": events.text("account"),
+        "timestamp": instants(events.sent),
+        "received_at": instants(events.received),
+        "product": events.text("product"),
+        "feature": pc.if_else(page_view, pa.scalar(None, pa.string()), events.text("feature")),
     })  # fmt: skip
-    write_parquet(table, path, dictionary=("event", "group_id", "product", "feature"))
-    return table
 
 
 def write_parquet(table: pa.Table, path: Path, *, dictionary: tuple[str, ...]) -> None:
@@ -542,9 +607,9 @@ def _add_months(day: date, months: int) -> date:
 
 
 def _ts(day: date | None) -> int | None:
-    return (
-        None if day is None else int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-    )
+    """Midnight UTC of ``day`` in seconds since the epoch (by arithmetic: a datetime per
+    call, hundreds of thousands of them, was a second of the billing's time)."""
+    return None if day is None else (day - EPOCH).days * DAY
 
 
 def _jsonl(path: Path, docs: list[dict]) -> None:

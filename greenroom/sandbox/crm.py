@@ -104,6 +104,15 @@ class CrmFiles:
     outreach: Path
 
 
+def crm_files(out_dir: Path) -> CrmFiles:
+    """Where ``crm_generate`` writes (or wrote) each file in ``out_dir``."""
+    return CrmFiles(*(out_dir / name for name in (
+        "sales-team.json", "salesforce-accounts.csv", "salesforce-contacts.csv",
+        "hubspot-companies.csv", "hubspot-contacts.csv", "research-consent.csv",
+        "outreach.csv",
+    )))  # fmt: skip
+
+
 def crm_generate(
     *, out_dir: Path, scale: str, seed: int, organisation: Path, now: datetime | None = None
 ) -> CrmFiles:
@@ -117,11 +126,7 @@ def crm_generate(
     fake.seed_instance(seed + 2)
     org = json.loads(organisation.read_text())
     accounts_n, reps_per_region, csm_n = SIZES[scale]
-    files = CrmFiles(*(out_dir / name for name in (
-        "sales-team.json", "salesforce-accounts.csv", "salesforce-contacts.csv",
-        "hubspot-companies.csv", "hubspot-contacts.csv", "research-consent.csv",
-        "outreach.csv",
-    )))  # fmt: skip
+    files = crm_files(out_dir)
     used_names = {person["name"] for person in org["people"]}
     reps, csms, team_doc = _sales_team(fake, used_names, reps_per_region, csm_n)
     files.sales_team.write_text(json.dumps(team_doc, indent=2) + "\n")

@@ -4,12 +4,13 @@ refreshed into metrics."""
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from greenroom.accounts.models import Workspace
 from greenroom.jobs.registry import run_now
@@ -17,10 +18,63 @@ from greenroom.metrics.tasks import refresh
 from greenroom.sandbox import business, planted_changes
 from greenroom.sandbox import experiments as sandbox_experiments
 from greenroom.sandbox.crm import CrmFiles
+from greenroom.sandbox.steps import BuildSteps
 from greenroom.sources import services as source_services
 from greenroom.sources.choices import SourceKind
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BusinessExports:
+    """The business files as the connectors load them, and the day they run to."""
+
+    fx_rates: Path
+    stripe: Path  # every stripe-*.jsonl of the folder
+    events: Path  # PostHog's export of product usage
+    costs: Path
+    headcount: Path
+    experiments: Path  # PostHog's export of the experiments' exposures and outcomes
+    end: date
+
+
+def business_exports_write(
+    *, out_dir: Path, scale: str, seed: int, crm: CrmFiles, end: date
+) -> BusinessExports:
+    """Write the billing, usage, cost, headcount and FX files running to ``end`` (included),
+    with the notable changes planted in them, for the accounts of the ``crm`` exports."""
+    folder = out_dir / "business"
+    files = business.generate(
+        out_dir=folder,
+        scale=scale,
+        seed=seed,
+        end=end,
+        crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
+        segment_export=False,  # loaded as PostHog's export only
+    )
+    planting = planted_changes.plant(files, end=end, seed=seed)  # notable changes (health)
+    if files.drawn_events is None:
+        raise RuntimeError("business.generate returned no drawn events")
+    events = posthog_export(planting.events(files.drawn_events), folder / "posthog-events.parquet")
+    exposures = sandbox_experiments.exposure_file(
+        events, folder / "posthog-experiments.parquet", seed=seed
+    )
+    return BusinessExports(
+        fx_rates=files.fx_rates,
+        stripe=folder / "stripe-*.jsonl",
+        events=events,
+        costs=files.costs,
+        headcount=files.headcount,
+        experiments=exposures,
+        end=end,
+    )
+
+
+def data_end() -> date:
+    """The last day of the generated business data: yesterday (UTC). The refresh reads the
+    business as of that day too, or today's renewals, which the files do not hold, would read
+    as churn."""
+    return datetime.now(UTC).date() - timedelta(days=1)
 
 
 def sandbox_business_data(
@@ -31,95 +85,96 @@ def sandbox_business_data(
     seed: int,
     crm: CrmFiles,
     progress: Progress = lambda _: None,
+    steps: BuildSteps | None = None,
+    exports: BusinessExports | None = None,
 ) -> None:
-    """Generate, sync and refresh the sandbox's business data."""
-    started = time.monotonic()
-    # The files run to yesterday; the refresh reads the business as of that day too, or
-    # today's renewals, which the files do not hold, would read as churn.
-    end = datetime.now(UTC).date() - timedelta(days=1)
-    files = business.generate(
-        out_dir=out_dir / "business",
-        scale=scale,
-        seed=seed,
-        end=end,
-        crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
-    )
-    planting = planted_changes.plant(files, end=end, seed=seed)  # the notable changes (health)
-    events = posthog_export(
-        files.events_table if files.events_table is not None else files.events,
-        out_dir / "business" / "posthog-events.parquet",
-        plant=planting.events,
-    )
-    exposures = sandbox_experiments.exposure_file(
-        events, out_dir / "business" / "posthog-experiments.parquet", seed=seed
-    )
-    progress(f"  generated billing, usage, cost and headcount files ({_since(started)})")
-    experiment_source = ("posthog-experiments", SourceKind.POSTHOG, exposures, {})
-    for name, kind, paths, settings in [*_sources(files, events), experiment_source]:
-        source = source_services.source_create(
-            actor=None,
-            workspace=workspace,
-            name=name,
-            kind=kind,
-            trusted=True,
-            settings={"path": str(paths), **settings},
-            schedule="",
-        )
-        run = source_services.source_sync(source=source)
-        progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
-    run_now(refresh, workspace_id=workspace.pk, full=True, as_of=end.isoformat())
-    progress(f"  refreshed the metrics ({_since(started)})")
-    sandbox_experiments.register(workspace=workspace)
-    progress(f"  registered and analysed the experiments ({_since(started)})")
+    """Sync and refresh the sandbox's business data: the ``exports`` already written, or
+    written now."""
+    steps = steps or BuildSteps()
+    if exports is None:
+        with steps.step("Billing, usage, cost and headcount files"):
+            exports = business_exports_write(
+                out_dir=out_dir, scale=scale, seed=seed, crm=crm, end=data_end()
+            )
+    with steps.step("Synced through the connectors"):
+        for name, kind, path in _sources(exports):
+            started = time.monotonic()
+            source = source_services.source_create(
+                actor=None,
+                workspace=workspace,
+                name=name,
+                kind=kind,
+                trusted=True,
+                settings={"path": str(path)},
+                schedule="",
+            )
+            run = source_services.source_sync(source=source)
+            progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
+    with steps.step("Metrics refreshed (full)"):
+        run_now(refresh, workspace_id=workspace.pk, full=True, as_of=exports.end.isoformat())
+    with steps.step("Experiments registered and analysed"):
+        sandbox_experiments.register(workspace=workspace)
 
 
-def posthog_export(
-    tracks: Path | pa.Table, out: Path, plant: Callable[[pa.Table], pa.Table] | None = None
-) -> Path:
+def posthog_export(events: business.DrawnEvents, out: Path) -> Path:
     """The generated product events as PostHog's Parquet batch export writes them: one row
     per event with uuid, event, distinct_id, timestamp, created_at and a JSON properties
-    column holding the product, the feature and the account (``$groups``). ``tracks`` is the
-    Segment tracks file, or the table just written to it."""
-    table = tracks if isinstance(tracks, pa.Table) else pq.read_table(tracks)
-    if plant is not None:
-        table = plant(table)
-    feature = table["feature"]
-    # Scalars broadcast: building whole columns of constant text is what made this slow.
-    quoted_feature = pc.if_else(
-        pc.is_null(feature), pa.scalar("null"), _join('"', pc.fill_null(feature, ""), '"')
-    )
-    properties = _join(
-        '{"product":"', table["product"], '","feature":', quoted_feature,
-        ',"$groups":{"company":"', table["group_id"], '"}}',
-    )  # fmt: skip
+    column holding the product, the feature and the account (``$groups``)."""
+    user = events.user_ids()
     export = pa.table(
         {
-            "uuid": table["id"],
-            "event": table["event"],
-            "distinct_id": pc.coalesce(table["user_id"], table["anonymous_id"]),
-            "timestamp": table["timestamp"],
-            "created_at": table["received_at"],
-            "properties": properties,
+            "uuid": pc.binary_join_element_wise(
+                pa.scalar("msg"), pa.array(events.number).cast(pa.string()), "-"
+            ),
+            "event": pc.if_else(
+                pa.array(events.page_view), pa.scalar("Page Viewed"), pa.scalar("Feature Used")
+            ),
+            "distinct_id": pc.if_else(
+                pa.array(events.anonymous), pc.binary_join_element_wise("anon", user, "-"), user
+            ),
+            "timestamp": business.instants(events.sent),
+            "created_at": business.instants(events.received),
+            "properties": _properties(events),
         }
     )
-    business.write_parquet(export, out, dictionary=("event",))
+    business.write_parquet(export, out, dictionary=("event", "distinct_id", "properties"))
     return out
 
 
-def _join(*parts) -> pa.ChunkedArray:
-    return pc.binary_join_element_wise(
-        *(pa.scalar(part) if isinstance(part, str) else part for part in parts), ""
+def _properties(events: business.DrawnEvents) -> pa.Array:
+    """Each event's properties as JSON: its product, its feature (null for a page view) and
+    its account. Written once per (product or feature, account) and picked by code, as
+    joining millions of strings piece by piece took seconds."""
+    products = [(str(product), None) for product in events.product_names]
+    features = [
+        (str(product), str(feature))
+        for product in events.product_names
+        for feature in business.FEATURES[str(product)]
+    ]
+    texts = [
+        f'{{"product":"{product}","feature":{_json_text(feature)},"$groups":{{"company":"{account}"}}}}'
+        for product, feature in products + features
+        for account in events.account_names
+    ]
+    pair = np.where(events.page_view, events.product, len(products) + events.feature)
+    codes = pair * len(events.account_names) + events.account
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(texts)).cast(
+        pa.string()
     )
 
 
-def _sources(files: business.BusinessFiles, events: Path) -> list[tuple[str, str, Path, dict]]:
-    stripe_folder = files.stripe_customers.parent / "stripe-*.jsonl"
+def _json_text(text: str | None) -> str:
+    return "null" if text is None else f'"{text}"'
+
+
+def _sources(exports: BusinessExports) -> list[tuple[str, str, Path]]:
     return [
-        ("fx-rates", SourceKind.FX_RATES, files.fx_rates, {}),
-        ("stripe-billing", SourceKind.STRIPE_FILES, stripe_folder, {}),
-        ("posthog-events", SourceKind.POSTHOG, events, {}),
-        ("general-ledger", SourceKind.COSTS, files.costs, {}),
-        ("hr-headcount", SourceKind.HEADCOUNT, files.headcount, {}),
+        ("fx-rates", SourceKind.FX_RATES, exports.fx_rates),
+        ("stripe-billing", SourceKind.STRIPE_FILES, exports.stripe),
+        ("posthog-events", SourceKind.POSTHOG, exports.events),
+        ("general-ledger", SourceKind.COSTS, exports.costs),
+        ("hr-headcount", SourceKind.HEADCOUNT, exports.headcount),
+        ("posthog-experiments", SourceKind.POSTHOG, exports.experiments),
     ]
 
 

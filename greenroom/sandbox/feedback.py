@@ -334,13 +334,15 @@ def sandbox_feedback(
     seed: int,
     crm: CrmFiles,
     progress: Callable[[str], None] = lambda _: None,
+    files: FeedbackFiles | None = None,
 ) -> FeedbackFiles:
-    """Write the sandbox's feedback exports and import them (``greenroom demo`` calls this)."""
+    """Import the sandbox's feedback exports (``files``, or written now) and triage them, then
+    build the themes (``greenroom demo`` calls this)."""
     progress("Importing feedback from Zendesk, Intercom, Salesforce, Gong and Google Play")
     started = time.monotonic()
-    files = feedback_generate(out_dir=out_dir, scale=scale, seed=seed, crm=crm)
+    files = files or feedback_generate(out_dir=out_dir, scale=scale, seed=seed, crm=crm)
     feedback_load(workspace=workspace, files=files, progress=progress)
     # Themes now; suggestions are learnt later by the "Learn suggestions" job (tens of seconds).
     progress(f"  {suggestions.themes_rebuild(workspace=workspace)} feedback themes built")
-    progress(f"  feedback written, imported and triaged in {time.monotonic() - started:.1f} s")
+    progress(f"  feedback imported and triaged in {time.monotonic() - started:.1f} s")
     return files

@@ -1,7 +1,7 @@
 """Notable changes planted in the sandbox's generated files, for the notable changes feed
 (greenroom/health) to find: seeded and deterministic, applied to the generated billing and
-ledger files and to the events table on its way to the PostHog export, before anything is
-synced, so they reach the metrics the way real data would.
+ledger files and to the drawn events on their way to the PostHog export, before anything
+is synced, so they reach the metrics the way real data would.
 
 In the last complete month before the files' end:
 
@@ -25,10 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from greenroom.sandbox.business import BusinessFiles
+from greenroom.sandbox.business import BusinessFiles, DrawnEvents
 
 CHURNED_ACCOUNTS = 12
 CHURN_SEGMENT = "Mid-market"
@@ -59,7 +57,7 @@ def target_month(end: date) -> date:
 
 class Planting:
     """The changes planted in the billing and ledger files; ``events`` plants the usage ones
-    in the events table on its way to the PostHog export (no second read and write of the
+    in the drawn events on their way to the PostHog export (no second read and write of the
     largest file), then records everything planted beside the files."""
 
     def __init__(self, files: BusinessFiles, *, end: date, seed: int) -> None:
@@ -68,21 +66,21 @@ class Planting:
         self.record = files.events.parent / "planted-changes.json"
         self.planted = _churn(files, self.month, self.rng) + _cost(files, self.month)
 
-    def events(self, table: pa.Table) -> pa.Table:
-        """``table`` (the generated tracks) without the planted months' dropped events."""
-        table, planted = _events(table, self.month, self.rng)
+    def events(self, drawn: DrawnEvents) -> DrawnEvents:
+        """The ``drawn`` events without the planted months' dropped ones."""
+        drawn, planted = _events(drawn, self.month, self.rng)
         self.planted += planted
         record = [
             {"kind": p.kind, "subject": p.subject, "month": p.month.isoformat()}
             for p in self.planted
         ]
         self.record.write_text(json.dumps(record, indent=1))
-        return table
+        return drawn
 
 
 def plant(files: BusinessFiles, *, end: date, seed: int) -> Planting:
     """Plant the changes in the billing and ledger ``files`` (rewritten in place); apply the
-    returned planting's ``events`` to the events table before it is written for loading."""
+    returned planting's ``events`` to the drawn events before they are written for loading."""
     return Planting(files, end=end, seed=seed)
 
 
@@ -138,52 +136,41 @@ def _churn(files: BusinessFiles, month: date, rng) -> list[Planted]:
     return [Planted("segment_churn", CHURN_SEGMENT, month)]
 
 
-def _events(table: pa.Table, month: date, rng) -> tuple[pa.Table, list[Planted]]:
-    start = pa.scalar(datetime(month.year, month.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
-    after = _next_month(month)
-    stop = pa.scalar(datetime(after.year, after.month, 1, tzinfo=UTC), pa.timestamp("us", "UTC"))
-    in_month = pc.and_(
-        pc.greater_equal(table["timestamp"], start), pc.less(table["timestamp"], stop)
-    )
+def _events(events: DrawnEvents, month: date, rng) -> tuple[DrawnEvents, list[Planted]]:
+    start, stop = _ts(month), _ts(_next_month(month))
+    sent, account = events.sent, events.account
+    in_month = (sent >= start) & (sent < stop)
     # The accounts with the most events in the three months before: the large ones.
-    before = pc.and_(
-        pc.greater_equal(
-            table["timestamp"],
-            pa.scalar(datetime.combine(month - timedelta(days=92), datetime.min.time(), UTC)),
-        ),
-        pc.less(table["timestamp"], start),
-    )
+    before = (sent >= _ts(month - timedelta(days=92))) & (sent < start)
     # Among accounts with a year and more of usage: a drop is against an account's usual
-    # months, and a younger account has too few of them to be scored.
-    first = table.group_by("group_id").aggregate([("timestamp", "min")])
-    year_before = datetime.combine(month - timedelta(days=400), datetime.min.time(), UTC)
-    seasoned = set(
-        first.filter(pc.less(first["timestamp_min"], pa.scalar(year_before)))[
-            "group_id"
-        ].to_pylist()
+    # months, and a younger account has too few of them to be scored. Events are in time
+    # order, so an account's first event is its first usage. Codes follow the names' order.
+    accounts, first = np.unique(account, return_index=True)
+    seasoned = accounts[sent[first] < _ts(month - timedelta(days=400))]
+    counts = np.bincount(account[before], minlength=len(events.account_names))
+    seasoned = seasoned[counts[seasoned] > 0]
+    heavy = seasoned[np.lexsort((seasoned, -counts[seasoned]))][:USAGE_ACCOUNTS]
+    stopped = accounts[rng.random(len(accounts)) < FEATURE_DROPPED_SHARE]
+    feature = np.flatnonzero(events.feature_names == FEATURE[1])
+    drop_feature = (
+        in_month
+        & ~events.page_view
+        & np.isin(events.feature, feature)
+        & _member(account, stopped, len(events.account_names))
     )
-    counts = pc.value_counts(table.filter(before)["group_id"]).to_pylist()
-    counts = [c for c in counts if c["values"] in seasoned]
-    counts.sort(key=lambda c: (-c["counts"], c["values"]))
-    heavy = [c["values"] for c in counts[:USAGE_ACCOUNTS]]
-    accounts = sorted(pc.unique(table["group_id"]).to_pylist())
-    stopped = [a for a in accounts if rng.random() < FEATURE_DROPPED_SHARE]
-    drop_feature = pc.and_(
-        in_month,
-        pc.and_(
-            pc.equal(table["feature"], FEATURE[1]),
-            pc.is_in(table["group_id"], pa.array(stopped)),
-        ),
-    )
-    keep_draw = pa.array(rng.random(table.num_rows) < USAGE_KEPT_SHARE)
-    drop_usage = pc.and_(
-        pc.and_(in_month, pc.is_in(table["group_id"], pa.array(heavy))), pc.invert(keep_draw)
-    )
-    dropped = pc.or_(pc.fill_null(drop_feature, False), drop_usage)
-    return table.filter(pc.invert(dropped)), [
+    keep_draw = rng.random(len(events)) < USAGE_KEPT_SHARE
+    drop_usage = in_month & _member(account, heavy, len(events.account_names)) & ~keep_draw
+    return events.where(~(drop_feature | drop_usage)), [
         Planted("feature_adoption", f"{FEATURE[0]} · {FEATURE[1]}", month),
-        *(Planted("account_usage", account, month) for account in heavy),
+        *(Planted("account_usage", str(events.account_names[code]), month) for code in heavy),
     ]
+
+
+def _member(codes: np.ndarray, chosen: np.ndarray, size: int) -> np.ndarray:
+    """Whether each of ``codes`` is one of ``chosen`` (codes below ``size``)."""
+    lookup = np.zeros(size, dtype=bool)
+    lookup[chosen] = True
+    return lookup[codes]
 
 
 def _cost(files: BusinessFiles, month: date) -> list[Planted]:

@@ -58,3 +58,31 @@ def test_it_survives_empty_tiny_html_and_huge_input():
     odd = ["<script>alert(1)</script>", "", None, "x" * 500_000, b"\xff\xfe broken", "ok"] * 3
     themes = cluster_themes(odd)
     assert len(themes.assignments) == len(odd)
+
+
+def test_its_features_are_the_sample_weights_projected_when_the_sample_is_every_text(
+    monkeypatch,
+):
+    # The vectorisers read the texts once to learn and once to weigh; the weights the SVD
+    # learnt from are projected as they are. Computed here step by step, with a chunk size
+    # that splits the texts, they agree to the last bit.
+    import numpy as np
+    from scipy import sparse
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    from greenroom.lib.text import themes
+    from greenroom.lib.text.normalise import analysis_texts
+
+    texts = analysis_texts(planted_feedback()[0])
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float32)
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=3, dtype=np.float32
+    )
+    matrix = sparse.hstack([v.fit(texts).transform(texts) for v in (word, char)], format="csr")
+    svd = TruncatedSVD(10, random_state=themes.SEED).fit(matrix)
+    expected = normalize(svd.transform(matrix).astype(np.float32))
+    monkeypatch.setattr(themes, "CHUNK", len(texts) // 3)
+    assert len(texts) <= themes.FIT_SAMPLE
+    np.testing.assert_array_equal(themes.theme_features(texts), expected)

@@ -5,12 +5,12 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi
 
 from greenroom.jobs.worker import uses_embedded_worker
+from greenroom.lib.staticfiles import static_collect
 
 # The longest path a Unix socket can have on Linux (sun_path is 108 bytes with its NUL).
 UNIX_SOCKET_PATH_MAX = 107
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start a job worker")
 
     def handle(self, *args, **options):
-        call_command("collectstatic", interactive=False, verbosity=0)
+        static_collect()
         worker = None
         if uses_embedded_worker() and not options["no_worker"]:
             # A child process, not a thread of gunicorn's master: forking web workers from a
