@@ -1,11 +1,12 @@
 """Time `greenroom demo --scale S --no-serve` from an empty data folder.
 
 Prints one line per measure, `name: value unit (goal <= X unit)`, and the ratio against a
-baseline measured in the same run: migrating an empty database, the fixed cost every build
-pays before any sandbox data exists. Then each step of the build as it timed itself
-(`sandbox/build-steps.json`: wall and CPU seconds; steps beside the main line say so), the
-build's CPU seconds and the load average around it: on a shared machine wall-clock times
-move with the others' load, CPU times much less.
+baseline measured in the same run: `greenroom migrate` of an empty database, what any new
+install pays before it holds data (the sandbox makes its tables from the models instead).
+Then each step of the build as it timed itself (`sandbox/build-steps.json`: wall and CPU
+seconds; steps beside the main line say so), the build's CPU seconds and the load average
+around it: on a shared machine wall-clock times move with the others' load, CPU times much
+less.
 """
 
 import argparse

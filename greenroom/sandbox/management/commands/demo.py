@@ -16,6 +16,7 @@ from greenroom.lib.staticfiles import static_current
 from greenroom.sandbox import company
 from greenroom.sandbox.generation import SandboxFiles
 from greenroom.sandbox.generator import SCALES
+from greenroom.sandbox.schema import prepare_database
 from greenroom.sandbox.services import sandbox_build
 from greenroom.sandbox.steps import BuildSteps, StepTime, cpu_seconds
 
@@ -96,8 +97,8 @@ class Command(BaseCommand):
                 steps.add(StepTime("Static files already collected (current)", 0.0, 0.0))
                 beside = []
             try:
-                with steps.step("Database prepared (migrations)"):
-                    call_command("migrate", verbosity=0)
+                with steps.step("Database prepared"):
+                    prepare_database()
                 sandbox_build(
                     data_dir=settings.DATA_DIR,
                     scale=options["scale"],
