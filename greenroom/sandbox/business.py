@@ -111,6 +111,34 @@ def generate(
     """Write two years up to ``end`` (default yesterday, UTC) into ``out_dir``. Without
     ``segment_export`` the events are drawn but not written as Segment's export (the demo
     loads them as PostHog's, written from ``drawn_events``)."""
+    billing = generate_billing(
+        out_dir=out_dir, scale=scale, seed=seed, end=end, crm_accounts=crm_accounts
+    )
+    return generate_usage(billing, segment_export=segment_export)
+
+
+@dataclass(frozen=True)
+class BillingDraw:
+    """The billing written (FX rates and Stripe's objects), and what the rest is drawn from
+    next: the subscriptions, and the random generator where the billing left it."""
+
+    files: BusinessFiles
+    subscriptions: list[dict]
+    rng: np.random.Generator
+    start: date
+    end: date
+    n_events: int
+
+
+def generate_billing(
+    *,
+    out_dir: Path,
+    scale: str = "medium",
+    seed: int = 7,
+    end: date | None = None,
+    crm_accounts: list[tuple[str, str, str, str]] | None = None,
+) -> BillingDraw:
+    """The first part of ``generate``: the FX rates, the catalogue and the billing."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}")
     end = end or datetime.now(UTC).date() - timedelta(days=1)
@@ -124,15 +152,21 @@ def generate(
     rates = _write_fx(files.fx_rates, rng, start - timedelta(days=1000), end)
     prices = _write_catalogue(files)
     subscriptions = _write_billing(files, rng, accounts, prices, start, end, rates)
-    events = _draw_events(rng, subscriptions, n_events)
+    return BillingDraw(files, subscriptions, rng, start, end, n_events)
+
+
+def generate_usage(billing: BillingDraw, *, segment_export: bool = True) -> BusinessFiles:
+    """The rest of ``generate``, drawn on from ``billing``: the events, the people and the
+    ledger."""
+    events = _draw_events(billing.rng, billing.subscriptions, billing.n_events)
     if segment_export:
         write_parquet(
             tracks_table(events),
-            files.events,
+            billing.files.events,
             dictionary=("event", "group_id", "product", "feature"),
         )
-    _write_people_and_costs(files, rng, start, end)
-    return dataclasses.replace(files, drawn_events=events)
+    _write_people_and_costs(billing.files, billing.rng, billing.start, billing.end)
+    return dataclasses.replace(billing.files, drawn_events=events)
 
 
 def accounts_from_crm(salesforce_accounts: Path, hubspot_companies: Path) -> list[tuple]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -26,48 +27,82 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class BusinessExports:
-    """The business files as the connectors load them, and the day they run to."""
+class BillingExports:
+    """The billing files as the connectors load them, and the day they run to."""
 
     fx_rates: Path
     stripe: Path  # every stripe-*.jsonl of the folder
+    end: date
+
+
+@dataclass(frozen=True)
+class UsageExports:
+    """The usage, cost and headcount files as the connectors load them."""
+
     events: Path  # PostHog's export of product usage
     costs: Path
     headcount: Path
     experiments: Path  # PostHog's export of the experiments' exposures and outcomes
-    end: date
 
 
-def business_exports_write(
-    *, out_dir: Path, scale: str, seed: int, crm: CrmFiles, end: date
-) -> BusinessExports:
-    """Write the billing, usage, cost, headcount and FX files running to ``end`` (included),
-    with the notable changes planted in them, for the accounts of the ``crm`` exports."""
-    folder = out_dir / "business"
-    files = business.generate(
-        out_dir=folder,
-        scale=scale,
-        seed=seed,
-        end=end,
-        crm_accounts=business.accounts_from_crm(crm.salesforce_accounts, crm.hubspot_companies),
-        segment_export=False,  # loaded as PostHog's export only
-    )
-    planting = planted_changes.plant(files, end=end, seed=seed)  # notable changes (health)
-    if files.drawn_events is None:
-        raise RuntimeError("business.generate returned no drawn events")
-    events = posthog_export(planting.events(files.drawn_events), folder / "posthog-events.parquet")
-    exposures = sandbox_experiments.exposure_file(
-        events, folder / "posthog-experiments.parquet", seed=seed
-    )
-    return BusinessExports(
-        fx_rates=files.fx_rates,
-        stripe=folder / "stripe-*.jsonl",
-        events=events,
-        costs=files.costs,
-        headcount=files.headcount,
-        experiments=exposures,
-        end=end,
-    )
+class BusinessExports(Protocol):
+    """Where the business files come from: the billing first, the rest after it."""
+
+    def billing_exports(self) -> BillingExports: ...
+
+    def usage_exports(self) -> UsageExports: ...
+
+
+class BusinessExportsWriter:
+    """Writes the billing, usage, cost, headcount and FX files running to ``end`` (included),
+    with the notable changes planted in them, for the accounts of the ``crm`` exports.
+
+    In two parts, so the billing can be synced while the rest is written: the usage files
+    are drawn on from where the billing left the random draw (the same files as one
+    ``business.generate``)."""
+
+    def __init__(self, *, out_dir: Path, scale: str, seed: int, crm: CrmFiles, end: date) -> None:
+        self._folder = out_dir / "business"
+        self._scale, self._seed, self._crm, self._end = scale, seed, crm, end
+        self._billing: tuple[business.BillingDraw, planted_changes.Planting] | None = None
+
+    def billing_exports(self) -> BillingExports:
+        draw, _ = self._drawn_billing()
+        return BillingExports(
+            fx_rates=draw.files.fx_rates, stripe=self._folder / "stripe-*.jsonl", end=self._end
+        )
+
+    def usage_exports(self) -> UsageExports:
+        draw, planting = self._drawn_billing()
+        files = business.generate_usage(draw, segment_export=False)  # loaded as PostHog's
+        planting.ledger(files)
+        if files.drawn_events is None:
+            raise RuntimeError("business.generate_usage returned no drawn events")
+        events = posthog_export(
+            planting.events(files.drawn_events), self._folder / "posthog-events.parquet"
+        )
+        exposures = sandbox_experiments.exposure_file(
+            events, self._folder / "posthog-experiments.parquet", seed=self._seed
+        )
+        return UsageExports(
+            events=events, costs=files.costs, headcount=files.headcount, experiments=exposures
+        )
+
+    def _drawn_billing(self) -> tuple[business.BillingDraw, planted_changes.Planting]:
+        if self._billing is None:
+            draw = business.generate_billing(
+                out_dir=self._folder,
+                scale=self._scale,
+                seed=self._seed,
+                end=self._end,
+                crm_accounts=business.accounts_from_crm(
+                    self._crm.salesforce_accounts, self._crm.hubspot_companies
+                ),
+            )
+            # Notable changes for the health feed to find.
+            planting = planted_changes.plant_billing(draw.files, end=self._end, seed=self._seed)
+            self._billing = (draw, planting)
+        return self._billing
 
 
 def data_end() -> date:
@@ -88,32 +123,38 @@ def sandbox_business_data(
     steps: BuildSteps | None = None,
     exports: BusinessExports | None = None,
 ) -> None:
-    """Sync and refresh the sandbox's business data: the ``exports`` already written, or
-    written now."""
+    """Sync and refresh the sandbox's business data: the ``exports`` being written elsewhere,
+    or written here. The billing is synced while the usage files are still being written."""
     steps = steps or BuildSteps()
     if exports is None:
-        with steps.step("Billing, usage, cost and headcount files"):
-            exports = business_exports_write(
-                out_dir=out_dir, scale=scale, seed=seed, crm=crm, end=data_end()
-            )
-    with steps.step("Synced through the connectors"):
-        for name, kind, path in _sources(exports):
-            started = time.monotonic()
-            source = source_services.source_create(
-                actor=None,
-                workspace=workspace,
-                name=name,
-                kind=kind,
-                trusted=True,
-                settings={"path": str(path)},
-                schedule="",
-            )
-            run = source_services.source_sync(source=source)
-            progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
+        exports = BusinessExportsWriter(
+            out_dir=out_dir, scale=scale, seed=seed, crm=crm, end=data_end()
+        )
+    with steps.step("Billing synced (FX rates, Stripe)"):
+        billing = exports.billing_exports()
+        _sync(workspace, _billing_sources(billing), progress)
+    with steps.step("Usage, cost and headcount synced"):
+        _sync(workspace, _usage_sources(exports.usage_exports()), progress)
     with steps.step("Metrics refreshed (full)"):
-        run_now(refresh, workspace_id=workspace.pk, full=True, as_of=exports.end.isoformat())
+        run_now(refresh, workspace_id=workspace.pk, full=True, as_of=billing.end.isoformat())
     with steps.step("Experiments registered and analysed"):
         sandbox_experiments.register(workspace=workspace)
+
+
+def _sync(workspace: Workspace, sources: list[tuple[str, str, Path]], progress: Progress) -> None:
+    for name, kind, path in sources:
+        started = time.monotonic()
+        source = source_services.source_create(
+            actor=None,
+            workspace=workspace,
+            name=name,
+            kind=kind,
+            trusted=True,
+            settings={"path": str(path)},
+            schedule="",
+        )
+        run = source_services.source_sync(source=source)
+        progress(f"  synced {name}: {run.rows_loaded:,} rows ({_since(started)})")
 
 
 def posthog_export(events: business.DrawnEvents, out: Path) -> Path:
@@ -167,10 +208,15 @@ def _json_text(text: str | None) -> str:
     return "null" if text is None else f'"{text}"'
 
 
-def _sources(exports: BusinessExports) -> list[tuple[str, str, Path]]:
+def _billing_sources(exports: BillingExports) -> list[tuple[str, str, Path]]:
     return [
         ("fx-rates", SourceKind.FX_RATES, exports.fx_rates),
         ("stripe-billing", SourceKind.STRIPE_FILES, exports.stripe),
+    ]
+
+
+def _usage_sources(exports: UsageExports) -> list[tuple[str, str, Path]]:
+    return [
         ("posthog-events", SourceKind.POSTHOG, exports.events),
         ("general-ledger", SourceKind.COSTS, exports.costs),
         ("hr-headcount", SourceKind.HEADCOUNT, exports.headcount),

@@ -4,7 +4,7 @@ database and loads what is ready.
 Writing the files touches no database, and neither waits for the other: the generators are
 Python and numpy on one core, migrations and imports Python on another. The worker is forked
 (it starts with everything imported and costs no start-up), writes the groups of files in the
-order they are loaded (organisation, CRM exports, feedback, business data) and hands back
+order they are loaded (organisation, CRM exports, feedback, billing, usage) and hands back
 each group's paths and its own wall and CPU seconds.
 """
 
@@ -62,15 +62,23 @@ def _crm(out_dir: Path, scale: str, seed: int, now: datetime) -> tuple[Any, Step
     )
 
 
-def _business(
+# The usage files are drawn on from where the billing left the random draw: the one worker
+# writes both groups, billing first, and keeps their writer between them (never sent here).
+_WRITERS: dict[Path, data_engine.BusinessExportsWriter] = {}
+
+
+def _billing(
     out_dir: Path, scale: str, seed: int, files: crm.CrmFiles, end: date
 ) -> tuple[Any, StepTime]:
-    return _timed(
-        "Files: billing, usage, cost and headcount",
-        lambda: data_engine.business_exports_write(
-            out_dir=out_dir, scale=scale, seed=seed, crm=files, end=end
-        ),
+    writer = data_engine.BusinessExportsWriter(
+        out_dir=out_dir, scale=scale, seed=seed, crm=files, end=end
     )
+    _WRITERS[out_dir] = writer
+    return _timed("Files: billing (FX rates, Stripe)", writer.billing_exports)
+
+
+def _usage(out_dir: Path) -> tuple[Any, StepTime]:
+    return _timed("Files: usage, cost and headcount", _WRITERS.pop(out_dir).usage_exports)
 
 
 def _feedback(
@@ -113,7 +121,8 @@ class SandboxFiles:
             "organisation": self._executor.submit(_organisation, out_dir, scale, seed),
             "crm": self._executor.submit(_crm, out_dir, scale, seed, now),
             "feedback": self._executor.submit(_feedback, out_dir, scale, seed, crm_files, now),
-            "business": self._executor.submit(_business, out_dir, scale, seed, crm_files, end),
+            "billing": self._executor.submit(_billing, out_dir, scale, seed, crm_files, end),
+            "usage": self._executor.submit(_usage, out_dir),
         }
 
     def _wait(self, group: str) -> Any:
@@ -129,8 +138,11 @@ class SandboxFiles:
     def crm_files(self) -> crm.CrmFiles:
         return self._wait("crm")
 
-    def business_exports(self) -> data_engine.BusinessExports:
-        return self._wait("business")
+    def billing_exports(self) -> data_engine.BillingExports:
+        return self._wait("billing")
+
+    def usage_exports(self) -> data_engine.UsageExports:
+        return self._wait("usage")
 
     def feedback_files(self) -> feedback.FeedbackFiles:
         return self._wait("feedback")

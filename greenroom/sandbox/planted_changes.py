@@ -56,15 +56,20 @@ def target_month(end: date) -> date:
 
 
 class Planting:
-    """The changes planted in the billing and ledger files; ``events`` plants the usage ones
-    in the drawn events on their way to the PostHog export (no second read and write of the
-    largest file), then records everything planted beside the files."""
+    """The changes planted in the billing, then in the ledger (``ledger``, written after it);
+    ``events`` plants the usage ones in the drawn events on their way to the PostHog export
+    (no second read and write of the largest file), then records everything planted beside
+    the files."""
 
     def __init__(self, files: BusinessFiles, *, end: date, seed: int) -> None:
         self.rng = np.random.default_rng(seed + 1011)
         self.month = target_month(end)
         self.record = files.events.parent / "planted-changes.json"
-        self.planted = _churn(files, self.month, self.rng) + _cost(files, self.month)
+        self.planted = _churn(files, self.month, self.rng)
+
+    def ledger(self, files: BusinessFiles) -> None:
+        """Plant the cost change in the ledger file (rewritten in place)."""
+        self.planted += _cost(files, self.month)
 
     def events(self, drawn: DrawnEvents) -> DrawnEvents:
         """The ``drawn`` events without the planted months' dropped ones."""
@@ -81,6 +86,13 @@ class Planting:
 def plant(files: BusinessFiles, *, end: date, seed: int) -> Planting:
     """Plant the changes in the billing and ledger ``files`` (rewritten in place); apply the
     returned planting's ``events`` to the drawn events before they are written for loading."""
+    planting = plant_billing(files, end=end, seed=seed)
+    planting.ledger(files)
+    return planting
+
+
+def plant_billing(files: BusinessFiles, *, end: date, seed: int) -> Planting:
+    """Plant the changes in the billing ``files`` only: the ledger is not written yet."""
     return Planting(files, end=end, seed=seed)
 
 

@@ -80,7 +80,7 @@ def sandbox_build(
             crm=crm,
             progress=progress,
             steps=steps,
-            exports=files.business_exports(),
+            exports=files,
         )
         feedback_done.result()  # research reads the feedback
         with steps.step("Research studies, transcripts and insights"):

@@ -19,21 +19,23 @@ def test_the_worker_writes_what_the_generators_write(tmp_path):
         out_dir=here, scale="small", seed=5, organisation=organisation.organisation, now=ANCHORS.now
     )
     feedback.feedback_generate(out_dir=here, scale="small", seed=5, crm=crm_files, now=ANCHORS.now)
-    data_engine.business_exports_write(
+    data_engine.BusinessExportsWriter(
         out_dir=here, scale="small", seed=5, crm=crm_files, end=ANCHORS.end
-    )
+    ).usage_exports()
     reported = []
     worker = SandboxFiles(
         out_dir=tmp_path / "worker", scale="small", seed=5, anchors=ANCHORS, report=reported.append
     )
     try:
-        exports = worker.business_exports()
+        billing = worker.billing_exports()
+        worker.usage_exports()
         assert worker.feedback_files().paths["zendesk"].parent == tmp_path / "worker"
     finally:
         worker.close()
-    assert exports.end == ANCHORS.end
+    assert billing.end == ANCHORS.end
     assert [t.name for t in reported] == [
-        "Files: billing, usage, cost and headcount",
+        "Files: billing (FX rates, Stripe)",
+        "Files: usage, cost and headcount",
         "Files: feedback exports",
     ]
     written = sorted(p.relative_to(here) for p in here.rglob("*") if p.is_file())
@@ -54,6 +56,6 @@ def test_a_failure_in_the_worker_is_raised_where_the_files_are_asked_for(tmp_pat
     try:
         assert worker.crm_files().salesforce_accounts.exists()
         with pytest.raises(FileExistsError):
-            worker.business_exports()
+            worker.billing_exports()
     finally:
         worker.close()
