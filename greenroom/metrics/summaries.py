@@ -407,23 +407,37 @@ _NAMES = {"*": "all", **{d: d for d in ("product", *_ACCOUNT_DIMENSIONS)}}
 
 def build_account_activity(connection: duckdb.DuckDBPyConnection, *, as_of: date) -> None:
     """Per account, and per account * product: active users and events in the
-    ``ACTIVITY_DAYS`` to ``as_of``, and the last day anyone was active (to ``as_of``)."""
+    ``ACTIVITY_DAYS`` to ``as_of``, and the last day anyone was active (to ``as_of``).
+
+    Only the window's days are mapped to accounts user by user; the last active day is
+    found per account key and product first (a maximum, whatever the keys' grouping), then
+    mapped: all of history is read once, not joined row by row."""
     connection.execute(
         """
         CREATE OR REPLACE TABLE rollup.account_activity AS
-        WITH mapped AS (
+        WITH last_by_key AS (
+            SELECT account_key, product_key, max(day) AS last_active
+            FROM rollup.user_days WHERE account_key IS NOT NULL AND day <= $as_of
+            GROUP BY ALL
+        ),
+        last AS (
+            SELECT coalesce(k.account_id, l.account_key) AS account_id, l.product_key,
+                   max(l.last_active) AS last_active
+            FROM last_by_key l LEFT JOIN model.account_keys k ON k.key = l.account_key
+            GROUP BY GROUPING SETS ((1), (1, 2))
+        ),
+        window_days AS (
             SELECT coalesce(k.account_id, u.account_key) AS account_id, u.product_key,
-                   u.user_key, u.day, u.events
+                   count(DISTINCT u.user_key) AS active_users, sum(u.events) AS events
             FROM rollup.user_days u LEFT JOIN model.account_keys k ON k.key = u.account_key
-            WHERE u.account_key IS NOT NULL AND u.day <= $as_of
+            WHERE u.account_key IS NOT NULL AND u.day <= $as_of AND u.day > $since
+            GROUP BY GROUPING SETS ((1), (1, 2))
         )
-        SELECT account_id, product_key,
-               count(DISTINCT user_key) FILTER (WHERE day > $since) AS active_users,
-               coalesce(sum(events) FILTER (WHERE day > $since), 0) AS events,
-               max(day) AS last_active
-        FROM mapped
-        GROUP BY GROUPING SETS ((account_id), (account_id, product_key))
-        ORDER BY account_id
+        SELECT l.account_id, l.product_key, coalesce(w.active_users, 0) AS active_users,
+               coalesce(w.events, 0) AS events, l.last_active
+        FROM last l LEFT JOIN window_days w
+          ON w.account_id = l.account_id AND w.product_key IS NOT DISTINCT FROM l.product_key
+        ORDER BY l.account_id
         """,
         {"as_of": as_of, "since": as_of - timedelta(days=ACTIVITY_DAYS)},
     )
