@@ -36,12 +36,16 @@ WHOLE_NUMBER = "('BIGINT', 'UBIGINT')"
 
 
 def _objects_sql() -> str:
-    # Top-level objects, and the items of list responses ({"object": "list", "data": [...]}).
+    # Top-level objects, and the items of list responses ({"object": "list", "data": [...]}),
+    # with their type read once: each of the eight stages picks its own type's objects.
     return """
-        SELECT _row, _record::JSON AS doc FROM _in WHERE _valid AND j.object <> 'list'
+        SELECT _row, j.object AS _object, _record::JSON AS doc
+        FROM _in WHERE _valid AND j.object <> 'list'
         UNION ALL
-        SELECT _row, unnest(json_extract(_record, '$.data[*]')) AS doc
-        FROM _in WHERE _valid AND j.object = 'list'
+        SELECT _row, doc ->> 'object', doc FROM (
+            SELECT _row, unnest(json_extract(_record, '$.data[*]')) AS doc
+            FROM _in WHERE _valid AND j.object = 'list'
+        )
     """
 
 
@@ -53,7 +57,7 @@ def _stage_for(object_type: str) -> Stage:
         SELECT doc ->> 'id' AS id, {_parent_sql(object_type)} AS parent_id,
                {created} AS created, doc, _row, NULL::VARCHAR AS _complete_parent,
                doc ->> 'created' AS _created, upper(doc ->> 'currency') AS _currency
-        FROM _objects WHERE doc ->> 'object' = '{object_type}'
+        FROM _objects WHERE _object = '{object_type}'
     """
     if object_type in parent_of:
         parent = parent_of[object_type]
@@ -68,7 +72,7 @@ def _stage_for(object_type: str) -> Stage:
             SELECT doc ->> 'id' AS parent_id, {created} AS p_created, _row,
                    coalesce((doc -> '{field}' ->> 'has_more')::BOOLEAN, false) = false AS complete,
                    unnest(json_extract(doc, '$.{field}.data[*]')) AS child
-            FROM _objects WHERE doc ->> 'object' = '{parent}'
+            FROM _objects WHERE _object = '{parent}'
         )
         """
     checks = [Check("id", "id IS NULL OR id = ''", "'missing id'")]
