@@ -500,8 +500,8 @@ def _draw_events(rng, subscriptions: list[dict], n_events: int) -> DrawnEvents:
     delay[late] += rng.integers(DAY, 3 * DAY, late.sum())
     # Segment retries deliver some messages twice; the file is in timestamp order.
     duplicates = np.sort(rng.choice(n, size=n // 200, replace=False))
-    rows = np.concatenate([np.arange(n), duplicates])
-    rows = rows[np.argsort(seconds[rows], kind="stable")]
+    rows = _in_time_order(np.concatenate([np.arange(n), duplicates]), seconds)
+    sent = seconds[rows]
     return DrawnEvents(
         number=rows,
         account=account_of[picked[rows]],
@@ -510,12 +510,23 @@ def _draw_events(rng, subscriptions: list[dict], n_events: int) -> DrawnEvents:
         product=product[rows],
         feature=feature[rows],
         page_view=no_feature[rows],
-        sent=seconds[rows],
-        received=seconds[rows] + delay[rows],
+        sent=sent,
+        received=sent + delay[rows],
         account_names=account_names,
         product_names=product_names,
         feature_names=feature_names,
     )
+
+
+def _in_time_order(rows: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """``rows`` stably sorted by their ``seconds``: each row's time and place packed in one
+    number, so that a plain sort of unique numbers gives the stable order (a third of the
+    time of a stable argsort of millions)."""
+    place_bits = len(rows).bit_length()
+    if int(seconds.max(initial=0)) >= 1 << (63 - place_bits) or seconds.min(initial=0) < 0:
+        raise ValueError("event times out of range for sorting")
+    packed = (seconds[rows].astype(np.int64) << place_bits) | np.arange(len(rows))
+    return rows[np.sort(packed) & ((1 << place_bits) - 1)]
 
 
 def instants(seconds: np.ndarray) -> pa.Array:
@@ -562,14 +573,18 @@ def _seasonal(rng, days: np.ndarray) -> np.ndarray:
     """Which drawn days to keep so weekends, August and the last week of December are
     quieter, topped up from the kept ones so the count stays as asked."""
     n = len(days)
-    calendar = np.array(days, dtype="datetime64[D]")
     weekday = (days + 3) % 7  # 0 = Monday
-    month_day = calendar - calendar.astype("datetime64[M]")
-    month = calendar.astype("datetime64[M]").astype(int) % 12 + 1
+    # The calendar of each day in the range, looked up by day: converting millions of days
+    # to months took longer than drawing them.
+    first = int(days.min(initial=0))
+    calendar = np.arange(first, int(days.max(initial=0)) + 1).astype("datetime64[D]")
+    months = calendar.astype("datetime64[M]")
+    month = (months.astype(int) % 12 + 1)[days - first]
+    month_day = (calendar - months).astype(int)[days - first]
     keep = np.ones(n)
     keep[weekday >= 5] = 0.35
     keep[month == 8] *= 0.8
-    keep[(month == 12) & (month_day.astype(int) >= 23)] *= 0.5
+    keep[(month == 12) & (month_day >= 23)] *= 0.5
     index = np.flatnonzero(rng.random(n) < keep)
     return np.concatenate([index, rng.choice(index, size=n - len(index))])
 
