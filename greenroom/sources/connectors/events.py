@@ -169,7 +169,8 @@ class SegmentConnector(EventsMixin, JsonLinesConnector):
             ),
         ]
         return [
-            Stage("events", events, EVENT_CHECKS),
+            # A file of track, page and screen calls alone (most are) loads directly.
+            Stage("events", events, EVENT_CHECKS, input_key=("j.messageId",)),
             Stage("identities", identities, identity_checks),
         ]
 
