@@ -118,3 +118,29 @@ def test_posthog_csv_loads_directly_and_a_bad_row_is_named(workspace, files):
     run = services.source_sync(source=make_source(workspace, "posthog", bad, name="bad"))
     assert run.status == RunStatus.REJECTED
     assert _errors(run) == [("bad.csv", 2, "timestamp", "not a timestamp: later")]
+
+
+def test_the_byte_scan_reads_lines_across_chunks_like_one_read(files, monkeypatch):
+    from greenroom.sources.connectors import files as scanning
+
+    long_line = b'{"note": "' + b"x" * 40 + b'"}'
+    data = b"".join(
+        [b'{"a": 1}\r\n', long_line, b"\n", b'{"b": "\xc3\xa9"}\n', b"\xff bad\n", b'{"c": 3']
+    )
+    path = files / "scan.jsonl"
+    path.write_bytes(data)
+    whole = scanning.scan(path, 0, has_header=False)
+    # Chunks shorter than a line, and splitting the two bytes of "é" and "\r\n".
+    for size in (3, 7, 11, 16):
+        monkeypatch.setattr(scanning, "CHUNK", size)
+        found = scanning.scan(path, 0, has_header=False)
+        assert (found.end, found.lines, found.crlf, found.bad_lines) == (
+            whole.end,
+            whole.lines,
+            whole.crlf,
+            whole.bad_lines,
+        )
+        assert [str(e) for e in found.errors] == [str(e) for e in whole.errors]
+    assert (whole.lines, whole.crlf, whole.bad_lines) == (4, 1, {4})
+    assert whole.end == len(data) - len(b'{"c": 3')  # the unfinished last line is left
+    assert "invalid UTF-8 byte 0xff at byte offset" in str(whole.errors[0])
