@@ -144,3 +144,38 @@ def test_the_byte_scan_reads_lines_across_chunks_like_one_read(files, monkeypatc
     assert (whole.lines, whole.crlf, whole.bad_lines) == (4, 1, {4})
     assert whole.end == len(data) - len(b'{"c": 3')  # the unfinished last line is left
     assert "invalid UTF-8 byte 0xff at byte offset" in str(whole.errors[0])
+
+
+def test_the_account_is_the_first_posthog_group_however_it_is_given(workspace, files):
+    groups = {
+        "ev-1": '{"company": "acme"}',
+        "ev-2": '{"company": ["globex", "other"]}',
+        "ev-3": '{"company": 12, "team": "t"}',
+        "ev-4": '{"company": "a\\"b\\u00e9"}',
+        "ev-5": '{"company": "[x"}',
+        "ev-6": '{"company": {"id": 1}}',
+        "ev-7": '"acme"',
+        "ev-8": "{}",
+        "ev-9": '{"company": null, "team": "t"}',
+    }
+    rows = [
+        f'{uuid},Viewed,u1,2025-03-01T10:00:00Z,,"{{""product"": ""p"", ""$groups"": '
+        + text.replace('"', '""')
+        + '}"'
+        for uuid, text in groups.items()
+    ]
+    path = _write(files / "events.csv", [POSTHOG_HEADER, *rows])
+    run = services.source_sync(source=make_source(workspace, "posthog", path))
+    assert run.status == RunStatus.SUCCEEDED, run.errors
+    assert dict(query("SELECT event_id, account_id FROM raw.events")) == {
+        "ev-1": "acme",
+        "ev-2": "globex",
+        "ev-3": "12",
+        "ev-4": 'a"bé',
+        "ev-5": "[x",
+        "ev-6": '{"id":1}',
+        "ev-7": None,
+        "ev-8": None,
+        "ev-9": None,
+    }
+    assert query("SELECT count(*) FROM raw.events WHERE product_key = 'p'") == [(9,)]
