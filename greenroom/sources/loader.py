@@ -150,11 +150,28 @@ def batch_commit(
 
 
 def _loads_directly(batch: Batch) -> bool:
-    # One stage of one row per input row, and nothing to report for rows that load.
-    if batch.errors or batch.input_checks or len(batch.stages) != 1:
+    # One stage of one row per input row, and nothing to report for rows that load. Other
+    # stages (Segment's identities) and input checks are allowed: _load_direct first makes
+    # sure no row fails the checks and the other stages are empty.
+    if batch.errors or not batch.stages:
         return False
     stage = batch.stages[0]
-    return bool(stage.input_key) and not (stage.children_of or stage.warnings or stage.prepared)
+    return bool(stage.input_key) and not any(
+        other.children_of or other.warnings or other.prepared for other in batch.stages
+    )
+
+
+def _direct_input_fits(conn: duckdb.DuckDBPyConnection, batch: Batch) -> bool:
+    """Whether every input row passes the input checks and reaches no stage but the first:
+    two cheap scans of a few ``_in`` columns (a file of identify calls, or a bad line, then
+    goes the staged way without first paying for a whole insert that would be undone)."""
+    failing = " OR ".join(_is(check.bad) for check in batch.input_checks)
+    if failing and conn.execute(f"SELECT EXISTS (SELECT 1 FROM _in WHERE {failing})").fetchone()[0]:
+        return False
+    return not any(
+        conn.execute(f"SELECT EXISTS (SELECT 1 FROM ({stage.select_sql}))").fetchone()[0]
+        for stage in batch.stages[1:]
+    )
 
 
 def _load_direct(
@@ -167,8 +184,9 @@ def _load_direct(
     cursor: str,
 ) -> bool:
     """Load a prepared batch with nothing to report from ``_in`` straight into the raw
-    table, in one transaction; False (and nothing written) when there is something to
-    report, for the caller to stage the batch, which names every problem.
+    table of its first stage, in one transaction; False (and nothing written) when there is
+    something to report, or a row for another stage, for the caller to stage the batch,
+    which names every problem.
 
     The staged way writes every row twice (the staged table, then the raw table) to name
     the rows that fail; a batch where none fails needs only the second. The ids are read
@@ -196,6 +214,8 @@ def _load_direct(
         )
 
     try:
+        if not _direct_input_fits(conn, batch):
+            return False
         conn.execute(
             f"CREATE OR REPLACE TEMP TABLE _repeated AS "
             f"SELECT {key_hash} AS _key FROM _in i GROUP BY ALL HAVING count(*) > 1"
@@ -252,10 +272,21 @@ def _load_direct(
                 [result.batch_id, result.batch_id],
             )
         loaded = result.rows_in - skipped
-        conn.execute(
-            f"INSERT INTO meta.batches ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, ?, now(), ?)",
-            [result.batch_id, source, stage.table, result.rows_in, loaded, started, cursor],
-        )
+        # Every stage's table is recorded, as the staged way does (the others received none).
+        for recorded in batch.stages:
+            conn.execute(
+                f"INSERT INTO meta.batches ({BATCH_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?, now(), ?)",
+                [
+                    result.batch_id,
+                    source,
+                    recorded.table,
+                    result.rows_in,
+                    loaded if recorded is stage else 0,
+                    started,
+                    cursor,
+                ],
+            )
         conn.execute("COMMIT")
     except duckdb.Error:
         # A row failing a check, or what only reading all of the file meets (a row with too

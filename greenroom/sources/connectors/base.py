@@ -57,9 +57,10 @@ class Stage:
     # The checks already reject any two rows sharing the table's key, so the loader does not
     # group every row by key to look for repeats.
     key_checked: bool = False
-    # The ``_in`` columns the table's key is, unchanged (a PostHog file's ``uuid`` is the
-    # event's id), for a stage yielding one row per input row: then a batch of this stage
-    # alone may be loaded directly (loader.py, ``_load_direct``), its ids read on their own.
+    # The ``_in`` columns (or fields of one: ``j.messageId``) the table's key is, unchanged
+    # (a PostHog file's ``uuid`` is the event's id), for a stage yielding one row per input
+    # row: then a batch whose rows all reach this stage, its first, may be loaded directly
+    # (loader.py, ``_load_direct``), its ids read on their own.
     input_key: tuple[str, ...] = ()
 
 

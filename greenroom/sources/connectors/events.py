@@ -57,6 +57,21 @@ def group_value(groups_sql: str, group_type: str | None) -> str:
     return f"CASE WHEN starts_with({value}, '[') THEN {value} ->> '$[0]' ELSE {value} ->> '$' END"
 
 
+def first_group_value(groups_map: str) -> str:
+    """SQL for the account id in the first group of a groups map (``MAP(VARCHAR, JSON)``, as
+    json_transform makes it; NULL when the groups are no object), as ``group_value`` reads it.
+
+    The map is made in the one parse of the properties; a group given as a string without
+    escapes (nearly every one) is then read between its quotes, where ``->>`` would parse
+    each event's group text again (and ``$.*`` once more before it)."""
+    value = f"map_values({groups_map})[1]"
+    return (
+        f"CASE WHEN starts_with({value}, '\"') AND NOT contains({value}, '\\') "
+        f"THEN {value}[2:-2] "
+        f"WHEN starts_with({value}, '[') THEN {value} ->> '$[0]' ELSE {value} ->> '$' END"
+    )
+
+
 class EventsMixin:
     """The parts every event format shares: product key and feature from properties."""
 
@@ -169,7 +184,8 @@ class SegmentConnector(EventsMixin, JsonLinesConnector):
             ),
         ]
         return [
-            Stage("events", events, EVENT_CHECKS),
+            # A file of track, page and screen calls alone (most are) loads directly.
+            Stage("events", events, EVENT_CHECKS, input_key=("j.messageId",)),
             Stage("identities", identities, identity_checks),
         ]
 
@@ -283,8 +299,15 @@ class PostHogConnector(EventsMixin, JsonLinesConnector):
         )
         # Each event's properties are parsed once, into a struct of the three values read
         # from them: every `->>` on the JSON text parsed it again (six times an event).
-        parsed, product, feature = self.parsed_properties("_props", extra={"$groups": "JSON"})
-        group = group_value("_p['$groups']", self.settings.get("group_type"))
+        group_type = self.settings.get("group_type")
+        parsed, product, feature = self.parsed_properties(
+            "_props", extra={"$groups": "JSON" if group_type else "MAP(VARCHAR, JSON)"}
+        )
+        group = (
+            group_value("_p['$groups']", group_type)
+            if group_type
+            else first_group_value("_p['$groups']")
+        )
         select = f"""
             SELECT {field("uuid")} AS event_id, {field("event")} AS event,
                    {field("distinct_id")} AS user_id, NULL::VARCHAR AS anonymous_id,

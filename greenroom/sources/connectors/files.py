@@ -79,31 +79,36 @@ class Scan:
 
 
 def scan(path: Path, start: int, *, has_header: bool, first_line: int = 1) -> Scan:
-    """Scan ``path`` from byte ``start`` for bad UTF-8, CRLF and an unfinished last line."""
+    """Scan ``path`` from byte ``start`` for bad UTF-8, CRLF and an unfinished last line.
+
+    The file is read into one reused buffer, and each chunk's complete lines are looked at
+    where they lie: no chunk is copied (a pending line joined to the next chunk, the complete
+    lines sliced off) nor decoded to text unless it holds a byte beyond ASCII. Fresh 16 MiB
+    copies cost more than the counting itself (page faults on every new allocation).
+    """
     size = path.stat().st_size
     result = Scan(path=path, start=start, size=size, first_line=first_line)
     if has_header:
         result.header = _first_line(path)
     line_no = first_line
-    pending = b""
-    offset = start
-    with open(path, "rb") as handle:
+    buffer = bytearray(CHUNK)
+    held = 0  # the start of an unfinished line, kept at the front of the buffer
+    offset = start  # the file's byte offset of buffer[0]
+    with open(path, "rb", buffering=0) as handle:
         handle.seek(start)
-        while chunk := handle.read(CHUNK):
-            data = pending + chunk if pending else chunk
-            base = offset - len(pending)
-            cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(chunk) == CHUNK:
-                pending = data
-                offset += len(chunk)
-                continue
-            complete, pending = data[:cut], data[cut:]
-            _check_utf8(result, complete, base, line_no)
-            # Counting a two-byte pattern is slow; most files have no \r at all (fast to see).
-            if b"\r" in complete:
-                result.crlf += complete.count(b"\r\n")
-            line_no += complete.count(b"\n")
-            offset += len(chunk)
+        while read := _read_into(handle, buffer, held):
+            filled = held + read
+            cut = buffer.rfind(b"\n", 0, filled) + 1
+            if cut:
+                _check_utf8(result, buffer, offset, line_no, end=cut)
+                # Counting a two-byte pattern is slow; most files have no \r (fast to see).
+                if buffer.find(b"\r", 0, cut) >= 0:
+                    result.crlf += buffer.count(b"\r\n", 0, cut)
+                line_no += buffer.count(b"\n", 0, cut)
+                buffer[: filled - cut] = buffer[cut:filled]
+                offset += cut
+            held = filled - cut
+    pending = bytes(buffer[:held])
     result.lines = line_no - first_line
     result.end = size - len(pending)
     if pending:
@@ -115,12 +120,29 @@ def scan(path: Path, start: int, *, has_header: bool, first_line: int = 1) -> Sc
     return result
 
 
-def _check_utf8(result: Scan, data: bytes, base: int, line_no: int) -> None:
+def _read_into(handle: Any, buffer: bytearray, held: int) -> int:
+    """Read the next bytes into ``buffer`` after the ``held`` ones; grown when a line is
+    longer than it. Returns how many were read (0 at the end of the file)."""
+    if held == len(buffer):
+        buffer.extend(bytes(len(buffer)))
+    with memoryview(buffer) as view:
+        return handle.readinto(view[held:]) or 0
+
+
+def _check_utf8(
+    result: Scan, data: bytes | bytearray, base: int, line_no: int, *, end: int | None = None
+) -> None:
+    """Report the lines of ``data[:end]`` holding bytes that are not UTF-8, once each."""
+    end = len(data) if end is None else end
+    # Only a shortcut (the whole buffer, past ``end`` too): ASCII is UTF-8.
+    if data.isascii():
+        return
     position = 0
     while True:
         try:
-            # Sliced only after a bad byte: a slice is a copy.
-            (data[position:] if position else data).decode("utf-8")
+            # Decoded in place: a slice of a memoryview is no copy.
+            with memoryview(data) as view:
+                str(view[position:end], "utf-8")
             return
         except UnicodeDecodeError as error:
             bad = position + error.start
@@ -136,7 +158,7 @@ def _check_utf8(result: Scan, data: bytes, base: int, line_no: int) -> None:
                     )
                 )
             # Go on after the end of the bad line: one report per line is enough.
-            next_line = data.find(b"\n", bad)
+            next_line = data.find(b"\n", bad, end)
             if next_line < 0:
                 return
             position = next_line + 1
