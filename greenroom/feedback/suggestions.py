@@ -18,6 +18,7 @@ suggested tags and opportunity links, and possible duplicates.
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,7 +38,13 @@ from greenroom.feedback.models import (
     TextModel,
     Theme,
 )
-from greenroom.lib.text import TagSuggester, cluster_themes, near_duplicates
+
+# The package, not its names: importing them loads scikit-learn (a second), which only the
+# work below needs, not every process that imports this module.
+from greenroom.lib import text as text_engine
+
+if TYPE_CHECKING:
+    from greenroom.lib.text import TagSuggester
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +81,7 @@ def themes_rebuild(*, workspace: Workspace, actor: User | None = None) -> int:
     texts = [_text(title, text) for _, title, text, _ in rows]
     dates = [timezone.localtime(received).date() for *_, received in rows]
     k_range = (2, 8) if len(rows) < SMALL else (4, 16)
-    found = cluster_themes(texts, dates, k_range=k_range) if rows else None
+    found = text_engine.cluster_themes(texts, dates, k_range=k_range) if rows else None
     with transaction.atomic():
         FeedbackItem.objects.for_workspace(workspace).exclude(theme=None).update(theme=None)
         Theme.objects.for_workspace(workspace).delete()
@@ -160,7 +167,7 @@ def _training(
     return pks, texts, [tags[pk] for pk in pks], [links[pk] for pk in pks]
 
 
-def _store(workspace: Workspace, kind: str, suggester: TagSuggester) -> None:
+def _store(workspace: Workspace, kind: str, suggester: "TagSuggester") -> None:
     report = suggester.report
     TextModel.objects.update_or_create(
         workspace=workspace,
@@ -189,7 +196,7 @@ def suggesters_fit(
     if limit is not None:
         pks, texts, tags, links = pks[-limit:], texts[-limit:], tags[-limit:], links[-limit:]
     for kind, labels in ((SuggestionKind.TAG, tags), (SuggestionKind.OPPORTUNITY, links)):
-        suggester = TagSuggester(target_precision=0.9).fit(texts, labels)
+        suggester = text_engine.TagSuggester(target_precision=0.9).fit(texts, labels)
         with transaction.atomic():
             _store(workspace, kind, suggester)
     untriaged = list(
@@ -205,13 +212,13 @@ def suggesters_fit(
     return {"examples": len(pks), "suggestions": made}
 
 
-def suggester_get(*, workspace: Workspace, kind: str) -> TagSuggester | None:
+def suggester_get(*, workspace: Workspace, kind: str) -> "TagSuggester | None":
     """The workspace's stored suggester of ``kind``, or None (never fitted, or stale format)."""
     row = TextModel.objects.for_workspace(workspace).filter(kind=kind).first()
     if row is None:
         return None
     try:
-        return TagSuggester.from_bytes(bytes(row.blob))
+        return text_engine.TagSuggester.from_bytes(bytes(row.blob))
     except ValueError:
         logger.warning("Stored %s suggester of workspace %s is stale.", kind, workspace.pk)
         return None
@@ -273,7 +280,7 @@ def suggest_for(*, workspace: Workspace, items: list[FeedbackItem]) -> int:
     return len(new)
 
 
-def _chunked_suggest(suggester: TagSuggester, texts: list[str]) -> Iterable[list]:
+def _chunked_suggest(suggester: "TagSuggester", texts: list[str]) -> Iterable[list]:
     for start in range(0, len(texts), CHUNK):
         yield from suggester.suggest(texts[start : start + CHUNK])
 
@@ -363,7 +370,7 @@ def possible_duplicates(
     texts = [_text(item.title, item.text)] + [_text(c.title, c.text) for c in candidates]
     found = [
         (candidates[j - 1], score)
-        for i, j, score in near_duplicates(texts, threshold=DUPLICATE_THRESHOLD)
+        for i, j, score in text_engine.near_duplicates(texts, threshold=DUPLICATE_THRESHOLD)
         if i == 0
     ]
     return sorted(found, key=lambda pair: -pair[1])[:10]

@@ -121,22 +121,35 @@ def sandbox_business_data(
     crm: CrmFiles,
     progress: Progress = lambda _: None,
     steps: BuildSteps | None = None,
-    exports: BusinessExports | None = None,
 ) -> None:
-    """Sync and refresh the sandbox's business data: the ``exports`` being written elsewhere,
-    or written here. The billing is synced while the usage files are still being written."""
+    """Write, sync and refresh the sandbox's business data."""
     steps = steps or BuildSteps()
-    if exports is None:
-        exports = BusinessExportsWriter(
-            out_dir=out_dir, scale=scale, seed=seed, crm=crm, end=data_end()
-        )
+    exports = BusinessExportsWriter(
+        out_dir=out_dir, scale=scale, seed=seed, crm=crm, end=data_end()
+    )
+    as_of = sandbox_business_sync(
+        workspace=workspace, exports=exports, progress=progress, steps=steps
+    )
+    sandbox_business_refresh(workspace=workspace, as_of=as_of, steps=steps)
+
+
+def sandbox_business_sync(
+    *, workspace: Workspace, exports: BusinessExports, progress: Progress, steps: BuildSteps
+) -> date:
+    """Sync the business ``exports`` through the connectors, the billing while the usage files
+    may still be being written; returns the day the data runs to."""
     with steps.step("Billing synced (FX rates, Stripe)"):
         billing = exports.billing_exports()
         _sync(workspace, _billing_sources(billing), progress)
     with steps.step("Usage, cost and headcount synced"):
         _sync(workspace, _usage_sources(exports.usage_exports()), progress)
+    return billing.end
+
+
+def sandbox_business_refresh(*, workspace: Workspace, as_of: date, steps: BuildSteps) -> None:
+    """The full metrics refresh as of the data's last day, then the experiments' analyses."""
     with steps.step("Metrics refreshed (full)"):
-        run_now(refresh, workspace_id=workspace.pk, full=True, as_of=billing.end.isoformat())
+        run_now(refresh, workspace_id=workspace.pk, full=True, as_of=as_of.isoformat())
     with steps.step("Experiments registered and analysed"):
         sandbox_experiments.register(workspace=workspace)
 

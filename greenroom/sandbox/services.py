@@ -2,9 +2,9 @@
 
 The files are written by a worker process (``generation.py``) while the database is prepared
 and the organisation and customers are imported. The feedback, which needs nothing from the
-business data, is imported and triaged in a thread while the business data is synced and
-refreshed (DuckDB's work, which leaves Python's lock free); so is any other ``beside`` work
-(the demo's static files). Inside a transaction (the sandbox's tests) everything runs in
+business data, is imported and triaged in a thread while the business data is refreshed
+(DuckDB's work, which leaves Python's lock free); so is any other ``beside`` work (the
+demo's static files). Inside a transaction (the sandbox's tests) everything runs in
 turn on this thread: another thread could not see what the transaction has not committed."""
 
 import json
@@ -22,7 +22,7 @@ from greenroom.sandbox import company
 from greenroom.sandbox.cadences import sandbox_cadences, sandbox_decision_changes
 from greenroom.sandbox.crm import crm_load
 from greenroom.sandbox.customdash import sandbox_team_dashboards
-from greenroom.sandbox.data_engine import sandbox_business_data
+from greenroom.sandbox.data_engine import sandbox_business_refresh, sandbox_business_sync
 from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.generation import SandboxFiles
 from greenroom.sandbox.launches import sandbox_launches
@@ -69,19 +69,15 @@ def sandbox_build(
                     files=files.feedback_files(),
                 )
 
+        progress("Loading billing, usage, costs and headcount through the connectors")
+        as_of = sandbox_business_sync(
+            workspace=workspace, exports=files, progress=progress, steps=steps
+        )
+        # Beside the refresh, which is DuckDB's work on about one and a half cores with
+        # Python's lock free; beside the syncs' many small statements it slowed them.
         feedback_done = side.run(feedback)
         others_done = [side.run(_timed(steps, name, work)) for name, work in beside]
-        progress("Loading billing, usage, costs and headcount through the connectors")
-        sandbox_business_data(
-            workspace=workspace,
-            out_dir=out_dir,
-            scale=scale,
-            seed=seed,
-            crm=crm,
-            progress=progress,
-            steps=steps,
-            exports=files,
-        )
+        sandbox_business_refresh(workspace=workspace, as_of=as_of, steps=steps)
         feedback_done.result()  # research reads the feedback
         with steps.step("Research studies, transcripts and insights"):
             sandbox_research(workspace=workspace, out_dir=out_dir, seed=seed, progress=progress)
