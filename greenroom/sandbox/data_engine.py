@@ -127,23 +127,30 @@ def sandbox_business_data(
     exports = BusinessExportsWriter(
         out_dir=out_dir, scale=scale, seed=seed, crm=crm, end=data_end()
     )
-    as_of = sandbox_business_sync(
+    as_of = sandbox_billing_sync(
         workspace=workspace, exports=exports, progress=progress, steps=steps
     )
+    sandbox_usage_sync(workspace=workspace, exports=exports, progress=progress, steps=steps)
     sandbox_business_refresh(workspace=workspace, as_of=as_of, steps=steps)
 
 
-def sandbox_business_sync(
+def sandbox_billing_sync(
     *, workspace: Workspace, exports: BusinessExports, progress: Progress, steps: BuildSteps
 ) -> date:
-    """Sync the business ``exports`` through the connectors, the billing while the usage files
-    may still be being written; returns the day the data runs to."""
+    """Sync the billing ``exports`` (the usage files may still be being written); returns the
+    day the business data runs to."""
     with steps.step("Billing synced (FX rates, Stripe)"):
         billing = exports.billing_exports()
         _sync(workspace, _billing_sources(billing), progress)
+    return billing.end
+
+
+def sandbox_usage_sync(
+    *, workspace: Workspace, exports: BusinessExports, progress: Progress, steps: BuildSteps
+) -> None:
+    """Sync the usage, cost and headcount ``exports`` once written."""
     with steps.step("Usage, cost and headcount synced"):
         _sync(workspace, _usage_sources(exports.usage_exports()), progress)
-    return billing.end
 
 
 def sandbox_business_refresh(*, workspace: Workspace, as_of: date, steps: BuildSteps) -> None:

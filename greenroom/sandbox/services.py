@@ -2,10 +2,11 @@
 
 The files are written by a worker process (``generation.py``) while the database is prepared
 and the organisation and customers are imported. The feedback, which needs nothing from the
-business data, is imported and triaged in a thread while the business data is refreshed
-(DuckDB's work, which leaves Python's lock free); so is any other ``beside`` work (the
-demo's static files). Inside a transaction (the sandbox's tests) everything runs in
-turn on this thread: another thread could not see what the transaction has not committed."""
+business data, is imported and triaged in a thread once the billing is synced, while the
+usage is synced and refreshed (DuckDB's work, which leaves Python's lock free); so is any
+other ``beside`` work (the demo's static files). Inside a transaction (the sandbox's tests)
+everything runs in turn on this thread: another thread could not see what the transaction
+has not committed."""
 
 import json
 from collections.abc import Callable, Sequence
@@ -22,7 +23,11 @@ from greenroom.sandbox import company
 from greenroom.sandbox.cadences import sandbox_cadences, sandbox_decision_changes
 from greenroom.sandbox.crm import crm_load
 from greenroom.sandbox.customdash import sandbox_team_dashboards
-from greenroom.sandbox.data_engine import sandbox_business_refresh, sandbox_business_sync
+from greenroom.sandbox.data_engine import (
+    sandbox_billing_sync,
+    sandbox_business_refresh,
+    sandbox_usage_sync,
+)
 from greenroom.sandbox.feedback import sandbox_feedback
 from greenroom.sandbox.generation import SandboxFiles
 from greenroom.sandbox.launches import sandbox_launches
@@ -70,13 +75,14 @@ def sandbox_build(
                 )
 
         progress("Loading billing, usage, costs and headcount through the connectors")
-        as_of = sandbox_business_sync(
-            workspace=workspace, exports=files, progress=progress, steps=steps
-        )
-        # Beside the refresh, which is DuckDB's work on about one and a half cores with
-        # Python's lock free; beside the syncs' many small statements it slowed them.
+        business = {"workspace": workspace, "exports": files, "progress": progress, "steps": steps}
+        as_of = sandbox_billing_sync(**business)
+        # Once the billing is in: beside Stripe's many small statements it held them up on
+        # Python's lock; from here the main line waits for the usage files, then loads them
+        # and refreshes in DuckDB (Python's lock free).
         feedback_done = side.run(feedback)
         others_done = [side.run(_timed(steps, name, work)) for name, work in beside]
+        sandbox_usage_sync(**business)
         sandbox_business_refresh(workspace=workspace, as_of=as_of, steps=steps)
         feedback_done.result()  # research reads the feedback
         with steps.step("Research studies, transcripts and insights"):
