@@ -291,6 +291,17 @@ BASE_URL = env_base_url("GREENROOM_BASE_URL")
 # Background jobs (huey): in-process by default, Redis with separate workers by configuration.
 JOBS_URL = env_str("GREENROOM_JOBS_URL", "")
 JOBS_IMMEDIATE = env_bool("GREENROOM_JOBS_IMMEDIATE", False)
+
+
+def _jobs_file() -> str:
+    # The queue's file is opened as the apps load: when the data folder cannot be used (a
+    # file, say, reported by the system checks) the queue is kept in memory, so that the
+    # command gets as far as reporting it instead of failing with a traceback.
+    if any(problem.variable == "GREENROOM_DATA_DIR" for problem in problems):
+        return ":memory:"
+    return str(DATA_DIR / "jobs.sqlite3")
+
+
 HUEY = {
     "name": "greenroom",
     "immediate": JOBS_IMMEDIATE,
@@ -299,7 +310,7 @@ HUEY = {
     **(
         {"huey_class": "huey.RedisHuey", "url": JOBS_URL}
         if JOBS_URL
-        else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+        else {"huey_class": "huey.SqliteHuey", "filename": _jobs_file()}
     ),
 }
 

@@ -100,7 +100,7 @@ class BusinessExportsWriter:
                 ),
             )
             # Notable changes for the health feed to find.
-            planting = planted_changes.plant_billing(draw.files, end=self._end, seed=self._seed)
+            planting = planted_changes.plant(draw.files, end=self._end, seed=self._seed)
             self._billing = (draw, planting)
         return self._billing
 

@@ -84,15 +84,9 @@ class Planting:
 
 
 def plant(files: BusinessFiles, *, end: date, seed: int) -> Planting:
-    """Plant the changes in the billing and ledger ``files`` (rewritten in place); apply the
-    returned planting's ``events`` to the drawn events before they are written for loading."""
-    planting = plant_billing(files, end=end, seed=seed)
-    planting.ledger(files)
-    return planting
-
-
-def plant_billing(files: BusinessFiles, *, end: date, seed: int) -> Planting:
-    """Plant the changes in the billing ``files`` only: the ledger is not written yet."""
+    """Plant the changes in the billing ``files`` (rewritten in place); then the returned
+    planting's ``ledger`` plants the ledger's once it is written, and its ``events`` the
+    usage ones in the drawn events before they are written for loading."""
     return Planting(files, end=end, seed=seed)
 
 

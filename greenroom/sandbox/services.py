@@ -53,7 +53,7 @@ def sandbox_build(
     """Generate the sandbox files under ``data_dir/sandbox`` (or take ``files``, already being
     written) and import them. ``steps`` times each step; ``progress`` hears the details (what
     each import did); ``beside`` is named work that needs nothing from the build, done in
-    the thread beside the refresh."""
+    the thread beside the usage sync and the refresh."""
     steps = steps or BuildSteps()
     out_dir = data_dir / "sandbox"
     files = files or SandboxFiles(out_dir=out_dir, scale=scale, seed=seed, report=steps.add)
@@ -75,14 +75,15 @@ def sandbox_build(
                 )
 
         progress("Loading billing, usage, costs and headcount through the connectors")
-        business = {"workspace": workspace, "exports": files, "progress": progress, "steps": steps}
-        as_of = sandbox_billing_sync(**business)
+        as_of = sandbox_billing_sync(
+            workspace=workspace, exports=files, progress=progress, steps=steps
+        )
         # Once the billing is in: beside Stripe's many small statements it held them up on
         # Python's lock; from here the main line waits for the usage files, then loads them
         # and refreshes in DuckDB (Python's lock free).
         feedback_done = side.run(feedback)
         others_done = [side.run(_timed(steps, name, work)) for name, work in beside]
-        sandbox_usage_sync(**business)
+        sandbox_usage_sync(workspace=workspace, exports=files, progress=progress, steps=steps)
         sandbox_business_refresh(workspace=workspace, as_of=as_of, steps=steps)
         feedback_done.result()  # research reads the feedback
         with steps.step("Research studies, transcripts and insights"):

@@ -6,7 +6,7 @@ class SourceKind(models.TextChoices):
 
     SEGMENT = "segment", "Segment events (JSON lines)"
     AMPLITUDE = "amplitude", "Amplitude export (JSON lines)"
-    POSTHOG = "posthog", "PostHog events (CSV or JSON lines)"
+    POSTHOG = "posthog", "PostHog events (CSV, JSON lines or Parquet)"
     STRIPE_FILES = "stripe_files", "Stripe objects (JSON lines or list JSON)"
     COSTS = "costs", "General-ledger cost lines (CSV)"
     HEADCOUNT = "headcount", "HR headcount (CSV)"

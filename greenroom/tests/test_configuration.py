@@ -63,6 +63,17 @@ def test_it_reports_a_bad_environment_variable_as_a_system_check(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_it_reports_a_data_folder_that_is_a_file_without_a_traceback(tmp_path):
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("a file where the data folder goes")
+    result = run_greenroom(
+        "demo", "--no-serve", "--scale", "small", "--data-dir", str(not_a_folder)
+    )
+    assert result.returncode != 0
+    assert f"GREENROOM_DATA_DIR='{not_a_folder}' is not valid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_it_reports_an_unparseable_database_url(tmp_path):
     result = run_greenroom(
         "check",

@@ -12,13 +12,13 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from greenroom.accounts.models import Workspace
-from greenroom.lib.staticfiles import static_current
+from greenroom.lib.staticfiles import static_collect
 from greenroom.sandbox import company
 from greenroom.sandbox.generation import SandboxFiles
 from greenroom.sandbox.generator import SCALES
 from greenroom.sandbox.schema import prepare_database
 from greenroom.sandbox.services import sandbox_build
-from greenroom.sandbox.steps import BuildSteps, StepTime, cpu_seconds
+from greenroom.sandbox.steps import BuildSteps, cpu_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +92,7 @@ class Command(BaseCommand):
             files = SandboxFiles(
                 out_dir=folder, scale=options["scale"], seed=options["seed"], report=steps.add
             )
-            beside = [("Static files collected", _static_collect)]
-            if static_current():
-                steps.add(StepTime("Static files already collected (current)", 0.0, 0.0))
-                beside = []
+            beside = [("Static files collected (when changed)", static_collect)]
             try:
                 with steps.step("Database prepared"):
                     prepare_database()
@@ -120,10 +117,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Password for all of them: {company.DEMO_PASSWORD}")
 
 
-def _static_collect() -> None:
-    call_command("collectstatic", interactive=False, verbosity=0)
-
-
 def _holds_a_workspace() -> bool:
     """Whether the database already holds a workspace (False before its first migration)."""
     return Workspace._meta.db_table in connection.introspection.table_names() and (
@@ -136,7 +129,11 @@ def _logged_to(path: Path) -> Iterator[None]:
     """The build's log lines (each import's report, each sync) go to ``path``, not the
     terminal, which shows one line per step; warnings and errors still reach both."""
     root = logging.getLogger()
-    consoles = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
+    consoles = [
+        h
+        for h in root.handlers
+        if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+    ]
     levels = [h.level for h in consoles]
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
