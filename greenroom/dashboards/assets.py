@@ -66,6 +66,10 @@ def render(spec: dict, fmt: str) -> bytes:
     return vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION).encode("utf-8")
 
 
+# What every chart offers to download, by format: its rows, then its image.
+DOWNLOADS = {"csv": "CSV", "xlsx": "Excel", "png": "PNG", "svg": "SVG"}
+
+
 def download(chart: Chart, fmt: str, *, filename: str) -> HttpResponseBase:
     """What every chart's download links give: its rows as CSV or Excel (``fmt`` csv, xlsx),
     or its image as PNG or SVG, as an attachment named ``filename``."""

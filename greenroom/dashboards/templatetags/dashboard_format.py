@@ -1,10 +1,12 @@
 """Template filters for dashboard figures (rules in greenroom/dashboards/formatting.py)."""
 
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from greenroom.dashboards import formatting
+from greenroom.dashboards.assets import DOWNLOADS
 
 register = template.Library()
 
@@ -24,6 +26,19 @@ def figure(value: float | None, unit: str, currency: str = "USD") -> SafeString:
     <span title="$11,713,522.70">$11.7M</span>."""
     shown, exact = formatting.figure(value, unit, currency)
     return format_html('<span class="figure" title="{}">{}</span>', exact, shown)
+
+
+@register.simple_tag
+def chart_downloads(view: str, *args: object, query: str = "") -> SafeString:
+    """A chart's download links: ``view`` (its download URL's name) takes ``args``, then the
+    format; ``query``, the page's filters, goes along."""
+    suffix = f"?{query}" if query else ""
+    links = format_html_join(
+        " ",
+        '<a href="{}{}">{}</a>',
+        ((reverse(view, args=[*args, fmt]), suffix, label) for fmt, label in DOWNLOADS.items()),
+    )
+    return format_html('<span class="muted">Download</span> {}', links)
 
 
 @register.filter
