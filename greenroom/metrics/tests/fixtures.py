@@ -88,19 +88,7 @@ def load_revenue(loader: RawLoader) -> None:
     loader.rows(
         "crm_accounts",
         [
-            (
-                "crm-acme",
-                "Acme",
-                "acme.example",
-                "Enterprise",
-                "Software",
-                "DE",
-                "ana@x",
-                "business",
-                2400,
-                "USD",
-                "cus_A",
-            ),
+            acme_crm_row(),
             (
                 "crm-beta",
                 "Beta",
@@ -229,3 +217,20 @@ def load_costs(loader: RawLoader) -> None:
         ],
     )
     loader.rows("costs", [("gl1", date(2026, 1, 10), "6000", "Dashboards", 1000, "USD", "AWS")])
+
+
+def acme_crm_row(plan: str = "business") -> tuple:
+    """Acme's row of raw.crm_accounts, on ``plan``."""
+    return (
+        "crm-acme",
+        "Acme",
+        "acme.example",
+        "Enterprise",
+        "Software",
+        "DE",
+        "ana@x",
+        plan,
+        2400,
+        "USD",
+        "cus_A",
+    )

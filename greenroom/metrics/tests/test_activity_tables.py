@@ -123,24 +123,7 @@ def test_incremental_refreshes_leave_the_tables_of_a_full_one(loader):
         report = refresh_connection(loader.connection, reference=REFERENCE, as_of=fixtures.AS_OF)
         assert report.mode == "incremental" and report.days_rebuilt > 0
     # A CRM change with no new events moves an account's plan: every period is recounted.
-    loader.rows(
-        "crm_accounts",
-        [
-            (
-                "crm-acme",
-                "Acme",
-                "acme.example",
-                "Enterprise",
-                "Software",
-                "DE",
-                "ana@x",
-                "team",
-                2400,
-                "USD",
-                "cus_A",
-            )
-        ],
-    )
+    loader.rows("crm_accounts", [fixtures.acme_crm_row(plan="team")])
     report = refresh_connection(loader.connection, reference=REFERENCE, as_of=fixtures.AS_OF)
     assert "rollup.active_counts (accounts' slices moved)" in report.rebuilt
     connection = loader.connection
