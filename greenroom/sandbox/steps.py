@@ -3,7 +3,7 @@ whoever waits for ``greenroom demo`` sees where the minute goes (and benchmarks/
 can print them from ``build-steps.json``).
 
 Some steps run beside the others: the files are written by a worker process, the feedback
-and the static files in a thread while the business data is synced and refreshed. Their
+and the static files in a thread while the usage is synced and refreshed. Their
 lines say so, and their CPU is their own (the worker's, or the thread's); a step of the main
 line counts the whole process's CPU while it ran, so it includes a thread's work beside it."""
 
